@@ -1,0 +1,77 @@
+import type { AccessSpec, HttpMethod, RouteSpec, ServiceSpec } from "./types";
+
+/**
+ * Route paths: an exact path (`/api/orders`) or a prefix (`/api/orders/*`,
+ * which APISIX matches for `/api/orders/` followed by anything). Segments are
+ * plain: no `..`, no empty segment, no percent-encoding, no other wildcard, so
+ * what the spec says is what the gateway matches.
+ */
+export const ROUTE_PATH = /^(\/[A-Za-z0-9._~-]+)+(\/\*)?$|^\/\*$/;
+
+export function isPrefixPath(path: string): boolean {
+  return path.endsWith("/*");
+}
+
+/** The literal part a prefix path requires: `/api/orders/*` -> `/api/orders/`. */
+function prefixOf(path: string): string {
+  return path.slice(0, -1);
+}
+
+function hasDotSegment(path: string): boolean {
+  return path.split("/").some((s) => s === "." || s === "..");
+}
+
+export function isValidRoutePath(path: string): boolean {
+  return ROUTE_PATH.test(path) && !hasDotSegment(path);
+}
+
+/** Whether a request path is matched by a route path. */
+export function routeMatches(routePath: string, requestPath: string): boolean {
+  return isPrefixPath(routePath) ? requestPath.startsWith(prefixOf(routePath)) : routePath === requestPath;
+}
+
+/** Whether some request path is matched by both routes. */
+export function routesOverlap(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (isPrefixPath(a) && isPrefixPath(b)) return prefixOf(a).startsWith(prefixOf(b)) || prefixOf(b).startsWith(prefixOf(a));
+  if (isPrefixPath(a)) return routeMatches(a, b);
+  if (isPrefixPath(b)) return routeMatches(b, a);
+  return false;
+}
+
+/** Who may use a method on a route: anyone, callers holding one of some roles, or nobody. */
+export type MethodAccess = { kind: "public" } | { kind: "roles"; roles: string[] } | { kind: "denied" };
+
+export function methodAccess(route: RouteSpec, method: HttpMethod): MethodAccess {
+  if (route.public) return route.methods.includes(method) ? { kind: "public" } : { kind: "denied" };
+  const rule = route.rules.find((r) => r.methods.includes(method));
+  return rule ? { kind: "roles", roles: [...rule.roles].sort() } : { kind: "denied" };
+}
+
+/** Every method a route lets through for somebody. */
+export function routeMethods(route: RouteSpec): HttpMethod[] {
+  return route.public ? route.methods : route.rules.flatMap((r) => r.methods);
+}
+
+export function sameAccess(a: RouteSpec, b: RouteSpec, methods: readonly HttpMethod[]): boolean {
+  return methods.every((m) => JSON.stringify(methodAccess(a, m)) === JSON.stringify(methodAccess(b, m)));
+}
+
+export interface LocatedRoute {
+  service: ServiceSpec;
+  route: RouteSpec;
+  serviceIndex: number;
+  routeIndex: number;
+}
+
+export function allRoutes(spec: Pick<AccessSpec, "services">): LocatedRoute[] {
+  return spec.services.flatMap((service, serviceIndex) =>
+    service.routes.map((route, routeIndex) => ({ service, route, serviceIndex, routeIndex })),
+  );
+}
+
+/** Realm roles some route rule names (the roles a token must carry to be useful at the gateway). */
+export function rolesUsedByRoutes(spec: Pick<AccessSpec, "services">): string[] {
+  const roles = new Set(allRoutes(spec).flatMap(({ route }) => route.rules.flatMap((r) => r.roles)));
+  return [...roles].sort();
+}

@@ -1,0 +1,106 @@
+import { LocatedRoute, allRoutes, routeMethods, routesOverlap, sameAccess } from "./access";
+import { ENVIRONMENT_DEFAULTS, SSL_REQUIRED_STRENGTH } from "./defaults";
+import { formatDuration, parseDuration } from "./durations";
+import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS } from "./names";
+import { SpecReader, show } from "./reader";
+import { AccessSpec, HTTP_METHODS } from "./types";
+
+/** Checks that need the whole spec: names that refer to each other, and environment bounds. */
+export function crossCheck(r: SpecReader, spec: AccessSpec): void {
+  checkRealm(r, spec);
+  checkClients(r, spec);
+  checkRoutes(r, spec);
+  checkGateway(r, spec);
+  checkSeedUsers(r, spec);
+}
+
+function checkRoleDeclared(r: SpecReader, spec: AccessSpec, path: string, role: string): void {
+  if (!spec.realm.roles.some((d) => d.name === role)) r.fail(path, `role ${show(role)} is not declared in realm.roles`);
+}
+
+function checkRealm(r: SpecReader, spec: AccessSpec): void {
+  const { realm, environment } = spec;
+  const env = ENVIRONMENT_DEFAULTS[environment];
+  r.unique(realm.roles, (x) => x.name, (i) => `realm.roles[${i}].name`, "role");
+  r.unique(realm.groups, (x) => x.name, (i) => `realm.groups[${i}].name`, "group");
+  realm.groups.forEach((g, gi) => g.roles.forEach((role, ri) => checkRoleDeclared(r, spec, `realm.groups[${gi}].roles[${ri}]`, role)));
+
+  const { accessTokenLifespan, ssoSessionIdleTimeout, ssoSessionMaxLifespan } = realm.tokens;
+  const maxAccess = parseDuration(env.maxAccessTokenLifespan)!;
+  if (accessTokenLifespan > maxAccess) {
+    r.fail("realm.tokens.accessTokenLifespan", `${formatDuration(accessTokenLifespan)} exceeds the ${environment} maximum of ${env.maxAccessTokenLifespan}`);
+  }
+  if (accessTokenLifespan > ssoSessionIdleTimeout) {
+    r.fail("realm.tokens.accessTokenLifespan", `${formatDuration(accessTokenLifespan)} outlives realm.tokens.ssoSessionIdleTimeout (${formatDuration(ssoSessionIdleTimeout)})`);
+  }
+  if (ssoSessionIdleTimeout > ssoSessionMaxLifespan) {
+    r.fail("realm.tokens.ssoSessionIdleTimeout", `${formatDuration(ssoSessionIdleTimeout)} exceeds realm.tokens.ssoSessionMaxLifespan (${formatDuration(ssoSessionMaxLifespan)})`);
+  }
+  if (SSL_REQUIRED_STRENGTH[realm.sslRequired] < SSL_REQUIRED_STRENGTH[env.minimumSslRequired]) {
+    r.fail("realm.sslRequired", `${show(realm.sslRequired)} is weaker than the ${environment} minimum ${show(env.minimumSslRequired)}`);
+  }
+}
+
+function checkClients(r: SpecReader, spec: AccessSpec): void {
+  const { gateway, browser, service } = spec.clients;
+  const all = [
+    { id: gateway.clientId, path: "clients.gateway.clientId" },
+    ...browser.map((c, i) => ({ id: c.clientId, path: `clients.browser[${i}].clientId` })),
+    ...service.map((c, i) => ({ id: c.clientId, path: `clients.service[${i}].clientId` })),
+  ];
+  r.unique(all, (c) => c.id, (i) => all[i].path, "client id");
+  service.forEach((c, ci) => {
+    c.roles.forEach((role, ri) => checkRoleDeclared(r, spec, `clients.service[${ci}].roles[${ri}]`, role));
+    r.unique(c.roles, (x) => x, (i) => `clients.service[${ci}].roles[${i}]`, "role");
+  });
+  browser.forEach((c, ci) => r.unique(c.redirectUris, (x) => x, (i) => `clients.browser[${ci}].redirectUris[${i}]`, "redirect URI"));
+}
+
+function routePath(x: LocatedRoute): string {
+  return `services[${x.serviceIndex}].routes[${x.routeIndex}]`;
+}
+
+function checkRoutes(r: SpecReader, spec: AccessSpec): void {
+  r.unique(spec.services, (s) => `${s.namespace}/${s.name}`, (i) => `services[${i}].name`, "service");
+  const routes = allRoutes(spec);
+  for (const x of routes) {
+    x.route.rules.forEach((rule, i) => rule.roles.forEach((role, j) => checkRoleDeclared(r, spec, `${routePath(x)}.rules[${i}].roles[${j}]`, role)));
+    // A method in two rules would make the allowed roles depend on rule order.
+    const methods = routeMethods(x.route);
+    methods.forEach((m, i) => {
+      if (methods.indexOf(m) !== i) r.fail(`${routePath(x)}`, `method ${m} is listed more than once; give each method one rule`);
+    });
+  }
+  routes.forEach((a, i) =>
+    routes.slice(i + 1).forEach((b) => {
+      if (!routesOverlap(a.route.path, b.route.path)) return;
+      if (a.route.path === b.route.path) {
+        r.fail(`${routePath(b)}.path`, `duplicate path ${show(b.route.path)} (first at ${routePath(a)}.path)`);
+      } else if (a.service !== b.service) {
+        r.fail(`${routePath(b)}.path`, `${show(b.route.path)} overlaps ${show(a.route.path)} of service ${show(a.service.name)} (${routePath(a)}): a request path must name one service`);
+      } else if (!sameAccess(a.route, b.route, HTTP_METHODS)) {
+        r.fail(`${routePath(b)}.path`, `${show(b.route.path)} overlaps ${show(a.route.path)} (${routePath(a)}) with different rules: give them disjoint paths or the same rules`);
+      }
+    }),
+  );
+}
+
+function checkGateway(r: SpecReader, spec: AccessSpec): void {
+  const reserved = [...Object.values(IDENTITY_HEADERS), ...OIDC_PLUGIN_HEADERS].map((h) => h.toLowerCase());
+  spec.gateway.claimHeaders.forEach((c, i) => {
+    if (reserved.includes(c.header.toLowerCase())) r.fail(`gateway.claimHeaders[${i}].header`, `${show(c.header)} is managed by the gateway already`);
+  });
+  r.unique(spec.gateway.claimHeaders, (c) => c.header.toLowerCase(), (i) => `gateway.claimHeaders[${i}].header`, "header");
+}
+
+function checkSeedUsers(r: SpecReader, spec: AccessSpec): void {
+  if (spec.seedUsers.length > 0 && !ENVIRONMENT_DEFAULTS[spec.environment].allowSeedUsers) {
+    r.fail("seedUsers", `seed users are only allowed in dev, not in ${spec.environment}`);
+  }
+  r.unique(spec.seedUsers, (u) => u.username, (i) => `seedUsers[${i}].username`, "username");
+  spec.seedUsers.forEach((u, ui) =>
+    u.groups.forEach((g, gi) => {
+      if (!spec.realm.groups.some((d) => d.name === g)) r.fail(`seedUsers[${ui}].groups[${gi}]`, `group ${show(g)} is not declared in realm.groups`);
+    }),
+  );
+}

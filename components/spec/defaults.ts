@@ -1,0 +1,74 @@
+import type { Environment, SslRequired } from "./types";
+
+/**
+ * What differs per environment when a stack says nothing. Production is
+ * strict; dev conveniences are named here and nowhere else.
+ */
+export interface EnvironmentDefaults {
+  accessTokenLifespan: string;
+  /** Longest access-token lifespan a stack may configure. */
+  maxAccessTokenLifespan: string;
+  ssoSessionIdleTimeout: string;
+  ssoSessionMaxLifespan: string;
+  sslRequired: SslRequired;
+  /** Weakest `sslRequired` a stack may configure. */
+  minimumSslRequired: SslRequired;
+  gatewayReplicas: number;
+  minimumGatewayReplicas: number;
+  /** Dev convenience: plain-http Keycloak public URL and redirect URIs, wildcard redirect URIs. */
+  allowInsecureUrls: boolean;
+  allowWildcardRedirects: boolean;
+  allowSeedUsers: boolean;
+}
+
+export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
+  dev: {
+    accessTokenLifespan: "15m",
+    maxAccessTokenLifespan: "1h",
+    ssoSessionIdleTimeout: "30m",
+    ssoSessionMaxLifespan: "10h",
+    sslRequired: "external",
+    minimumSslRequired: "none",
+    gatewayReplicas: 1,
+    minimumGatewayReplicas: 1,
+    allowInsecureUrls: true,
+    allowWildcardRedirects: true,
+    allowSeedUsers: true,
+  },
+  staging: {
+    accessTokenLifespan: "5m",
+    maxAccessTokenLifespan: "15m",
+    ssoSessionIdleTimeout: "30m",
+    ssoSessionMaxLifespan: "10h",
+    sslRequired: "all",
+    minimumSslRequired: "external",
+    gatewayReplicas: 2,
+    minimumGatewayReplicas: 2,
+    allowInsecureUrls: false,
+    allowWildcardRedirects: false,
+    allowSeedUsers: false,
+  },
+  prod: {
+    accessTokenLifespan: "5m",
+    maxAccessTokenLifespan: "15m",
+    ssoSessionIdleTimeout: "30m",
+    ssoSessionMaxLifespan: "10h",
+    sslRequired: "all",
+    minimumSslRequired: "all",
+    gatewayReplicas: 3,
+    minimumGatewayReplicas: 2,
+    allowInsecureUrls: false,
+    allowWildcardRedirects: false,
+    allowSeedUsers: false,
+  },
+};
+
+export const SSL_REQUIRED_STRENGTH: Record<SslRequired, number> = { none: 0, external: 1, all: 2 };
+
+export const DEFAULT_PASSWORD_POLICY =
+  "length(12) and upperCase(1) and lowerCase(1) and digits(1) and specialChars(1) and notUsername and passwordHistory(5)";
+
+export const DEFAULT_GATEWAY_IMAGE = "apache/apisix:3.18.0-debian";
+export const DEFAULT_TENANT_ATTRIBUTE = "tenant_id";
+/** JWKS cache: short enough that a retired key stops being trusted within minutes, long enough to spare Keycloak. */
+export const DEFAULT_JWKS_CACHE_SECONDS = 300;

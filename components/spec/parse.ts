@@ -1,0 +1,223 @@
+import { isValidRoutePath } from "./access";
+import { DEFAULT_GATEWAY_IMAGE, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_PASSWORD_POLICY, DEFAULT_TENANT_ATTRIBUTE, ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
+import { parseDuration } from "./durations";
+import * as P from "./patterns";
+import { Raw, SpecReader, join, show } from "./reader";
+import {
+  AccessRuleSpec, AccessSpec, BrowserClientSpec, ClaimHeaderSpec, ClientsSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
+  HTTP_METHODS, HttpMethod, KeycloakEndpointsSpec, RealmSpec, RoleSpec, RouteSpec, SeedUserSpec, ServiceClientSpec, ServiceSpec,
+} from "./types";
+
+/** The stack-config keys the spec is read from (`gateway-auth:<key>`). */
+export const SPEC_CONFIG_KEYS = ["environment", "keycloak", "realm", "clients", "services", "gateway", "seedUsers"] as const;
+export type RawAccessSpec = Partial<Record<(typeof SPEC_CONFIG_KEYS)[number], unknown>>;
+
+/**
+ * Shape and format of each field, with defaults for the environment. Cross-references
+ * (roles named by rules, overlapping routes, ...) are checked afterwards in `crossCheck`.
+ */
+export function readSpecFields(r: SpecReader, raw: RawAccessSpec): AccessSpec {
+  const environment = r.oneOf("environment", raw.environment, ENVIRONMENTS);
+  const env = ENVIRONMENT_DEFAULTS[environment];
+  return {
+    environment,
+    keycloak: readKeycloak(r, raw.keycloak, env),
+    realm: readRealm(r, raw.realm, env),
+    clients: readClients(r, raw.clients, env),
+    services: r.array("services", raw.services, (p, v) => readService(r, p, v), { minItems: 1 }),
+    gateway: readGateway(r, raw.gateway, env),
+    seedUsers: r.array("seedUsers", raw.seedUsers, (p, v) => readSeedUser(r, p, v), { optional: true }),
+  };
+}
+
+/** A URL: http(s), no credentials, query or fragment; trailing slash removed. Plain http only where the environment allows. */
+export function readUrl(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaults, opts: { allowPath?: boolean; allowWildcard?: boolean } = {}): string {
+  const text = r.string(path, value);
+  if (!text) return text;
+  if (text.includes("*") && !opts.allowWildcard) {
+    return r.fail(path, `wildcard URL ${show(text)} is only allowed in dev`) ?? text;
+  }
+  let url: URL;
+  try {
+    url = new URL(text.replace(/\*/g, "wildcard"));
+  } catch {
+    return r.fail(path, `${show(text)} is not a valid URL`) ?? text;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return r.fail(path, `${show(text)} must use https`) ?? text;
+  if (url.protocol === "http:" && !env.allowInsecureUrls) return r.fail(path, `${show(text)} must use https outside dev`) ?? text;
+  if (url.username || url.password || url.search || url.hash) {
+    return r.fail(path, `${show(text)} must not carry credentials, a query or a fragment`) ?? text;
+  }
+  if (!opts.allowPath && url.pathname !== "/") return r.fail(path, `${show(text)} must be an origin without a path`) ?? text;
+  return text.replace(/\/+$/, "");
+}
+
+function readKeycloak(r: SpecReader, value: Raw, env: EnvironmentDefaults): KeycloakEndpointsSpec {
+  const o = r.optionalObject("keycloak", value, ["publicUrl", "internalUrl", "namespace"]);
+  const internalUrl = readUrl(r, "keycloak.internalUrl", o.internalUrl, { ...env, allowInsecureUrls: true }, { allowPath: true });
+  let port = 443;
+  try {
+    const u = new URL(internalUrl);
+    port = u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
+  } catch {
+    /* already reported */
+  }
+  return {
+    publicUrl: readUrl(r, "keycloak.publicUrl", o.publicUrl, env, { allowPath: true }),
+    // In-cluster traffic may be plain http to Keycloak's service; the gateway only fetches public keys there.
+    internalUrl,
+    namespace: r.string("keycloak.namespace", o.namespace, { default: "keycloak", ...P.K8S_NAME }),
+    port,
+  };
+}
+
+function readDuration(r: SpecReader, path: string, value: Raw, fallback: string): number {
+  const text = r.string(path, value, { default: fallback });
+  const seconds = parseDuration(text);
+  return seconds ?? r.fail(path, `${show(text)} is not a duration (e.g. "90s", "5m", "8h", "1h30m")`) ?? 0;
+}
+
+function readRole(r: SpecReader, path: string, value: Raw): RoleSpec {
+  if (typeof value === "string") return { name: r.string(path, value, P.ROLE_NAME), description: "" };
+  const o = r.object(path, value, ["name", "description"]) ?? {};
+  return { name: r.string(join(path, "name"), o.name, P.ROLE_NAME), description: r.string(join(path, "description"), o.description, { default: "" }) };
+}
+
+function readRealm(r: SpecReader, value: Raw, env: EnvironmentDefaults): RealmSpec {
+  const o = r.object("realm", value, ["name", "displayName", "roles", "groups", "tenantAttribute", "tokens", "sslRequired", "passwordPolicy"]) ?? {};
+  const tokens = r.optionalObject("realm.tokens", o.tokens, ["accessTokenLifespan", "ssoSessionIdleTimeout", "ssoSessionMaxLifespan"]);
+  const name = r.string("realm.name", o.name, P.REALM_NAME);
+  return {
+    name,
+    displayName: r.string("realm.displayName", o.displayName, { default: name }),
+    roles: r.array("realm.roles", o.roles, (p, v) => readRole(r, p, v), { minItems: 1 }),
+    groups: r.array("realm.groups", o.groups, (p, v) => readGroup(r, p, v), { optional: true }),
+    tenantAttribute: r.string("realm.tenantAttribute", o.tenantAttribute, { default: DEFAULT_TENANT_ATTRIBUTE, ...P.ATTRIBUTE_NAME }),
+    tokens: {
+      accessTokenLifespan: readDuration(r, "realm.tokens.accessTokenLifespan", tokens.accessTokenLifespan, env.accessTokenLifespan),
+      ssoSessionIdleTimeout: readDuration(r, "realm.tokens.ssoSessionIdleTimeout", tokens.ssoSessionIdleTimeout, env.ssoSessionIdleTimeout),
+      ssoSessionMaxLifespan: readDuration(r, "realm.tokens.ssoSessionMaxLifespan", tokens.ssoSessionMaxLifespan, env.ssoSessionMaxLifespan),
+    },
+    sslRequired: r.oneOf("realm.sslRequired", o.sslRequired, ["none", "external", "all"], env.sslRequired),
+    passwordPolicy: r.string("realm.passwordPolicy", o.passwordPolicy, { default: DEFAULT_PASSWORD_POLICY }),
+  };
+}
+
+function readGroup(r: SpecReader, path: string, value: Raw): GroupSpec {
+  const o = r.object(path, value, ["name", "roles"]) ?? {};
+  return {
+    name: r.string(join(path, "name"), o.name, P.GROUP_NAME),
+    roles: r.array(join(path, "roles"), o.roles, (p, v) => r.string(p, v, P.ROLE_NAME), { optional: true }),
+  };
+}
+
+function readClients(r: SpecReader, value: Raw, env: EnvironmentDefaults): ClientsSpec {
+  const o = r.object("clients", value, ["gateway", "browser", "service"]) ?? {};
+  const gateway = r.object("clients.gateway", o.gateway, ["clientId"]) ?? {};
+  return {
+    gateway: { clientId: r.string("clients.gateway.clientId", gateway.clientId, P.CLIENT_ID) },
+    browser: r.array("clients.browser", o.browser, (p, v) => readBrowserClient(r, p, v, env), { optional: true }),
+    service: r.array("clients.service", o.service, (p, v) => readServiceClient(r, p, v), { optional: true }),
+  };
+}
+
+function readBrowserClient(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaults): BrowserClientSpec {
+  const o = r.object(path, value, ["clientId", "redirectUris", "webOrigins", "postLogoutRedirectUris"]) ?? {};
+  const uri = (p: string, v: Raw) => readUrl(r, p, v, env, { allowPath: true, allowWildcard: env.allowWildcardRedirects });
+  return {
+    clientId: r.string(join(path, "clientId"), o.clientId, P.CLIENT_ID),
+    redirectUris: r.array(join(path, "redirectUris"), o.redirectUris, uri, { minItems: 1 }),
+    webOrigins: r.array(join(path, "webOrigins"), o.webOrigins, (p, v) => readUrl(r, p, v, env), { optional: true }),
+    postLogoutRedirectUris: r.array(join(path, "postLogoutRedirectUris"), o.postLogoutRedirectUris, uri, { optional: true }),
+  };
+}
+
+function readServiceClient(r: SpecReader, path: string, value: Raw): ServiceClientSpec {
+  const o = r.object(path, value, ["clientId", "roles", "tenant"]) ?? {};
+  return {
+    clientId: r.string(join(path, "clientId"), o.clientId, P.CLIENT_ID),
+    roles: r.array(join(path, "roles"), o.roles, (p, v) => r.string(p, v, P.ROLE_NAME), { minItems: 1 }),
+    tenant: r.string(join(path, "tenant"), o.tenant, P.TENANT),
+  };
+}
+
+function readMethod(r: SpecReader, path: string, value: Raw): HttpMethod {
+  return r.oneOf(path, typeof value === "string" ? value.toUpperCase() : value, HTTP_METHODS);
+}
+
+function readRule(r: SpecReader, path: string, value: Raw): AccessRuleSpec {
+  const o = r.object(path, value, ["methods", "roles"]) ?? {};
+  return {
+    methods: r.array(join(path, "methods"), o.methods, (p, v) => readMethod(r, p, v), { minItems: 1 }),
+    roles: r.array(join(path, "roles"), o.roles, (p, v) => r.string(p, v, P.ROLE_NAME), { minItems: 1 }),
+  };
+}
+
+function readRoute(r: SpecReader, path: string, value: Raw): RouteSpec {
+  const o = r.object(path, value, ["path", "public", "methods", "rules"]) ?? {};
+  const routePath = r.string(join(path, "path"), o.path);
+  if (routePath && !isValidRoutePath(routePath)) {
+    r.fail(join(path, "path"), `${show(routePath)} is not a route path ('/a/b' or '/a/b/*'; plain segments, no '..', '//', '%' or inner '*')`);
+  }
+  const isPublic = r.boolean(join(path, "public"), o.public, false);
+  if (isPublic) {
+    if (o.rules !== undefined) r.fail(join(path, "rules"), "a public route takes `methods`, not `rules`");
+    return { path: routePath, public: true, methods: r.array(join(path, "methods"), o.methods ?? ["GET", "HEAD"], (p, v) => readMethod(r, p, v), { minItems: 1 }), rules: [] };
+  }
+  if (o.methods !== undefined) r.fail(join(path, "methods"), "only public routes take `methods`; protected routes list methods per rule");
+  // Deny by default: a protected route must say who may do what.
+  return { path: routePath, public: false, methods: [], rules: r.array(join(path, "rules"), o.rules, (p, v) => readRule(r, p, v), { minItems: 1 }) };
+}
+
+function readService(r: SpecReader, path: string, value: Raw): ServiceSpec {
+  const o = r.object(path, value, ["name", "namespace", "port", "podSelector", "routes"]) ?? {};
+  const name = r.string(join(path, "name"), o.name, P.K8S_NAME);
+  return {
+    name,
+    namespace: r.string(join(path, "namespace"), o.namespace, P.K8S_NAME),
+    port: r.integer(join(path, "port"), o.port, { min: 1, max: 65535 }),
+    podSelector: r.stringMap(join(path, "podSelector"), o.podSelector, P.LABEL_KEY, P.LABEL_VALUE) ?? { app: name },
+    routes: r.array(join(path, "routes"), o.routes, (p, v) => readRoute(r, p, v), { minItems: 1 }),
+  };
+}
+
+function readClaimHeader(r: SpecReader, path: string, value: Raw): ClaimHeaderSpec {
+  const o = r.object(path, value, ["claim", "header"]) ?? {};
+  return { claim: r.string(join(path, "claim"), o.claim, P.CLAIM_PATH), header: r.string(join(path, "header"), o.header, P.HEADER_NAME) };
+}
+
+function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): GatewaySpec {
+  const o = r.optionalObject("gateway", value, ["namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "resources"]);
+  const res = r.optionalObject("gateway.resources", o.resources, ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"]);
+  const replicas = r.integer("gateway.replicas", o.replicas, { default: env.gatewayReplicas, min: 1, max: 100 });
+  if (replicas < env.minimumGatewayReplicas) {
+    r.fail("gateway.replicas", `${replicas} is below the minimum of ${env.minimumGatewayReplicas} for this environment`);
+  }
+  return {
+    namespace: r.string("gateway.namespace", o.namespace, { default: "gateway", ...P.K8S_NAME }),
+    replicas,
+    image: r.string("gateway.image", o.image, { default: DEFAULT_GATEWAY_IMAGE, ...P.IMAGE }),
+    hostnames: r.array("gateway.hostnames", o.hostnames, (p, v) => r.string(p, v, P.HOSTNAME), { optional: true }),
+    claimHeaders: r.array("gateway.claimHeaders", o.claimHeaders, (p, v) => readClaimHeader(r, p, v), { optional: true }),
+    forwardUserinfo: r.boolean("gateway.forwardUserinfo", o.forwardUserinfo, false),
+    jwksCacheSeconds: r.integer("gateway.jwksCacheSeconds", o.jwksCacheSeconds, { default: DEFAULT_JWKS_CACHE_SECONDS, min: 30, max: 86400 }),
+    resources: {
+      cpuRequest: r.string("gateway.resources.cpuRequest", res.cpuRequest, { default: "250m", ...P.QUANTITY }),
+      memoryRequest: r.string("gateway.resources.memoryRequest", res.memoryRequest, { default: "256Mi", ...P.QUANTITY }),
+      cpuLimit: r.string("gateway.resources.cpuLimit", res.cpuLimit, { default: "1", ...P.QUANTITY }),
+      memoryLimit: r.string("gateway.resources.memoryLimit", res.memoryLimit, { default: "512Mi", ...P.QUANTITY }),
+    },
+  };
+}
+
+function readSeedUser(r: SpecReader, path: string, value: Raw): SeedUserSpec {
+  const o = r.object(path, value, ["username", "email", "firstName", "lastName", "groups", "tenant"]) ?? {};
+  return {
+    username: r.string(join(path, "username"), o.username, P.USERNAME),
+    email: r.string(join(path, "email"), o.email, P.EMAIL),
+    firstName: r.string(join(path, "firstName"), o.firstName),
+    lastName: r.string(join(path, "lastName"), o.lastName),
+    groups: r.array(join(path, "groups"), o.groups, (p, v) => r.string(p, v, P.GROUP_NAME), { optional: true }),
+    tenant: r.string(join(path, "tenant"), o.tenant, P.TENANT),
+  };
+}

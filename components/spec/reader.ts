@@ -1,0 +1,131 @@
+/**
+ * A small, explicit reader for untyped config: every helper knows the field
+ * path it reads, so an error names exactly what to fix
+ * (`services[0].routes[1].path: ...`). Problems are collected, not thrown one
+ * at a time, so a user sees every mistake in one run.
+ */
+
+export interface SpecProblem {
+  path: string;
+  message: string;
+}
+
+export class SpecValidationError extends Error {
+  constructor(readonly problems: SpecProblem[]) {
+    super(
+      `access spec is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
+    );
+    this.name = "SpecValidationError";
+  }
+}
+
+export type Raw = unknown;
+export type RawObject = Record<string, unknown>;
+
+/** JSON rendering of a bad value for messages, truncated so a huge value does not drown the error. */
+export function show(value: unknown): string {
+  const text = value === undefined ? "undefined" : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+export function join(path: string, key: string | number): string {
+  if (typeof key === "number") return `${path}[${key}]`;
+  return path === "" ? key : `${path}.${key}`;
+}
+
+export class SpecReader {
+  readonly problems: SpecProblem[] = [];
+
+  fail(path: string, message: string): undefined {
+    this.problems.push({ path, message });
+    return undefined;
+  }
+
+  throwIfProblems(): void {
+    if (this.problems.length > 0) throw new SpecValidationError(this.problems);
+  }
+
+  object(path: string, value: Raw, known: readonly string[]): RawObject | undefined {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return this.fail(path, `expected an object, got ${show(value)}`);
+    }
+    const obj = value as RawObject;
+    // Unknown keys are almost always typos of optional settings; silently
+    // ignoring them would leave a security setting at its default.
+    for (const key of Object.keys(obj)) {
+      if (!known.includes(key)) this.fail(join(path, key), `unknown field (known: ${known.join(", ")})`);
+    }
+    return obj;
+  }
+
+  optionalObject(path: string, value: Raw, known: readonly string[]): RawObject {
+    return value === undefined ? {} : (this.object(path, value, known) ?? {});
+  }
+
+  string(path: string, value: Raw, opts: { default?: string; pattern?: RegExp; describe?: string } = {}): string {
+    if (value === undefined && opts.default !== undefined) return opts.default;
+    if (typeof value !== "string" || value.length === 0) {
+      return this.fail(path, `expected a non-empty string, got ${show(value)}`) ?? "";
+    }
+    if (opts.pattern && !opts.pattern.test(value)) {
+      return this.fail(path, `${show(value)} is not ${opts.describe ?? `a match for ${opts.pattern}`}`) ?? value;
+    }
+    return value;
+  }
+
+  integer(path: string, value: Raw, opts: { default?: number; min: number; max: number }): number {
+    if (value === undefined && opts.default !== undefined) return opts.default;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < opts.min || value > opts.max) {
+      return this.fail(path, `expected an integer from ${opts.min} to ${opts.max}, got ${show(value)}`) ?? opts.min;
+    }
+    return value;
+  }
+
+  boolean(path: string, value: Raw, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (typeof value !== "boolean") return this.fail(path, `expected true or false, got ${show(value)}`) ?? fallback;
+    return value;
+  }
+
+  oneOf<T extends string>(path: string, value: Raw, allowed: readonly T[], fallback?: T): T {
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+      return this.fail(path, `${show(value)} is not one of ${allowed.join(", ")}`) ?? allowed[0];
+    }
+    return value as T;
+  }
+
+  array<T>(path: string, value: Raw, item: (path: string, value: Raw) => T, opts: { optional?: boolean; minItems?: number } = {}): T[] {
+    if (value === undefined && opts.optional) return [];
+    if (!Array.isArray(value)) return this.fail(path, `expected a list, got ${show(value)}`) ?? [];
+    if (opts.minItems !== undefined && value.length < opts.minItems) {
+      this.fail(path, `expected at least ${opts.minItems} item${opts.minItems === 1 ? "" : "s"}, got ${value.length}`);
+    }
+    return value.map((v, i) => item(join(path, i), v));
+  }
+
+  stringMap(path: string, value: Raw, keyPattern: RegExp, valuePattern: RegExp): Record<string, string> | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return this.fail(path, `expected a map of strings, got ${show(value)}`);
+    }
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (!keyPattern.test(k)) this.fail(join(path, k), `${show(k)} is not a valid key`);
+      else out[k] = this.string(join(path, k), v, { pattern: valuePattern, describe: "a valid value" });
+    }
+    return out;
+  }
+
+  /** Reports every value that occurs more than once, at the path of its second occurrence. */
+  unique<T>(items: T[], key: (item: T) => string, pathOf: (index: number) => string, what: string): void {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      const first = seen.get(k);
+      if (first !== undefined) this.fail(pathOf(i), `duplicate ${what} ${show(k)} (first at ${pathOf(first)})`);
+      else seen.set(k, i);
+    });
+  }
+}

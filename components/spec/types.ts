@@ -1,0 +1,148 @@
+/**
+ * The access spec: the one typed model every component reads.
+ *
+ * `RawAccessSpec` is what a stack's config holds (most fields optional);
+ * `AccessSpec` is what `parseAccessSpec` returns: validated, cross-checked and
+ * with every default filled in, so components never look at raw config.
+ */
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+/** Where Keycloak lives: what tokens say (public) and what the gateway fetches keys from (in cluster). */
+export interface KeycloakEndpointsSpec {
+  /** Base URL users and tokens see, e.g. https://auth.example.com. The token issuer is `<publicUrl>/realms/<realm>`. */
+  publicUrl: string;
+  /** Base URL reachable from the gateway pods, e.g. http://keycloak.keycloak.svc.cluster.local:8080. */
+  internalUrl: string;
+  /** Namespace Keycloak runs in (the gateway's egress is opened to it). */
+  namespace: string;
+  /** Port of the in-cluster Keycloak service. Derived from internalUrl. */
+  port: number;
+}
+
+export interface RoleSpec {
+  name: string;
+  description: string;
+}
+
+export interface GroupSpec {
+  name: string;
+  roles: string[];
+}
+
+/** Token and session lifetimes, in seconds once parsed. Config takes duration strings ("5m", "8h"). */
+export interface TokenLifetimesSpec {
+  accessTokenLifespan: number;
+  ssoSessionIdleTimeout: number;
+  ssoSessionMaxLifespan: number;
+}
+
+export type SslRequired = "none" | "external" | "all";
+
+export interface RealmSpec {
+  name: string;
+  displayName: string;
+  roles: RoleSpec[];
+  groups: GroupSpec[];
+  /** User attribute (and access-token claim) that names the caller's tenant. */
+  tenantAttribute: string;
+  tokens: TokenLifetimesSpec;
+  sslRequired: SslRequired;
+  passwordPolicy: string;
+}
+
+export interface GatewayClientSpec {
+  /** OAuth client_id of the gateway; every calling client's tokens carry it in `aud`. */
+  clientId: string;
+}
+
+export interface BrowserClientSpec {
+  clientId: string;
+  redirectUris: string[];
+  webOrigins: string[];
+  postLogoutRedirectUris: string[];
+}
+
+export interface ServiceClientSpec {
+  clientId: string;
+  /** Realm roles granted to the client's service account. */
+  roles: string[];
+  /** Tenant written into the client's tokens as the tenant claim. */
+  tenant: string;
+}
+
+export interface ClientsSpec {
+  gateway: GatewayClientSpec;
+  browser: BrowserClientSpec[];
+  service: ServiceClientSpec[];
+}
+
+export interface AccessRuleSpec {
+  methods: HttpMethod[];
+  /** Realm roles of which the caller needs at least one. */
+  roles: string[];
+}
+
+export interface RouteSpec {
+  /** Exact path (`/api/orders`) or prefix (`/api/orders/*`). */
+  path: string;
+  /** Anonymous access for `methods`; identity headers are still stripped. */
+  public: boolean;
+  /** For public routes: the methods open to anyone. Empty for protected routes. */
+  methods: HttpMethod[];
+  /** For protected routes: which roles may use which methods. Any other method is refused. */
+  rules: AccessRuleSpec[];
+}
+
+export interface ServiceSpec {
+  name: string;
+  namespace: string;
+  port: number;
+  /** Label selector of the service's pods (defaults to `app: <name>`). */
+  podSelector: Record<string, string>;
+  routes: RouteSpec[];
+}
+
+/** An extra verified claim handed to services as a header. */
+export interface ClaimHeaderSpec {
+  claim: string;
+  header: string;
+}
+
+export interface GatewaySpec {
+  namespace: string;
+  replicas: number;
+  image: string;
+  hostnames: string[];
+  /** Extra claim-to-header mappings on top of X-User-ID / X-User-Role / X-Tenant-ID. */
+  claimHeaders: ClaimHeaderSpec[];
+  /** Pass APISIX's X-Userinfo (base64 JSON of all claims) to services. Off by default. */
+  forwardUserinfo: boolean;
+  /** Seconds the gateway caches the realm's JWKS. */
+  jwksCacheSeconds: number;
+  resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };
+}
+
+export interface SeedUserSpec {
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  groups: string[];
+  tenant: string;
+}
+
+export interface AccessSpec {
+  environment: Environment;
+  keycloak: KeycloakEndpointsSpec;
+  realm: RealmSpec;
+  clients: ClientsSpec;
+  services: ServiceSpec[];
+  gateway: GatewaySpec;
+  /** Users created with generated passwords. Only allowed in dev. */
+  seedUsers: SeedUserSpec[];
+}

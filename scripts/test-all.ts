@@ -1,0 +1,63 @@
+/**
+ * npm test: every check on a fresh clone, one summary.
+ *   1. tsc --noEmit (strict types)
+ *   2. vitest (unit, component-under-mocks, render, policy and integration suites)
+ *   3. busted on LuaJIT (the gateway's Lua plugin), when Lua specs exist
+ * Ends with one line `N passed, N failed, N skipped` totalled over the runners.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "./lib/run-stack";
+
+interface Tally { passed: number; failed: number; skipped: number }
+const total: Tally = { passed: 0, failed: 0, skipped: 0 };
+const add = (t: Tally) => { total.passed += t.passed; total.failed += t.failed; total.skipped += t.skipped; };
+const scratch = mkdtempSync(join(tmpdir(), "gateway-auth-test-"));
+const bin = (name: string) => join(PROJECT_ROOT, "node_modules", ".bin", name);
+
+function run(cmd: string, args: string[]): number {
+  console.log(`\n$ ${[cmd, ...args].join(" ")}`);
+  return spawnSync(cmd, args, { cwd: PROJECT_ROOT, stdio: "inherit" }).status ?? 1;
+}
+
+function typecheck(): Tally {
+  return run(bin("tsc"), ["--noEmit", "-p", "."]) === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+}
+
+function vitest(): Tally {
+  const report = join(scratch, "vitest.json");
+  const status = run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`]);
+  if (!existsSync(report)) return { passed: 0, failed: 1, skipped: 0 };
+  const r = JSON.parse(readFileSync(report, "utf8"));
+  const t = { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
+  // A suite that fails to load has no failed tests but a non-zero exit: count it.
+  if (status !== 0 && t.failed === 0) t.failed = 1;
+  return t;
+}
+
+function busted(): Tally {
+  const specs = join(PROJECT_ROOT, "components", "gateway", "lua", "spec");
+  if (!existsSync(specs)) return { passed: 0, failed: 0, skipped: 0 };
+  console.log(`\n$ busted --lua=luajit ${specs}`);
+  const res = spawnSync("busted", ["--lua=luajit", "-o", "json", specs], { cwd: join(PROJECT_ROOT, "components", "gateway", "lua"), encoding: "utf8" });
+  if (res.error) {
+    console.error(`busted is not installed (${res.error.message}); .ci/run installs it: apt-get install luajit lua-busted lua-cjson`);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  let r: { successes: unknown[]; failures: Array<{ name: string; message: string }>; errors: Array<{ name: string; message: string }>; pendings: unknown[] };
+  try {
+    r = JSON.parse(res.stdout.slice(res.stdout.indexOf("{")));
+  } catch {
+    console.error(res.stdout, res.stderr);
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  for (const f of [...r.failures, ...r.errors]) console.error(`  FAIL ${f.name}\n    ${f.message}`);
+  console.log(`busted: ${r.successes.length} passed, ${r.failures.length + r.errors.length} failed, ${r.pendings.length} pending`);
+  return { passed: r.successes.length, failed: r.failures.length + r.errors.length, skipped: r.pendings.length };
+}
+
+for (const step of [typecheck, vitest, busted]) add(step());
+console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+process.exit(total.failed > 0 ? 1 : 0);

@@ -1,0 +1,48 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
+
+/** Runs `npm run render` the way a user does, into a scratch folder. */
+function render(stack: string): { out: string; log: string } {
+  const out = mkdtempSync(join(tmpdir(), `render-${stack}-`));
+  const log = execFileSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", "--stack", stack, "--out", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  return { out, log };
+}
+
+const read = (out: string, rel: string) => readFileSync(join(out, rel), "utf8");
+
+describe.each(["dev", "prod"])("render --stack %s", (stack) => {
+  let out: string;
+  let log: string;
+  let resources: Array<{ type: string; name: string; parent: string | null; inputs: unknown }>;
+  beforeAll(() => {
+    ({ out, log } = render(stack));
+    resources = JSON.parse(read(out, "resources.json"));
+  });
+
+  it("writes every resource as {type, name, parent, inputs}", () => {
+    expect(log).toMatch(new RegExp(`render ${stack}: \\d+ resources`));
+    expect(resources.length).toBeGreaterThan(20);
+    for (const r of resources) expect(Object.keys(r)).toEqual(["type", "name", "parent", "inputs"]);
+    expect(resources.find((r) => r.type === "keycloak:index/realm:Realm")?.parent).toBe("identity");
+  });
+
+  it("replaces every secret value with [secret]", () => {
+    const text = read(out, "resources.json");
+    expect(text).toContain('"clientSecret": "[secret]"');
+    expect(text).not.toMatch(/mock-password|mock-client-secret|4dabf18193072939515e22adb298388d/);
+  });
+
+  it("is deterministic", () => {
+    expect(read(render(stack).out, "resources.json")).toBe(read(out, "resources.json"));
+  });
+});
+
+describe("render refuses bad input", () => {
+  it("names a missing stack file", () => {
+    expect(() => render("nosuchstack")).toThrow(/Pulumi\.nosuchstack\.yaml/);
+  });
+});
