@@ -4,10 +4,12 @@
  * their own from `./components` for other stacks.
  */
 import * as keycloak from "@pulumi/keycloak";
-import { KeycloakIdentity } from "./components/identity";
+import * as k8s from "@pulumi/kubernetes";
+import { ApisixGateway } from "./components/gateway";
+import { KeycloakIdentity, identityEndpoints } from "./components/identity";
 import { readStackSettings } from "./components/spec";
 
-const { spec, keycloakAdmin } = readStackSettings();
+const { spec, keycloakAdmin, kubernetesContext } = readStackSettings();
 
 const keycloakProvider = new keycloak.Provider("keycloak", {
   url: keycloakAdmin.url,
@@ -17,7 +19,11 @@ const keycloakProvider = new keycloak.Provider("keycloak", {
   basePath: "",
 });
 
+// Without a context the provider uses the ambient kubeconfig's current context.
+const kubernetesProvider = new k8s.Provider("kubernetes", { context: kubernetesContext });
+
 const identity = new KeycloakIdentity("identity", { spec }, { providers: { keycloak: keycloakProvider } });
+const gateway = new ApisixGateway("gateway", { spec, endpoints: identityEndpoints(spec) }, { providers: { kubernetes: kubernetesProvider } });
 
 export const environment = spec.environment;
 export const issuerUrl = identity.issuerUrl;
@@ -28,3 +34,5 @@ export const browserClientIds = identity.browserClientIds;
 export const serviceClientIds = identity.serviceClientIds;
 export const serviceClientSecrets = identity.serviceClientSecrets;
 export const seedUserPasswords = identity.seedUserPasswords;
+export const gatewayUrl = gateway.url;
+export const gatewayConfigChecksum = gateway.configChecksum;

@@ -75,3 +75,12 @@ export function rolesUsedByRoutes(spec: Pick<AccessSpec, "services">): string[] 
   const roles = new Set(allRoutes(spec).flatMap(({ route }) => route.rules.flatMap((r) => r.roles)));
   return [...roles].sort();
 }
+
+/** Browser origins allowed to call the gateway (CORS), from every browser client. */
+export function corsOrigins(spec: Pick<AccessSpec, "clients">): string[] {
+  return [...new Set(spec.clients.browser.flatMap((c) => c.webOrigins))].sort();
+}
+
+export function corsEnabled(spec: Pick<AccessSpec, "clients">): boolean {
+  return corsOrigins(spec).length > 0;
+}

@@ -14,13 +14,34 @@ export interface KeycloakAdminSettings {
 export interface StackSettings {
   spec: AccessSpec;
   keycloakAdmin: KeycloakAdminSettings;
+  /** kubeconfig context to deploy to; the current context when unset. */
+  kubernetesContext?: string;
+}
+
+/**
+ * The raw spec from config values as Pulumi stores them (strings; objects as
+ * JSON), looked up by key without the project namespace.
+ */
+export function rawSpecFromConfig(get: (key: string) => string | undefined): RawAccessSpec {
+  const raw: RawAccessSpec = {};
+  for (const key of SPEC_CONFIG_KEYS) {
+    const text = get(key);
+    if (text === undefined || key === "environment") {
+      raw[key] = text;
+      continue;
+    }
+    try {
+      raw[key] = JSON.parse(text);
+    } catch {
+      raw[key] = text; // reported by the parser as the wrong type, with its path
+    }
+  }
+  return raw;
 }
 
 /** Reads the stack's config once: the access spec plus the credentials the providers need. */
 export function readStackSettings(config: pulumi.Config = new pulumi.Config()): StackSettings {
-  const raw: RawAccessSpec = {};
-  for (const key of SPEC_CONFIG_KEYS) raw[key] = key === "environment" ? config.get(key) : config.getObject(key);
-  const spec = parseAccessSpec(raw);
+  const spec = parseAccessSpec(rawSpecFromConfig((key) => config.get(key)));
   const admin = config.getObject<Record<string, string>>("keycloakAdmin") ?? {};
   return {
     spec,
@@ -31,5 +52,6 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config()): 
       clientId: admin.clientId ?? "pulumi-admin",
       clientSecret: config.requireSecret("keycloakAdminClientSecret"),
     },
+    kubernetesContext: config.get("kubernetesContext"),
   };
 }

@@ -1,4 +1,4 @@
-import { LocatedRoute, allRoutes, routeMethods, routesOverlap, sameAccess } from "./access";
+import { LocatedRoute, allRoutes, corsEnabled, routeMethods, routesOverlap, sameAccess } from "./access";
 import { ENVIRONMENT_DEFAULTS, SSL_REQUIRED_STRENGTH } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS } from "./names";
@@ -67,6 +67,10 @@ function checkRoutes(r: SpecReader, spec: AccessSpec): void {
     x.route.rules.forEach((rule, i) => rule.roles.forEach((role, j) => checkRoleDeclared(r, spec, `${routePath(x)}.rules[${i}].roles[${j}]`, role)));
     // A method in two rules would make the allowed roles depend on rule order.
     const methods = routeMethods(x.route);
+    // With CORS on, the gateway answers every OPTIONS request itself (preflight); no rule can grant it.
+    if (corsEnabled(spec) && methods.includes("OPTIONS")) {
+      r.fail(routePath(x), "OPTIONS is answered by the gateway's CORS preflight (browser clients declare web origins); remove it from the route");
+    }
     methods.forEach((m, i) => {
       if (methods.indexOf(m) !== i) r.fail(`${routePath(x)}`, `method ${m} is listed more than once; give each method one rule`);
     });

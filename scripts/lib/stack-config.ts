@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { parseAccessSpec, rawSpecFromConfig, type AccessSpec } from "../../components/spec";
 
 export interface StackConfig {
   project: string;
@@ -40,4 +41,10 @@ export function loadStackConfig(root: string, stack: string): StackConfig {
 
 function isSecure(value: unknown): boolean {
   return typeof value === "object" && value !== null && "secure" in value && Object.keys(value).length === 1;
+}
+
+/** The validated access spec of an example stack, read the way the program reads it. */
+export function loadStackSpec(root: string, stack: string): AccessSpec {
+  const { project, config } = loadStackConfig(root, stack);
+  return parseAccessSpec(rawSpecFromConfig((key) => config[`${project}:${key}`]));
 }

@@ -36,6 +36,13 @@ describe.each(["dev", "prod"])("render --stack %s", (stack) => {
     expect(text).not.toMatch(/mock-password|mock-client-secret|4dabf18193072939515e22adb298388d/);
   });
 
+  it("writes the APISIX standalone files and the access matrix", () => {
+    expect(read(out, "apisix/apisix.yaml").endsWith("#END\n")).toBe(true);
+    expect(read(out, "apisix/config.yaml")).toContain("config_provider: yaml");
+    expect(read(out, "apisix/plugins/gateway-identity.lua")).toContain('local plugin_name = "gateway-identity"');
+    expect(read(out, "access-matrix.md")).toMatch(/^# Access matrix \((dev|prod)\)/);
+  });
+
   it("is deterministic", () => {
     expect(read(render(stack).out, "resources.json")).toBe(read(out, "resources.json"));
   });

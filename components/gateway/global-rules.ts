@@ -1,0 +1,22 @@
+import { OIDC_PLUGIN_HEADERS, type AccessSpec } from "../spec";
+import { managedIdentityHeaders } from "./plugin";
+
+export const HEADER_STRIPPING_RULE_ID = "strip-identity-headers";
+
+/**
+ * Anti-spoofing: global rules run before every route's plugins, so removing
+ * the identity headers here means a client's copy never reaches a service,
+ * on any route, public ones included. Only the identity plugin sets them
+ * again, after the token is verified.
+ */
+export function renderHeaderStrippingRule(spec: AccessSpec) {
+  return {
+    id: HEADER_STRIPPING_RULE_ID,
+    plugins: { "proxy-rewrite": { headers: { remove: [...managedIdentityHeaders(spec), ...OIDC_PLUGIN_HEADERS] } } },
+  };
+}
+
+/** Metrics for every route, scraped from the gateway's metrics port. */
+export function renderMetricsRule() {
+  return { id: "metrics", plugins: { prometheus: { prefer_name: true } } };
+}

@@ -1,0 +1,10 @@
+export { ApisixGateway, ApisixGatewayArgs, createManifests } from "./component";
+export { renderGatewayFiles, renderApisixRules, renderApisixConfig, pluginsUsed, GATEWAY_PORTS, ApisixRules } from "./standalone";
+export { renderApisixRoutes, ApisixRoute, METHOD_NOT_ALLOWED } from "./routes";
+export { renderApisixUpstreams, serviceHost, upstreamId, ApisixUpstream } from "./upstreams";
+export { renderHeaderStrippingRule, HEADER_STRIPPING_RULE_ID } from "./global-rules";
+export { renderOpenidConnectConf, renderAclConf } from "./auth";
+export { renderCorsConf } from "./cors";
+export { renderIdentityPluginConf, identityPluginSource, managedIdentityHeaders, IDENTITY_PLUGIN, IdentityPluginConf } from "./plugin";
+export { renderGatewayManifests, configChecksum, Manifest, GATEWAY_NAME, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
+export { renderAccessMatrix, renderAccessMatrixMarkdown, matrixCallers, matrixMethods, callerLabel, AccessMatrixEntry, Caller, Outcome } from "./access-matrix";

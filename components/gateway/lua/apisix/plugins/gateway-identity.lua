@@ -1,0 +1,177 @@
+--
+-- gateway-identity: turns the claims openid-connect has just verified into the
+-- request's identity, for the acl plugin and for upstream services.
+--
+-- Runs in the rewrite phase after openid-connect (priority 2599 > 2580). It
+--   * reads the verified JWT payload from X-Userinfo, which only openid-connect
+--     can have set: a global rule strips every client-supplied copy first;
+--   * fails closed with 401 when there is no verified payload (for example
+--     when openid-connect is missing from the route);
+--   * sets ctx.external_user = { sub, roles, tenant } for the acl plugin, with
+--     roles limited to those the access spec declares;
+--   * sets X-User-ID, X-User-Role (declared roles, comma-separated, in the
+--     spec's order), X-Tenant-ID and any configured claim headers, and clears
+--     each one whose claim is absent, so no client value survives;
+--   * removes X-Userinfo unless services are meant to see it.
+--
+local core = require("apisix.core")
+local ngx = ngx
+local type = type
+local ipairs = ipairs
+local tostring = tostring
+local concat = table.concat
+local gmatch = string.gmatch
+
+local plugin_name = "gateway-identity"
+
+local header_name = { type = "string", pattern = "^[A-Za-z0-9-]+$" }
+
+local schema = {
+    type = "object",
+    properties = {
+        known_roles = {
+            type = "array",
+            items = { type = "string", minLength = 1 },
+            uniqueItems = true,
+        },
+        roles_claim = { type = "string", default = "realm_access.roles" },
+        tenant_claim = { type = "string", default = "tenant_id" },
+        user_id_header = { type = "string", pattern = header_name.pattern, default = "X-User-ID" },
+        roles_header = { type = "string", pattern = header_name.pattern, default = "X-User-Role" },
+        tenant_header = { type = "string", pattern = header_name.pattern, default = "X-Tenant-ID" },
+        claim_headers = {
+            type = "array",
+            items = {
+                type = "object",
+                properties = {
+                    claim = { type = "string", minLength = 1 },
+                    header = header_name,
+                },
+                required = { "claim", "header" },
+                additionalProperties = false,
+            },
+        },
+        forward_userinfo = { type = "boolean", default = false },
+    },
+    required = { "known_roles" },
+    additionalProperties = false,
+}
+
+local _M = {
+    version = 0.1,
+    priority = 2580,
+    name = plugin_name,
+    schema = schema,
+}
+
+
+function _M.check_schema(conf)
+    return core.schema.check(schema, conf)
+end
+
+
+-- A dotted claim path ("realm_access.roles") looked up in the payload.
+local function claim_at(claims, path)
+    local value = claims
+    for part in gmatch(path, "[^.]+") do
+        if type(value) ~= "table" then
+            return nil
+        end
+        value = value[part]
+    end
+    return value
+end
+
+
+local function scalar(value)
+    if type(value) == "string" and value ~= "" then
+        return value
+    end
+    if type(value) == "number" or type(value) == "boolean" then
+        return tostring(value)
+    end
+    return nil
+end
+
+
+local function verified_claims(ctx)
+    local encoded = core.request.header(ctx, "X-Userinfo")
+    if type(encoded) ~= "string" or encoded == "" then
+        return nil, "no verified claims: openid-connect did not run on this route"
+    end
+    local decoded = ngx.decode_base64(encoded)
+    if not decoded then
+        return nil, "verified claims are not base64"
+    end
+    local claims = core.json.decode(decoded)
+    if type(claims) ~= "table" then
+        return nil, "verified claims are not a JSON object"
+    end
+    if not scalar(claims.sub) then
+        return nil, "verified claims carry no sub"
+    end
+    return claims
+end
+
+
+-- The caller's roles that the spec declares, in the spec's order.
+local function declared_roles(conf, claims)
+    local held = {}
+    local roles = claim_at(claims, conf.roles_claim)
+    if type(roles) == "table" then
+        for _, role in ipairs(roles) do
+            if type(role) == "string" then
+                held[role] = true
+            end
+        end
+    end
+    local out = {}
+    for _, role in ipairs(conf.known_roles) do
+        if held[role] then
+            out[#out + 1] = role
+        end
+    end
+    return out
+end
+
+
+local function managed_headers(conf)
+    local names = { conf.user_id_header, conf.roles_header, conf.tenant_header }
+    for _, mapping in ipairs(conf.claim_headers or {}) do
+        names[#names + 1] = mapping.header
+    end
+    return names
+end
+
+
+function _M.rewrite(conf, ctx)
+    -- Whatever happens next, no identity header from the client survives.
+    for _, name in ipairs(managed_headers(conf)) do
+        core.request.set_header(ctx, name, nil)
+    end
+
+    local claims, err = verified_claims(ctx)
+    if not claims then
+        core.request.set_header(ctx, "X-Userinfo", nil)
+        core.log.warn(plugin_name, ": ", err)
+        return 401, { error = "unauthenticated" }
+    end
+
+    local roles = declared_roles(conf, claims)
+    local tenant = scalar(claim_at(claims, conf.tenant_claim))
+    ctx.external_user = { sub = claims.sub, roles = roles, tenant = tenant }
+
+    core.request.set_header(ctx, conf.user_id_header, scalar(claims.sub))
+    core.request.set_header(ctx, conf.roles_header, #roles > 0 and concat(roles, ",") or nil)
+    core.request.set_header(ctx, conf.tenant_header, tenant)
+    for _, mapping in ipairs(conf.claim_headers or {}) do
+        core.request.set_header(ctx, mapping.header, scalar(claim_at(claims, mapping.claim)))
+    end
+
+    if not conf.forward_userinfo then
+        core.request.set_header(ctx, "X-Userinfo", nil)
+    end
+end
+
+
+return _M

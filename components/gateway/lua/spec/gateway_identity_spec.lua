@@ -1,0 +1,169 @@
+require("ngx_stub")
+local cjson = require("cjson.safe")
+local core = require("apisix.core")
+local plugin = require("apisix.plugins.gateway-identity")
+
+local function conf(overrides)
+  local c = {
+    known_roles = { "viewer", "writer", "admin" },
+    tenant_claim = "tenant_id",
+    claim_headers = { { claim = "email", header = "X-User-Email" } },
+  }
+  for k, v in pairs(overrides or {}) do c[k] = v end
+  assert(plugin.check_schema(c))
+  return c
+end
+
+local function userinfo(claims)
+  return ngx.encode_base64(cjson.encode(claims))
+end
+
+-- A request as the plugin sees it after openid-connect: verified claims in X-Userinfo.
+local function ctx_with(headers)
+  local h = {}
+  for k, v in pairs(headers) do h[k:lower()] = v end
+  return { headers = h }
+end
+
+local alice = { sub = "user-1", tenant_id = "acme", email = "a@example.com", realm_access = { roles = { "admin", "offline_access", "viewer" } } }
+
+describe("gateway-identity", function()
+  it("declares what APISIX requires of a plugin, below openid-connect's priority", function()
+    assert.equals("gateway-identity", plugin.name)
+    assert.is_number(plugin.version)
+    assert.is_true(plugin.priority < 2599 and plugin.priority > 2410)
+    assert.is_table(plugin.schema)
+  end)
+
+  describe("with verified claims", function()
+    local ctx, status
+    before_each(function()
+      ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice) })
+      status = plugin.rewrite(conf(), ctx)
+    end)
+
+    it("lets the request through", function()
+      assert.is_nil(status)
+    end)
+
+    it("sets X-User-ID from sub", function()
+      assert.equals("user-1", ctx.headers["x-user-id"])
+    end)
+
+    it("sets X-User-Role to the declared roles only, in the spec's order", function()
+      assert.equals("viewer,admin", ctx.headers["x-user-role"])
+    end)
+
+    it("sets X-Tenant-ID from the tenant claim", function()
+      assert.equals("acme", ctx.headers["x-tenant-id"])
+    end)
+
+    it("maps extra claims to their headers", function()
+      assert.equals("a@example.com", ctx.headers["x-user-email"])
+    end)
+
+    it("exposes the identity to the acl plugin as ctx.external_user", function()
+      assert.same({ sub = "user-1", roles = { "viewer", "admin" }, tenant = "acme" }, ctx.external_user)
+    end)
+
+    it("removes X-Userinfo so services see only the identity headers", function()
+      assert.is_nil(ctx.headers["x-userinfo"])
+    end)
+  end)
+
+  it("keeps X-Userinfo when forward_userinfo is set", function()
+    local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice) })
+    plugin.rewrite(conf({ forward_userinfo = true }), ctx)
+    assert.is_not_nil(ctx.headers["x-userinfo"])
+  end)
+
+  describe("fails closed", function()
+    it("with 401 when openid-connect left no verified claims", function()
+      local ctx = ctx_with({})
+      local status, body = plugin.rewrite(conf(), ctx)
+      assert.equals(401, status)
+      assert.same({ error = "unauthenticated" }, body)
+      assert.is_nil(ctx.external_user)
+    end)
+
+    it("with 401 when the claims are not base64", function()
+      assert.equals(401, plugin.rewrite(conf(), ctx_with({ ["X-Userinfo"] = "%%%not-base64" })))
+    end)
+
+    it("with 401 when the claims are not a JSON object", function()
+      assert.equals(401, plugin.rewrite(conf(), ctx_with({ ["X-Userinfo"] = ngx.encode_base64("not json") })))
+    end)
+
+    it("with 401 when the claims carry no sub", function()
+      assert.equals(401, plugin.rewrite(conf(), ctx_with({ ["X-Userinfo"] = userinfo({ tenant_id = "acme" }) })))
+    end)
+
+    it("with 401 when X-Userinfo came twice (a list, not one verified value)", function()
+      assert.equals(401, plugin.rewrite(conf(), ctx_with({ ["X-Userinfo"] = { userinfo(alice), userinfo(alice) } })))
+    end)
+  end)
+
+  describe("never trusts a client-supplied identity header", function()
+    local spoofed = {
+      ["X-User-ID"] = "root",
+      ["X-User-Role"] = "admin",
+      ["X-Tenant-ID"] = "other-tenant",
+      ["X-User-Email"] = "ceo@example.com",
+    }
+
+    it("clears every managed header when the request is refused", function()
+      local ctx = ctx_with(spoofed)
+      assert.equals(401, plugin.rewrite(conf(), ctx))
+      for name in pairs(spoofed) do assert.is_nil(ctx.headers[name:lower()], name) end
+    end)
+
+    it("replaces them with verified values, and clears those whose claim is absent", function()
+      local headers = { ["X-Userinfo"] = userinfo({ sub = "user-2", realm_access = { roles = { "writer" } } }) }
+      for k, v in pairs(spoofed) do headers[k] = v end
+      local ctx = ctx_with(headers)
+      assert.is_nil(plugin.rewrite(conf(), ctx))
+      assert.equals("user-2", ctx.headers["x-user-id"])
+      assert.equals("writer", ctx.headers["x-user-role"])
+      assert.is_nil(ctx.headers["x-tenant-id"])
+      assert.is_nil(ctx.headers["x-user-email"])
+    end)
+  end)
+
+  describe("roles", function()
+    it("a caller with no declared role gets no X-User-Role and an empty role list", function()
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "u", realm_access = { roles = { "offline_access" } } }) })
+      assert.is_nil(plugin.rewrite(conf(), ctx))
+      assert.is_nil(ctx.headers["x-user-role"])
+      assert.same({}, ctx.external_user.roles)
+    end)
+
+    it("ignores a roles claim of the wrong shape", function()
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "u", realm_access = { roles = "admin" } }) })
+      plugin.rewrite(conf(), ctx)
+      assert.same({}, ctx.external_user.roles)
+    end)
+
+    it("reads roles from a configured claim path", function()
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "u", groups = { "writer" } }) })
+      plugin.rewrite(conf({ roles_claim = "groups" }), ctx)
+      assert.equals("writer", ctx.headers["x-user-role"])
+    end)
+  end)
+
+  describe("schema", function()
+    it("requires known_roles", function()
+      assert.is_false((plugin.check_schema({})))
+    end)
+
+    it("refuses unknown fields", function()
+      assert.is_false((plugin.check_schema({ known_roles = {}, trust_client_headers = true })))
+    end)
+
+    it("fills defaults for header names", function()
+      local c = { known_roles = { "a" } }
+      assert.is_true((plugin.check_schema(c)))
+      assert.equals("X-User-ID", c.user_id_header)
+      assert.equals(false, c.forward_userinfo)
+    end)
+  end)
+end)

@@ -1,0 +1,69 @@
+-- A stand-in for apisix.core with just what gateway-identity uses. Request
+-- headers live in ctx.headers (lower-cased names), as APISIX caches them.
+local cjson = require("cjson.safe")
+
+local core = { log = {}, request = {}, json = {}, schema = {} }
+
+core.logged = {}
+function core.log.warn(...)
+  core.logged[#core.logged + 1] = table.concat({ ... })
+end
+
+function core.request.header(ctx, name)
+  return ctx.headers[name:lower()]
+end
+
+function core.request.set_header(ctx, name, value)
+  ctx.headers[name:lower()] = value
+end
+
+function core.json.decode(text)
+  return cjson.decode(text)
+end
+
+function core.json.encode(value)
+  return cjson.encode(value)
+end
+
+-- Enough of JSON-schema checking for the plugin's own schema: required keys,
+-- types, no unknown keys, and defaults filled in (APISIX's checker does the same).
+local function check(schema, value, path)
+  local t = schema.type
+  if t == "object" then
+    if type(value) ~= "table" then return false, path .. ": expected object" end
+    for _, key in ipairs(schema.required or {}) do
+      if value[key] == nil then return false, path .. "." .. key .. ": required" end
+    end
+    for key, v in pairs(value) do
+      local sub = schema.properties and schema.properties[key]
+      if not sub then
+        if schema.additionalProperties == false then return false, path .. "." .. key .. ": unknown" end
+      else
+        local ok, err = check(sub, v, path .. "." .. key)
+        if not ok then return false, err end
+      end
+    end
+    for key, sub in pairs(schema.properties or {}) do
+      if value[key] == nil and sub.default ~= nil then value[key] = sub.default end
+    end
+  elseif t == "array" then
+    if type(value) ~= "table" then return false, path .. ": expected array" end
+    for i, v in ipairs(value) do
+      local ok, err = check(schema.items, v, path .. "[" .. i .. "]")
+      if not ok then return false, err end
+    end
+  elseif t == "string" then
+    if type(value) ~= "string" then return false, path .. ": expected string" end
+    if schema.minLength and #value < schema.minLength then return false, path .. ": too short" end
+    if schema.pattern and not ngx.re_find(value, schema.pattern) then return false, path .. ": bad pattern" end
+  elseif t == "boolean" then
+    if type(value) ~= "boolean" then return false, path .. ": expected boolean" end
+  end
+  return true
+end
+
+function core.schema.check(schema, conf)
+  return check(schema, conf, "conf")
+end
+
+return core

@@ -1,0 +1,39 @@
+-- The parts of the ngx API the plugin uses, in plain Lua, installed as a global.
+local b64chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+local function encode_base64(data)
+  return ((data:gsub(".", function(x)
+    local r, b = "", x:byte()
+    for i = 8, 1, -1 do r = r .. (b % 2 ^ i - b % 2 ^ (i - 1) > 0 and "1" or "0") end
+    return r
+  end) .. "0000"):gsub("%d%d%d?%d?%d?%d?", function(x)
+    if #x < 6 then return "" end
+    local c = 0
+    for i = 1, 6 do c = c + (x:sub(i, i) == "1" and 2 ^ (6 - i) or 0) end
+    return b64chars:sub(c + 1, c + 1)
+  end) .. ({ "", "==", "=" })[#data % 3 + 1])
+end
+
+-- Returns nil for input that is not base64, like ngx.decode_base64.
+local function decode_base64(data)
+  if data:find("[^%w%+/=]") or #data % 4 ~= 0 then return nil end
+  data = data:gsub("=", "")
+  return (data:gsub(".", function(x)
+    local r, f = "", (b64chars:find(x, 1, true) - 1)
+    for i = 6, 1, -1 do r = r .. (f % 2 ^ i - f % 2 ^ (i - 1) > 0 and "1" or "0") end
+    return r
+  end):gsub("%d%d%d?%d?%d?%d?%d?%d?", function(x)
+    if #x ~= 8 then return "" end
+    local c = 0
+    for i = 1, 8 do c = c + (x:sub(i, i) == "1" and 2 ^ (8 - i) or 0) end
+    return string.char(c)
+  end))
+end
+
+_G.ngx = {
+  encode_base64 = encode_base64,
+  decode_base64 = decode_base64,
+  -- The plugin's patterns use only syntax that Lua patterns and PCRE read alike.
+  re_find = function(s, pattern) return s:find(pattern) end,
+}
+return _G.ngx

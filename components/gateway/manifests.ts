@@ -1,0 +1,148 @@
+import { createHash } from "node:crypto";
+import { GATEWAY_POD_LABELS, MANAGED_BY_LABEL, type AccessSpec } from "../spec";
+import { PLUGIN_DIR } from "./plugin";
+import { GATEWAY_PORTS } from "./standalone";
+
+/** A Kubernetes object as plain data: what the component creates and what tests validate. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+export const GATEWAY_NAME = "apisix";
+export const CONFIG_CHECKSUM_ANNOTATION = "gateway-auth/config-checksum";
+const APISIX_HOME = "/usr/local/apisix";
+const APISIX_UID = 636;
+
+/** Where nginx writes at run time; each gets an emptyDir so the root filesystem can stay read-only. */
+const WRITABLE_DIRS = ["logs", "client_body_temp", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp"];
+
+export function configChecksum(files: Record<string, string>): string {
+  const hash = createHash("sha256");
+  for (const name of Object.keys(files).sort()) hash.update(name).update("\0").update(files[name]).update("\0");
+  return hash.digest("hex");
+}
+
+const CONTAINER_SECURITY = {
+  runAsNonRoot: true,
+  runAsUser: APISIX_UID,
+  runAsGroup: APISIX_UID,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
+
+export interface GatewayManifestOptions {
+  /** Rendered standalone files: config.yaml, apisix.yaml, plugins/*.lua. */
+  files: Record<string, string>;
+  /** Extra environment (e.g. secrets referenced with `$env://` from apisix.yaml). */
+  env?: Array<Record<string, unknown>>;
+  /** Extra volumes and their mounts on the APISIX container (e.g. certificates). */
+  volumes?: Array<{ volume: Record<string, unknown>; mountPath: string }>;
+}
+
+/**
+ * The gateway's Kubernetes objects. Config goes in ConfigMaps (no secrets:
+ * those arrive through `env`/`volumes` from Secrets); an init container
+ * copies it into a writable conf folder, because `apisix init` writes
+ * nginx.conf next to it. A checksum of the files on the pod template rolls
+ * the pods whenever the config changes.
+ */
+export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOptions): Manifest[] {
+  const ns = spec.gateway.namespace;
+  const labels = { ...GATEWAY_POD_LABELS, ...MANAGED_BY_LABEL };
+  const meta = (name: string) => ({ name, namespace: ns, labels });
+  const ruleFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => !k.startsWith("plugins/")));
+  const pluginFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => k.startsWith("plugins/")).map(([k, v]) => [k.slice("plugins/".length), v]));
+  const extraVolumes = opts.volumes ?? [];
+
+  const volumes = [
+    { name: "config", configMap: { name: `${GATEWAY_NAME}-config` } },
+    { name: "plugins", configMap: { name: `${GATEWAY_NAME}-plugins` } },
+    { name: "conf", emptyDir: {} },
+    { name: "tmp", emptyDir: {} },
+    ...WRITABLE_DIRS.map((d) => ({ name: d.replace(/_/g, "-"), emptyDir: {} })),
+    ...extraVolumes.map((v) => v.volume),
+  ];
+  const port = (name: string, containerPort: number) => ({ name, containerPort, protocol: "TCP" });
+
+  const deployment: Manifest = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta(GATEWAY_NAME),
+    spec: {
+      replicas: spec.gateway.replicas,
+      selector: { matchLabels: { ...GATEWAY_POD_LABELS } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(opts.files) } },
+        spec: {
+          serviceAccountName: GATEWAY_NAME,
+          automountServiceAccountToken: false,
+          securityContext: { runAsNonRoot: true, runAsUser: APISIX_UID, runAsGroup: APISIX_UID, fsGroup: APISIX_UID, seccompProfile: { type: "RuntimeDefault" } },
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...GATEWAY_POD_LABELS } } }],
+          initContainers: [{
+            name: "prepare-conf",
+            image: spec.gateway.image,
+            command: ["sh", "-c", `cp -R ${APISIX_HOME}/conf/. /work-conf/ && cp /config/config.yaml /config/apisix.yaml /work-conf/`],
+            securityContext: CONTAINER_SECURITY,
+            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+            volumeMounts: [{ name: "conf", mountPath: "/work-conf" }, { name: "config", mountPath: "/config", readOnly: true }],
+          }],
+          containers: [{
+            name: "apisix",
+            image: spec.gateway.image,
+            ports: [port("http", GATEWAY_PORTS.http), port("https", GATEWAY_PORTS.https), port("status", GATEWAY_PORTS.status), port("metrics", GATEWAY_PORTS.metrics)],
+            env: opts.env ?? [],
+            readinessProbe: { httpGet: { path: "/status/ready", port: "status" }, periodSeconds: 5, failureThreshold: 3 },
+            livenessProbe: { httpGet: { path: "/status", port: "status" }, initialDelaySeconds: 10, periodSeconds: 10 },
+            resources: {
+              requests: { cpu: spec.gateway.resources.cpuRequest, memory: spec.gateway.resources.memoryRequest },
+              limits: { cpu: spec.gateway.resources.cpuLimit, memory: spec.gateway.resources.memoryLimit },
+            },
+            securityContext: CONTAINER_SECURITY,
+            volumeMounts: [
+              { name: "conf", mountPath: `${APISIX_HOME}/conf` },
+              { name: "plugins", mountPath: PLUGIN_DIR, readOnly: true },
+              { name: "tmp", mountPath: "/tmp" },
+              ...WRITABLE_DIRS.map((d) => ({ name: d.replace(/_/g, "-"), mountPath: `${APISIX_HOME}/${d}` })),
+              ...extraVolumes.map((v) => ({ name: v.volume.name as string, mountPath: v.mountPath, readOnly: true })),
+            ],
+          }],
+          volumes,
+        },
+      },
+    },
+  };
+
+  return [
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { ...MANAGED_BY_LABEL, "pod-security.kubernetes.io/enforce": "restricted" } } },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(GATEWAY_NAME), automountServiceAccountToken: false },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${GATEWAY_NAME}-config`), data: ruleFiles },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${GATEWAY_NAME}-plugins`), data: pluginFiles },
+    deployment,
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: meta(GATEWAY_NAME),
+      spec: {
+        type: "ClusterIP",
+        selector: { ...GATEWAY_POD_LABELS },
+        ports: [
+          { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
+          { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
+        ],
+      },
+    },
+    {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: meta(GATEWAY_NAME),
+      // One replica: allow the drain (a PDB of minAvailable 1 would block it); more: keep all but one.
+      spec: { selector: { matchLabels: { ...GATEWAY_POD_LABELS } }, ...(spec.gateway.replicas > 1 ? { minAvailable: spec.gateway.replicas - 1 } : { maxUnavailable: 1 }) },
+    },
+  ];
+}

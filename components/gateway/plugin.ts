@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CLAIMS, IDENTITY_HEADERS, type AccessSpec } from "../spec";
+
+/** The project's APISIX plugin: verified claims -> ctx.external_user + identity headers. */
+export const IDENTITY_PLUGIN = "gateway-identity";
+
+/** Where plugins live in the APISIX container (`apisix.extra_lua_path` points at the folder above `apisix/plugins`). */
+export const PLUGIN_ROOT = "/opt/apisix-plugins";
+export const PLUGIN_DIR = `${PLUGIN_ROOT}/apisix/plugins`;
+
+const LUA_SOURCE = join(__dirname, "lua", "apisix", "plugins", `${IDENTITY_PLUGIN}.lua`);
+
+/** The plugin's Lua source, shipped as is. */
+export function identityPluginSource(): string {
+  return readFileSync(LUA_SOURCE, "utf8");
+}
+
+export interface IdentityPluginConf {
+  known_roles: string[];
+  roles_claim: string;
+  tenant_claim: string;
+  user_id_header: string;
+  roles_header: string;
+  tenant_header: string;
+  claim_headers: Array<{ claim: string; header: string }>;
+  forward_userinfo: boolean;
+}
+
+/** Configuration of the identity plugin: which roles exist and which claim goes to which header. */
+export function renderIdentityPluginConf(spec: AccessSpec): IdentityPluginConf {
+  return {
+    known_roles: spec.realm.roles.map((r) => r.name),
+    roles_claim: CLAIMS.realmRoles,
+    tenant_claim: spec.realm.tenantAttribute,
+    user_id_header: IDENTITY_HEADERS.userId,
+    roles_header: IDENTITY_HEADERS.roles,
+    tenant_header: IDENTITY_HEADERS.tenant,
+    claim_headers: spec.gateway.claimHeaders.map((c) => ({ claim: c.claim, header: c.header })),
+    forward_userinfo: spec.gateway.forwardUserinfo,
+  };
+}
+
+/** Every header the gateway sets from verified claims. */
+export function managedIdentityHeaders(spec: AccessSpec): string[] {
+  return [...Object.values(IDENTITY_HEADERS), ...spec.gateway.claimHeaders.map((c) => c.header)];
+}

@@ -1,0 +1,83 @@
+import { allRoutes, corsEnabled, routeMethods, type AccessSpec, type HttpMethod, type LocatedRoute } from "../spec";
+import type { IdentityEndpoints } from "../identity";
+import { renderAclConf, renderOpenidConnectConf } from "./auth";
+import { renderCorsConf } from "./cors";
+import { IDENTITY_PLUGIN, renderIdentityPluginConf } from "./plugin";
+import { upstreamId } from "./upstreams";
+
+export interface ApisixRoute {
+  id: string;
+  uri: string;
+  methods?: HttpMethod[];
+  hosts?: string[];
+  priority?: number;
+  upstream_id?: string;
+  plugins?: Record<string, unknown>;
+}
+
+/** Status for a method no rule lists: the route exists, the method does not. */
+export const METHOD_NOT_ALLOWED = 405;
+
+/** Routes that answer at the gateway sit below the method routes for the same uri. */
+const FALLBACK_PRIORITY = -1;
+
+function routeId(x: LocatedRoute, suffix: string): string {
+  const tail = `.${x.routeIndex}.${suffix}`;
+  return `${x.service.name.slice(0, 64 - tail.length)}${tail}`;
+}
+
+/**
+ * The APISIX routes for a spec. Per spec route:
+ *   - one route per rule (its methods): openid-connect, then the identity
+ *     plugin, then acl with the rule's roles; or, for a public route, one route
+ *     for its methods with no authentication;
+ *   - with browser clients, a preflight (OPTIONS) route answered by cors;
+ *   - a fallback below them for every other method, answering 405 at the
+ *     gateway (the upstream is never reached).
+ * Identity headers are stripped from every request by the global rule
+ * (see `renderHeaderStrippingRule`), public routes included.
+ */
+export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoints): ApisixRoute[] {
+  const hosts = spec.gateway.hostnames.length > 0 ? { hosts: [...spec.gateway.hostnames] } : {};
+  const oidc = renderOpenidConnectConf(spec, endpoints);
+  const identity = renderIdentityPluginConf(spec);
+  const cors = corsEnabled(spec);
+
+  return allRoutes(spec).flatMap((x) => {
+    const allowed = routeMethods(x.route);
+    const base = { uri: x.route.path, ...hosts };
+    const corsPlugin = (methods: HttpMethod[]) => (cors ? { cors: renderCorsConf(spec, methods) } : {});
+    const upstream = { upstream_id: upstreamId(x.service) };
+
+    const served: ApisixRoute[] = x.route.public
+      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, plugins: corsPlugin(allowed) }]
+      : x.route.rules.map((rule, i) => ({
+          id: routeId(x, `rule${i}`),
+          ...base,
+          methods: [...rule.methods],
+          ...upstream,
+          plugins: { ...corsPlugin(allowed), "openid-connect": oidc, [IDENTITY_PLUGIN]: identity, acl: renderAclConf(rule.roles) },
+        }));
+
+    const preflight: ApisixRoute[] = cors
+      ? [{ id: routeId(x, "preflight"), ...base, methods: ["OPTIONS"], plugins: corsPlugin(allowed) }]
+      : [];
+
+    // No `methods`: it also catches methods the spec cannot name (TRACE, CONNECT, ...).
+    const fallback: ApisixRoute = {
+      id: routeId(x, "other-methods"),
+      ...base,
+      priority: FALLBACK_PRIORITY,
+      plugins: {
+        mocking: {
+          response_status: METHOD_NOT_ALLOWED,
+          response_example: '{"error":"method_not_allowed"}',
+          content_type: "application/json",
+          with_mock_header: false,
+          response_headers: { Allow: allowed.join(", ") },
+        },
+      },
+    };
+    return [...served, ...preflight, fallback];
+  });
+}

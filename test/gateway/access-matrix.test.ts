@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { renderAccessMatrix, renderAccessMatrixMarkdown } from "../../components/gateway";
+import { spec } from "../fixtures/raw-spec";
+
+const s = spec();
+const matrix = renderAccessMatrix(s);
+const find = (path: string, method: string, who: string) =>
+  matrix.find((e) => e.path === path && e.method === method && (e.caller.kind === "role" ? e.caller.role : e.caller.kind) === who)!.outcome;
+
+describe("access matrix", () => {
+  it("covers every route x method x caller (anonymous, no role, each role)", () => {
+    // 2 routes x 6 methods (OPTIONS is preflight here) x (anonymous + no-role + 3 roles)
+    expect(matrix).toHaveLength(2 * 6 * 5);
+  });
+
+  it("anonymous callers get 401 on protected routes", () => {
+    expect(find("/api/orders/*", "GET", "anonymous")).toEqual({ allow: false, status: 401 });
+  });
+
+  it("a role the rule lists is allowed, another role gets 403", () => {
+    expect(find("/api/orders/*", "GET", "viewer")).toEqual({ allow: true });
+    expect(find("/api/orders/*", "GET", "writer")).toEqual({ allow: false, status: 403 });
+    expect(find("/api/orders/*", "GET", "no-role")).toEqual({ allow: false, status: 403 });
+  });
+
+  it("a method no rule lists is 405 for everyone", () => {
+    for (const who of ["anonymous", "no-role", "viewer", "writer", "admin"]) expect(find("/api/orders/*", "PUT", who)).toEqual({ allow: false, status: 405 });
+  });
+
+  it("public routes allow their methods to everyone, and only those", () => {
+    expect(find("/api/orders-health", "GET", "anonymous")).toEqual({ allow: true });
+    expect(find("/api/orders-health", "POST", "admin")).toEqual({ allow: false, status: 405 });
+  });
+
+  it("renders as a Markdown table with one column per caller", () => {
+    const md = renderAccessMatrixMarkdown(s);
+    expect(md).toContain("| service | path | method | (anonymous) | (no role) | viewer | writer | admin |");
+    expect(md).toContain("| orders | `/api/orders/*` | GET | 401 | 403 | allow | 403 | allow |");
+  });
+});

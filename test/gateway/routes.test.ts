@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import {
+  HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, METHOD_NOT_ALLOWED, renderApisixConfig, renderApisixRules, renderGatewayFiles, pluginsUsed, type ApisixRoute,
+} from "../../components/gateway";
+import { identityEndpoints } from "../../components/identity";
+import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS } from "../../components/spec";
+import { spec } from "../fixtures/raw-spec";
+
+const s = spec((r) => (r.gateway.claimHeaders = [{ claim: "email", header: "X-User-Email" }]));
+const rules = renderApisixRules(s);
+const byId = (id: string) => rules.routes.find((r) => r.id === id)!;
+const served = (r: ApisixRoute) => r.upstream_id !== undefined;
+
+describe("authentication on every protected route", () => {
+  const protectedRoutes = rules.routes.filter((r) => r.id.includes(".rule"));
+
+  it("there are protected routes to check", () => {
+    expect(protectedRoutes.map((r) => r.id)).toEqual(["orders.0.rule0", "orders.0.rule1"]);
+  });
+
+  it.each(protectedRoutes.map((r) => [r.id, r]))("%s validates bearer JWTs locally with pinned settings", (_id, route) => {
+    const oidc = (route as ApisixRoute).plugins!["openid-connect"] as any;
+    const endpoints = identityEndpoints(s);
+    expect(oidc).toMatchObject({
+      bearer_only: true,
+      use_jwks: true,
+      discovery: endpoints.discoveryUrl,
+      client_id: "api-gateway",
+      token_signing_alg_values_expected: "RS256",
+      accept_unsupported_alg: false,
+      accept_none_alg: false,
+      set_access_token_header: false,
+      claim_validator: { issuer: { valid_issuers: ["https://auth.example.com/realms/shop"] }, audience: { claim: "aud", required: true, match_with_client_id: true } },
+    });
+    expect(oidc.jwk_expires_in).toBeGreaterThanOrEqual(30);
+    expect(oidc.jwk_expires_in).toBeLessThanOrEqual(86400);
+    expect(oidc.client_secret).toBeUndefined();
+  });
+
+  it("the discovery URL is in-cluster while the accepted issuer is the public one", () => {
+    const oidc = byId("orders.0.rule0").plugins!["openid-connect"] as any;
+    expect(oidc.discovery.startsWith("http://keycloak.keycloak.svc.cluster.local:8080/")).toBe(true);
+    expect(oidc.claim_validator.issuer.valid_issuers[0].startsWith("https://auth.example.com/")).toBe(true);
+  });
+
+  it("every served route without openid-connect is a route the spec marks public", () => {
+    const unauthenticated = rules.routes.filter((r) => served(r) && !r.plugins?.["openid-connect"]);
+    expect(unauthenticated.map((r) => r.uri)).toEqual(["/api/orders-health"]);
+    expect(s.services[0].routes.find((r) => r.path === "/api/orders-health")!.public).toBe(true);
+  });
+});
+
+describe("authorization per method group", () => {
+  it("each rule route carries the identity plugin and acl with exactly the rule's roles", () => {
+    const r0 = byId("orders.0.rule0");
+    expect(r0.methods).toEqual(["GET"]);
+    expect((r0.plugins!.acl as any).allow_labels).toEqual({ roles: ["admin", "viewer"] });
+    expect((r0.plugins!.acl as any).external_user_label_field).toBe("$.roles");
+    expect(byId("orders.0.rule1").methods).toEqual(["POST", "DELETE"]);
+    expect((byId("orders.0.rule1").plugins!.acl as any).allow_labels).toEqual({ roles: ["writer"] });
+    expect(r0.plugins![IDENTITY_PLUGIN]).toMatchObject({ known_roles: ["viewer", "writer", "admin"], tenant_claim: "tenant_id" });
+  });
+
+  it("no call to Keycloak per request: neither authz-keycloak nor opa is used", () => {
+    expect(pluginsUsed(rules)).not.toContain("authz-keycloak");
+    expect(pluginsUsed(rules)).not.toContain("opa");
+  });
+
+  it("methods no rule lists fall to a route that answers 405 without reaching the upstream", () => {
+    const fallback = byId("orders.0.other-methods");
+    expect(fallback.uri).toBe("/api/orders/*");
+    expect(fallback.methods).toBeUndefined();
+    expect(fallback.upstream_id).toBeUndefined();
+    expect(fallback.priority).toBeLessThan(0);
+    expect((fallback.plugins!.mocking as any).response_status).toBe(METHOD_NOT_ALLOWED);
+    expect((fallback.plugins!.mocking as any).response_headers).toEqual({ Allow: "GET, POST, DELETE" });
+  });
+
+  it("every spec route has exactly one fallback", () => {
+    expect(rules.routes.filter((r) => r.id.endsWith(".other-methods")).map((r) => r.uri)).toEqual(["/api/orders/*", "/api/orders-health"]);
+  });
+});
+
+describe("anti-spoofing", () => {
+  const strip = rules.global_rules.find((g) => g.id === HEADER_STRIPPING_RULE_ID)!;
+  const removed = (strip.plugins["proxy-rewrite"] as any).headers.remove as string[];
+
+  it("a global rule removes every identity header, extra claim headers and APISIX's own token headers", () => {
+    for (const h of [...Object.values(IDENTITY_HEADERS), "X-User-Email", ...OIDC_PLUGIN_HEADERS]) expect(removed).toContain(h);
+  });
+
+  it("covers every header the identity plugin may set", () => {
+    const conf = byId("orders.0.rule0").plugins![IDENTITY_PLUGIN] as any;
+    const set = [conf.user_id_header, conf.roles_header, conf.tenant_header, ...conf.claim_headers.map((c: any) => c.header)];
+    for (const h of set) expect(removed).toContain(h);
+  });
+
+  it("only removes (never sets) headers, so nothing it does can add identity", () => {
+    expect(Object.keys((strip.plugins["proxy-rewrite"] as any).headers)).toEqual(["remove"]);
+  });
+
+  it("public routes are covered: global rules apply to every route, and no route opts out", () => {
+    expect(rules.routes.every((r) => !("global_rules" in r))).toBe(true);
+    expect(byId("orders.1.public").plugins!["proxy-rewrite"]).toBeUndefined();
+  });
+
+  it("X-Userinfo does not reach services unless the spec asks", () => {
+    expect((byId("orders.0.rule0").plugins![IDENTITY_PLUGIN] as any).forward_userinfo).toBe(false);
+    const forwarding = renderApisixRules(spec((r) => (r.gateway.forwardUserinfo = true)));
+    expect((forwarding.routes[0].plugins![IDENTITY_PLUGIN] as any).forward_userinfo).toBe(true);
+  });
+});
+
+describe("CORS for browser clients", () => {
+  it("answers preflight on every spec route without authentication", () => {
+    const preflight = byId("orders.0.preflight");
+    expect(preflight.methods).toEqual(["OPTIONS"]);
+    expect(preflight.plugins!["openid-connect"]).toBeUndefined();
+    expect((preflight.plugins!.cors as any).allow_origins).toBe("https://app.example.com");
+    expect((preflight.plugins!.cors as any).allow_credential).toBe(false);
+  });
+
+  it("without web origins there is no cors and no preflight route", () => {
+    const noBrowser = renderApisixRules(spec((r) => (r.clients.browser = [])));
+    expect(noBrowser.routes.some((r) => r.plugins?.cors)).toBe(false);
+    expect(noBrowser.routes.some((r) => r.id.endsWith(".preflight"))).toBe(false);
+  });
+});
+
+describe("standalone files", () => {
+  const files = renderGatewayFiles(s);
+
+  it("apisix.yaml ends with #END", () => {
+    expect(files["apisix.yaml"].endsWith("#END\n")).toBe(true);
+  });
+
+  it("config.yaml lists every plugin the rules use, as a standalone data plane", () => {
+    const config = renderApisixConfig(rules);
+    const used = new Set([...rules.routes, ...rules.global_rules].flatMap((r) => Object.keys(r.plugins ?? {})));
+    expect(new Set(config.plugins)).toEqual(used);
+    expect(config.deployment).toEqual({ role: "data_plane", role_data_plane: { config_provider: "yaml" } });
+    expect(config.apisix.extra_lua_path).toBe("/opt/apisix-plugins/?.lua");
+    expect(config.nginx_config.http_configuration_snippet).toMatch(/large_client_header_buffers/);
+  });
+
+  it("ships the plugin source", () => {
+    expect(files[`plugins/${IDENTITY_PLUGIN}.lua`]).toMatch(/priority = 2580/);
+  });
+
+  it("is deterministic", () => {
+    expect(renderGatewayFiles(spec((r) => (r.gateway.claimHeaders = [{ claim: "email", header: "X-User-Email" }])))).toEqual(files);
+  });
+
+  it("binds routes to the gateway hostnames", () => {
+    expect(rules.routes.every((r) => JSON.stringify(r.hosts) === JSON.stringify(["api.example.com"]))).toBe(true);
+  });
+});
