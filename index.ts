@@ -7,6 +7,8 @@ import * as keycloak from "@pulumi/keycloak";
 import * as k8s from "@pulumi/kubernetes";
 import { ApisixGateway } from "./components/gateway";
 import { KeycloakIdentity, identityEndpoints } from "./components/identity";
+import { ServiceMtls } from "./components/mtls";
+import { GatewayNetworkPolicies } from "./components/network";
 import { readStackSettings } from "./components/spec";
 
 const { spec, keycloakAdmin, kubernetesContext } = readStackSettings();
@@ -23,7 +25,11 @@ const keycloakProvider = new keycloak.Provider("keycloak", {
 const kubernetesProvider = new k8s.Provider("kubernetes", { context: kubernetesContext });
 
 const identity = new KeycloakIdentity("identity", { spec }, { providers: { keycloak: keycloakProvider } });
-const gateway = new ApisixGateway("gateway", { spec, endpoints: identityEndpoints(spec) }, { providers: { kubernetes: kubernetesProvider } });
+const onCluster = { providers: { kubernetes: kubernetesProvider } };
+const mtls = new ServiceMtls("mtls", { spec }, onCluster);
+// The gateway's pods read their client certificate from the mTLS Secret at start.
+const gateway = new ApisixGateway("gateway", { spec, endpoints: identityEndpoints(spec) }, { ...onCluster, dependsOn: [mtls] });
+const network = new GatewayNetworkPolicies("network", { spec }, onCluster);
 
 export const environment = spec.environment;
 export const issuerUrl = identity.issuerUrl;
@@ -36,3 +42,6 @@ export const serviceClientSecrets = identity.serviceClientSecrets;
 export const seedUserPasswords = identity.seedUserPasswords;
 export const gatewayUrl = gateway.url;
 export const gatewayConfigChecksum = gateway.configChecksum;
+export const mtlsCaCertPem = mtls.caCertPem;
+export const serviceMtlsSecrets = mtls.serviceSecrets;
+export const networkPolicies = network.policyNames;

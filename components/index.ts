@@ -1,7 +1,11 @@
 /**
  * Public surface for other stacks:
  *
- *   import { parseAccessSpec, KeycloakIdentity } from "gateway-auth/components";
+ *   import { parseAccessSpec, KeycloakIdentity, ApisixGateway, ServiceMtls, GatewayNetworkPolicies } from "gateway-auth/components";
  */
 export * from "./spec";
 export * from "./identity";
+export * from "./gateway";
+export * from "./mtls";
+export * from "./network";
+export * from "./kubernetes";

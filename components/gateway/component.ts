@@ -1,8 +1,8 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
 import { PACKAGE, type AccessSpec } from "../spec";
-import { GATEWAY_NAME, configChecksum, renderGatewayManifests, type GatewayManifestOptions, type Manifest } from "./manifests";
+import { createManifests } from "../kubernetes";
+import { GATEWAY_NAME, configChecksum, renderGatewayManifests } from "./manifests";
 import { renderGatewayFiles } from "./standalone";
 
 export interface ApisixGatewayArgs {
@@ -10,36 +10,6 @@ export interface ApisixGatewayArgs {
   spec: AccessSpec;
   /** Issuer, discovery and audience; derived from the spec when omitted. */
   endpoints?: IdentityEndpoints;
-  /** Extra environment and volumes for the APISIX container (secrets for mTLS, ...). */
-  env?: GatewayManifestOptions["env"];
-  volumes?: GatewayManifestOptions["volumes"];
-}
-
-/** Typed resource for each manifest kind: every object stays visible to previews, tests and policies. */
-function createObject(name: string, m: Manifest, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-  const args = m as any;
-  switch (m.kind) {
-    case "Namespace": return new k8s.core.v1.Namespace(name, args, opts);
-    case "ServiceAccount": return new k8s.core.v1.ServiceAccount(name, args, opts);
-    case "ConfigMap": return new k8s.core.v1.ConfigMap(name, args, opts);
-    case "Secret": return new k8s.core.v1.Secret(name, args, opts);
-    case "Deployment": return new k8s.apps.v1.Deployment(name, args, opts);
-    case "Service": return new k8s.core.v1.Service(name, args, opts);
-    case "PodDisruptionBudget": return new k8s.policy.v1.PodDisruptionBudget(name, args, opts);
-    case "NetworkPolicy": return new k8s.networking.v1.NetworkPolicy(name, args, opts);
-    default: throw new Error(`no typed resource for kind ${m.kind}`);
-  }
-}
-
-/** Creates manifests as typed resources, namespaces first, everything else depending on them. */
-export function createManifests(owner: pulumi.Resource, prefix: string, manifests: Manifest[]): pulumi.CustomResource[] {
-  const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => createObject(`${prefix}-ns-${m.metadata.name}`, m, { parent: owner }));
-  return [
-    ...namespaces,
-    ...manifests
-      .filter((m) => m.kind !== "Namespace")
-      .map((m) => createObject(`${prefix}-${m.kind.toLowerCase()}-${m.metadata.namespace}-${m.metadata.name}`, m, { parent: owner, dependsOn: namespaces })),
-  ];
 }
 
 /**
@@ -59,7 +29,7 @@ export class ApisixGateway extends pulumi.ComponentResource {
     super(`${PACKAGE}:index:ApisixGateway`, name, {}, opts);
     const { spec } = args;
     const files = renderGatewayFiles(spec, args.endpoints ?? identityEndpoints(spec));
-    createManifests(this, name, renderGatewayManifests(spec, { files, env: args.env, volumes: args.volumes }));
+    createManifests(this, name, renderGatewayManifests(spec, { files }));
 
     this.namespace = pulumi.output(spec.gateway.namespace);
     this.serviceName = pulumi.output(GATEWAY_NAME);

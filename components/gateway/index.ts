@@ -1,10 +1,11 @@
-export { ApisixGateway, ApisixGatewayArgs, createManifests } from "./component";
-export { renderGatewayFiles, renderApisixRules, renderApisixConfig, pluginsUsed, GATEWAY_PORTS, ApisixRules } from "./standalone";
+export { ApisixGateway, ApisixGatewayArgs } from "./component";
+export { renderGatewayFiles, renderApisixRules, renderApisixConfig, pluginsUsed, ApisixRules } from "./standalone";
 export { renderApisixRoutes, ApisixRoute, METHOD_NOT_ALLOWED } from "./routes";
-export { renderApisixUpstreams, serviceHost, upstreamId, ApisixUpstream } from "./upstreams";
+export { renderApisixUpstreams, upstreamId, ApisixUpstream, UPSTREAM_CLIENT_SSL_ID } from "./upstreams";
 export { renderHeaderStrippingRule, HEADER_STRIPPING_RULE_ID } from "./global-rules";
 export { renderOpenidConnectConf, renderAclConf } from "./auth";
 export { renderCorsConf } from "./cors";
 export { renderIdentityPluginConf, identityPluginSource, managedIdentityHeaders, IDENTITY_PLUGIN, IdentityPluginConf } from "./plugin";
-export { renderGatewayManifests, configChecksum, Manifest, GATEWAY_NAME, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
+export { renderGatewayManifests, configChecksum, GATEWAY_NAME, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
 export { renderAccessMatrix, renderAccessMatrixMarkdown, matrixCallers, matrixMethods, callerLabel, AccessMatrixEntry, Caller, Outcome } from "./access-matrix";
+export { renderApisixSsls, gatewayTlsEnv, hostCertificateEnv, hasMtlsUpstreams, TRUSTED_CA_BUNDLE } from "./tls";

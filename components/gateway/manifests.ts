@@ -1,15 +1,9 @@
 import { createHash } from "node:crypto";
-import { GATEWAY_POD_LABELS, MANAGED_BY_LABEL, type AccessSpec } from "../spec";
+import type { Manifest } from "../kubernetes";
+import { GATEWAY_POD_LABELS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL, type AccessSpec } from "../spec";
 import { PLUGIN_DIR } from "./plugin";
-import { GATEWAY_PORTS } from "./standalone";
+import { TRUSTED_CA_BUNDLE, gatewayTlsEnv, hasMtlsUpstreams } from "./tls";
 
-/** A Kubernetes object as plain data: what the component creates and what tests validate. */
-export interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [field: string]: unknown;
-}
 
 export const GATEWAY_NAME = "apisix";
 export const CONFIG_CHECKSUM_ANNOTATION = "gateway-auth/config-checksum";
@@ -38,10 +32,17 @@ const CONTAINER_SECURITY = {
 export interface GatewayManifestOptions {
   /** Rendered standalone files: config.yaml, apisix.yaml, plugins/*.lua. */
   files: Record<string, string>;
-  /** Extra environment (e.g. secrets referenced with `$env://` from apisix.yaml). */
-  env?: Array<Record<string, unknown>>;
-  /** Extra volumes and their mounts on the APISIX container (e.g. certificates). */
-  volumes?: Array<{ volume: Record<string, unknown>; mountPath: string }>;
+}
+
+/**
+ * The CA bundle APISIX verifies upstreams with (and, being lua_ssl's bundle
+ * too, Keycloak's certificate when discovery is https): the mTLS CA, plus the
+ * system CAs only when Keycloak is reached over https.
+ */
+function trustedBundleCommand(spec: AccessSpec): string {
+  if (!hasMtlsUpstreams(spec)) return "";
+  const system = spec.keycloak.internalUrl.startsWith("https:") ? "/etc/ssl/certs/ca-certificates.crt " : "";
+  return ` && cat ${system}${GATEWAY_UPSTREAM_TLS.caMountPath}/ca.crt > /work-conf/${TRUSTED_CA_BUNDLE.split("/").pop()}`;
 }
 
 /**
@@ -57,7 +58,10 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
   const meta = (name: string) => ({ name, namespace: ns, labels });
   const ruleFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => !k.startsWith("plugins/")));
   const pluginFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => k.startsWith("plugins/")).map(([k, v]) => [k.slice("plugins/".length), v]));
-  const extraVolumes = opts.volumes ?? [];
+  const mtls = hasMtlsUpstreams(spec);
+  // Only the CA is mounted as a file; the certificate and key arrive as environment variables from the Secret.
+  const caVolume = { name: "upstream-ca", secret: { secretName: GATEWAY_UPSTREAM_TLS.secretName, items: [{ key: "ca.crt", path: "ca.crt" }] } };
+  const caMount = { name: "upstream-ca", mountPath: GATEWAY_UPSTREAM_TLS.caMountPath, readOnly: true };
 
   const volumes = [
     { name: "config", configMap: { name: `${GATEWAY_NAME}-config` } },
@@ -65,7 +69,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
     { name: "conf", emptyDir: {} },
     { name: "tmp", emptyDir: {} },
     ...WRITABLE_DIRS.map((d) => ({ name: d.replace(/_/g, "-"), emptyDir: {} })),
-    ...extraVolumes.map((v) => v.volume),
+    ...(mtls ? [caVolume] : []),
   ];
   const port = (name: string, containerPort: number) => ({ name, containerPort, protocol: "TCP" });
 
@@ -87,16 +91,16 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
           initContainers: [{
             name: "prepare-conf",
             image: spec.gateway.image,
-            command: ["sh", "-c", `cp -R ${APISIX_HOME}/conf/. /work-conf/ && cp /config/config.yaml /config/apisix.yaml /work-conf/`],
+            command: ["sh", "-c", `cp -R ${APISIX_HOME}/conf/. /work-conf/ && cp /config/config.yaml /config/apisix.yaml /work-conf/${trustedBundleCommand(spec)}`],
             securityContext: CONTAINER_SECURITY,
             resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-            volumeMounts: [{ name: "conf", mountPath: "/work-conf" }, { name: "config", mountPath: "/config", readOnly: true }],
+            volumeMounts: [{ name: "conf", mountPath: "/work-conf" }, { name: "config", mountPath: "/config", readOnly: true }, ...(mtls ? [caMount] : [])],
           }],
           containers: [{
             name: "apisix",
             image: spec.gateway.image,
             ports: [port("http", GATEWAY_PORTS.http), port("https", GATEWAY_PORTS.https), port("status", GATEWAY_PORTS.status), port("metrics", GATEWAY_PORTS.metrics)],
-            env: opts.env ?? [],
+            env: gatewayTlsEnv(spec),
             readinessProbe: { httpGet: { path: "/status/ready", port: "status" }, periodSeconds: 5, failureThreshold: 3 },
             livenessProbe: { httpGet: { path: "/status", port: "status" }, initialDelaySeconds: 10, periodSeconds: 10 },
             resources: {
@@ -109,7 +113,6 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
               { name: "plugins", mountPath: PLUGIN_DIR, readOnly: true },
               { name: "tmp", mountPath: "/tmp" },
               ...WRITABLE_DIRS.map((d) => ({ name: d.replace(/_/g, "-"), mountPath: `${APISIX_HOME}/${d}` })),
-              ...extraVolumes.map((v) => ({ name: v.volume.name as string, mountPath: v.mountPath, readOnly: true })),
             ],
           }],
           volumes,

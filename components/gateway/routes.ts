@@ -11,6 +11,7 @@ export interface ApisixRoute {
   methods?: HttpMethod[];
   hosts?: string[];
   priority?: number;
+  vars?: unknown[];
   upstream_id?: string;
   plugins?: Record<string, unknown>;
 }
@@ -20,6 +21,28 @@ export const METHOD_NOT_ALLOWED = 405;
 
 /** Routes that answer at the gateway sit below the method routes for the same uri. */
 const FALLBACK_PRIORITY = -1;
+/** Client-certificate guards sit above everything for the same uri. */
+const GUARD_PRIORITY = 10;
+
+const answer = (status: number, error: string, headers?: Record<string, string>) => ({
+  mocking: { response_status: status, response_example: JSON.stringify({ error }), content_type: "application/json", with_mock_header: false, ...(headers ? { response_headers: headers } : {}) },
+});
+
+/**
+ * For a host that requires client certificates: refuse any request to it whose
+ * connection did not present a verified one. This also covers plain http and
+ * a TLS connection made with another host's SNI but this Host header.
+ */
+function clientCertificateGuards(spec: AccessSpec, x: LocatedRoute): ApisixRoute[] {
+  return spec.gateway.clientCertificateHosts.map((h, i) => ({
+    id: routeId(x, `client-cert${i}`),
+    uri: x.route.path,
+    hosts: [h.host],
+    priority: GUARD_PRIORITY,
+    vars: [["ssl_client_verify", "~=", "SUCCESS"]],
+    plugins: answer(403, "client_certificate_required"),
+  }));
+}
 
 function routeId(x: LocatedRoute, suffix: string): string {
   const tail = `.${x.routeIndex}.${suffix}`;
@@ -68,16 +91,8 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
       id: routeId(x, "other-methods"),
       ...base,
       priority: FALLBACK_PRIORITY,
-      plugins: {
-        mocking: {
-          response_status: METHOD_NOT_ALLOWED,
-          response_example: '{"error":"method_not_allowed"}',
-          content_type: "application/json",
-          with_mock_header: false,
-          response_headers: { Allow: allowed.join(", ") },
-        },
-      },
+      plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: allowed.join(", ") }),
     };
-    return [...served, ...preflight, fallback];
+    return [...clientCertificateGuards(spec, x), ...served, ...preflight, fallback];
   });
 }

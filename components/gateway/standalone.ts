@@ -1,13 +1,12 @@
 import { stringify } from "yaml";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
-import type { AccessSpec } from "../spec";
+import { GATEWAY_PORTS, type AccessSpec } from "../spec";
 import { renderHeaderStrippingRule, renderMetricsRule } from "./global-rules";
 import { IDENTITY_PLUGIN, PLUGIN_ROOT, identityPluginSource } from "./plugin";
 import { renderApisixRoutes } from "./routes";
+import { TRUSTED_CA_BUNDLE, gatewayTlsEnv, hasMtlsUpstreams, renderApisixSsls } from "./tls";
 import { renderApisixUpstreams } from "./upstreams";
 
-/** Ports of the APISIX container. */
-export const GATEWAY_PORTS = { http: 9080, https: 9443, status: 7085, metrics: 9091 } as const;
 
 export interface ApisixRules {
   routes: ReturnType<typeof renderApisixRoutes>;
@@ -18,10 +17,12 @@ export interface ApisixRules {
 
 /** The declarative rules (`conf/apisix.yaml`) as data. */
 export function renderApisixRules(spec: AccessSpec, endpoints: IdentityEndpoints = identityEndpoints(spec)): ApisixRules {
+  const ssls = renderApisixSsls(spec);
   return {
     routes: renderApisixRoutes(spec, endpoints),
     upstreams: renderApisixUpstreams(spec),
     global_rules: [renderHeaderStrippingRule(spec), renderMetricsRule()],
+    ...(ssls.length > 0 ? { ssls } : {}),
   };
 }
 
@@ -32,23 +33,46 @@ export function pluginsUsed(rules: ApisixRules): string[] {
   return [...names].sort();
 }
 
+/**
+ * Upstream certificate verification. APISIX 3.18 does not verify upstream
+ * server certificates itself for http upstreams, so nginx does: the CA comes
+ * from `apisix.ssl.ssl_trusted_certificate` (rendered as
+ * proxy_ssl_trusted_certificate), the name checked is $upstream_host (the
+ * service's DNS name, `pass_host: node`), and proxy_ssl_verify is switched on
+ * in the proxying location.
+ */
+function upstreamVerification(spec: AccessSpec) {
+  if (!hasMtlsUpstreams(spec)) return { ssl: {}, location: undefined };
+  return {
+    ssl: { ssl_trusted_certificate: TRUSTED_CA_BUNDLE },
+    location: "proxy_ssl_verify on;\nproxy_ssl_verify_depth 2;",
+  };
+}
+
 /** `conf/config.yaml` as data: standalone data plane reading apisix.yaml, with exactly the plugins used. */
-export function renderApisixConfig(rules: ApisixRules) {
+export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
+  const verify = upstreamVerification(spec);
+  // nginx hides the environment from workers unless each variable is declared.
+  const envs = gatewayTlsEnv(spec).map((e) => e.name);
   return {
     apisix: {
       node_listen: [GATEWAY_PORTS.http],
       enable_ipv6: false,
       extra_lua_path: `${PLUGIN_ROOT}/?.lua`,
       status: { ip: "0.0.0.0", port: GATEWAY_PORTS.status },
-      ssl: { listen: [{ port: GATEWAY_PORTS.https }] },
+      ssl: { listen: [{ port: GATEWAY_PORTS.https }], ...verify.ssl },
     },
     deployment: { role: "data_plane", role_data_plane: { config_provider: "yaml" } },
     plugins: pluginsUsed(rules),
     plugin_attr: { prometheus: { export_addr: { ip: "0.0.0.0", port: GATEWAY_PORTS.metrics } } },
     nginx_config: {
+      ...(envs.length > 0 ? { envs } : {}),
       // Keycloak access tokens with many roles outgrow nginx's default header buffers (400/431).
       http_configuration_snippet: "large_client_header_buffers 8 32k;",
+      ...(verify.location ? { http_server_location_configuration_snippet: verify.location } : {}),
       http: {
+        // SNI and the verified name are $upstream_host: the service's DNS name.
+        proxy_ssl_server_name: true,
         // lua-resty-openidc caches verified tokens here when the dict exists: one RS256 check per token, not per request.
         custom_lua_shared_dict: { jwt_verification: "10m" },
       },
@@ -64,7 +88,7 @@ export function renderGatewayFiles(spec: AccessSpec, endpoints: IdentityEndpoint
   const rules = renderApisixRules(spec, endpoints);
   const header = "# Rendered by gateway-auth from the access spec. Do not edit: change the spec and render again.\n";
   return {
-    "config.yaml": header + stringify(renderApisixConfig(rules), YAML_OPTIONS),
+    "config.yaml": header + stringify(renderApisixConfig(spec, rules), YAML_OPTIONS),
     "apisix.yaml": header + stringify(rules, YAML_OPTIONS) + "#END\n",
     [`plugins/${IDENTITY_PLUGIN}.lua`]: identityPluginSource(),
   };

@@ -84,3 +84,14 @@ export function corsOrigins(spec: Pick<AccessSpec, "clients">): string[] {
 export function corsEnabled(spec: Pick<AccessSpec, "clients">): boolean {
   return corsOrigins(spec).length > 0;
 }
+
+/** A service's in-cluster DNS name, which the gateway calls and its certificate names. */
+export function serviceHost(service: Pick<ServiceSpec, "name" | "namespace">): string {
+  return `${service.name}.${service.namespace}.svc.cluster.local`;
+}
+
+/** Every name a client in the cluster may use for a service (its certificate's SANs). */
+export function serviceDnsNames(service: Pick<ServiceSpec, "name" | "namespace">): string[] {
+  const { name, namespace } = service;
+  return [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, serviceHost(service)];
+}

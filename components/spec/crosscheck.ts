@@ -12,6 +12,27 @@ export function crossCheck(r: SpecReader, spec: AccessSpec): void {
   checkRoutes(r, spec);
   checkGateway(r, spec);
   checkSeedUsers(r, spec);
+  checkMtls(r, spec);
+}
+
+function checkMtls(r: SpecReader, spec: AccessSpec): void {
+  const { mtls, environment } = spec;
+  if (!ENVIRONMENT_DEFAULTS[environment].allowPlaintextUpstreams) {
+    if (!mtls.enabled) r.fail("mtls.enabled", `false is not allowed in ${environment}: services trust identity headers only from an authenticated gateway`);
+    spec.services.forEach((s, i) => {
+      if (!s.mtls && mtls.enabled) r.fail(`services[${i}].mtls`, `false is not allowed in ${environment}: every upstream must be mTLS`);
+    });
+  }
+  if (mtls.renewBeforeDays >= mtls.certificateValidityDays) {
+    r.fail("mtls.renewBeforeDays", `${mtls.renewBeforeDays} must be less than mtls.certificateValidityDays (${mtls.certificateValidityDays})`);
+  }
+  if (mtls.certificateValidityDays > mtls.caValidityDays) {
+    r.fail("mtls.certificateValidityDays", `${mtls.certificateValidityDays} outlives the CA (mtls.caValidityDays ${mtls.caValidityDays})`);
+  }
+  spec.gateway.clientCertificateHosts.forEach((h, i) => {
+    if (!spec.gateway.hostnames.includes(h.host)) r.fail(`gateway.clientCertificateHosts[${i}].host`, `${show(h.host)} is not one of gateway.hostnames`);
+  });
+  r.unique(spec.gateway.clientCertificateHosts, (h) => h.host, (i) => `gateway.clientCertificateHosts[${i}].host`, "host");
 }
 
 function checkRoleDeclared(r: SpecReader, spec: AccessSpec, path: string, role: string): void {

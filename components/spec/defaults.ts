@@ -19,6 +19,8 @@ export interface EnvironmentDefaults {
   allowInsecureUrls: boolean;
   allowWildcardRedirects: boolean;
   allowSeedUsers: boolean;
+  /** Dev/staging convenience: a service may opt out of mTLS (`services[].mtls: false`). */
+  allowPlaintextUpstreams: boolean;
 }
 
 export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
@@ -34,6 +36,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
     allowInsecureUrls: true,
     allowWildcardRedirects: true,
     allowSeedUsers: true,
+    allowPlaintextUpstreams: true,
   },
   staging: {
     accessTokenLifespan: "5m",
@@ -47,6 +50,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
     allowInsecureUrls: false,
     allowWildcardRedirects: false,
     allowSeedUsers: false,
+    allowPlaintextUpstreams: true,
   },
   prod: {
     accessTokenLifespan: "5m",
@@ -60,6 +64,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
     allowInsecureUrls: false,
     allowWildcardRedirects: false,
     allowSeedUsers: false,
+    allowPlaintextUpstreams: false,
   },
 };
 

@@ -35,3 +35,23 @@ export const MANAGED_BY_LABEL = { "app.kubernetes.io/managed-by": "gateway-auth"
 
 /** Pod labels of the gateway: NetworkPolicies in service namespaces admit exactly these. */
 export const GATEWAY_POD_LABELS = { "app.kubernetes.io/name": "apisix", "app.kubernetes.io/component": "gateway" } as const;
+
+/**
+ * The gateway's side of upstream mTLS: a Secret in the gateway namespace,
+ * whose certificate and key reach APISIX as environment variables (`$env://`
+ * in apisix.yaml, never a ConfigMap) and whose CA is mounted as a file.
+ */
+export const GATEWAY_UPSTREAM_TLS = {
+  secretName: "apisix-upstream-mtls",
+  certEnv: "GATEWAY_UPSTREAM_TLS_CRT",
+  keyEnv: "GATEWAY_UPSTREAM_TLS_KEY",
+  caMountPath: "/etc/gateway-mtls",
+} as const;
+
+/** The Secret (tls.crt, tls.key, ca.crt) a service mounts to serve mTLS. */
+export function serviceMtlsSecretName(serviceName: string): string {
+  return `${serviceName}-mtls`;
+}
+
+/** Ports of the APISIX container: client traffic, status API (probes), metrics. */
+export const GATEWAY_PORTS = { http: 9080, https: 9443, status: 7085, metrics: 9091 } as const;

@@ -4,12 +4,12 @@ import { parseDuration } from "./durations";
 import * as P from "./patterns";
 import { Raw, SpecReader, join, show } from "./reader";
 import {
-  AccessRuleSpec, AccessSpec, BrowserClientSpec, ClaimHeaderSpec, ClientsSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
+  AccessRuleSpec, AccessSpec, BrowserClientSpec, ClaimHeaderSpec, ClientCertificateHostSpec, ClientsSpec, MonitoringAccessSpec, MtlsSpec, NetworkSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
   HTTP_METHODS, HttpMethod, KeycloakEndpointsSpec, RealmSpec, RoleSpec, RouteSpec, SeedUserSpec, ServiceClientSpec, ServiceSpec,
 } from "./types";
 
 /** The stack-config keys the spec is read from (`gateway-auth:<key>`). */
-export const SPEC_CONFIG_KEYS = ["environment", "keycloak", "realm", "clients", "services", "gateway", "seedUsers"] as const;
+export const SPEC_CONFIG_KEYS = ["environment", "keycloak", "realm", "clients", "services", "gateway", "mtls", "network", "seedUsers"] as const;
 export type RawAccessSpec = Partial<Record<(typeof SPEC_CONFIG_KEYS)[number], unknown>>;
 
 /**
@@ -19,13 +19,16 @@ export type RawAccessSpec = Partial<Record<(typeof SPEC_CONFIG_KEYS)[number], un
 export function readSpecFields(r: SpecReader, raw: RawAccessSpec): AccessSpec {
   const environment = r.oneOf("environment", raw.environment, ENVIRONMENTS);
   const env = ENVIRONMENT_DEFAULTS[environment];
+  const mtls = readMtls(r, raw.mtls);
   return {
     environment,
     keycloak: readKeycloak(r, raw.keycloak, env),
     realm: readRealm(r, raw.realm, env),
     clients: readClients(r, raw.clients, env),
-    services: r.array("services", raw.services, (p, v) => readService(r, p, v), { minItems: 1 }),
+    services: r.array("services", raw.services, (p, v) => readService(r, p, v, mtls.enabled), { minItems: 1 }),
     gateway: readGateway(r, raw.gateway, env),
+    mtls,
+    network: readNetwork(r, raw.network),
     seedUsers: r.array("seedUsers", raw.seedUsers, (p, v) => readSeedUser(r, p, v), { optional: true }),
   };
 }
@@ -53,7 +56,7 @@ export function readUrl(r: SpecReader, path: string, value: Raw, env: Environmen
 }
 
 function readKeycloak(r: SpecReader, value: Raw, env: EnvironmentDefaults): KeycloakEndpointsSpec {
-  const o = r.optionalObject("keycloak", value, ["publicUrl", "internalUrl", "namespace"]);
+  const o = r.optionalObject("keycloak", value, ["publicUrl", "internalUrl", "namespace", "podSelector"]);
   const internalUrl = readUrl(r, "keycloak.internalUrl", o.internalUrl, { ...env, allowInsecureUrls: true }, { allowPath: true });
   let port = 443;
   try {
@@ -68,6 +71,7 @@ function readKeycloak(r: SpecReader, value: Raw, env: EnvironmentDefaults): Keyc
     internalUrl,
     namespace: r.string("keycloak.namespace", o.namespace, { default: "keycloak", ...P.K8S_NAME }),
     port,
+    podSelector: readLabels(r, "keycloak.podSelector", o.podSelector) ?? {},
   };
 }
 
@@ -169,14 +173,19 @@ function readRoute(r: SpecReader, path: string, value: Raw): RouteSpec {
   return { path: routePath, public: false, methods: [], rules: r.array(join(path, "rules"), o.rules, (p, v) => readRule(r, p, v), { minItems: 1 }) };
 }
 
-function readService(r: SpecReader, path: string, value: Raw): ServiceSpec {
-  const o = r.object(path, value, ["name", "namespace", "port", "podSelector", "routes"]) ?? {};
+function readLabels(r: SpecReader, path: string, value: Raw): Record<string, string> | undefined {
+  return r.stringMap(path, value, P.LABEL_KEY, P.LABEL_VALUE);
+}
+
+function readService(r: SpecReader, path: string, value: Raw, mtlsDefault: boolean): ServiceSpec {
+  const o = r.object(path, value, ["name", "namespace", "port", "podSelector", "mtls", "routes"]) ?? {};
   const name = r.string(join(path, "name"), o.name, P.K8S_NAME);
   return {
     name,
     namespace: r.string(join(path, "namespace"), o.namespace, P.K8S_NAME),
     port: r.integer(join(path, "port"), o.port, { min: 1, max: 65535 }),
-    podSelector: r.stringMap(join(path, "podSelector"), o.podSelector, P.LABEL_KEY, P.LABEL_VALUE) ?? { app: name },
+    podSelector: readLabels(r, join(path, "podSelector"), o.podSelector) ?? { app: name },
+    mtls: r.boolean(join(path, "mtls"), o.mtls, mtlsDefault),
     routes: r.array(join(path, "routes"), o.routes, (p, v) => readRoute(r, p, v), { minItems: 1 }),
   };
 }
@@ -187,7 +196,7 @@ function readClaimHeader(r: SpecReader, path: string, value: Raw): ClaimHeaderSp
 }
 
 function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): GatewaySpec {
-  const o = r.optionalObject("gateway", value, ["namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "resources"]);
+  const o = r.optionalObject("gateway", value, ["namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources"]);
   const res = r.optionalObject("gateway.resources", o.resources, ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"]);
   const replicas = r.integer("gateway.replicas", o.replicas, { default: env.gatewayReplicas, min: 1, max: 100 });
   if (replicas < env.minimumGatewayReplicas) {
@@ -201,6 +210,7 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
     claimHeaders: r.array("gateway.claimHeaders", o.claimHeaders, (p, v) => readClaimHeader(r, p, v), { optional: true }),
     forwardUserinfo: r.boolean("gateway.forwardUserinfo", o.forwardUserinfo, false),
     jwksCacheSeconds: r.integer("gateway.jwksCacheSeconds", o.jwksCacheSeconds, { default: DEFAULT_JWKS_CACHE_SECONDS, min: 30, max: 86400 }),
+    clientCertificateHosts: r.array("gateway.clientCertificateHosts", o.clientCertificateHosts, (p, v) => readClientCertificateHost(r, p, v), { optional: true }),
     resources: {
       cpuRequest: r.string("gateway.resources.cpuRequest", res.cpuRequest, { default: "250m", ...P.QUANTITY }),
       memoryRequest: r.string("gateway.resources.memoryRequest", res.memoryRequest, { default: "256Mi", ...P.QUANTITY }),
@@ -219,5 +229,46 @@ function readSeedUser(r: SpecReader, path: string, value: Raw): SeedUserSpec {
     lastName: r.string(join(path, "lastName"), o.lastName),
     groups: r.array(join(path, "groups"), o.groups, (p, v) => r.string(p, v, P.GROUP_NAME), { optional: true }),
     tenant: r.string(join(path, "tenant"), o.tenant, P.TENANT),
+  };
+}
+
+function readClientCertificateHost(r: SpecReader, path: string, value: Raw): ClientCertificateHostSpec {
+  const o = r.object(path, value, ["host", "caCertificate", "serverCertificateSecret"]) ?? {};
+  return {
+    host: r.string(join(path, "host"), o.host, P.HOSTNAME),
+    caCertificate: r.string(join(path, "caCertificate"), o.caCertificate, P.PEM_CERTIFICATE),
+    serverCertificateSecret: r.string(join(path, "serverCertificateSecret"), o.serverCertificateSecret, P.K8S_NAME),
+  };
+}
+
+function readMtls(r: SpecReader, value: Raw): MtlsSpec {
+  const o = r.optionalObject("mtls", value, ["enabled", "caValidityDays", "certificateValidityDays", "renewBeforeDays"]);
+  return {
+    enabled: r.boolean("mtls.enabled", o.enabled, true),
+    caValidityDays: r.integer("mtls.caValidityDays", o.caValidityDays, { default: 3650, min: 1, max: 36500 }),
+    certificateValidityDays: r.integer("mtls.certificateValidityDays", o.certificateValidityDays, { default: 90, min: 1, max: 3650 }),
+    renewBeforeDays: r.integer("mtls.renewBeforeDays", o.renewBeforeDays, { default: 30, min: 0, max: 3650 }),
+  };
+}
+
+function readNetwork(r: SpecReader, value: Raw): NetworkSpec {
+  const o = r.optionalObject("network", value, ["allowSameNamespace", "monitoring", "dns"]);
+  const dns = r.optionalObject("network.dns", o.dns, ["namespace", "podSelector"]);
+  let monitoring: MonitoringAccessSpec | undefined;
+  if (o.monitoring !== undefined) {
+    const m = r.object("network.monitoring", o.monitoring, ["namespace", "podSelector", "ports"]) ?? {};
+    monitoring = {
+      namespace: r.string("network.monitoring.namespace", m.namespace, P.K8S_NAME),
+      podSelector: readLabels(r, "network.monitoring.podSelector", m.podSelector) ?? {},
+      ports: r.array("network.monitoring.ports", m.ports, (p, v) => r.integer(p, v, { min: 1, max: 65535 }), { minItems: 1 }),
+    };
+  }
+  return {
+    allowSameNamespace: r.boolean("network.allowSameNamespace", o.allowSameNamespace, false),
+    ...(monitoring ? { monitoring } : {}),
+    dns: {
+      namespace: r.string("network.dns.namespace", dns.namespace, { default: "kube-system", ...P.K8S_NAME }),
+      podSelector: readLabels(r, "network.dns.podSelector", dns.podSelector) ?? { "k8s-app": "kube-dns" },
+    },
   };
 }

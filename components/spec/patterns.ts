@@ -16,3 +16,4 @@ export const QUANTITY = { pattern: /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi)?$/, describe:
 export const IMAGE = { pattern: /^[a-z0-9./_-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$/, describe: "a container image reference" };
 export const LABEL_KEY = /^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 export const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/;
+export const PEM_CERTIFICATE = { pattern: /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/, describe: "a PEM certificate" };

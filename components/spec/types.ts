@@ -22,6 +22,8 @@ export interface KeycloakEndpointsSpec {
   namespace: string;
   /** Port of the in-cluster Keycloak service. Derived from internalUrl. */
   port: number;
+  /** Labels of the Keycloak pods the gateway may reach (empty: every pod in the namespace). */
+  podSelector: Record<string, string>;
 }
 
 export interface RoleSpec {
@@ -104,7 +106,45 @@ export interface ServiceSpec {
   port: number;
   /** Label selector of the service's pods (defaults to `app: <name>`). */
   podSelector: Record<string, string>;
+  /** The gateway talks TLS to this service with its client certificate, and verifies the service's certificate. */
+  mtls: boolean;
   routes: RouteSpec[];
+}
+
+/** The project's own PKI for gateway <-> service mTLS. */
+export interface MtlsSpec {
+  /** Default of `services[].mtls`. Prod requires mTLS for every service. */
+  enabled: boolean;
+  caValidityDays: number;
+  certificateValidityDays: number;
+  /** Certificates are re-issued on the first `pulumi up` this many days before they expire. */
+  renewBeforeDays: number;
+}
+
+/** A gateway hostname whose callers must present a client certificate issued by a named CA. */
+export interface ClientCertificateHostSpec {
+  host: string;
+  /** PEM of the CA that issues the callers' certificates (public, so it may sit in config). */
+  caCertificate: string;
+  /** Kubernetes TLS Secret in the gateway namespace holding the host's server certificate. */
+  serverCertificateSecret: string;
+}
+
+export interface MonitoringAccessSpec {
+  namespace: string;
+  podSelector: Record<string, string>;
+  /** Ports scraped on service pods (the gateway's metrics port is opened too). */
+  ports: number[];
+}
+
+/** NetworkPolicy options; everything beyond "only the gateway reaches services" is off by default. */
+export interface NetworkSpec {
+  /** Let pods in a service namespace reach each other. */
+  allowSameNamespace: boolean;
+  /** Let a monitoring system scrape service pods and the gateway. */
+  monitoring?: MonitoringAccessSpec;
+  /** Where cluster DNS runs (the gateway's egress to it is opened). */
+  dns: { namespace: string; podSelector: Record<string, string> };
 }
 
 /** An extra verified claim handed to services as a header. */
@@ -124,6 +164,8 @@ export interface GatewaySpec {
   forwardUserinfo: boolean;
   /** Seconds the gateway caches the realm's JWKS. */
   jwksCacheSeconds: number;
+  /** Hostnames that require client certificates (client -> gateway mTLS). */
+  clientCertificateHosts: ClientCertificateHostSpec[];
   resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };
 }
 
@@ -143,6 +185,8 @@ export interface AccessSpec {
   clients: ClientsSpec;
   services: ServiceSpec[];
   gateway: GatewaySpec;
+  mtls: MtlsSpec;
+  network: NetworkSpec;
   /** Users created with generated passwords. Only allowed in dev. */
   seedUsers: SeedUserSpec[];
 }

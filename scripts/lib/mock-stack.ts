@@ -36,13 +36,24 @@ export function unwrapSecrets(v: unknown): any {
   return v;
 }
 
-/** Outputs that real providers compute and programs read back (ids, generated secrets). */
+/**
+ * Outputs that real providers compute and programs read back (ids, generated
+ * secrets, certificates). Outputs the providers mark secret are returned as
+ * secrets here too, as the engine would.
+ */
 function providerComputedState(type: string, name: string): Record<string, unknown> {
   switch (type) {
     case "keycloak:openid/client:Client":
-      return { clientSecret: `mock-client-secret-${name}`, serviceAccountUserId: `mock-sa-${name}` };
+      return { clientSecret: pulumi.secret(`mock-client-secret-${name}`), serviceAccountUserId: `mock-sa-${name}` };
     case "random:index/randomPassword:RandomPassword":
-      return { result: `mock-password-${name}` };
+      return { result: pulumi.secret(`mock-password-${name}`) };
+    case "tls:index/privateKey:PrivateKey":
+      return { privateKeyPem: pulumi.secret(`mock-private-key-${name}`), publicKeyPem: `mock-public-key-${name}` };
+    case "tls:index/certRequest:CertRequest":
+      return { certRequestPem: `mock-csr-${name}` };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { certPem: `mock-cert-${name}` };
     default:
       return {};
   }

@@ -135,7 +135,7 @@ describe("standalone files", () => {
   });
 
   it("config.yaml lists every plugin the rules use, as a standalone data plane", () => {
-    const config = renderApisixConfig(rules);
+    const config = renderApisixConfig(s, rules);
     const used = new Set([...rules.routes, ...rules.global_rules].flatMap((r) => Object.keys(r.plugins ?? {})));
     expect(new Set(config.plugins)).toEqual(used);
     expect(config.deployment).toEqual({ role: "data_plane", role_data_plane: { config_provider: "yaml" } });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -41,6 +41,14 @@ describe.each(["dev", "prod"])("render --stack %s", (stack) => {
     expect(read(out, "apisix/config.yaml")).toContain("config_provider: yaml");
     expect(read(out, "apisix/plugins/gateway-identity.lua")).toContain('local plugin_name = "gateway-identity"');
     expect(read(out, "access-matrix.md")).toMatch(/^# Access matrix \((dev|prod)\)/);
+  });
+
+  it("writes the PKI summary and every NetworkPolicy, and no key material anywhere", () => {
+    expect(read(out, "pki.md")).toContain("| service-server | orders.shop.svc.cluster.local |");
+    expect(read(out, "network-policies.yaml").match(/kind: NetworkPolicy/g)?.length).toBeGreaterThanOrEqual(5);
+    for (const file of readdirSync(out, { recursive: true, withFileTypes: true }).filter((f) => f.isFile())) {
+      expect(readFileSync(join(file.parentPath, file.name), "utf8"), file.name).not.toMatch(/mock-private-key|mock-client-secret|mock-password|PRIVATE KEY/);
+    }
   });
 
   it("is deterministic", () => {

@@ -2,7 +2,7 @@ import { Deployment } from "kubernetes-models/apps/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from "kubernetes-models/v1";
-import type { Manifest } from "../../components/gateway";
+import type { Manifest } from "../../components/kubernetes";
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   "v1/Namespace": Namespace,

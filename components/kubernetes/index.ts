@@ -1,0 +1,1 @@
+export { Manifest, createManifests, objectResourceName } from "./objects";

@@ -1,0 +1,2 @@
+export { GatewayNetworkPolicies, GatewayNetworkPoliciesArgs } from "./component";
+export { renderNetworkPolicies, renderServiceNetworkPolicies, renderGatewayNetworkPolicies, renderKeycloakNetworkPolicies } from "./policies";

@@ -1,0 +1,102 @@
+import type { Manifest } from "../kubernetes";
+import { GATEWAY_POD_LABELS, GATEWAY_PORTS, MANAGED_BY_LABEL, type AccessSpec, type ServiceSpec } from "../spec";
+
+/** Kubernetes sets this label on every namespace (1.21+): policies select namespaces by name without managing them. */
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+
+type Peer = Record<string, unknown>;
+type Port = { port: number; protocol: "TCP" | "UDP" };
+
+const inNamespace = (namespace: string, podLabels: Record<string, string>): Peer => ({
+  namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
+  podSelector: { matchLabels: { ...podLabels } },
+});
+const tcp = (port: number): Port => ({ port, protocol: "TCP" });
+
+function policy(namespace: string, name: string, spec: Record<string, unknown>): Manifest {
+  return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace, labels: { ...MANAGED_BY_LABEL } }, spec };
+}
+
+const uniqueNamespaces = (services: ServiceSpec[]) => [...new Set(services.map((s) => s.namespace))].sort();
+
+/**
+ * Services trust identity headers because only the gateway can reach them:
+ *   - every service namespace denies all ingress by default;
+ *   - each service admits the gateway's pods (by namespace and labels) on its port;
+ *   - optional, off by default: same-namespace traffic, monitoring scrapes.
+ */
+export function renderServiceNetworkPolicies(spec: AccessSpec): Manifest[] {
+  const gateway = inNamespace(spec.gateway.namespace, GATEWAY_POD_LABELS);
+  const namespaces = uniqueNamespaces(spec.services);
+  const { monitoring, allowSameNamespace } = spec.network;
+  return [
+    ...namespaces.map((ns) => policy(ns, "default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] })),
+    ...spec.services.map((s) =>
+      policy(s.namespace, `allow-gateway-to-${s.name}`, {
+        podSelector: { matchLabels: { ...s.podSelector } },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [gateway], ports: [tcp(s.port)] }],
+      }),
+    ),
+    ...(allowSameNamespace ? namespaces.map((ns) => policy(ns, "allow-same-namespace", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] })) : []),
+    ...(monitoring
+      ? namespaces.map((ns) =>
+          policy(ns, "allow-monitoring-scrape", {
+            podSelector: {},
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [inNamespace(monitoring.namespace, monitoring.podSelector)], ports: monitoring.ports.map(tcp) }],
+          }),
+        )
+      : []),
+  ];
+}
+
+/**
+ * The gateway's own namespace: its pods accept client traffic on the listen
+ * ports (and scrapes, when monitoring is on), and may call only their
+ * services, Keycloak and cluster DNS.
+ */
+export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
+  const ns = spec.gateway.namespace;
+  const gatewayPods = { matchLabels: { ...GATEWAY_POD_LABELS } };
+  const { monitoring, dns } = spec.network;
+  const serviceEgress = spec.services.map((s) => ({ to: [inNamespace(s.namespace, s.podSelector)], ports: [tcp(s.port)] }));
+  return [
+    policy(ns, "default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+    policy(ns, "gateway-ingress", {
+      podSelector: gatewayPods,
+      policyTypes: ["Ingress"],
+      ingress: [
+        // Callers come from anywhere the cluster routes them from (load balancer, ingress controller).
+        { ports: [tcp(GATEWAY_PORTS.http), tcp(GATEWAY_PORTS.https)] },
+        // The kubelet probes the status port; kubelet traffic is not subject to NetworkPolicy on most CNIs, this keeps it explicit.
+        { ports: [tcp(GATEWAY_PORTS.status)] },
+        ...(monitoring ? [{ from: [inNamespace(monitoring.namespace, monitoring.podSelector)], ports: [tcp(GATEWAY_PORTS.metrics)] }] : []),
+      ],
+    }),
+    policy(ns, "gateway-egress", {
+      podSelector: gatewayPods,
+      policyTypes: ["Egress"],
+      egress: [
+        ...serviceEgress,
+        { to: [inNamespace(spec.keycloak.namespace, spec.keycloak.podSelector)], ports: [tcp(spec.keycloak.port)] },
+        { to: [inNamespace(dns.namespace, dns.podSelector)], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] },
+      ],
+    }),
+  ];
+}
+
+/** Keycloak's namespace: admit the gateway on Keycloak's port (discovery and JWKS). Only an allow: the namespace is not ours to lock down. */
+export function renderKeycloakNetworkPolicies(spec: AccessSpec): Manifest[] {
+  return [
+    policy(spec.keycloak.namespace, "allow-gateway-to-keycloak", {
+      podSelector: { matchLabels: { ...spec.keycloak.podSelector } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [inNamespace(spec.gateway.namespace, GATEWAY_POD_LABELS)], ports: [tcp(spec.keycloak.port)] }],
+    }),
+  ];
+}
+
+export function renderNetworkPolicies(spec: AccessSpec): Manifest[] {
+  return [...renderServiceNetworkPolicies(spec), ...renderGatewayNetworkPolicies(spec), ...renderKeycloakNetworkPolicies(spec)];
+}

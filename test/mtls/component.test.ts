@@ -1,0 +1,66 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ServiceMtls } from "../../components/mtls";
+import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
+import { spec } from "../fixtures/raw-spec";
+import { validateManifest } from "../support/kubernetes-schemas";
+import { build, unwrapSecrets, useRecorder, valueOf } from "../support/mocks";
+
+let rec: ResourceRecorder;
+let mtls: ServiceMtls;
+beforeAll(async () => {
+  rec = await useRecorder();
+  await build(rec, () => {
+    mtls = new ServiceMtls("pki", { spec: spec() });
+  });
+});
+
+const T = {
+  key: "tls:index/privateKey:PrivateKey",
+  ca: "tls:index/selfSignedCert:SelfSignedCert",
+  csr: "tls:index/certRequest:CertRequest",
+  cert: "tls:index/locallySignedCert:LocallySignedCert",
+  secret: "kubernetes:core/v1:Secret",
+};
+
+describe("ServiceMtls under mocks", () => {
+  it("creates a self-signed CA that is a CA", () => {
+    expect(rec.one(T.ca, "pki-ca").inputs).toMatchObject({ isCaCertificate: true, allowedUses: ["cert_signing", "crl_signing", "digital_signature"] });
+  });
+
+  it("issues each leaf with the CA's certificate and key", () => {
+    for (const cert of rec.ofType(T.cert)) {
+      expect(cert.inputs.caCertPem).toBe("mock-cert-pki-ca");
+      expect(unwrapSecrets(cert.inputs.caPrivateKeyPem)).toBe("mock-private-key-pki-ca-key");
+    }
+    expect(rec.ofType(T.cert).map((c) => c.name).sort()).toEqual(["pki-gateway", "pki-service-shop-orders"]);
+  });
+
+  it("requests the service certificate for its DNS names, from its own key", () => {
+    const csr = rec.one(T.csr, "pki-service-shop-orders-csr").inputs;
+    expect(csr.dnsNames).toEqual(["orders", "orders.shop", "orders.shop.svc", "orders.shop.svc.cluster.local"]);
+    expect(unwrapSecrets(csr.privateKeyPem)).toBe("mock-private-key-pki-service-shop-orders-key");
+  });
+
+  it("uses ECDSA P-256 keys", () => {
+    for (const k of rec.ofType(T.key)) expect(k.inputs).toMatchObject({ algorithm: "ECDSA", ecdsaCurve: "P256" });
+  });
+
+  it("stores tls.crt, tls.key and ca.crt in a kubernetes.io/tls Secret per service namespace and for the gateway, the key as a Pulumi secret", () => {
+    const secrets = rec.ofType(T.secret);
+    expect(secrets.map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`).sort()).toEqual(["gateway/apisix-upstream-mtls", "shop/orders-mtls"]);
+    for (const s of secrets) {
+      expect(s.inputs.type).toBe("kubernetes.io/tls");
+      // Pulumi marks the whole stringData secret once one value in it is.
+      expect(isSecretValue(s.inputs.stringData)).toBe(true);
+      const data = unwrapSecrets(s.inputs.stringData);
+      expect(Object.keys(data).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
+      expect(data["ca.crt"]).toBe("mock-cert-pki-ca");
+      expect(() => validateManifest({ ...unwrapSecrets(s.inputs), apiVersion: "v1", kind: "Secret" })).not.toThrow();
+    }
+  });
+
+  it("names the Secrets users wire their workloads to", async () => {
+    expect(await valueOf(mtls.serviceSecrets)).toEqual({ orders: { namespace: "shop", name: "orders-mtls" } });
+    expect(await valueOf(mtls.gatewaySecret)).toEqual({ namespace: "gateway", name: "apisix-upstream-mtls" });
+  });
+});
