@@ -1,6 +1,6 @@
 export { ApisixGateway, ApisixGatewayArgs } from "./component";
 export { renderGatewayFiles, renderApisixRules, renderApisixConfig, pluginsUsed, ApisixRules } from "./standalone";
-export { renderApisixRoutes, ApisixRoute, METHOD_NOT_ALLOWED } from "./routes";
+export { renderApisixRoutes, ApisixRoute, RouteAccessLabel, METHOD_NOT_ALLOWED } from "./routes";
 export { renderApisixUpstreams, upstreamId, ApisixUpstream, UPSTREAM_CLIENT_SSL_ID } from "./upstreams";
 export { renderHeaderStrippingRule, HEADER_STRIPPING_RULE_ID } from "./global-rules";
 export { renderOpenidConnectConf, renderAclConf } from "./auth";

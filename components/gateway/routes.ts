@@ -12,9 +12,13 @@ export interface ApisixRoute {
   hosts?: string[];
   priority?: number;
   vars?: unknown[];
+  /** `access`: protected (authenticated), public (the spec says so), or gateway (answered by the gateway itself). */
+  labels?: { access: RouteAccessLabel };
   upstream_id?: string;
   plugins?: Record<string, unknown>;
 }
+
+export type RouteAccessLabel = "protected" | "public" | "gateway";
 
 /** Status for a method no rule lists: the route exists, the method does not. */
 export const METHOD_NOT_ALLOWED = 405;
@@ -40,6 +44,7 @@ function clientCertificateGuards(spec: AccessSpec, x: LocatedRoute): ApisixRoute
     hosts: [h.host],
     priority: GUARD_PRIORITY,
     vars: [["ssl_client_verify", "~=", "SUCCESS"]],
+    labels: { access: "gateway" as const },
     plugins: answer(403, "client_certificate_required"),
   }));
 }
@@ -73,17 +78,18 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     const upstream = { upstream_id: upstreamId(x.service) };
 
     const served: ApisixRoute[] = x.route.public
-      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, plugins: corsPlugin(allowed) }]
+      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, labels: { access: "public" }, plugins: corsPlugin(allowed) }]
       : x.route.rules.map((rule, i) => ({
           id: routeId(x, `rule${i}`),
           ...base,
           methods: [...rule.methods],
           ...upstream,
+          labels: { access: "protected" },
           plugins: { ...corsPlugin(allowed), "openid-connect": oidc, [IDENTITY_PLUGIN]: identity, acl: renderAclConf(rule.roles) },
         }));
 
     const preflight: ApisixRoute[] = cors
-      ? [{ id: routeId(x, "preflight"), ...base, methods: ["OPTIONS"], plugins: corsPlugin(allowed) }]
+      ? [{ id: routeId(x, "preflight"), ...base, methods: ["OPTIONS"], labels: { access: "gateway" }, plugins: corsPlugin(allowed) }]
       : [];
 
     // No `methods`: it also catches methods the spec cannot name (TRACE, CONNECT, ...).
@@ -91,6 +97,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
       id: routeId(x, "other-methods"),
       ...base,
       priority: FALLBACK_PRIORITY,
+      labels: { access: "gateway" },
       plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: allowed.join(", ") }),
     };
     return [...clientCertificateGuards(spec, x), ...served, ...preflight, fallback];

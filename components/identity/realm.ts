@@ -14,6 +14,9 @@ export function renderRealmSettings(spec: AccessSpec): RealmSettings {
   return {
     enabled: true,
     displayName: realm.displayName,
+    // Pins the issuer to the public URL whatever host a request reaches Keycloak by:
+    // the gateway fetches keys in-cluster but must see the public `iss`.
+    attributes: { frontendUrl: spec.keycloak.publicUrl },
     sslRequired: realm.sslRequired,
     passwordPolicy: realm.passwordPolicy,
     defaultSignatureAlgorithm: "RS256",

@@ -9,6 +9,10 @@ export interface RecordedResource {
   parent?: string;
   custom: boolean;
   inputs: Record<string, any>;
+  /** Set once the engine answers the registration. */
+  urn?: string;
+  /** Input property -> URNs of the resources its value came from. */
+  propertyDependencies: Record<string, string[]>;
 }
 
 /** Pulumi's wire marker for a secret value (`{[SECRET_SIG]: SECRET_VALUE, value}`). */
@@ -68,9 +72,17 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   readonly errors: Error[] = [];
   private readonly parents = new Map<string, string>();
+  private readonly propertyDeps = new Map<string, Record<string, string[]>>();
 
-  noteParent(type: string, name: string, parentUrn: string): void {
+  /** What the registration request says beyond the mock's arguments: parent and property dependencies. */
+  noteRequest(type: string, name: string, parentUrn: string, propertyDependencies: Record<string, string[]>): void {
     if (parentUrn) this.parents.set(`${type}::${name}`, parentUrn.split("::").pop()!);
+    this.propertyDeps.set(`${type}::${name}`, propertyDependencies);
+  }
+
+  noteUrn(type: string, name: string, urn: string): void {
+    const r = this.resources.find((x) => x.type === type && x.name === name);
+    if (r) r.urn = urn;
   }
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
@@ -79,7 +91,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
       this.errors.push(err);
       throw err;
     }
-    this.resources.push({ type: args.type, name: args.name, parent: this.parents.get(`${args.type}::${args.name}`), custom: args.custom ?? true, inputs: args.inputs });
+    const key = `${args.type}::${args.name}`;
+    this.resources.push({ type: args.type, name: args.name, parent: this.parents.get(key), custom: args.custom ?? true, inputs: args.inputs, propertyDependencies: this.propertyDeps.get(key) ?? {} });
     return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...providerComputedState(args.type, args.name) } };
   }
 
@@ -103,11 +116,18 @@ export async function installRecorder(project: string, stack: string, config: Re
   const recorder = new ResourceRecorder();
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(recorder, project, stack, false);
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): Promise<void> };
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: (err: unknown, res: any) => void): Promise<void> };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, cb) => {
-    recorder.noteParent(req.getType(), req.getName(), req.getParent());
-    return register(req, cb);
+    const type = req.getType();
+    const name = req.getName();
+    const deps: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v: any, k: string) => (deps[k] = v.getUrnsList()));
+    recorder.noteRequest(type, name, req.getParent(), deps);
+    return register(req, (err, res) => {
+      if (res) recorder.noteUrn(type, name, res.getUrn());
+      cb(err, res);
+    });
   };
   return recorder;
 }

@@ -1,0 +1,48 @@
+import { parse } from "yaml";
+import { TYPES, type StackResource } from "./types";
+
+/** The declarative APISIX rules a ConfigMap carries (`apisix.yaml`), parsed; undefined for other ConfigMaps. */
+export interface ApisixDocument {
+  routes?: Array<Record<string, any>>;
+  upstreams?: Array<Record<string, any>>;
+  global_rules?: Array<Record<string, any>>;
+  ssls?: Array<Record<string, any>>;
+}
+
+export function apisixDocumentOf(configMapProps: Record<string, any>): ApisixDocument | undefined {
+  const text = configMapProps?.data?.["apisix.yaml"];
+  if (typeof text !== "string") return undefined;
+  return (parse(text.replace(/#END\s*$/, "")) ?? {}) as ApisixDocument;
+}
+
+export interface GatewayConfig {
+  resource: StackResource;
+  namespace: string;
+  doc: ApisixDocument;
+}
+
+/** Every APISIX rule set in the stack, with the namespace its gateway runs in. */
+export function gatewayConfigs(resources: StackResource[]): GatewayConfig[] {
+  return resources
+    .filter((r) => r.type === TYPES.configMap)
+    .flatMap((r) => {
+      const doc = apisixDocumentOf(r.props);
+      return doc ? [{ resource: r, namespace: r.props.metadata?.namespace ?? "default", doc }] : [];
+    });
+}
+
+/** Plugin configurations of one name across routes and global rules, with where each sits. */
+export function pluginConfs(doc: ApisixDocument, plugin: string): Array<{ where: string; conf: Record<string, any> }> {
+  const holders = [...(doc.routes ?? []).map((r) => ({ where: `route ${r.id}`, r })), ...(doc.global_rules ?? []).map((r) => ({ where: `global rule ${r.id}`, r }))];
+  return holders.flatMap(({ where, r }) => (r.plugins?.[plugin] ? [{ where, conf: r.plugins[plugin] }] : []));
+}
+
+/** `<service>.<namespace>.svc[.cluster.local]:port` -> namespace. */
+export function upstreamNamespaces(doc: ApisixDocument): Array<{ upstream: string; namespace: string }> {
+  return (doc.upstreams ?? []).flatMap((u) =>
+    Object.keys(u.nodes ?? {}).flatMap((node) => {
+      const m = /^[a-z0-9-]+\.([a-z0-9-]+)\.svc(\.cluster\.local)?(:\d+)?$/.exec(node);
+      return m ? [{ upstream: String(u.id), namespace: m[1] }] : [];
+    }),
+  );
+}

@@ -1,0 +1,27 @@
+import type { Policies } from "@pulumi/policy";
+import { openidConnectHardening } from "./apisix-rules";
+import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecurity } from "./keycloak-rules";
+import { containersNonRoot, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
+import { audienceEmitted, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
+
+/** Every rule of the pack, in the order violations are easiest to read. */
+export const policies: Policies = [
+  browserClientPkce,
+  noWildcardRedirects,
+  realmSecurity,
+  accessTokenLifespan,
+  noSecretsInConfigMaps,
+  openidConnectHardening,
+  networkPolicyTypes,
+  containersNonRoot,
+  gatewayRolesReachTokens,
+  audienceEmitted,
+  issuerMatchesRealm,
+  serviceNamespacesIsolated,
+  prodUpstreamsMtls,
+  routesAuthenticated,
+  headerStrippingCoversIdentity,
+];
+
+export * from "./config";
+export type { StackResource } from "./types";

@@ -1,0 +1,113 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { policies, type StackResource } from "../../policies/rules";
+import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
+import { runPolicies } from "../support/policy-harness";
+import { loadRecordedStack } from "../support/recorded-stacks";
+
+let prod: StackResource[];
+beforeAll(async () => {
+  prod = await loadRecordedStack("prod");
+});
+
+type Mutation = (stack: StackResource[]) => void;
+
+const find = (stack: StackResource[], type: string, name: string) => {
+  const r = stack.find((x) => x.type === type && x.name === name);
+  if (!r) throw new Error(`no ${type} ${name}`);
+  return r;
+};
+const realm = (s: StackResource[]) => find(s, "keycloak:index/realm:Realm", "identity-realm").props;
+const webClient = (s: StackResource[]) => find(s, "keycloak:openid/client:Client", "identity-client-shop-web").props;
+const deployment = (s: StackResource[]) => s.find((r) => r.type === "kubernetes:apps/v1:Deployment")!.props;
+const policy = (s: StackResource[], ns: string, name: string) => s.find((r) => r.type.endsWith("NetworkPolicy") && r.props.metadata.namespace === ns && r.props.metadata.name === name)!;
+const apisixConfigMap = (s: StackResource[]) => s.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.props.data?.["apisix.yaml"])!;
+const remove = (s: StackResource[], r: StackResource) => s.splice(s.indexOf(r), 1);
+
+/** Edits the rendered apisix.yaml inside the gateway's ConfigMap. */
+function editApisix(s: StackResource[], edit: (doc: any) => void): void {
+  const cm = apisixConfigMap(s);
+  const doc = parse(cm.props.data["apisix.yaml"].replace(/#END\s*$/, ""));
+  edit(doc);
+  cm.props.data["apisix.yaml"] = `${stringify(doc)}#END\n`;
+}
+const oidcConfs = (doc: any) => doc.routes.filter((r: any) => r.plugins?.["openid-connect"]).map((r: any) => r.plugins["openid-connect"]);
+
+/** For each rule: a change to the prod stack that breaks exactly that rule, and what its message must say. */
+const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
+  ["keycloak-browser-client-pkce", (s) => (webClient(s).pkceCodeChallengeMethod = "plain"), /public client "shop-web" uses the code flow without PKCE S256/],
+  ["keycloak-browser-client-pkce", (s) => (webClient(s).directAccessGrantsEnabled = true), /password grant/],
+  ["keycloak-no-wildcard-redirects", (s) => webClient(s).validRedirectUris.push("https://shop.example.com/*"), /validRedirectUris contains wildcard "https:\/\/shop\.example\.com\/\*"/],
+  ["keycloak-realm-ssl-and-brute-force", (s) => delete realm(s).securityDefenses.bruteForceDetection, /realm "shop" has no brute-force detection/],
+  ["keycloak-realm-ssl-and-brute-force", (s) => (realm(s).sslRequired = "none"), /sslRequired "none" in prod/],
+  ["keycloak-access-token-lifespan", (s) => (realm(s).accessTokenLifespan = "1h"), /access tokens for 1h, longer than 900s/],
+  ["no-secrets-in-configmaps", (s) => (apisixConfigMap(s).props.data["debug.pem"] = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"), /key "debug\.pem" holds a private key/],
+  ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => oidcConfs(d).forEach((c: any) => (c.accept_unsupported_alg = true))), /missing accept_unsupported_alg: false/],
+  ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => oidcConfs(d).forEach((c: any) => (c.use_jwks = false))), /missing use_jwks: true/],
+  ["networkpolicy-declares-policy-types", (s) => delete policy(s, "shop", "allow-gateway-to-orders").props.spec.policyTypes, /shop\/allow-gateway-to-orders does not declare spec\.policyTypes/],
+  ["containers-run-as-non-root", (s) => (deployment(s).spec.template.spec.initContainers[0].securityContext.runAsNonRoot = false), /container apisix\/prepare-conf may run as root/],
+  ["gateway-roles-reach-tokens", (s) => editApisix(s, (d) => d.routes.find((r: any) => r.plugins?.acl).plugins.acl.allow_labels.roles.push("auditor")), /requires role "auditor", which no keycloak\.Role in the realm declares/],
+  ["gateway-roles-reach-tokens", (s) => remove(s, s.find((r) => r.type.endsWith("UserRealmRoleProtocolMapper"))!), /no UserRealmRoleProtocolMapper puts realm roles into access tokens/],
+  ["gateway-roles-reach-tokens", (s) => (s.find((r) => r.type.endsWith("UserRealmRoleProtocolMapper"))!.propertyDependencies = { clientScopeId: [{ urn: "urn:elsewhere" }] }), /client "billing-worker" does not get the realm-role mapper/],
+  ["gateway-audience-emitted", (s) => remove(s, s.find((r) => r.type.endsWith("AudienceProtocolMapper"))!), /requires audience "api-gateway" but no AudienceProtocolMapper adds it/],
+  ["gateway-issuer-matches-realm", (s) => (realm(s).attributes.frontendUrl = "https://login.example.com"), /accepts issuers \["https:\/\/auth\.example\.com\/realms\/shop"\] but realm "shop" issues "https:\/\/login\.example\.com\/realms\/shop"/],
+  ["service-namespaces-isolated", (s) => remove(s, policy(s, "shop", "default-deny-ingress")), /namespace "shop" \(an upstream of the gateway\) has no default-deny ingress NetworkPolicy/],
+  ["service-namespaces-isolated", (s) => remove(s, policy(s, "shop-admin", "allow-gateway-to-admin")), /namespace "shop-admin" has no NetworkPolicy admitting the gateway's pods/],
+  ["prod-upstreams-mtls", (s) => editApisix(s, (d) => { d.upstreams[0].scheme = "http"; delete d.upstreams[0].tls; }), /upstream "shop\.orders" uses http in prod/],
+  ["routes-authenticated", (s) => editApisix(s, (d) => delete d.routes.find((r: any) => r.id === "orders.0.rule0").plugins["openid-connect"]), /route orders\.0\.rule0 \(\/api\/orders\/\*\) reaches an upstream without openid-connect/],
+  ["header-stripping-covers-identity", (s) => editApisix(s, (d) => { const rm = d.global_rules[0].plugins["proxy-rewrite"].headers.remove; rm.splice(rm.indexOf("X-Tenant-ID"), 1); }), /no global rule removes "X-Tenant-ID"/],
+] as Array<[string, Mutation, RegExp]>).map(([rule, mutate, message]) => ({ rule, mutate, message }));
+
+describe("each rule refuses a stack that breaks it, and only it", () => {
+  it.each(breaks)("$rule: $message", async ({ rule, mutate, message }) => {
+    const stack: StackResource[] = structuredClone(prod);
+    mutate(stack);
+    const violations = await runPolicies(policies, stack, { environment: "prod" });
+    expect(violations.length).toBeGreaterThan(0);
+    expect([...new Set(violations.map((v) => v.policy))]).toEqual([rule]);
+    expect(violations.map((v) => v.message).join("\n")).toMatch(message);
+  });
+
+  it("every rule of the pack has a failing case above", () => {
+    const covered = new Set(breaks.map((b) => b.rule));
+    expect(policies.map((p) => p.name).filter((n) => !covered.has(n))).toEqual([]);
+  });
+});
+
+describe("environment config", () => {
+  it("wildcard redirect URIs are allowed in dev only", async () => {
+    const stack: StackResource[] = structuredClone(prod);
+    webClient(stack).validRedirectUris.push("http://localhost:5173/*");
+    expect(await runPolicies(policies, stack, { environment: "dev" })).toEqual([]);
+  });
+
+  it("plaintext upstreams are refused in prod only", async () => {
+    const stack: StackResource[] = structuredClone(prod);
+    editApisix(stack, (d) => { d.upstreams[0].scheme = "http"; delete d.upstreams[0].tls; });
+    expect(await runPolicies(policies, stack, { environment: "staging" })).toEqual([]);
+  });
+
+  it("the access-token bound can be configured", async () => {
+    const violations = await runPolicies(policies, prod, { environment: "prod", maxAccessTokenLifespanSeconds: 120 });
+    expect(violations.map((v) => v.policy)).toEqual(["keycloak-access-token-lifespan"]);
+  });
+});
+
+describe("enforcement levels", () => {
+  it("security rules are mandatory; hygiene rules advisory", () => {
+    const levels = Object.fromEntries(policies.map((p) => [p.name, p.enforcementLevel]));
+    expect(levels["networkpolicy-declares-policy-types"]).toBe("advisory");
+    expect(Object.entries(levels).filter(([, l]) => l !== "mandatory").map(([n]) => n)).toEqual(["networkpolicy-declares-policy-types"]);
+  });
+});
+
+describe("per-environment config files", () => {
+  it.each(["dev", "staging"])("policies/config.%s.json sets the environment of every environment-aware rule", (env) => {
+    const config = JSON.parse(readFileSync(join(PROJECT_ROOT, "policies", `config.${env}.json`), "utf8"));
+    const aware = policies.filter((p) => p.configSchema?.properties.environment).map((p) => p.name).sort();
+    expect(Object.keys(config).sort()).toEqual(aware);
+    for (const name of aware) expect(config[name].environment).toBe(env);
+  });
+});
