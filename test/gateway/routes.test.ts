@@ -155,3 +155,14 @@ describe("standalone files", () => {
     expect(rules.routes.every((r) => JSON.stringify(r.hosts) === JSON.stringify(["api.example.com"]))).toBe(true);
   });
 });
+
+describe("route access labels (what the policy pack reads intent from)", () => {
+  it("every route says whether it is protected, public, or answered by the gateway", () => {
+    for (const r of rules.routes) expect(["protected", "public", "gateway"], r.id).toContain(r.labels?.access);
+  });
+
+  it("protected routes authenticate; gateway-answered routes never reach an upstream", () => {
+    for (const r of rules.routes.filter((x) => x.labels?.access === "protected")) expect(r.plugins?.["openid-connect"], r.id).toBeDefined();
+    for (const r of rules.routes.filter((x) => x.labels?.access === "gateway")) expect(r.upstream_id, r.id).toBeUndefined();
+  });
+});

@@ -24,21 +24,21 @@ const T = {
 
 describe("ServiceMtls under mocks", () => {
   it("creates a self-signed CA that is a CA", () => {
-    expect(rec.one(T.ca, "pki-ca").inputs).toMatchObject({ isCaCertificate: true, allowedUses: ["cert_signing", "crl_signing", "digital_signature"] });
+    expect(rec.one(T.ca, "pki-certs-ca").inputs).toMatchObject({ isCaCertificate: true, allowedUses: ["cert_signing", "crl_signing", "digital_signature"] });
   });
 
   it("issues each leaf with the CA's certificate and key", () => {
     for (const cert of rec.ofType(T.cert)) {
-      expect(cert.inputs.caCertPem).toBe("mock-cert-pki-ca");
-      expect(unwrapSecrets(cert.inputs.caPrivateKeyPem)).toBe("mock-private-key-pki-ca-key");
+      expect(cert.inputs.caCertPem).toBe("mock-cert-pki-certs-ca");
+      expect(unwrapSecrets(cert.inputs.caPrivateKeyPem)).toBe("mock-private-key-pki-certs-ca-key");
     }
-    expect(rec.ofType(T.cert).map((c) => c.name).sort()).toEqual(["pki-gateway", "pki-service-shop-orders"]);
+    expect(rec.ofType(T.cert).map((c) => c.name).sort()).toEqual(["pki-certs-gateway", "pki-certs-service-shop-orders"]);
   });
 
   it("requests the service certificate for its DNS names, from its own key", () => {
-    const csr = rec.one(T.csr, "pki-service-shop-orders-csr").inputs;
+    const csr = rec.one(T.csr, "pki-certs-service-shop-orders-csr").inputs;
     expect(csr.dnsNames).toEqual(["orders", "orders.shop", "orders.shop.svc", "orders.shop.svc.cluster.local"]);
-    expect(unwrapSecrets(csr.privateKeyPem)).toBe("mock-private-key-pki-service-shop-orders-key");
+    expect(unwrapSecrets(csr.privateKeyPem)).toBe("mock-private-key-pki-certs-service-shop-orders-key");
   });
 
   it("uses ECDSA P-256 keys", () => {
@@ -54,7 +54,7 @@ describe("ServiceMtls under mocks", () => {
       expect(isSecretValue(s.inputs.stringData)).toBe(true);
       const data = unwrapSecrets(s.inputs.stringData);
       expect(Object.keys(data).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
-      expect(data["ca.crt"]).toBe("mock-cert-pki-ca");
+      expect(data["ca.crt"]).toBe("mock-cert-pki-certs-ca");
       expect(() => validateManifest({ ...unwrapSecrets(s.inputs), apiVersion: "v1", kind: "Secret" })).not.toThrow();
     }
   });
