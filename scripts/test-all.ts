@@ -22,8 +22,10 @@ function run(cmd: string, args: string[]): number {
   return spawnSync(cmd, args, { cwd: PROJECT_ROOT, stdio: "inherit" }).status ?? 1;
 }
 
+/** Strict types everywhere; the container suites are ES modules and have a tsconfig of their own. */
 function typecheck(): Tally {
-  return run(bin("tsc"), ["--noEmit", "-p", "."]) === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+  const ok = [".", "test/integration"].every((project) => run(bin("tsc"), ["--noEmit", "-p", project]) === 0);
+  return ok ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
 }
 
 function vitest(): Tally {

@@ -1,0 +1,68 @@
+import { parseAccessSpec, type AccessSpec, type RawAccessSpec } from "../../../components/spec";
+
+/** Network aliases on the test network: the names the gateway and tokens use. */
+export const ALIASES = {
+  keycloak: "keycloak",
+  gateway: "gateway",
+  echo: "echo.shop.svc.cluster.local",
+  impostor: "impostor.shop.svc.cluster.local",
+} as const;
+
+export const KEYCLOAK_URL_IN_NETWORK = `http://${ALIASES.keycloak}:8080`;
+export const BROWSER_ORIGIN = "http://localhost:5173";
+
+/** One machine client per role: the matrix's callers get real Keycloak tokens. */
+export const CALLERS = [
+  { clientId: "caller-viewer", role: "viewer", tenant: "acme" },
+  { clientId: "caller-writer", role: "writer", tenant: "acme" },
+  { clientId: "caller-admin", role: "admin", tenant: "globex" },
+] as const;
+
+/**
+ * The access spec the suite deploys: dev (plain http to Keycloak inside the
+ * test network), an mTLS echo service with protected, admin-only and public
+ * routes, and an impostor service whose certificate comes from another CA.
+ */
+export function integrationRawSpec(): RawAccessSpec {
+  return {
+    environment: "dev",
+    keycloak: { publicUrl: KEYCLOAK_URL_IN_NETWORK, internalUrl: KEYCLOAK_URL_IN_NETWORK, namespace: "keycloak" },
+    realm: {
+      name: "e2e",
+      roles: ["viewer", "writer", "admin"].map((name) => ({ name })),
+      groups: [{ name: "admins", roles: ["admin"] }],
+      tokens: { accessTokenLifespan: "5m", ssoSessionIdleTimeout: "30m", ssoSessionMaxLifespan: "1h" },
+    },
+    clients: {
+      gateway: { clientId: "api-gateway" },
+      browser: [{ clientId: "web", redirectUris: [`${BROWSER_ORIGIN}/callback`], webOrigins: [BROWSER_ORIGIN] }],
+      service: CALLERS.map((c) => ({ clientId: c.clientId, roles: [c.role], tenant: c.tenant })),
+    },
+    services: [
+      {
+        name: "echo",
+        namespace: "shop",
+        port: 8443,
+        routes: [
+          { path: "/api/orders/*", rules: [{ methods: ["GET", "HEAD"], roles: ["viewer", "writer", "admin"] }, { methods: ["POST", "PUT", "DELETE"], roles: ["writer", "admin"] }] },
+          { path: "/api/admin/*", rules: [{ methods: ["GET", "POST"], roles: ["admin"] }] },
+          { path: "/api/public", public: true, methods: ["GET"] },
+        ],
+      },
+      { name: "impostor", namespace: "shop", port: 8443, routes: [{ path: "/api/impostor/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"] }] }] },
+    ],
+    // Short JWKS cache so the key-rotation drill finishes in minutes.
+    gateway: { claimHeaders: [{ claim: "azp", header: "X-Client-ID" }], jwksCacheSeconds: 30 },
+  };
+}
+
+export function integrationSpec(): AccessSpec {
+  return parseAccessSpec(integrationRawSpec());
+}
+
+/** The same service names in another realm: its PKI is a different CA issuing certificates for the same DNS names. */
+export function impostorSpec(): AccessSpec {
+  const raw = integrationRawSpec() as any;
+  raw.realm.name = "impostor";
+  return parseAccessSpec(raw);
+}
