@@ -28,7 +28,7 @@ const identity = new KeycloakIdentity("identity", { spec }, { providers: { keycl
 const onCluster = { providers: { kubernetes: kubernetesProvider } };
 const mtls = new ServiceMtls("mtls", { spec }, onCluster);
 // The gateway's pods read their client certificate from the mTLS Secret at start.
-const gateway = new ApisixGateway("gateway", { spec, endpoints: identityEndpoints(spec) }, { ...onCluster, dependsOn: [mtls] });
+const gateway = new ApisixGateway("gateway", { spec, endpoints: identityEndpoints(spec), appClientSecrets: identity.appClientSecrets }, { ...onCluster, dependsOn: [mtls] });
 const network = new GatewayNetworkPolicies("network", { spec }, onCluster);
 
 export const environment = spec.environment;

@@ -1,11 +1,11 @@
-import { allRoutes, corsEnabled, methodAccess, type AccessSpec, type HttpMethod } from "../spec";
+import { allRoutes, appOfRoute, corsEnabled, isAppApiRoute, methodAccess, type AccessSpec, type HttpMethod, type RouteSpec } from "../spec";
 import { METHOD_NOT_ALLOWED } from "./routes";
 
 /** Who a matrix row is about: nobody, a token with no declared role, or a token holding exactly one role. */
 export type Caller = { kind: "anonymous" } | { kind: "no-role" } | { kind: "role"; role: string };
 
-/** What the gateway does: pass to the upstream, or answer with a status itself. */
-export type Outcome = { allow: true } | { allow: false; status: 401 | 403 | 405 };
+/** What the gateway does: pass to the upstream, or answer with a status itself (302: redirect to sign-in). */
+export type Outcome = { allow: true } | { allow: false; status: 302 | 401 | 403 | 405 };
 
 export interface AccessMatrixEntry {
   service: string;
@@ -29,6 +29,12 @@ export function callerLabel(c: Caller): string {
   return c.kind === "role" ? c.role : c.kind === "anonymous" ? "(anonymous)" : "(no role)";
 }
 
+/** Bearer routes and an app's API routes answer 401; an app's pages send the browser to sign in. */
+function unauthenticatedStatus(spec: AccessSpec, route: RouteSpec): 302 | 401 {
+  const app = appOfRoute(spec, route);
+  return app && !isAppApiRoute(app, route) ? 302 : 401;
+}
+
 /**
  * role x route x method -> allow / 401 / 403 / 405, from the spec alone. The
  * same table the gateway's rules are rendered from is what the integration
@@ -43,7 +49,7 @@ export function renderAccessMatrix(spec: AccessSpec): AccessMatrixEntry[] {
         let outcome: Outcome;
         if (access.kind === "denied") outcome = { allow: false, status: METHOD_NOT_ALLOWED };
         else if (access.kind === "public") outcome = { allow: true };
-        else if (caller.kind === "anonymous") outcome = { allow: false, status: 401 };
+        else if (caller.kind === "anonymous") outcome = { allow: false, status: unauthenticatedStatus(spec, route) };
         else outcome = caller.kind === "role" && access.roles.includes(caller.role) ? { allow: true } : { allow: false, status: 403 };
         return { service: service.name, path: route.path, method, caller, outcome };
       });
@@ -60,7 +66,7 @@ export function renderAccessMatrixMarkdown(spec: AccessSpec): string {
     `# Access matrix (${spec.environment})`,
     "",
     "What the gateway does per route, method and caller: `allow` passes the request to the service with identity headers;",
-    "401 no or invalid token; 403 token without a permitted role; 405 method the route does not offer (answered by the gateway).",
+    "401 no or invalid token; 302 redirect to sign-in (browser app pages); 403 token without a permitted role; 405 method the route does not offer (answered by the gateway).",
     corsEnabled(spec) ? "OPTIONS is CORS preflight, answered by the gateway for every route without a token." : "",
     "",
     `| service | path | method | ${callers.map(callerLabel).join(" | ")} |`,

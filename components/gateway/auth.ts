@@ -1,5 +1,5 @@
 import type { IdentityEndpoints } from "../identity";
-import type { AccessSpec } from "../spec";
+import { BROWSER_SESSIONS, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../spec";
 
 /**
  * openid-connect for bearer tokens, validated locally: keys from the realm's
@@ -25,6 +25,60 @@ export function renderOpenidConnectConf(spec: AccessSpec, endpoints: IdentityEnd
     claim_validator: {
       issuer: { valid_issuers: [endpoints.issuerUrl] },
       audience: { claim: "aud", required: true, match_with_client_id: true },
+    },
+  };
+}
+
+/** What an app route does for a caller without a session: sign in (pages) or 401 (XHR/API). */
+export type UnauthenticatedAction = "auth" | "deny";
+
+/**
+ * openid-connect as the browser app's OpenID Connect client: authorization
+ * code with PKCE, the session in an encrypted cookie (secret from a Secret,
+ * the same on every replica), the access token renewed with the refresh
+ * token before it expires, and logout that ends the Keycloak session and
+ * revokes the tokens.
+ */
+export function renderSessionOpenidConnectConf(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserAppSpec, unauth: UnauthenticatedAction) {
+  const secureCookie = app.origin.startsWith("https:");
+  return {
+    client_id: app.clientId,
+    client_secret: `$env://${appClientSecretEnv(app.name)}`,
+    discovery: endpoints.discoveryUrl,
+    realm: spec.realm.name,
+    bearer_only: false,
+    use_pkce: true,
+    scope: app.scopes.join(" "),
+    redirect_uri: `${app.origin}${appCallbackPath(app)}`,
+    logout_path: appLogoutPath(app),
+    post_logout_redirect_uri: app.postLogoutRedirectUri,
+    revoke_tokens_on_logout: true,
+    unauth_action: unauth,
+    renew_access_token_on_expiry: true,
+    // Renew a little early so a request never leaves with a token about to expire.
+    access_token_expires_leeway: 30,
+    token_signing_alg_values_expected: "RS256",
+    accept_unsupported_alg: false,
+    accept_none_alg: false,
+    ssl_verify: true,
+    // The identity plugin reads the session's access token, then removes it.
+    set_access_token_header: true,
+    access_token_in_authorization_header: false,
+    set_id_token_header: false,
+    set_userinfo_header: false,
+    set_refresh_token_header: false,
+    session: {
+      // Explicit: the schema's `if storage is redis` also matches a conf that names no storage.
+      storage: "cookie",
+      secret: `$env://${BROWSER_SESSIONS.sessionSecretEnv}`,
+      cookie_name: `${app.name}_session`,
+      cookie_path: app.pathPrefix,
+      cookie_secure: secureCookie,
+      cookie_http_only: true,
+      // Lax, not Strict: the session must come back on the top-level redirect from Keycloak.
+      cookie_same_site: "Lax",
+      absolute_timeout: app.sessionLifetime,
+      idling_timeout: app.sessionIdleTimeout,
     },
   };
 }

@@ -3,9 +3,10 @@ export { renderGatewayFiles, renderApisixRules, renderApisixConfig, pluginsUsed,
 export { renderApisixRoutes, ApisixRoute, RouteAccessLabel, METHOD_NOT_ALLOWED } from "./routes";
 export { renderApisixUpstreams, upstreamId, ApisixUpstream, UPSTREAM_CLIENT_SSL_ID } from "./upstreams";
 export { renderHeaderStrippingRule, HEADER_STRIPPING_RULE_ID } from "./global-rules";
-export { renderOpenidConnectConf, renderAclConf } from "./auth";
+export { renderOpenidConnectConf, renderSessionOpenidConnectConf, renderAclConf, UnauthenticatedAction } from "./auth";
+export { gatewaySecretEnv, browserSessionEnv, SecretEnvVar } from "./env";
 export { renderCorsConf } from "./cors";
 export { renderIdentityPluginConf, identityPluginSource, managedIdentityHeaders, IDENTITY_PLUGIN, IdentityPluginConf } from "./plugin";
-export { renderGatewayManifests, configChecksum, GATEWAY_NAME, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
+export { renderGatewayManifests, renderBrowserSessionSecret, configChecksum, GATEWAY_NAME, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
 export { renderAccessMatrix, renderAccessMatrixMarkdown, matrixCallers, matrixMethods, callerLabel, AccessMatrixEntry, Caller, Outcome } from "./access-matrix";
-export { renderApisixSsls, gatewayTlsEnv, hostCertificateEnv, hasMtlsUpstreams, TRUSTED_CA_BUNDLE } from "./tls";
+export { renderApisixSsls, hostCertificateEnv, hasMtlsUpstreams, TRUSTED_CA_BUNDLE } from "./tls";

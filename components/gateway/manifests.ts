@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Manifest } from "../kubernetes";
-import { GATEWAY_POD_LABELS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL, type AccessSpec } from "../spec";
+import { BROWSER_SESSIONS, GATEWAY_POD_LABELS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL, appClientSecretKey, type AccessSpec } from "../spec";
 import { PLUGIN_DIR } from "./plugin";
-import { TRUSTED_CA_BUNDLE, gatewayTlsEnv, hasMtlsUpstreams } from "./tls";
+import { gatewaySecretEnv } from "./env";
+import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams } from "./tls";
 
 
 export const GATEWAY_NAME = "apisix";
@@ -100,7 +101,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
             name: "apisix",
             image: spec.gateway.image,
             ports: [port("http", GATEWAY_PORTS.http), port("https", GATEWAY_PORTS.https), port("status", GATEWAY_PORTS.status), port("metrics", GATEWAY_PORTS.metrics)],
-            env: gatewayTlsEnv(spec),
+            env: gatewaySecretEnv(spec),
             readinessProbe: { httpGet: { path: "/status/ready", port: "status" }, periodSeconds: 5, failureThreshold: 3 },
             livenessProbe: { httpGet: { path: "/status", port: "status" }, initialDelaySeconds: 10, periodSeconds: 10 },
             resources: {
@@ -148,4 +149,18 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
       spec: { selector: { matchLabels: { ...GATEWAY_POD_LABELS } }, ...(spec.gateway.replicas > 1 ? { minAvailable: spec.gateway.replicas - 1 } : { maxUnavailable: 1 }) },
     },
   ];
+}
+
+/** The browser-sessions Secret: session cookie secret and each app's client secret (values are Pulumi secrets). */
+export function renderBrowserSessionSecret(spec: AccessSpec, values: { sessionSecret: unknown; appClientSecrets: Record<string, unknown> }): Manifest {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: BROWSER_SESSIONS.secretName, namespace: spec.gateway.namespace, labels: { ...GATEWAY_POD_LABELS, ...MANAGED_BY_LABEL } },
+    type: "Opaque",
+    stringData: {
+      [BROWSER_SESSIONS.sessionSecretKey]: values.sessionSecret,
+      ...Object.fromEntries(spec.apps.map((a) => [appClientSecretKey(a.name), values.appClientSecrets[a.name]])),
+    },
+  };
 }

@@ -18,6 +18,8 @@ export function identityPluginSource(): string {
 
 export interface IdentityPluginConf {
   known_roles: string[];
+  /** userinfo: bearer tokens (X-Userinfo, verified by openid-connect); access_token: browser sessions. */
+  claims_source: "userinfo" | "access_token";
   roles_claim: string;
   tenant_claim: string;
   user_id_header: string;
@@ -28,9 +30,10 @@ export interface IdentityPluginConf {
 }
 
 /** Configuration of the identity plugin: which roles exist and which claim goes to which header. */
-export function renderIdentityPluginConf(spec: AccessSpec): IdentityPluginConf {
+export function renderIdentityPluginConf(spec: AccessSpec, claimsSource: IdentityPluginConf["claims_source"] = "userinfo"): IdentityPluginConf {
   return {
     known_roles: spec.realm.roles.map((r) => r.name),
+    claims_source: claimsSource,
     roles_claim: CLAIMS.realmRoles,
     tenant_claim: spec.realm.tenantAttribute,
     user_id_header: IDENTITY_HEADERS.userId,

@@ -1,6 +1,6 @@
-import { allRoutes, corsEnabled, routeMethods, type AccessSpec, type HttpMethod, type LocatedRoute } from "../spec";
+import { allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
 import type { IdentityEndpoints } from "../identity";
-import { renderAclConf, renderOpenidConnectConf } from "./auth";
+import { renderAclConf, renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
 import { renderCorsConf } from "./cors";
 import { IDENTITY_PLUGIN, renderIdentityPluginConf } from "./plugin";
 import { upstreamId } from "./upstreams";
@@ -65,14 +65,32 @@ function routeId(x: LocatedRoute, suffix: string): string {
  * Identity headers are stripped from every request by the global rule
  * (see `renderHeaderStrippingRule`), public routes included.
  */
+/**
+ * The gateway's own routes for a browser app: the sign-in callback and logout,
+ * both handled (and answered) by openid-connect in session mode.
+ */
+function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserAppSpec): ApisixRoute[] {
+  const conf = renderSessionOpenidConnectConf(spec, endpoints, app, "auth");
+  return [
+    { id: `app-${app.name}.callback`.slice(0, 64), uri: appCallbackPath(app), hosts: [app.host], methods: ["GET"], labels: { access: "gateway" }, plugins: { "openid-connect": conf } },
+    { id: `app-${app.name}.logout`.slice(0, 64), uri: appLogoutPath(app), hosts: [app.host], methods: ["GET", "POST"], labels: { access: "gateway" }, plugins: { "openid-connect": conf } },
+  ];
+}
+
 export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoints): ApisixRoute[] {
-  const hosts = spec.gateway.hostnames.length > 0 ? { hosts: [...spec.gateway.hostnames] } : {};
-  const oidc = renderOpenidConnectConf(spec, endpoints);
-  const identity = renderIdentityPluginConf(spec);
+  const allHosts = spec.gateway.hostnames.length > 0 ? { hosts: [...spec.gateway.hostnames] } : {};
+  const bearer = renderOpenidConnectConf(spec, endpoints);
+  const bearerIdentity = renderIdentityPluginConf(spec, "userinfo");
+  const sessionIdentity = renderIdentityPluginConf(spec, "access_token");
   const cors = corsEnabled(spec);
 
-  return allRoutes(spec).flatMap((x) => {
+  const specRoutes = allRoutes(spec).flatMap((x) => {
     const allowed = routeMethods(x.route);
+    // Routes of a browser app answer on the app's host and authenticate with its session.
+    const app = appOfRoute(spec, x.route);
+    const hosts = app ? { hosts: [app.host] } : allHosts;
+    const oidc = app ? renderSessionOpenidConnectConf(spec, endpoints, app, isAppApiRoute(app, x.route) ? "deny" : "auth") : bearer;
+    const identity = app ? sessionIdentity : bearerIdentity;
     const base = { uri: x.route.path, ...hosts };
     const corsPlugin = (methods: HttpMethod[]) => (cors ? { cors: renderCorsConf(spec, methods) } : {});
     const upstream = { upstream_id: upstreamId(x.service) };
@@ -102,4 +120,5 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     };
     return [...clientCertificateGuards(spec, x), ...served, ...preflight, fallback];
   });
+  return [...spec.apps.flatMap((a) => appRoutes(spec, endpoints, a)), ...specRoutes];
 }

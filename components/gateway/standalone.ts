@@ -4,7 +4,8 @@ import { GATEWAY_PORTS, type AccessSpec } from "../spec";
 import { renderHeaderStrippingRule, renderMetricsRule } from "./global-rules";
 import { IDENTITY_PLUGIN, PLUGIN_ROOT, identityPluginSource } from "./plugin";
 import { renderApisixRoutes } from "./routes";
-import { TRUSTED_CA_BUNDLE, gatewayTlsEnv, hasMtlsUpstreams, renderApisixSsls } from "./tls";
+import { gatewaySecretEnv } from "./env";
+import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams, renderApisixSsls } from "./tls";
 import { renderApisixUpstreams } from "./upstreams";
 
 
@@ -53,7 +54,7 @@ function upstreamVerification(spec: AccessSpec) {
 export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
   const verify = upstreamVerification(spec);
   // nginx hides the environment from workers unless each variable is declared.
-  const envs = gatewayTlsEnv(spec).map((e) => e.name);
+  const envs = gatewaySecretEnv(spec).map((e) => e.name);
   return {
     apisix: {
       node_listen: [GATEWAY_PORTS.http],

@@ -41,7 +41,7 @@ function renderClientCertificateSsl(h: ClientCertificateHostSpec, index: number)
 }
 
 /** Every environment variable the ssls entries reference, with the Secret key it comes from. */
-export function gatewayTlsEnv(spec: AccessSpec): Array<{ name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }> {
+export function gatewayTlsEnv(spec: AccessSpec) {
   const fromSecret = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
   const upstream = hasMtlsUpstreams(spec)
     ? [fromSecret(GATEWAY_UPSTREAM_TLS.certEnv, GATEWAY_UPSTREAM_TLS.secretName, "tls.crt"), fromSecret(GATEWAY_UPSTREAM_TLS.keyEnv, GATEWAY_UPSTREAM_TLS.secretName, "tls.key")]

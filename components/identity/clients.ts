@@ -1,5 +1,5 @@
 import type * as keycloak from "@pulumi/keycloak";
-import type { BrowserClientSpec, ServiceClientSpec } from "../spec";
+import { appCallbackPath, type BrowserAppSpec, type BrowserClientSpec, type ServiceClientSpec } from "../spec";
 
 type ClientSettings = Omit<keycloak.openid.ClientArgs, "realmId">;
 
@@ -33,5 +33,30 @@ export function renderBrowserClient(client: BrowserClientSpec): ClientSettings {
     validRedirectUris: [...client.redirectUris],
     webOrigins: [...client.webOrigins],
     validPostLogoutRedirectUris: [...client.postLogoutRedirectUris],
+  };
+}
+
+/**
+ * The gateway's client for a browser app it signs users in for: confidential
+ * (the secret stays at the gateway), code flow with PKCE S256, exact redirect
+ * and post-logout URIs, refresh tokens on, and Keycloak's client session
+ * following the app's session lifetime (seconds).
+ */
+export function renderAppClient(app: BrowserAppSpec): ClientSettings {
+  const callback = `${app.origin}${appCallbackPath(app)}`;
+  return {
+    ...NO_FLOWS,
+    clientId: app.clientId,
+    name: `${app.name} (signed in at the gateway)`,
+    accessType: "CONFIDENTIAL",
+    standardFlowEnabled: true,
+    pkceCodeChallengeMethod: "S256",
+    validRedirectUris: [callback],
+    validPostLogoutRedirectUris: [app.postLogoutRedirectUri],
+    webOrigins: [app.origin],
+    useRefreshTokens: true,
+    clientSessionMaxLifespan: String(app.sessionLifetime),
+    clientSessionIdleTimeout: String(app.sessionIdleTimeout),
+    ...(app.accessTokenLifespan !== undefined ? { accessTokenLifespan: String(app.accessTokenLifespan) } : {}),
   };
 }

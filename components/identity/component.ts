@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { GATEWAY_SCOPE_NAME, PACKAGE, type AccessSpec, type SeedUserSpec } from "../spec";
 import { defaultScopesForCallers, renderGatewayScopeMappers, renderServiceTenantClaim } from "./mappers";
-import { renderBrowserClient, renderGatewayClient, renderServiceClient } from "./clients";
+import { renderAppClient, renderBrowserClient, renderGatewayClient, renderServiceClient } from "./clients";
 import { identityEndpoints } from "./endpoints";
 import { renderRealmSettings, renderUserProfileAttributes } from "./realm";
 
@@ -31,6 +31,8 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
   readonly serviceClientSecrets: pulumi.Output<Record<string, string>>;
   /** username -> generated password of each seed user. Secret; empty outside dev. */
   readonly seedUserPasswords: pulumi.Output<Record<string, string>>;
+  /** app name -> client secret of the gateway's client for that browser app. Secret. */
+  readonly appClientSecrets: pulumi.Output<Record<string, string>>;
 
   constructor(name: string, args: KeycloakIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${PACKAGE}:index:KeycloakIdentity`, name, {}, opts);
@@ -60,6 +62,7 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
       serviceSecrets[c.clientId] = client.clientSecret;
     }
     for (const c of spec.clients.browser) this.callingClient(name, realmId, c.clientId, renderBrowserClient(c), scope);
+    const appSecrets = Object.fromEntries(spec.apps.map((a) => [a.name, this.callingClient(name, realmId, a.clientId, renderAppClient(a), scope).clientSecret]));
 
     const passwords = Object.fromEntries(spec.seedUsers.map((u) => [u.username, this.seedUser(name, spec, realmId, u, groups)]));
 
@@ -75,10 +78,11 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
     this.serviceClientIds = pulumi.output(spec.clients.service.map((c) => c.clientId));
     this.serviceClientSecrets = pulumi.secret(pulumi.all(serviceSecrets));
     this.seedUserPasswords = pulumi.secret(pulumi.all(passwords));
+    this.appClientSecrets = pulumi.secret(pulumi.all(appSecrets));
     this.registerOutputs({
       realmId: this.realmId, issuerUrl: this.issuerUrl, discoveryUrl: this.discoveryUrl, jwksUrl: this.jwksUrl,
       gatewayClientId: this.gatewayClientId, gatewayClientSecret: this.gatewayClientSecret, browserClientIds: this.browserClientIds,
-      serviceClientIds: this.serviceClientIds, serviceClientSecrets: this.serviceClientSecrets, seedUserPasswords: this.seedUserPasswords,
+      serviceClientIds: this.serviceClientIds, serviceClientSecrets: this.serviceClientSecrets, seedUserPasswords: this.seedUserPasswords, appClientSecrets: this.appClientSecrets,
     });
   }
 

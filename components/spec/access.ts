@@ -1,4 +1,4 @@
-import type { AccessSpec, HttpMethod, RouteSpec, ServiceSpec } from "./types";
+import type { AccessSpec, BrowserAppSpec, HttpMethod, RouteSpec, ServiceSpec } from "./types";
 
 /**
  * Route paths: an exact path (`/api/orders`) or a prefix (`/api/orders/*`,
@@ -94,4 +94,28 @@ export function serviceHost(service: Pick<ServiceSpec, "name" | "namespace">): s
 export function serviceDnsNames(service: Pick<ServiceSpec, "name" | "namespace">): string[] {
   const { name, namespace } = service;
   return [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, serviceHost(service)];
+}
+
+/** The literal part every request path a route matches starts with. */
+export function routeLiteral(path: string): string {
+  return isPrefixPath(path) ? prefixOf(path) : path;
+}
+
+/** The browser app whose path prefix covers a route, if any: its routes use the app's session. */
+export function appOfRoute(spec: Pick<AccessSpec, "apps">, route: Pick<RouteSpec, "path">): BrowserAppSpec | undefined {
+  return spec.apps.find((a) => routeLiteral(route.path).startsWith(`${a.pathPrefix}/`));
+}
+
+/** Paths the gateway itself serves for a browser app. */
+export function appCallbackPath(app: Pick<BrowserAppSpec, "pathPrefix">): string {
+  return `${app.pathPrefix}/callback`;
+}
+
+export function appLogoutPath(app: Pick<BrowserAppSpec, "pathPrefix">): string {
+  return `${app.pathPrefix}/logout`;
+}
+
+/** Whether an app route answers unauthenticated calls with 401 (API) rather than a redirect to sign-in (page). */
+export function isAppApiRoute(app: BrowserAppSpec, route: Pick<RouteSpec, "path">): boolean {
+  return app.apiPathPrefixes.some((p) => routeLiteral(route.path).startsWith(p));
 }

@@ -1,4 +1,4 @@
-import { LocatedRoute, allRoutes, corsEnabled, routeMethods, routesOverlap, sameAccess } from "./access";
+import { LocatedRoute, allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, routeMethods, routesOverlap, sameAccess } from "./access";
 import { ENVIRONMENT_DEFAULTS, SSL_REQUIRED_STRENGTH } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS } from "./names";
@@ -13,6 +13,32 @@ export function crossCheck(r: SpecReader, spec: AccessSpec): void {
   checkGateway(r, spec);
   checkSeedUsers(r, spec);
   checkMtls(r, spec);
+  checkApps(r, spec);
+}
+
+function checkApps(r: SpecReader, spec: AccessSpec): void {
+  const { realm } = spec;
+  const taken = [spec.clients.gateway.clientId, ...spec.clients.browser.map((c) => c.clientId), ...spec.clients.service.map((c) => c.clientId)];
+  r.unique(spec.apps, (a) => a.name, (i) => `apps[${i}].name`, "app");
+  r.unique(spec.apps, (a) => a.pathPrefix, (i) => `apps[${i}].url`, "app path prefix");
+  spec.apps.forEach((app, i) => {
+    const at = (field: string) => `apps[${i}].${field}`;
+    if (taken.includes(app.clientId)) r.fail(at("clientId"), `${show(app.clientId)} is already used by another client`);
+    if (spec.gateway.hostnames.length > 0 && !spec.gateway.hostnames.includes(app.host)) r.fail(at("url"), `host ${show(app.host)} is not one of gateway.hostnames`);
+    // The gateway's session must never outlive Keycloak's: the refresh token would be dead before the cookie.
+    if (app.sessionLifetime > realm.tokens.ssoSessionMaxLifespan) r.fail(at("sessionLifetime"), `${formatDuration(app.sessionLifetime)} is longer than realm.tokens.ssoSessionMaxLifespan (${formatDuration(realm.tokens.ssoSessionMaxLifespan)})`);
+    if (app.sessionIdleTimeout > realm.tokens.ssoSessionIdleTimeout) r.fail(at("sessionIdleTimeout"), `${formatDuration(app.sessionIdleTimeout)} is longer than realm.tokens.ssoSessionIdleTimeout (${formatDuration(realm.tokens.ssoSessionIdleTimeout)})`);
+    if (app.sessionIdleTimeout > app.sessionLifetime) r.fail(at("sessionIdleTimeout"), `${formatDuration(app.sessionIdleTimeout)} is longer than the app's sessionLifetime (${formatDuration(app.sessionLifetime)})`);
+    app.apiPathPrefixes.forEach((p, j) => {
+      if (!p.startsWith(`${app.pathPrefix}/`)) r.fail(at(`apiPathPrefixes[${j}]`), `${show(p)} is not under the app's path ${show(app.pathPrefix)}`);
+    });
+    const routes = allRoutes(spec).filter((x) => appOfRoute({ apps: [app] }, x.route));
+    if (routes.length === 0) r.fail(at("url"), `no route in services[] is under ${show(app.pathPrefix + "/")}: the app would protect nothing`);
+    for (const reserved of [appCallbackPath(app), appLogoutPath(app)]) {
+      const clash = allRoutes(spec).find((x) => x.route.path === reserved);
+      if (clash) r.fail(`${routePath(clash)}.path`, `${show(reserved)} is served by the gateway for app ${show(app.name)} (sign-in callback / logout)`);
+    }
+  });
 }
 
 function checkMtls(r: SpecReader, spec: AccessSpec): void {

@@ -55,3 +55,22 @@ export function serviceMtlsSecretName(serviceName: string): string {
 
 /** Ports of the APISIX container: client traffic, status API (probes), metrics. */
 export const GATEWAY_PORTS = { http: 9080, https: 9443, status: 7085, metrics: 9091 } as const;
+
+/**
+ * Browser sessions at the gateway: one Secret in the gateway namespace with
+ * the session cookie secret (the same for every replica, so any replica reads
+ * any session) and each app's client secret, passed as environment variables.
+ */
+export const BROWSER_SESSIONS = {
+  secretName: "apisix-browser-sessions",
+  sessionSecretKey: "session-secret",
+  sessionSecretEnv: "GATEWAY_SESSION_SECRET",
+} as const;
+
+export function appClientSecretKey(appName: string): string {
+  return `${appName}-client-secret`;
+}
+
+export function appClientSecretEnv(appName: string): string {
+  return `GATEWAY_APP_${appName.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_CLIENT_SECRET`;
+}

@@ -4,12 +4,12 @@ import { parseDuration } from "./durations";
 import * as P from "./patterns";
 import { Raw, SpecReader, join, show } from "./reader";
 import {
-  AccessRuleSpec, AccessSpec, BrowserClientSpec, ClaimHeaderSpec, ClientCertificateHostSpec, ClientsSpec, MonitoringAccessSpec, MtlsSpec, NetworkSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
+  AccessRuleSpec, AccessSpec, BrowserAppSpec, BrowserClientSpec, ClaimHeaderSpec, ClientCertificateHostSpec, ClientsSpec, MonitoringAccessSpec, MtlsSpec, NetworkSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
   HTTP_METHODS, HttpMethod, KeycloakEndpointsSpec, RealmSpec, RoleSpec, RouteSpec, SeedUserSpec, ServiceClientSpec, ServiceSpec,
 } from "./types";
 
 /** The stack-config keys the spec is read from (`gateway-auth:<key>`). */
-export const SPEC_CONFIG_KEYS = ["environment", "keycloak", "realm", "clients", "services", "gateway", "mtls", "network", "seedUsers"] as const;
+export const SPEC_CONFIG_KEYS = ["environment", "keycloak", "realm", "clients", "services", "gateway", "mtls", "network", "apps", "seedUsers"] as const;
 export type RawAccessSpec = Partial<Record<(typeof SPEC_CONFIG_KEYS)[number], unknown>>;
 
 /**
@@ -29,6 +29,7 @@ export function readSpecFields(r: SpecReader, raw: RawAccessSpec): AccessSpec {
     gateway: readGateway(r, raw.gateway, env),
     mtls,
     network: readNetwork(r, raw.network),
+    apps: r.array("apps", raw.apps, (p, v) => readApp(r, p, v, env), { optional: true }),
     seedUsers: r.array("seedUsers", raw.seedUsers, (p, v) => readSeedUser(r, p, v), { optional: true }),
   };
 }
@@ -270,5 +271,42 @@ function readNetwork(r: SpecReader, value: Raw): NetworkSpec {
       namespace: r.string("network.dns.namespace", dns.namespace, { default: "kube-system", ...P.K8S_NAME }),
       podSelector: readLabels(r, "network.dns.podSelector", dns.podSelector) ?? { "k8s-app": "kube-dns" },
     },
+  };
+}
+
+const DEFAULT_APP_SCOPES = ["openid", "profile", "email"];
+
+function readApp(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaults): BrowserAppSpec {
+  const o = r.object(path, value, ["name", "url", "clientId", "scopes", "apiPathPrefixes", "sessionLifetime", "sessionIdleTimeout", "accessTokenLifespan", "postLogoutRedirectUri"]) ?? {};
+  const url = readUrl(r, join(path, "url"), o.url, env, { allowPath: true });
+  let origin = "";
+  let host = "";
+  let pathPrefix = "/";
+  try {
+    const u = new URL(url);
+    origin = u.origin;
+    host = u.hostname;
+    pathPrefix = u.pathname.replace(/\/+$/, "") || "/";
+  } catch {
+    /* reported by readUrl */
+  }
+  if (url && (pathPrefix === "/" || !isValidRoutePath(pathPrefix))) {
+    r.fail(join(path, "url"), `${show(url)} needs a path prefix of plain segments (e.g. https://shop.example.com/app): the gateway serves the app's callback and logout under it`);
+  }
+  const apiDefault = [`${pathPrefix}/api/`];
+  const accessTokenLifespan = o.accessTokenLifespan === undefined ? undefined : readDuration(r, join(path, "accessTokenLifespan"), o.accessTokenLifespan, "5m");
+  return {
+    name: r.string(join(path, "name"), o.name, P.K8S_NAME),
+    url,
+    origin,
+    host,
+    pathPrefix,
+    clientId: r.string(join(path, "clientId"), o.clientId, P.CLIENT_ID),
+    scopes: r.array(join(path, "scopes"), o.scopes ?? DEFAULT_APP_SCOPES, (p, v) => r.string(p, v, { pattern: /^[A-Za-z0-9_:.-]+$/, describe: "a scope name" }), { minItems: 1 }),
+    apiPathPrefixes: r.array(join(path, "apiPathPrefixes"), o.apiPathPrefixes ?? apiDefault, (p, v) => r.string(p, v, { pattern: /^\/[A-Za-z0-9._~\/-]*\/$/, describe: "a path prefix ending in '/'" })),
+    sessionLifetime: readDuration(r, join(path, "sessionLifetime"), o.sessionLifetime, "8h"),
+    sessionIdleTimeout: readDuration(r, join(path, "sessionIdleTimeout"), o.sessionIdleTimeout, "30m"),
+    ...(accessTokenLifespan !== undefined ? { accessTokenLifespan } : {}),
+    postLogoutRedirectUri: readUrl(r, join(path, "postLogoutRedirectUri"), o.postLogoutRedirectUri ?? (origin ? `${origin}/` : undefined), env, { allowPath: true }),
   };
 }

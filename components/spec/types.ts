@@ -178,6 +178,34 @@ export interface SeedUserSpec {
   tenant: string;
 }
 
+/**
+ * A browser app signed in at the gateway (backend-for-frontend): the gateway
+ * is the OpenID Connect client, the browser holds only an encrypted HttpOnly
+ * session cookie. Spec routes under the app's path prefix use the session
+ * instead of bearer tokens, with the same role rules and identity headers.
+ */
+export interface BrowserAppSpec {
+  name: string;
+  /** External base URL of the app, e.g. https://shop.example.com/app. */
+  url: string;
+  /** Derived from url. */
+  origin: string;
+  host: string;
+  pathPrefix: string;
+  /** Confidential Keycloak client the gateway signs users in with. */
+  clientId: string;
+  scopes: string[];
+  /** Paths (under the prefix) answered with 401 instead of a redirect to sign-in: XHR/API calls. */
+  apiPathPrefixes: string[];
+  /** Seconds a sign-in lasts at most; Keycloak's client session follows it. */
+  sessionLifetime: number;
+  /** Seconds of inactivity that end the session; Keycloak's client session idle follows it. */
+  sessionIdleTimeout: number;
+  /** Access-token lifespan for this app's client, seconds; the realm's when unset. */
+  accessTokenLifespan?: number;
+  postLogoutRedirectUri: string;
+}
+
 export interface AccessSpec {
   environment: Environment;
   keycloak: KeycloakEndpointsSpec;
@@ -187,6 +215,8 @@ export interface AccessSpec {
   gateway: GatewaySpec;
   mtls: MtlsSpec;
   network: NetworkSpec;
+  /** Browser apps signed in at the gateway. */
+  apps: BrowserAppSpec[];
   /** Users created with generated passwords. Only allowed in dev. */
   seedUsers: SeedUserSpec[];
 }

@@ -2,8 +2,11 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { apisixDocumentOf, pluginConfs } from "./apisix";
 import { TYPES } from "./types";
 
+type Requirement = { check: (c: Record<string, any>) => boolean; fix: string };
+const isEnvRef = (v: unknown) => typeof v === "string" && v.startsWith("$env://");
+
 /** What makes openid-connect a local, strict bearer-token check. */
-const REQUIRED: Array<{ check: (c: Record<string, any>) => boolean; fix: string }> = [
+const BEARER: Requirement[] = [
   { check: (c) => c.bearer_only === true, fix: "bearer_only: true" },
   { check: (c) => c.use_jwks === true, fix: "use_jwks: true (validate locally against the realm's keys)" },
   { check: (c) => Array.isArray(c.claim_validator?.issuer?.valid_issuers) && c.claim_validator.issuer.valid_issuers.length > 0, fix: "claim_validator.issuer.valid_issuers: [<public issuer>]" },
@@ -13,16 +16,30 @@ const REQUIRED: Array<{ check: (c: Record<string, any>) => boolean; fix: string 
   { check: (c) => c.accept_none_alg !== true, fix: "accept_none_alg: false" },
 ];
 
+/** What makes openid-connect a safe browser-session client (backend-for-frontend). */
+const SESSION: Requirement[] = [
+  { check: (c) => c.use_pkce === true, fix: "use_pkce: true" },
+  { check: (c) => isEnvRef(c.client_secret), fix: "client_secret as an $env:// reference to a Secret (never inline)" },
+  { check: (c) => isEnvRef(c.session?.secret), fix: "session.secret as an $env:// reference to a Secret (never inline)" },
+  { check: (c) => c.session?.cookie_http_only === true, fix: "session.cookie_http_only: true (tokens never reach JavaScript)" },
+  { check: (c) => ["Lax", "Strict"].includes(c.session?.cookie_same_site), fix: 'session.cookie_same_site: "Lax"' },
+  { check: (c) => !String(c.redirect_uri ?? "").startsWith("https:") || c.session?.cookie_secure === true, fix: "session.cookie_secure: true (the app is served over https)" },
+  { check: (c) => c.revoke_tokens_on_logout === true, fix: "revoke_tokens_on_logout: true" },
+  { check: (c) => c.token_signing_alg_values_expected === "RS256", fix: 'token_signing_alg_values_expected: "RS256"' },
+  { check: (c) => c.accept_unsupported_alg === false, fix: "accept_unsupported_alg: false (APISIX's default is true)" },
+];
+
 export const openidConnectHardening: ResourceValidationPolicy = {
   name: "apisix-openid-connect-hardening",
-  description: "Every APISIX openid-connect configuration validates bearer tokens locally with RS256 pinned, an issuer list and audience matching.",
+  description: "Every APISIX openid-connect configuration is strict: bearer tokens validated locally with RS256 pinned, an issuer list and audience matching; browser sessions with PKCE, secrets from Secrets and HttpOnly cookies.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== TYPES.configMap) return;
     const doc = apisixDocumentOf(args.props);
     if (!doc) return;
     for (const { where, conf } of pluginConfs(doc, "openid-connect")) {
-      for (const r of REQUIRED) if (!r.check(conf)) report(`openid-connect on ${where} (ConfigMap ${args.props.metadata?.name}) is missing ${r.fix}.`);
+      const requirements = conf.bearer_only === false ? SESSION : BEARER;
+      for (const r of requirements) if (!r.check(conf)) report(`openid-connect on ${where} (ConfigMap ${args.props.metadata?.name}) is missing ${r.fix}.`);
     }
   },
 };

@@ -2,7 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { openidConnectHardening } from "./apisix-rules";
 import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecurity } from "./keycloak-rules";
 import { containersNonRoot, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
-import { audienceEmitted, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
+import { audienceEmitted, browserSessionsWithinKeycloak, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
 
 /** Every rule of the pack, in the order violations are easiest to read. */
 export const policies: Policies = [
@@ -21,6 +21,7 @@ export const policies: Policies = [
   prodUpstreamsMtls,
   routesAuthenticated,
   headerStrippingCoversIdentity,
+  browserSessionsWithinKeycloak,
 ];
 
 export * from "./config";

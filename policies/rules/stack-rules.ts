@@ -1,4 +1,5 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
+import { parseDuration } from "../../components/spec/durations";
 import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS } from "../../components/spec/names";
 import { gatewayConfigs, pluginConfs, upstreamNamespaces } from "./apisix";
 import { ENVIRONMENT_CONFIG, environmentOf } from "./config";
@@ -8,6 +9,8 @@ const IDENTITY_PLUGIN = "gateway-identity";
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 const ofType = (resources: StackResource[], type: string) => resources.filter((r) => r.type === type);
+const bearerConfs = (doc: Parameters<typeof pluginConfs>[0]) => pluginConfs(doc, "openid-connect").filter(({ conf }) => conf.bearer_only !== false);
+const sessionConfs = (doc: Parameters<typeof pluginConfs>[0]) => pluginConfs(doc, "openid-connect").filter(({ conf }) => conf.bearer_only === false);
 
 /** The resource a property's value came from (by property dependency, else by id). */
 function dependency(resources: StackResource[], r: StackResource, prop: string): StackResource | undefined {
@@ -72,7 +75,8 @@ export const audienceEmitted: StackValidationPolicy = {
   validateStack: (args, report) => {
     const resources = args.resources as StackResource[];
     for (const g of gatewayConfigs(resources)) {
-      const audiences = new Set(pluginConfs(g.doc, "openid-connect").map(({ conf }) => conf.client_id as string));
+      // Bearer tokens only: a browser session's token is obtained by the gateway itself.
+      const audiences = new Set(bearerConfs(g.doc).map(({ conf }) => conf.client_id as string));
       for (const aud of audiences) {
         const mappers = ofType(resources, TYPES.audienceMapper).filter((m) => (m.props.includedClientAudience === aud || m.props.includedCustomAudience === aud) && m.props.addToAccessToken !== false);
         if (mappers.length === 0) {
@@ -108,7 +112,7 @@ export const issuerMatchesRealm: StackValidationPolicy = {
         }
         const issuer = `${frontend.replace(/\/+$/, "")}/realms/${conf.realm}`;
         const valid = conf.claim_validator?.issuer?.valid_issuers ?? [];
-        if (valid.length !== 1 || valid[0] !== issuer) report(`openid-connect on ${where} accepts issuers ${JSON.stringify(valid)} but realm "${conf.realm}" issues "${issuer}". Set valid_issuers to ["${issuer}"].`, g.resource.urn);
+        if (conf.bearer_only !== false && (valid.length !== 1 || valid[0] !== issuer)) report(`openid-connect on ${where} accepts issuers ${JSON.stringify(valid)} but realm "${conf.realm}" issues "${issuer}". Set valid_issuers to ["${issuer}"].`, g.resource.urn);
         if (!String(conf.discovery ?? "").endsWith(`/realms/${conf.realm}/.well-known/openid-configuration`)) {
           report(`openid-connect on ${where} fetches discovery from ${conf.discovery}, not realm "${conf.realm}". Point discovery at <internal Keycloak>/realms/${conf.realm}/.well-known/openid-configuration.`, g.resource.urn);
         }
@@ -201,6 +205,39 @@ export const headerStrippingCoversIdentity: StackValidationPolicy = {
       const set = pluginConfs(g.doc, IDENTITY_PLUGIN).flatMap(({ conf }) => [conf.user_id_header ?? "X-User-ID", conf.roles_header ?? "X-User-Role", conf.tenant_header ?? "X-Tenant-ID", ...(conf.claim_headers ?? []).map((c: any) => c.header)]);
       for (const h of [...new Set([...set, ...OIDC_PLUGIN_HEADERS])]) {
         if (!removed.has(h.toLowerCase())) report(`no global rule removes "${h}" from incoming requests: a client could send it and a service would trust it. Add it to the header-stripping global rule's proxy-rewrite.headers.remove.`, g.resource.urn);
+      }
+    }
+  },
+};
+
+/** Browser sessions at the gateway never outlive Keycloak's, and sign in through an exact, confidential client. */
+export const browserSessionsWithinKeycloak: StackValidationPolicy = {
+  name: "browser-sessions-within-keycloak",
+  description: "A gateway browser session lasts no longer than the Keycloak client and realm sessions behind it, and signs in with a confidential client whose redirect URIs list the gateway's callback exactly.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const resources = args.resources as StackResource[];
+    for (const g of gatewayConfigs(resources)) {
+      for (const { where, conf } of sessionConfs(g.doc)) {
+        const client = ofType(resources, TYPES.client).find((c) => c.props.clientId === conf.client_id);
+        if (!client) {
+          report(`openid-connect on ${where} signs in with client "${conf.client_id}", which this stack does not declare.`, g.resource.urn);
+          continue;
+        }
+        if (client.props.accessType !== "CONFIDENTIAL") report(`client "${conf.client_id}" used for browser sessions at the gateway is ${client.props.accessType}; it must be CONFIDENTIAL (its secret stays at the gateway).`, client.urn);
+        if (!(client.props.validRedirectUris ?? []).includes(conf.redirect_uri)) report(`client "${conf.client_id}" does not list the gateway's callback "${conf.redirect_uri}" among its exact redirect URIs.`, client.urn);
+        const lifetime = conf.session?.absolute_timeout as number | undefined;
+        const idle = conf.session?.idling_timeout as number | undefined;
+        const clientMax = client.props.clientSessionMaxLifespan ? Number(client.props.clientSessionMaxLifespan) : undefined;
+        const realm = ofType(resources, TYPES.realm).find((r) => r.props.realm === conf.realm);
+        const realmMax = realm?.props.ssoSessionMaxLifespan ? parseDuration(realm.props.ssoSessionMaxLifespan) : undefined;
+        const realmIdle = realm?.props.ssoSessionIdleTimeout ? parseDuration(realm.props.ssoSessionIdleTimeout) : undefined;
+        if (lifetime === undefined) report(`openid-connect on ${where} sets no session.absolute_timeout: the session cookie could outlive Keycloak's session. Set it from the spec's sessionLifetime.`, g.resource.urn);
+        else {
+          if (clientMax !== undefined && lifetime > clientMax) report(`the session on ${where} lasts ${lifetime}s, longer than client "${conf.client_id}"'s Keycloak session (${clientMax}s): its refresh token dies first. Keep them equal.`, g.resource.urn);
+          if (realmMax !== undefined && lifetime > realmMax) report(`the session on ${where} lasts ${lifetime}s, longer than realm "${conf.realm}"'s ssoSessionMaxLifespan (${realmMax}s).`, g.resource.urn);
+        }
+        if (idle !== undefined && realmIdle !== undefined && idle > realmIdle) report(`the session on ${where} idles out after ${idle}s, later than realm "${conf.realm}"'s ssoSessionIdleTimeout (${realmIdle}s).`, g.resource.urn);
       }
     }
   },

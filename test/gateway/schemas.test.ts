@@ -7,7 +7,7 @@ import { TEST_CA_PEM } from "../fixtures/pem";
 import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
 import { configYamlProblems, haveApisixSchemas, isBundledPlugin, objectProblems, pluginProblems, SKIP_REASON } from "../support/apisix-schemas";
 import { identityPluginSchema } from "../support/lua";
-import { spec } from "../fixtures/raw-spec";
+import { appSpec, spec } from "../fixtures/raw-spec";
 
 if (!haveApisixSchemas) console.warn(`SKIPPED: ${SKIP_REASON}`);
 
@@ -17,6 +17,7 @@ const withClientCertHost = spec((r) => (r.gateway.clientCertificateHosts = [{ ho
 const specs: Array<[string, AccessSpec]> = [
   ["test fixture", spec()],
   ["test fixture with a client-certificate host", withClientCertHost],
+  ["test fixture with a browser app", appSpec()],
   ["dev stack", stackSpec("dev")],
   ["prod stack", stackSpec("prod")],
 ];

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { KeycloakIdentity } from "../../components/identity";
 import { parseAccessSpec } from "../../components/spec";
 import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
-import { devRawSpec } from "../fixtures/raw-spec";
+import { appSpec, devRawSpec } from "../fixtures/raw-spec";
 import { build, isSecret, unwrapSecrets, useRecorder, valueOf } from "../support/mocks";
 
 const T = {
@@ -135,5 +135,42 @@ describe("resource names", () => {
     const children = rec.resources.filter((r) => r.custom);
     expect(children.length).toBeGreaterThan(10);
     expect(children.every((r) => r.parent === "id")).toBe(true);
+  });
+});
+
+describe("a browser app's client (signed in at the gateway)", () => {
+  let appRec: ResourceRecorder;
+  let appIdentity: KeycloakIdentity;
+  beforeAll(async () => {
+    appRec = await useRecorder();
+    await build(appRec, () => {
+      appIdentity = new KeycloakIdentity("app", { spec: appSpec() });
+    });
+  });
+
+  it("is confidential, code flow with PKCE S256, exact callback and post-logout URIs, no implicit or password grant", () => {
+    expect(unwrapSecrets(appRec.one(T.client, "app-client-storefront-gateway").inputs)).toMatchObject({
+      accessType: "CONFIDENTIAL",
+      standardFlowEnabled: true,
+      pkceCodeChallengeMethod: "S256",
+      implicitFlowEnabled: false,
+      directAccessGrantsEnabled: false,
+      validRedirectUris: ["https://shop.example.com/app/callback"],
+      validPostLogoutRedirectUris: ["https://shop.example.com"],
+    });
+  });
+
+  it("follows the app's session lifetimes and uses refresh tokens", () => {
+    expect(appRec.one(T.client, "app-client-storefront-gateway").inputs).toMatchObject({ clientSessionMaxLifespan: String(8 * 3600), clientSessionIdleTimeout: String(20 * 60), useRefreshTokens: true });
+  });
+
+  it("gets the gateway scope (roles, tenant, audience) and hands its secret out as a Pulumi secret", async () => {
+    expect(unwrapSecrets(appRec.one(T.defaultScopes, "app-client-storefront-gateway-default-scopes").inputs).defaultScopes).toContain("gateway-access");
+    expect(await isSecret(appIdentity.appClientSecrets)).toBe(true);
+    expect(Object.keys(await valueOf(appIdentity.appClientSecrets))).toEqual(["storefront"]);
+  });
+
+  it("the realm keeps refresh-token rotation on", () => {
+    expect(appRec.one(T.realm, "app-realm").inputs).toMatchObject({ revokeRefreshToken: true, refreshTokenMaxReuse: 0 });
   });
 });

@@ -33,7 +33,9 @@ function editApisix(s: StackResource[], edit: (doc: any) => void): void {
   edit(doc);
   cm.props.data["apisix.yaml"] = `${stringify(doc)}#END\n`;
 }
-const oidcConfs = (doc: any) => doc.routes.filter((r: any) => r.plugins?.["openid-connect"]).map((r: any) => r.plugins["openid-connect"]);
+const oidcConfs = (doc: any) => doc.routes.filter((r: any) => r.plugins?.["openid-connect"]?.bearer_only).map((r: any) => r.plugins["openid-connect"]);
+const sessionConfs = (doc: any) => doc.routes.filter((r: any) => r.plugins?.["openid-connect"]?.bearer_only === false).map((r: any) => r.plugins["openid-connect"]);
+const appClient = (s: StackResource[]) => find(s, "keycloak:openid/client:Client", "identity-client-storefront-gateway").props;
 
 /** For each rule: a change to the prod stack that breaks exactly that rule, and what its message must say. */
 const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
@@ -58,6 +60,11 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["prod-upstreams-mtls", (s) => editApisix(s, (d) => { d.upstreams[0].scheme = "http"; delete d.upstreams[0].tls; }), /upstream "shop\.orders" uses http in prod/],
   ["routes-authenticated", (s) => editApisix(s, (d) => delete d.routes.find((r: any) => r.id === "orders.0.rule0").plugins["openid-connect"]), /route orders\.0\.rule0 \(\/api\/orders\/\*\) reaches an upstream without openid-connect/],
   ["header-stripping-covers-identity", (s) => editApisix(s, (d) => { const rm = d.global_rules[0].plugins["proxy-rewrite"].headers.remove; rm.splice(rm.indexOf("X-Tenant-ID"), 1); }), /no global rule removes "X-Tenant-ID"/],
+  ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => sessionConfs(d).forEach((c: any) => (c.session.cookie_http_only = false))), /missing session\.cookie_http_only: true/],
+  ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => sessionConfs(d).forEach((c: any) => (c.use_pkce = false))), /missing use_pkce: true/],
+  ["browser-sessions-within-keycloak", (s) => (appClient(s).clientSessionMaxLifespan = "3600"), /lasts 28800s, longer than client "storefront-gateway"'s Keycloak session \(3600s\)/],
+  ["browser-sessions-within-keycloak", (s) => (appClient(s).validRedirectUris = ["https://shop.example.com/elsewhere"]), /does not list the gateway's callback "https:\/\/shop\.example\.com\/app\/callback"/],
+  ["browser-sessions-within-keycloak", (s) => (realm(s).ssoSessionMaxLifespan = "1h"), /longer than realm "shop"'s ssoSessionMaxLifespan \(3600s\)/],
 ] as Array<[string, Mutation, RegExp]>).map(([rule, mutate, message]) => ({ rule, mutate, message }));
 
 describe("each rule refuses a stack that breaks it, and only it", () => {

@@ -9,9 +9,9 @@ beforeAll(async () => {
 });
 
 describe("prod stack identity", () => {
-  it("creates no seed users and no generated passwords", () => {
+  it("creates no seed users and no user passwords (the only generated secret is the gateway's session secret)", () => {
     expect(rec.ofType("keycloak:index/user:User")).toHaveLength(0);
-    expect(rec.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(0);
+    expect(rec.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual(["gateway-session-secret"]);
   });
 
   it("requires SSL for all requests and 5m access tokens", () => {

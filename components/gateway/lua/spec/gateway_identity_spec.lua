@@ -150,6 +150,37 @@ describe("gateway-identity", function()
     end)
   end)
 
+  describe("browser sessions (claims from the access token the gateway holds)", function()
+    local function jwt(claims)
+      local b64url = function(t) return (ngx.encode_base64(t):gsub("+", "-"):gsub("/", "_"):gsub("=", "")) end
+      return b64url('{"alg":"RS256"}') .. "." .. b64url(cjson.encode(claims)) .. ".c2ln"
+    end
+
+    it("reads the claims from X-Access-Token and sets the same identity headers", function()
+      local ctx = ctx_with({ ["X-Access-Token"] = jwt(alice) })
+      assert.is_nil(plugin.rewrite(conf({ claims_source = "access_token" }), ctx))
+      assert.equals("user-1", ctx.headers["x-user-id"])
+      assert.equals("viewer,admin", ctx.headers["x-user-role"])
+      assert.equals("acme", ctx.headers["x-tenant-id"])
+    end)
+
+    it("never passes the session's token on to the service", function()
+      local ctx = ctx_with({ ["X-Access-Token"] = jwt(alice) })
+      plugin.rewrite(conf({ claims_source = "access_token", forward_userinfo = true }), ctx)
+      assert.is_nil(ctx.headers["x-access-token"])
+    end)
+
+    it("fails closed with 401 without a session token, or with one that is not a JWT", function()
+      assert.equals(401, plugin.rewrite(conf({ claims_source = "access_token" }), ctx_with({})))
+      assert.equals(401, plugin.rewrite(conf({ claims_source = "access_token" }), ctx_with({ ["X-Access-Token"] = "opaque-token" })))
+    end)
+
+    it("does not read X-Userinfo in session mode (a different source cannot stand in)", function()
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice) })
+      assert.equals(401, plugin.rewrite(conf({ claims_source = "access_token" }), ctx))
+    end)
+  end)
+
   describe("schema", function()
     it("requires known_roles", function()
       assert.is_false((plugin.check_schema({})))

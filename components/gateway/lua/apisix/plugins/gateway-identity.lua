@@ -3,8 +3,11 @@
 -- request's identity, for the acl plugin and for upstream services.
 --
 -- Runs in the rewrite phase after openid-connect (priority 2599 > 2580). It
---   * reads the verified JWT payload from X-Userinfo, which only openid-connect
---     can have set: a global rule strips every client-supplied copy first;
+--   * reads the claims openid-connect has just established, which only
+--     openid-connect can have set (a global rule strips every client-supplied
+--     copy first): for bearer tokens the verified payload in X-Userinfo; for
+--     browser sessions the access token the gateway itself obtained from
+--     Keycloak (and refreshes), in X-Access-Token;
 --   * fails closed with 401 when there is no verified payload (for example
 --     when openid-connect is missing from the route);
 --   * sets ctx.external_user = { sub, roles, tenant } for the acl plugin, with
@@ -34,6 +37,7 @@ local schema = {
             items = { type = "string", minLength = 1 },
             uniqueItems = true,
         },
+        claims_source = { type = "string", enum = { "userinfo", "access_token" }, default = "userinfo" },
         roles_claim = { type = "string", default = "realm_access.roles" },
         tenant_claim = { type = "string", default = "tenant_id" },
         user_id_header = { type = "string", pattern = header_name.pattern, default = "X-User-ID" },
@@ -94,14 +98,39 @@ local function scalar(value)
 end
 
 
-local function verified_claims(ctx)
-    local encoded = core.request.header(ctx, "X-Userinfo")
-    if type(encoded) ~= "string" or encoded == "" then
+-- base64url (JWT segments) to the base64 ngx decodes.
+local function from_base64url(text)
+    local b64 = text:gsub("-", "+"):gsub("_", "/")
+    local pad = #b64 % 4
+    if pad == 2 then b64 = b64 .. "==" elseif pad == 3 then b64 = b64 .. "=" elseif pad == 1 then return nil end
+    return ngx.decode_base64(b64)
+end
+
+
+local SOURCE_HEADER = { userinfo = "X-Userinfo", access_token = "X-Access-Token" }
+
+
+-- The raw JSON of the claims, from where openid-connect put them.
+local function claims_json(conf, ctx)
+    local value = core.request.header(ctx, SOURCE_HEADER[conf.claims_source])
+    if type(value) ~= "string" or value == "" then
         return nil, "no verified claims: openid-connect did not run on this route"
     end
-    local decoded = ngx.decode_base64(encoded)
+    if conf.claims_source == "userinfo" then
+        return ngx.decode_base64(value), "verified claims are not base64"
+    end
+    local payload = value:match("^[%w_-]+%.([%w_-]+)%.[%w_-]*$")
+    if not payload then
+        return nil, "the session's access token is not a JWT"
+    end
+    return from_base64url(payload), "the session's access token payload is not base64url"
+end
+
+
+local function verified_claims(conf, ctx)
+    local decoded, err = claims_json(conf, ctx)
     if not decoded then
-        return nil, "verified claims are not base64"
+        return nil, err
     end
     local claims = core.json.decode(decoded)
     if type(claims) ~= "table" then
@@ -150,9 +179,10 @@ function _M.rewrite(conf, ctx)
         core.request.set_header(ctx, name, nil)
     end
 
-    local claims, err = verified_claims(ctx)
+    local claims, err = verified_claims(conf, ctx)
     if not claims then
         core.request.set_header(ctx, "X-Userinfo", nil)
+        core.request.set_header(ctx, "X-Access-Token", nil)
         core.log.warn(plugin_name, ": ", err)
         return 401, { error = "unauthenticated" }
     end
@@ -171,6 +201,8 @@ function _M.rewrite(conf, ctx)
     if not conf.forward_userinfo then
         core.request.set_header(ctx, "X-Userinfo", nil)
     end
+    -- The session's token stays at the gateway: services get identity headers, not the token.
+    core.request.set_header(ctx, "X-Access-Token", nil)
 end
 
 

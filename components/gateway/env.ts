@@ -1,0 +1,27 @@
+import { BROWSER_SESSIONS, appClientSecretEnv, appClientSecretKey, type AccessSpec } from "../spec";
+import { gatewayTlsEnv } from "./tls";
+
+export interface SecretEnvVar {
+  name: string;
+  valueFrom: { secretKeyRef: { name: string; key: string } };
+}
+
+const fromSecret = (name: string, secret: string, key: string): SecretEnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+
+/** Session cookie secret and each app's client secret, from the browser-sessions Secret. */
+export function browserSessionEnv(spec: AccessSpec): SecretEnvVar[] {
+  if (spec.apps.length === 0) return [];
+  return [
+    fromSecret(BROWSER_SESSIONS.sessionSecretEnv, BROWSER_SESSIONS.secretName, BROWSER_SESSIONS.sessionSecretKey),
+    ...spec.apps.map((a) => fromSecret(appClientSecretEnv(a.name), BROWSER_SESSIONS.secretName, appClientSecretKey(a.name))),
+  ];
+}
+
+/**
+ * Every secret APISIX reads: environment variables filled from Kubernetes
+ * Secrets, referenced as `$env://NAME` in apisix.yaml. Nothing secret is in a
+ * ConfigMap.
+ */
+export function gatewaySecretEnv(spec: AccessSpec): SecretEnvVar[] {
+  return [...gatewayTlsEnv(spec), ...browserSessionEnv(spec)];
+}

@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ApisixGateway, IDENTITY_PLUGIN, renderAccessMatrix, renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
+import { BROWSER_SESSIONS } from "../../components/spec";
+import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
+import { appSpec } from "../fixtures/raw-spec";
+import { build, unwrapSecrets, useRecorder } from "../support/mocks";
+
+const s = appSpec();
+const rules = renderApisixRules(s);
+const route = (id: string) => rules.routes.find((r) => r.id === id)!;
+const oidc = (id: string) => route(id).plugins!["openid-connect"] as any;
+
+describe("routes of a browser app use the gateway's session", () => {
+  it("authorization code with PKCE, the app's scopes, its confidential client, the exact callback", () => {
+    expect(oidc("storefront.0.rule0")).toMatchObject({
+      bearer_only: false,
+      use_pkce: true,
+      client_id: "storefront-gateway",
+      scope: "openid profile email",
+      redirect_uri: "https://shop.example.com/app/callback",
+    });
+  });
+
+  it("keeps the client secret and the session secret out of the config: $env:// references to the Secret", () => {
+    const conf = oidc("storefront.0.rule0");
+    expect(conf.client_secret).toBe("$env://GATEWAY_APP_STOREFRONT_CLIENT_SECRET");
+    expect(conf.session.secret).toBe(`$env://${BROWSER_SESSIONS.sessionSecretEnv}`);
+    expect(renderGatewayFiles(s)["apisix.yaml"]).not.toMatch(/secret: (?!\$env:\/\/)\S/);
+  });
+
+  it("cookie: Secure (https app), HttpOnly, SameSite=Lax, scoped to the app's path, lifetimes from the spec", () => {
+    expect(oidc("storefront.0.rule0").session).toMatchObject({ cookie_secure: true, cookie_http_only: true, cookie_same_site: "Lax", cookie_path: "/app", absolute_timeout: 8 * 3600, idling_timeout: 20 * 60 });
+  });
+
+  it("renews the access token with the refresh token before it expires", () => {
+    expect(oidc("storefront.0.rule0")).toMatchObject({ renew_access_token_on_expiry: true, access_token_expires_leeway: 30 });
+  });
+
+  it("logout ends the Keycloak session and revokes the tokens", () => {
+    expect(oidc("storefront.0.rule0")).toMatchObject({ logout_path: "/app/logout", revoke_tokens_on_logout: true, post_logout_redirect_uri: "https://shop.example.com" });
+    expect(route("app-storefront.logout").uri).toBe("/app/logout");
+    expect(route("app-storefront.callback").uri).toBe("/app/callback");
+  });
+
+  it("API paths answer 401; pages redirect to sign-in", () => {
+    expect(oidc("storefront.0.rule0").unauth_action).toBe("deny");
+    expect(oidc("storefront.1.rule0").unauth_action).toBe("auth");
+  });
+
+  it("keeps the same role rules and identity headers, reading the claims from the session's access token", () => {
+    expect((route("storefront.0.rule0").plugins!.acl as any).allow_labels).toEqual({ roles: ["admin", "viewer"] });
+    expect(route("storefront.0.rule0").plugins![IDENTITY_PLUGIN]).toMatchObject({ claims_source: "access_token", roles_header: "X-User-Role" });
+    expect(route("orders.0.rule0").plugins![IDENTITY_PLUGIN]).toMatchObject({ claims_source: "userinfo" });
+  });
+
+  it("answers on the app's host only; bearer routes stay on every gateway host", () => {
+    expect(route("storefront.0.rule0").hosts).toEqual(["shop.example.com"]);
+    expect(route("orders.0.rule0").hosts).toEqual(["api.example.com", "shop.example.com"]);
+  });
+
+  it("the session's token never reaches services: the global rule strips X-Access-Token too", () => {
+    expect((rules.global_rules[0].plugins["proxy-rewrite"] as any).headers.remove).toContain("X-Access-Token");
+  });
+
+  it("the access matrix says 302 for anonymous page requests and 401 for API ones", () => {
+    const m = renderAccessMatrix(s);
+    const anon = (path: string) => m.find((e) => e.path === path && e.method === "GET" && e.caller.kind === "anonymous")!.outcome;
+    expect(anon("/app/account/*")).toEqual({ allow: false, status: 302 });
+    expect(anon("/app/api/*")).toEqual({ allow: false, status: 401 });
+  });
+});
+
+describe("secrets reach APISIX from a Secret", () => {
+  it("the Deployment takes the session and client secrets from the browser-sessions Secret, declared to nginx", () => {
+    const deployment = renderGatewayManifests(s, { files: renderGatewayFiles(s) }).find((m) => m.kind === "Deployment") as any;
+    const env = deployment.spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: BROWSER_SESSIONS.sessionSecretEnv, valueFrom: { secretKeyRef: { name: BROWSER_SESSIONS.secretName, key: BROWSER_SESSIONS.sessionSecretKey } } });
+    expect(env).toContainEqual({ name: "GATEWAY_APP_STOREFRONT_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: BROWSER_SESSIONS.secretName, key: "storefront-client-secret" } } });
+    expect((renderApisixConfig(s, rules) as any).nginx_config.envs).toEqual(expect.arrayContaining([BROWSER_SESSIONS.sessionSecretEnv, "GATEWAY_APP_STOREFRONT_CLIENT_SECRET"]));
+  });
+});
+
+describe("ApisixGateway with a browser app, under mocks", () => {
+  let rec: ResourceRecorder;
+  beforeAll(async () => {
+    rec = await useRecorder();
+    await build(rec, () => new ApisixGateway("gw", { spec: s, appClientSecrets: { storefront: "kc-client-secret" } }));
+  });
+
+  it("generates one session secret for all replicas and keeps it, with the client secret, in a Secret as Pulumi secrets", () => {
+    expect(rec.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual(["gw-session-secret"]);
+    const secret = rec.ofType("kubernetes:core/v1:Secret").find((r) => r.inputs.metadata.name === BROWSER_SESSIONS.secretName)!;
+    expect(isSecretValue(secret.inputs.stringData)).toBe(true);
+    expect(unwrapSecrets(secret.inputs.stringData)).toEqual({ [BROWSER_SESSIONS.sessionSecretKey]: "mock-password-gw-session-secret", "storefront-client-secret": "kc-client-secret" });
+  });
+
+  it("no ConfigMap holds either secret", () => {
+    for (const cm of rec.ofType("kubernetes:core/v1:ConfigMap")) expect(JSON.stringify(unwrapSecrets(cm.inputs))).not.toMatch(/mock-password|kc-client-secret/);
+  });
+
+  it("refuses to build without the app's client secret", () => {
+    expect(() => new ApisixGateway("gw2", { spec: s })).toThrow(/appClientSecrets is required because the spec has browser apps \(storefront\)/);
+  });
+});
