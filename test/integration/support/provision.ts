@@ -13,6 +13,8 @@ import packageJson from "../../../package.json";
 /** What the suite needs from provisioning: client secrets, certificates, the realm-trusted test key. */
 export interface Provisioned {
   clientSecrets: Record<string, string>;
+  appClientSecrets: Record<string, string>;
+  seedUserPasswords: Record<string, string>;
   caCertPem: string;
   gateway: { certPem: string; keyPem: string };
   echo: { certPem: string; keyPem: string };
@@ -47,6 +49,8 @@ export async function provision(spec: AccessSpec, impostor: AccessSpec, keycloak
     const pair = (c: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> }) => ({ certPem: c.certPem, keyPem: c.keyPem });
     return {
       clientSecrets: identity.serviceClientSecrets,
+      appClientSecrets: identity.appClientSecrets,
+      seedUserPasswords: identity.seedUserPasswords,
       caCertPem: certs.caCertPem,
       gateway: pair(certs.issued["gateway"]),
       echo: pair(certs.issued["service-shop-echo"]),

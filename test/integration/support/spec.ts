@@ -9,6 +9,9 @@ export const ALIASES = {
 } as const;
 
 export const KEYCLOAK_URL_IN_NETWORK = `http://${ALIASES.keycloak}:8080`;
+/** The browser app signed in at the gateway, as its users' URLs name it. */
+export const PORTAL_URL = `http://${ALIASES.gateway}:9080/portal`;
+export const PORTAL_USER = "alice";
 export const BROWSER_ORIGIN = "http://localhost:5173";
 
 /** One machine client per role: the matrix's callers get real Keycloak tokens. */
@@ -30,7 +33,7 @@ export function integrationRawSpec(): RawAccessSpec {
     realm: {
       name: "e2e",
       roles: ["viewer", "writer", "admin"].map((name) => ({ name })),
-      groups: [{ name: "admins", roles: ["admin"] }],
+      groups: [{ name: "admins", roles: ["admin"] }, { name: "viewers", roles: ["viewer"] }],
       tokens: { accessTokenLifespan: "5m", ssoSessionIdleTimeout: "30m", ssoSessionMaxLifespan: "1h" },
     },
     clients: {
@@ -47,12 +50,17 @@ export function integrationRawSpec(): RawAccessSpec {
           { path: "/api/orders/*", rules: [{ methods: ["GET", "HEAD"], roles: ["viewer", "writer", "admin"] }, { methods: ["POST", "PUT", "DELETE"], roles: ["writer", "admin"] }] },
           { path: "/api/admin/*", rules: [{ methods: ["GET", "POST"], roles: ["admin"] }] },
           { path: "/api/public", public: true, methods: ["GET"] },
+          { path: "/portal/home/*", rules: [{ methods: ["GET"], roles: ["viewer", "admin"] }] },
+          { path: "/portal/api/*", rules: [{ methods: ["GET"], roles: ["viewer", "admin"] }] },
         ],
       },
       { name: "impostor", namespace: "shop", port: 8443, routes: [{ path: "/api/impostor/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"] }] }] },
     ],
-    // Short JWKS cache so the key-rotation drill finishes in minutes.
-    gateway: { claimHeaders: [{ claim: "azp", header: "X-Client-ID" }], jwksCacheSeconds: 30 },
+    // Short JWKS cache so the key-rotation drill finishes in minutes; iat shows when a session's token was renewed.
+    gateway: { claimHeaders: [{ claim: "azp", header: "X-Client-ID" }, { claim: "iat", header: "X-Token-Issued-At" }], jwksCacheSeconds: 30 },
+    // A one-minute access token: the gateway must renew it (30 s leeway) without a new sign-in.
+    apps: [{ name: "portal", url: PORTAL_URL, clientId: "portal-gateway", sessionLifetime: "30m", sessionIdleTimeout: "20m", accessTokenLifespan: "1m" }],
+    seedUsers: [{ username: PORTAL_USER, email: "alice@example.com", firstName: "Alice", lastName: "Example", groups: ["viewers"], tenant: "acme" }],
   };
 }
 

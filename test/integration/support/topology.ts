@@ -1,5 +1,5 @@
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
-import { GATEWAY_UPSTREAM_TLS, type AccessSpec } from "../../../components/spec";
+import { BROWSER_SESSIONS, GATEWAY_UPSTREAM_TLS, appClientSecretEnv, type AccessSpec } from "../../../components/spec";
 import { TRUSTED_CA_BUNDLE, renderApisixConfig, renderApisixRules, renderGatewayFiles } from "../../../components/gateway";
 import { stringify } from "yaml";
 import { IMAGES } from "./environment";
@@ -75,7 +75,7 @@ export function gatewayContainerFiles(spec: AccessSpec, configOverride?: (config
 
 export async function startGateway(network: StartedNetwork, spec: AccessSpec, p: Provisioned, opts: { alias?: string; configOverride?: (config: any) => void } = {}): Promise<StartedTestContainer> {
   const files = gatewayContainerFiles(spec, opts.configOverride);
-  const protectedPath = spec.services[0].routes.find((r) => !r.public)!.path.replace("*", "probe");
+  const protectedPath = spec.services[0].routes.find((r) => !r.public && !r.path.startsWith("/portal"))!.path.replace("*", "probe");
   return new GenericContainer(IMAGES.apisix)
     .withNetwork(network)
     .withNetworkAliases(opts.alias ?? ALIASES.gateway)
@@ -85,6 +85,9 @@ export async function startGateway(network: StartedNetwork, spec: AccessSpec, p:
       // As the Deployment does from the Secret: certificate and key through the environment, never a file in conf/.
       [GATEWAY_UPSTREAM_TLS.certEnv]: p.gateway.certPem,
       [GATEWAY_UPSTREAM_TLS.keyEnv]: p.gateway.keyPem,
+      // Browser sessions: one session secret for the gateway, each app's client secret.
+      [BROWSER_SESSIONS.sessionSecretEnv]: "e2e-session-secret-0123456789abcdef",
+      ...Object.fromEntries(spec.apps.map((a) => [appClientSecretEnv(a.name), p.appClientSecrets[a.name]])),
     })
     .withCopyContentToContainer([
       { content: files["config.yaml"], target: "/usr/local/apisix/conf/config.yaml" },

@@ -1,0 +1,28 @@
+/** The integration suite's own spec and what it renders, checked without containers. */
+import { describe, expect, it } from "vitest";
+import { renderApisixRules } from "../../components/gateway";
+import { appOfRoute } from "../../components/spec";
+import { haveApisixSchemas, objectProblems, pluginProblems } from "../support/apisix-schemas";
+import { integrationSpec, impostorSpec, PORTAL_URL } from "./support/spec";
+
+describe("the integration spec", () => {
+  const spec = integrationSpec();
+
+  it("is a valid access spec, and so is the impostor's", () => {
+    expect(spec.services.map((s) => s.name)).toEqual(["echo", "impostor"]);
+    expect(impostorSpec().realm.name).toBe("impostor");
+  });
+
+  it("routes the portal through a browser session on the gateway's network alias", () => {
+    expect(spec.apps[0]).toMatchObject({ url: PORTAL_URL, host: "gateway", pathPrefix: "/portal", accessTokenLifespan: 60 });
+    expect(appOfRoute(spec, { path: "/portal/api/*" })?.name).toBe("portal");
+  });
+
+  it.skipIf(!haveApisixSchemas)("renders routes APISIX 3.18 accepts", () => {
+    const rules = renderApisixRules(spec);
+    for (const r of rules.routes) {
+      expect(objectProblems("route", r), r.id).toBe("");
+      for (const [name, conf] of Object.entries(r.plugins ?? {})) if (name !== "gateway-identity") expect(pluginProblems(name, conf), `${r.id} ${name}`).toBe("");
+    }
+  });
+});
