@@ -1,5 +1,5 @@
-import { BROWSER_SESSIONS, appClientSecretEnv, appClientSecretKey, type AccessSpec } from "../spec";
-import { gatewayTlsEnv } from "./tls";
+import { BROWSER_SESSIONS, GATEWAY_UPSTREAM_TLS, appClientSecretEnv, appClientSecretKey, type AccessSpec } from "../spec";
+import { hasMtlsUpstreams, hostCertificateEnv } from "./tls";
 
 export interface SecretEnvVar {
   name: string;
@@ -7,6 +7,18 @@ export interface SecretEnvVar {
 }
 
 const fromSecret = (name: string, secret: string, key: string): SecretEnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+
+/** The gateway's client certificate for mTLS upstreams, and each client-certificate host's server certificate. */
+export function tlsEnv(spec: AccessSpec): SecretEnvVar[] {
+  const upstream = hasMtlsUpstreams(spec)
+    ? [fromSecret(GATEWAY_UPSTREAM_TLS.certEnv, GATEWAY_UPSTREAM_TLS.secretName, "tls.crt"), fromSecret(GATEWAY_UPSTREAM_TLS.keyEnv, GATEWAY_UPSTREAM_TLS.secretName, "tls.key")]
+    : [];
+  const hosts = spec.gateway.clientCertificateHosts.flatMap((h) => {
+    const { certEnv, keyEnv } = hostCertificateEnv(h.host);
+    return [fromSecret(certEnv, h.serverCertificateSecret, "tls.crt"), fromSecret(keyEnv, h.serverCertificateSecret, "tls.key")];
+  });
+  return [...upstream, ...hosts];
+}
 
 /** Session cookie secret and each app's client secret, from the browser-sessions Secret. */
 export function browserSessionEnv(spec: AccessSpec): SecretEnvVar[] {
@@ -23,5 +35,5 @@ export function browserSessionEnv(spec: AccessSpec): SecretEnvVar[] {
  * ConfigMap.
  */
 export function gatewaySecretEnv(spec: AccessSpec): SecretEnvVar[] {
-  return [...gatewayTlsEnv(spec), ...browserSessionEnv(spec)];
+  return [...tlsEnv(spec), ...browserSessionEnv(spec)];
 }

@@ -4,7 +4,7 @@ export { renderApisixRoutes, ApisixRoute, RouteAccessLabel, METHOD_NOT_ALLOWED }
 export { renderApisixUpstreams, upstreamId, ApisixUpstream, UPSTREAM_CLIENT_SSL_ID } from "./upstreams";
 export { renderHeaderStrippingRule, HEADER_STRIPPING_RULE_ID } from "./global-rules";
 export { renderOpenidConnectConf, renderSessionOpenidConnectConf, renderAclConf, UnauthenticatedAction } from "./auth";
-export { gatewaySecretEnv, browserSessionEnv, SecretEnvVar } from "./env";
+export { gatewaySecretEnv, browserSessionEnv, tlsEnv, SecretEnvVar } from "./env";
 export { renderCorsConf } from "./cors";
 export { renderIdentityPluginConf, identityPluginSource, managedIdentityHeaders, IDENTITY_PLUGIN, IdentityPluginConf } from "./plugin";
 export { renderGatewayManifests, renderBrowserSessionSecret, configChecksum, GATEWAY_NAME, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";

@@ -40,18 +40,5 @@ function renderClientCertificateSsl(h: ClientCertificateHostSpec, index: number)
   };
 }
 
-/** Every environment variable the ssls entries reference, with the Secret key it comes from. */
-export function gatewayTlsEnv(spec: AccessSpec) {
-  const fromSecret = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
-  const upstream = hasMtlsUpstreams(spec)
-    ? [fromSecret(GATEWAY_UPSTREAM_TLS.certEnv, GATEWAY_UPSTREAM_TLS.secretName, "tls.crt"), fromSecret(GATEWAY_UPSTREAM_TLS.keyEnv, GATEWAY_UPSTREAM_TLS.secretName, "tls.key")]
-    : [];
-  const hosts = spec.gateway.clientCertificateHosts.flatMap((h) => {
-    const { certEnv, keyEnv } = hostCertificateEnv(h.host);
-    return [fromSecret(certEnv, h.serverCertificateSecret, "tls.crt"), fromSecret(keyEnv, h.serverCertificateSecret, "tls.key")];
-  });
-  return [...upstream, ...hosts];
-}
-
 /** Where the init container writes the CA bundle APISIX verifies upstream certificates with. */
 export const TRUSTED_CA_BUNDLE = "/usr/local/apisix/conf/trusted-ca.crt";
