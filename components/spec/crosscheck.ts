@@ -108,7 +108,8 @@ function routePath(x: LocatedRoute): string {
 }
 
 function checkRoutes(r: SpecReader, spec: AccessSpec): void {
-  r.unique(spec.services, (s) => `${s.namespace}/${s.name}`, (i) => `services[${i}].name`, "service");
+  // Unique across namespaces: the name keys routes, upstream ids and the access matrix.
+  r.unique(spec.services, (s) => s.name, (i) => `services[${i}].name`, "service");
   const routes = allRoutes(spec);
   for (const x of routes) {
     x.route.rules.forEach((rule, i) => rule.roles.forEach((role, j) => checkRoleDeclared(r, spec, `${routePath(x)}.rules[${i}].roles[${j}]`, role)));

@@ -166,3 +166,17 @@ describe("route access labels (what the policy pack reads intent from)", () => {
     for (const r of rules.routes.filter((x) => x.labels?.access === "gateway")) expect(r.upstream_id, r.id).toBeUndefined();
   });
 });
+
+describe("route ids", () => {
+  it("are unique, and a clash from cutting long service names is refused", () => {
+    expect(new Set(rules.routes.map((r) => r.id)).size).toBe(rules.routes.length);
+    const long = "a".repeat(56);
+    const clash = spec((r) => {
+      r.services = [
+        { name: `${long}-one`, namespace: "x", port: 80, routes: [{ path: "/one/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] },
+        { name: `${long}-two`, namespace: "x", port: 80, routes: [{ path: "/two/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] },
+      ];
+    });
+    expect(() => renderApisixRules(clash)).toThrow(/would share the id/);
+  });
+});
