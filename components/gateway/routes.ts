@@ -120,16 +120,5 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     };
     return [...clientCertificateGuards(spec, x), ...served, ...preflight, fallback];
   });
-  const routes = [...spec.apps.flatMap((a) => appRoutes(spec, endpoints, a)), ...specRoutes];
-  assertUniqueIds(routes);
-  return routes;
-}
-
-/** APISIX keeps one route per id; a clash (long names cut to 64 characters) would silently drop a rule. */
-function assertUniqueIds(routes: ApisixRoute[]): void {
-  const seen = new Set<string>();
-  for (const r of routes) {
-    if (seen.has(r.id)) throw new Error(`two APISIX routes would share the id "${r.id}" (service names cut to fit 64 characters): shorten a service name`);
-    seen.add(r.id);
-  }
+  return [...spec.apps.flatMap((a) => appRoutes(spec, endpoints, a)), ...specRoutes];
 }

@@ -19,12 +19,23 @@ export interface ApisixRules {
 /** The declarative rules (`conf/apisix.yaml`) as data. */
 export function renderApisixRules(spec: AccessSpec, endpoints: IdentityEndpoints = identityEndpoints(spec)): ApisixRules {
   const ssls = renderApisixSsls(spec);
-  return {
+  const rules: ApisixRules = {
     routes: renderApisixRoutes(spec, endpoints),
     upstreams: renderApisixUpstreams(spec),
     global_rules: [renderHeaderStrippingRule(spec), renderMetricsRule()],
     ...(ssls.length > 0 ? { ssls } : {}),
   };
+  for (const [kind, items] of Object.entries(rules)) assertUniqueIds(kind, items as Array<{ id: unknown }>);
+  return rules;
+}
+
+/** APISIX keeps one item per id; a clash (long names cut to 64 characters) would silently drop a rule. */
+function assertUniqueIds(kind: string, items: Array<{ id: unknown }>): void {
+  const seen = new Set<unknown>();
+  for (const item of items) {
+    if (seen.has(item.id)) throw new Error(`two APISIX ${kind} would share the id "${item.id}" (names cut to fit 64 characters): shorten a service name`);
+    seen.add(item.id);
+  }
 }
 
 /** Every plugin the rules use: `plugins:` in config.yaml replaces APISIX's default list, and a rule naming an unlisted plugin is rejected. */
