@@ -70,11 +70,6 @@ export function allRoutes(spec: Pick<AccessSpec, "services">): LocatedRoute[] {
   );
 }
 
-/** Realm roles some route rule names (the roles a token must carry to be useful at the gateway). */
-export function rolesUsedByRoutes(spec: Pick<AccessSpec, "services">): string[] {
-  const roles = new Set(allRoutes(spec).flatMap(({ route }) => route.rules.flatMap((r) => r.roles)));
-  return [...roles].sort();
-}
 
 /** Browser origins allowed to call the gateway (CORS), from every browser client. */
 export function corsOrigins(spec: Pick<AccessSpec, "clients">): string[] {

@@ -100,4 +100,3 @@ export function tamper(token: string, change: (payload: Record<string, any>) => 
 }
 
 export const kidOf = (token: string) => headerOf(token).kid as string;
-export const subOf = (token: string) => claimsOf(token).sub as string;
