@@ -1,5 +1,5 @@
-import { BROWSER_SESSIONS, GATEWAY_UPSTREAM_TLS, appClientSecretEnv, appClientSecretKey, type AccessSpec } from "../spec";
-import { hasMtlsUpstreams, hostCertificateEnv } from "./tls";
+import { BROWSER_SESSIONS, appClientSecretEnv, appClientSecretKey, type AccessSpec } from "../spec";
+import { hostCertificateEnv } from "./tls";
 
 export interface SecretEnvVar {
   name: string;
@@ -8,16 +8,12 @@ export interface SecretEnvVar {
 
 const fromSecret = (name: string, secret: string, key: string): SecretEnvVar => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
 
-/** The gateway's client certificate for mTLS upstreams, and each client-certificate host's server certificate. */
+/** Each client-certificate host's server certificate and key (`$env://` in its ssl entry). */
 export function tlsEnv(spec: AccessSpec): SecretEnvVar[] {
-  const upstream = hasMtlsUpstreams(spec)
-    ? [fromSecret(GATEWAY_UPSTREAM_TLS.certEnv, GATEWAY_UPSTREAM_TLS.secretName, "tls.crt"), fromSecret(GATEWAY_UPSTREAM_TLS.keyEnv, GATEWAY_UPSTREAM_TLS.secretName, "tls.key")]
-    : [];
-  const hosts = spec.gateway.clientCertificateHosts.flatMap((h) => {
+  return spec.gateway.clientCertificateHosts.flatMap((h) => {
     const { certEnv, keyEnv } = hostCertificateEnv(h.host);
     return [fromSecret(certEnv, h.serverCertificateSecret, "tls.crt"), fromSecret(keyEnv, h.serverCertificateSecret, "tls.key")];
   });
-  return [...upstream, ...hosts];
 }
 
 /** Session cookie secret and each app's client secret, from the browser-sessions Secret. */

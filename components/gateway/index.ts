@@ -1,12 +1,12 @@
 export { ApisixGateway, ApisixGatewayArgs } from "./component";
 export { renderGatewayFiles, renderApisixRules, renderApisixConfig, pluginsUsed, ApisixRules } from "./standalone";
 export { renderApisixRoutes, ApisixRoute, RouteAccessLabel, METHOD_NOT_ALLOWED } from "./routes";
-export { renderApisixUpstreams, upstreamId, ApisixUpstream, UPSTREAM_CLIENT_SSL_ID } from "./upstreams";
+export { renderApisixUpstreams, upstreamId, ApisixUpstream } from "./upstreams";
 export { renderHeaderStrippingRule, HEADER_STRIPPING_RULE_ID } from "./global-rules";
 export { renderOpenidConnectConf, renderSessionOpenidConnectConf, renderAclConf, UnauthenticatedAction } from "./auth";
 export { gatewaySecretEnv, browserSessionEnv, tlsEnv, SecretEnvVar } from "./env";
 export { renderCorsConf } from "./cors";
-export { renderIdentityPluginConf, identityPluginSource, managedIdentityHeaders, IDENTITY_PLUGIN, IdentityPluginConf } from "./plugin";
+export { renderIdentityPluginConf, identityPluginSource, managedIdentityHeaders, IDENTITY_PLUGIN, PLUGIN_ROOT, IdentityPluginConf } from "./plugin";
 export { renderGatewayManifests, renderBrowserSessionSecret, configChecksum, GATEWAY_NAME, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
 export { renderAccessMatrix, renderAccessMatrixMarkdown, matrixCallers, matrixMethods, callerLabel, AccessMatrixEntry, Caller, Outcome } from "./access-matrix";
 export { renderApisixSsls, hostCertificateEnv, hasMtlsUpstreams, TRUSTED_CA_BUNDLE } from "./tls";

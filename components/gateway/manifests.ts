@@ -43,7 +43,7 @@ export interface GatewayManifestOptions {
 function trustedBundleCommand(spec: AccessSpec): string {
   if (!hasMtlsUpstreams(spec)) return "";
   const system = spec.keycloak.internalUrl.startsWith("https:") ? "/etc/ssl/certs/ca-certificates.crt " : "";
-  return ` && cat ${system}${GATEWAY_UPSTREAM_TLS.caMountPath}/ca.crt > /work-conf/${TRUSTED_CA_BUNDLE.split("/").pop()}`;
+  return ` && cat ${system}${GATEWAY_UPSTREAM_TLS.caFile} > /work-conf/${TRUSTED_CA_BUNDLE.split("/").pop()}`;
 }
 
 /**
@@ -60,9 +60,9 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
   const ruleFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => !k.startsWith("plugins/")));
   const pluginFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => k.startsWith("plugins/")).map(([k, v]) => [k.slice("plugins/".length), v]));
   const mtls = hasMtlsUpstreams(spec);
-  // Only the CA is mounted as a file; the certificate and key arrive as environment variables from the Secret.
-  const caVolume = { name: "upstream-ca", secret: { secretName: GATEWAY_UPSTREAM_TLS.secretName, items: [{ key: "ca.crt", path: "ca.crt" }] } };
-  const caMount = { name: "upstream-ca", mountPath: GATEWAY_UPSTREAM_TLS.caMountPath, readOnly: true };
+  // The gateway's client certificate, key and CA as files nginx reads (group-readable for the pod's fsGroup only).
+  const mtlsVolume = { name: "upstream-mtls", secret: { secretName: GATEWAY_UPSTREAM_TLS.secretName, defaultMode: 0o440 } };
+  const mtlsMount = { name: "upstream-mtls", mountPath: GATEWAY_UPSTREAM_TLS.mountPath, readOnly: true };
 
   const volumes = [
     { name: "config", configMap: { name: `${GATEWAY_NAME}-config` } },
@@ -70,7 +70,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
     { name: "conf", emptyDir: {} },
     { name: "tmp", emptyDir: {} },
     ...WRITABLE_DIRS.map((d) => ({ name: d.replace(/_/g, "-"), emptyDir: {} })),
-    ...(mtls ? [caVolume] : []),
+    ...(mtls ? [mtlsVolume] : []),
   ];
   const port = (name: string, containerPort: number) => ({ name, containerPort, protocol: "TCP" });
 
@@ -95,7 +95,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
             command: ["sh", "-c", `cp -R ${APISIX_HOME}/conf/. /work-conf/ && cp /config/config.yaml /config/apisix.yaml /work-conf/${trustedBundleCommand(spec)}`],
             securityContext: CONTAINER_SECURITY,
             resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-            volumeMounts: [{ name: "conf", mountPath: "/work-conf" }, { name: "config", mountPath: "/config", readOnly: true }, ...(mtls ? [caMount] : [])],
+            volumeMounts: [{ name: "conf", mountPath: "/work-conf" }, { name: "config", mountPath: "/config", readOnly: true }, ...(mtls ? [mtlsMount] : [])],
           }],
           containers: [{
             name: "apisix",
@@ -114,6 +114,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
               { name: "plugins", mountPath: PLUGIN_DIR, readOnly: true },
               { name: "tmp", mountPath: "/tmp" },
               ...WRITABLE_DIRS.map((d) => ({ name: d.replace(/_/g, "-"), mountPath: `${APISIX_HOME}/${d}` })),
+              ...(mtls ? [mtlsMount] : []),
             ],
           }],
           volumes,

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
-import { GATEWAY_PORTS, type AccessSpec } from "../spec";
+import { GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, type AccessSpec } from "../spec";
 import { renderHeaderStrippingRule, renderMetricsRule } from "./global-rules";
 import { IDENTITY_PLUGIN, PLUGIN_ROOT, identityPluginSource } from "./plugin";
 import { renderApisixRoutes } from "./routes";
@@ -46,24 +46,33 @@ export function pluginsUsed(rules: ApisixRules): string[] {
 }
 
 /**
- * Upstream certificate verification. APISIX 3.18 does not verify upstream
- * server certificates itself for http upstreams, so nginx does: the CA comes
- * from `apisix.ssl.ssl_trusted_certificate` (rendered as
- * proxy_ssl_trusted_certificate), the name checked is $upstream_host (the
- * service's DNS name, `pass_host: node`), and proxy_ssl_verify is switched on
- * in the proxying location.
+ * Upstream mTLS, done by nginx for every https upstream, the same on
+ * APISIX-Runtime and on plain nginx:
+ *   - the gateway presents its client certificate, read from the mounted
+ *     Secret (`proxy_ssl_certificate`): APISIX's own per-upstream client
+ *     certificates need APISIX-Runtime and would put the key in the environment;
+ *   - it verifies the service's certificate (APISIX 3.18 does not for http
+ *     upstreams): against the CA from `apisix.ssl.ssl_trusted_certificate`
+ *     (rendered as proxy_ssl_trusted_certificate), by the name
+ *     `$upstream_host` (the service's DNS name, see `renderApisixUpstreams`).
+ * Server level, so every proxying location inherits it.
  */
-function upstreamVerification(spec: AccessSpec) {
-  if (!hasMtlsUpstreams(spec)) return { ssl: {}, location: undefined };
+function upstreamMtls(spec: AccessSpec) {
+  if (!hasMtlsUpstreams(spec)) return { ssl: {}, server: undefined };
   return {
     ssl: { ssl_trusted_certificate: TRUSTED_CA_BUNDLE },
-    location: "proxy_ssl_verify on;\nproxy_ssl_verify_depth 2;",
+    server: [
+      "proxy_ssl_verify on;",
+      "proxy_ssl_verify_depth 2;",
+      `proxy_ssl_certificate ${GATEWAY_UPSTREAM_TLS.certFile};`,
+      `proxy_ssl_certificate_key ${GATEWAY_UPSTREAM_TLS.keyFile};`,
+    ].join("\n"),
   };
 }
 
 /** `conf/config.yaml` as data: standalone data plane reading apisix.yaml, with exactly the plugins used. */
 export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
-  const verify = upstreamVerification(spec);
+  const mtls = upstreamMtls(spec);
   // nginx hides the environment from workers unless each variable is declared.
   const envs = gatewaySecretEnv(spec).map((e) => e.name);
   return {
@@ -72,7 +81,7 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
       enable_ipv6: false,
       extra_lua_path: `${PLUGIN_ROOT}/?.lua`,
       status: { ip: "0.0.0.0", port: GATEWAY_PORTS.status },
-      ssl: { listen: [{ port: GATEWAY_PORTS.https }], ...verify.ssl },
+      ssl: { listen: [{ port: GATEWAY_PORTS.https }], ...mtls.ssl },
     },
     deployment: { role: "data_plane", role_data_plane: { config_provider: "yaml" } },
     plugins: pluginsUsed(rules),
@@ -81,9 +90,9 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
       ...(envs.length > 0 ? { envs } : {}),
       // Keycloak access tokens with many roles outgrow nginx's default header buffers (400/431).
       http_configuration_snippet: "large_client_header_buffers 8 32k;",
-      ...(verify.location ? { http_server_location_configuration_snippet: verify.location } : {}),
+      ...(mtls.server ? { http_server_configuration_snippet: mtls.server } : {}),
       http: {
-        // SNI and the verified name are $upstream_host: the service's DNS name.
+        // SNI and the verified name are $upstream_host: the service's DNS name (upstream_host).
         proxy_ssl_server_name: true,
         // lua-resty-openidc caches verified tokens here when the dict exists: one RS256 check per token, not per request.
         custom_lua_shared_dict: { jwt_verification: "10m" },

@@ -1,5 +1,4 @@
-import { GATEWAY_UPSTREAM_TLS, type AccessSpec, type ClientCertificateHostSpec } from "../spec";
-import { UPSTREAM_CLIENT_SSL_ID } from "./upstreams";
+import type { AccessSpec, ClientCertificateHostSpec } from "../spec";
 
 /** Environment variables naming a client-certificate host's server certificate and key. */
 export function hostCertificateEnv(host: string): { certEnv: string; keyEnv: string } {
@@ -14,17 +13,15 @@ export function hasMtlsUpstreams(spec: AccessSpec): boolean {
 const envRef = (name: string) => `$env://${name}`;
 
 /**
- * `ssls` entries. Keys are never inline: they are `$env://` references that
- * APISIX resolves from the pod's environment, filled from Kubernetes Secrets.
- *   - the gateway's client certificate for mTLS upstreams (type client);
- *   - per client-certificate host, its server certificate and the CA whose
- *     certificates callers must present (the CA is public, so inline).
+ * `ssls` entries: per client-certificate host, its server certificate and the
+ * CA whose certificates callers must present (the CA is public, so inline).
+ * Keys are never inline: they are `$env://` references that APISIX resolves
+ * from the pod's environment, filled from Kubernetes Secrets. (The gateway's
+ * own client certificate for upstreams is not an ssl entry: nginx reads it
+ * from the mounted Secret, see `renderApisixConfig`.)
  */
 export function renderApisixSsls(spec: AccessSpec): Array<Record<string, unknown>> {
-  const upstreamClient = hasMtlsUpstreams(spec)
-    ? [{ id: UPSTREAM_CLIENT_SSL_ID, type: "client", cert: envRef(GATEWAY_UPSTREAM_TLS.certEnv), key: envRef(GATEWAY_UPSTREAM_TLS.keyEnv) }]
-    : [];
-  return [...upstreamClient, ...spec.gateway.clientCertificateHosts.map(renderClientCertificateSsl)];
+  return spec.gateway.clientCertificateHosts.map(renderClientCertificateSsl);
 }
 
 function renderClientCertificateSsl(h: ClientCertificateHostSpec, index: number): Record<string, unknown> {

@@ -1,8 +1,5 @@
 import { serviceHost, type AccessSpec, type ServiceSpec } from "../spec";
 
-/** The `ssls` entry holding the gateway's client certificate for mTLS upstreams. */
-export const UPSTREAM_CLIENT_SSL_ID = "gateway-upstream-client";
-
 export function upstreamId(service: Pick<ServiceSpec, "name" | "namespace">): string {
   return `${service.namespace}.${service.name}`.slice(0, 64);
 }
@@ -12,15 +9,18 @@ export interface ApisixUpstream {
   type: "roundrobin";
   scheme: "http" | "https";
   nodes: Record<string, number>;
-  pass_host: "node";
+  pass_host: "rewrite";
+  upstream_host: string;
   timeout: { connect: number; send: number; read: number };
   [extra: string]: unknown;
 }
 
 /**
- * One upstream per service, by its cluster DNS name. `pass_host: node` makes
- * that name both the Host and the TLS name the gateway verifies. mTLS
- * services get https and the gateway's client certificate.
+ * One upstream per service, by its cluster DNS name. `upstream_host` makes
+ * that name the Host and the TLS name (SNI, and the name nginx verifies the
+ * service's certificate against) whatever address the node resolves to. mTLS
+ * services get https; the gateway's client certificate is set for every https
+ * upstream at nginx level (see `renderApisixConfig`).
  */
 export function renderApisixUpstreams(spec: AccessSpec): ApisixUpstream[] {
   return spec.services.map((s) => ({
@@ -28,8 +28,8 @@ export function renderApisixUpstreams(spec: AccessSpec): ApisixUpstream[] {
     type: "roundrobin",
     scheme: s.mtls ? "https" : "http",
     nodes: { [`${serviceHost(s)}:${s.port}`]: 1 },
-    pass_host: "node",
+    pass_host: "rewrite",
+    upstream_host: serviceHost(s),
     timeout: { connect: 5, send: 30, read: 30 },
-    ...(s.mtls ? { tls: { client_cert_id: UPSTREAM_CLIENT_SSL_ID } } : {}),
   }));
 }

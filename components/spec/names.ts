@@ -37,15 +37,17 @@ export const MANAGED_BY_LABEL = { "app.kubernetes.io/managed-by": "gateway-auth"
 export const GATEWAY_POD_LABELS = { "app.kubernetes.io/name": "apisix", "app.kubernetes.io/component": "gateway" } as const;
 
 /**
- * The gateway's side of upstream mTLS: a Secret in the gateway namespace,
- * whose certificate and key reach APISIX as environment variables (`$env://`
- * in apisix.yaml, never a ConfigMap) and whose CA is mounted as a file.
+ * The gateway's side of upstream mTLS: a Secret in the gateway namespace
+ * (tls.crt, tls.key, ca.crt) mounted as files, which nginx reads itself
+ * (`proxy_ssl_certificate`): the key is never in a ConfigMap nor in an
+ * environment variable, and this works on APISIX-Runtime and plain nginx alike.
  */
 export const GATEWAY_UPSTREAM_TLS = {
   secretName: "apisix-upstream-mtls",
-  certEnv: "GATEWAY_UPSTREAM_TLS_CRT",
-  keyEnv: "GATEWAY_UPSTREAM_TLS_KEY",
-  caMountPath: "/etc/gateway-mtls",
+  mountPath: "/etc/gateway-mtls",
+  certFile: "/etc/gateway-mtls/tls.crt",
+  keyFile: "/etc/gateway-mtls/tls.key",
+  caFile: "/etc/gateway-mtls/ca.crt",
 } as const;
 
 /** The Secret (tls.crt, tls.key, ca.crt) a service mounts to serve mTLS. */

@@ -15,10 +15,24 @@ export function apisixDocumentOf(configMapProps: Record<string, any>): ApisixDoc
   return (parse(text.replace(/#END\s*$/, "")) ?? {}) as ApisixDocument;
 }
 
+/** The gateway's `config.yaml` in the same ConfigMap, parsed (empty when absent). */
+export function apisixConfigOf(configMapProps: Record<string, any>): Record<string, any> {
+  const text = configMapProps?.data?.["config.yaml"];
+  return typeof text === "string" ? (parse(text) ?? {}) : {};
+}
+
 export interface GatewayConfig {
   resource: StackResource;
   namespace: string;
   doc: ApisixDocument;
+  /** config.yaml beside the rules. */
+  config: Record<string, any>;
+}
+
+/** nginx directives (name -> value) of config.yaml's server-level snippet, where upstream TLS is set for every proxying location. */
+export function serverDirectives(config: Record<string, any>): Map<string, string> {
+  const snippet = String(config.nginx_config?.http_server_configuration_snippet ?? "");
+  return new Map(snippet.split(";").map((d) => d.trim().split(/\s+/)).filter((w) => w[0]).map((w) => [w[0], w.slice(1).join(" ")]));
 }
 
 /** Every APISIX rule set in the stack, with the namespace its gateway runs in. */
@@ -27,7 +41,7 @@ export function gatewayConfigs(resources: StackResource[]): GatewayConfig[] {
     .filter((r) => r.type === TYPES.configMap)
     .flatMap((r) => {
       const doc = apisixDocumentOf(r.props);
-      return doc ? [{ resource: r, namespace: r.props.metadata?.namespace ?? "default", doc }] : [];
+      return doc ? [{ resource: r, namespace: r.props.metadata?.namespace ?? "default", doc, config: apisixConfigOf(r.props) }] : [];
     });
 }
 

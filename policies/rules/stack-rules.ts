@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { parseDuration } from "../../components/spec/durations";
 import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS } from "../../components/spec/names";
-import { gatewayConfigs, pluginConfs, upstreamNamespaces } from "./apisix";
+import { gatewayConfigs, pluginConfs, serverDirectives, upstreamNamespaces } from "./apisix";
 import { ENVIRONMENT_CONFIG, environmentOf } from "./config";
 import { TYPES, type StackResource } from "./types";
 
@@ -158,18 +158,26 @@ export const serviceNamespacesIsolated: StackValidationPolicy = {
   },
 };
 
-/** In prod the gateway authenticates to every service. */
+/**
+ * In prod the gateway authenticates to every service and verifies it: https,
+ * a client certificate (per upstream, or nginx's proxy_ssl_certificate for
+ * all), and proxy_ssl_verify with a trusted CA.
+ */
 export const prodUpstreamsMtls: StackValidationPolicy = {
   name: "prod-upstreams-mtls",
-  description: "In prod every APISIX upstream is https with the gateway's client certificate.",
+  description: "In prod every APISIX upstream is https, presents the gateway's client certificate and verifies the service's certificate.",
   enforcementLevel: "mandatory",
   configSchema: ENVIRONMENT_CONFIG,
   validateStack: (args, report) => {
     if (environmentOf(args.getConfig()).environment !== "prod") return;
     for (const g of gatewayConfigs(args.resources as StackResource[])) {
+      const server = serverDirectives(g.config);
+      const nginxClientCert = server.has("proxy_ssl_certificate") && server.has("proxy_ssl_certificate_key");
+      const verifies = server.get("proxy_ssl_verify") === "on" && Boolean(g.config.apisix?.ssl?.ssl_trusted_certificate);
       for (const u of g.doc.upstreams ?? []) {
         if (u.scheme !== "https") report(`upstream "${u.id}" uses ${u.scheme ?? "http"} in prod. Enable mTLS for the service (scheme https with the gateway's client certificate).`, g.resource.urn);
-        else if (!u.tls?.client_cert_id && !u.tls?.client_cert) report(`upstream "${u.id}" is https without a client certificate in prod. Set tls.client_cert_id to the gateway's client ssl entry.`, g.resource.urn);
+        else if (!nginxClientCert && !u.tls?.client_cert_id && !u.tls?.client_cert) report(`upstream "${u.id}" is https without a client certificate in prod. Set proxy_ssl_certificate and proxy_ssl_certificate_key in nginx_config.http_server_configuration_snippet.`, g.resource.urn);
+        else if (!verifies) report(`upstream "${u.id}" is https but the gateway does not verify the service's certificate in prod. Set proxy_ssl_verify on and apisix.ssl.ssl_trusted_certificate.`, g.resource.urn);
       }
     }
   },

@@ -1,39 +1,50 @@
 import { describe, expect, it } from "vitest";
-import { UPSTREAM_CLIENT_SSL_ID, renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
-import { GATEWAY_UPSTREAM_TLS } from "../../components/spec";
+import { renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
+import { GATEWAY_UPSTREAM_TLS, serviceHost } from "../../components/spec";
 import { TEST_CA_PEM } from "../fixtures/pem";
 import { spec } from "../fixtures/raw-spec";
 
 const s = spec();
 const rules = renderApisixRules(s);
+const config = renderApisixConfig(s, rules) as any;
+const deployment = () => renderGatewayManifests(s, { files: renderGatewayFiles(s) }).find((m) => m.kind === "Deployment") as any;
 
 describe("gateway -> service mTLS", () => {
-  it("every mTLS service's upstream is https with the gateway's client certificate", () => {
+  it("every mTLS service's upstream is https, named by its DNS name whatever its node resolves to", () => {
     const mtlsServices = s.services.filter((x) => x.mtls);
     expect(mtlsServices.length).toBeGreaterThan(0);
-    for (const u of rules.upstreams) expect(u).toMatchObject({ scheme: "https", tls: { client_cert_id: UPSTREAM_CLIENT_SSL_ID }, pass_host: "node" });
+    for (const svc of mtlsServices) {
+      const u = rules.upstreams.find((x) => x.id === `${svc.namespace}.${svc.name}`)!;
+      expect(u).toMatchObject({ scheme: "https", pass_host: "rewrite", upstream_host: serviceHost(svc) });
+    }
   });
 
-  it("the client certificate and key are $env:// references, filled from the Secret, never inline", () => {
-    const client = rules.ssls!.find((x: any) => x.id === UPSTREAM_CLIENT_SSL_ID) as any;
-    expect(client).toEqual({ id: UPSTREAM_CLIENT_SSL_ID, type: "client", cert: `$env://${GATEWAY_UPSTREAM_TLS.certEnv}`, key: `$env://${GATEWAY_UPSTREAM_TLS.keyEnv}` });
-    const deployment = renderGatewayManifests(s, { files: renderGatewayFiles(s) }).find((m) => m.kind === "Deployment") as any;
-    const env = deployment.spec.template.spec.containers[0].env;
-    expect(env).toContainEqual({ name: GATEWAY_UPSTREAM_TLS.keyEnv, valueFrom: { secretKeyRef: { name: GATEWAY_UPSTREAM_TLS.secretName, key: "tls.key" } } });
-    expect(renderGatewayFiles(s)["apisix.yaml"]).not.toMatch(/PRIVATE KEY/);
+  it("nginx presents the gateway's client certificate from the mounted Secret, for every proxying location", () => {
+    const server: string = config.nginx_config.http_server_configuration_snippet;
+    expect(server).toContain(`proxy_ssl_certificate ${GATEWAY_UPSTREAM_TLS.certFile};`);
+    expect(server).toContain(`proxy_ssl_certificate_key ${GATEWAY_UPSTREAM_TLS.keyFile};`);
+    // Server level, not one location: grpc, buffering and other named locations inherit it.
+    expect(config.nginx_config.http_server_location_configuration_snippet).toBeUndefined();
+    const pod = deployment().spec.template.spec;
+    const volume = pod.volumes.find((v: any) => v.secret?.secretName === GATEWAY_UPSTREAM_TLS.secretName);
+    expect(volume.secret.defaultMode).toBe(0o440);
+    const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === volume.name);
+    expect(mount).toEqual({ name: volume.name, mountPath: GATEWAY_UPSTREAM_TLS.mountPath, readOnly: true });
   });
 
-  it("declares the variables to nginx so workers can read them", () => {
-    expect(renderApisixConfig(s, rules).nginx_config.envs).toEqual([GATEWAY_UPSTREAM_TLS.certEnv, GATEWAY_UPSTREAM_TLS.keyEnv]);
+  it("the key is in no ConfigMap, no rendered file and no environment variable", () => {
+    for (const text of Object.values(renderGatewayFiles(s))) expect(text).not.toMatch(/PRIVATE KEY/);
+    const env = deployment().spec.template.spec.containers[0].env ?? [];
+    expect(env.filter((e: any) => e.valueFrom?.secretKeyRef?.name === GATEWAY_UPSTREAM_TLS.secretName)).toEqual([]);
+    expect(rules.ssls ?? []).toEqual([]);
   });
 
-  it("verifies the service's certificate against the mTLS CA, by the service's DNS name (unproven until the integration suite refuses an impostor)", () => {
-    const config = renderApisixConfig(s, rules) as any;
+  it("verifies the service's certificate against the mTLS CA, by the service's DNS name (proven by the native tier's impostor test)", () => {
     expect(config.apisix.ssl.ssl_trusted_certificate).toBe("/usr/local/apisix/conf/trusted-ca.crt");
-    expect(config.nginx_config.http_server_location_configuration_snippet).toContain("proxy_ssl_verify on;");
+    expect(config.nginx_config.http_server_configuration_snippet).toContain("proxy_ssl_verify on;");
     expect(config.nginx_config.http.proxy_ssl_server_name).toBe(true);
-    const init = (renderGatewayManifests(s, { files: renderGatewayFiles(s) }).find((m) => m.kind === "Deployment") as any).spec.template.spec.initContainers[0];
-    expect(init.command[2]).toContain(`${GATEWAY_UPSTREAM_TLS.caMountPath}/ca.crt > /work-conf/trusted-ca.crt`);
+    const init = deployment().spec.template.spec.initContainers[0];
+    expect(init.command[2]).toContain(`${GATEWAY_UPSTREAM_TLS.caFile} > /work-conf/trusted-ca.crt`);
   });
 
   it("a dev service that opts out is plain http, and then nothing TLS is rendered", () => {
@@ -43,9 +54,8 @@ describe("gateway -> service mTLS", () => {
     });
     const plainRules = renderApisixRules(plain);
     expect(plainRules.upstreams[0].scheme).toBe("http");
-    expect(plainRules.upstreams[0].tls).toBeUndefined();
     expect(plainRules.ssls).toBeUndefined();
-    expect((renderApisixConfig(plain, plainRules) as any).nginx_config.http_server_location_configuration_snippet).toBeUndefined();
+    expect((renderApisixConfig(plain, plainRules) as any).nginx_config.http_server_configuration_snippet).toBeUndefined();
   });
 });
 

@@ -33,6 +33,16 @@ function editApisix(s: StackResource[], edit: (doc: any) => void): void {
   edit(doc);
   cm.props.data["apisix.yaml"] = `${stringify(doc)}#END\n`;
 }
+/** Edits the rendered config.yaml inside the gateway's ConfigMap. */
+function editConfig(s: StackResource[], edit: (config: any) => void): void {
+  const cm = apisixConfigMap(s);
+  const config = parse(cm.props.data["config.yaml"]);
+  edit(config);
+  cm.props.data["config.yaml"] = stringify(config);
+}
+const withoutDirective = (name: string) => (c: any) => {
+  c.nginx_config.http_server_configuration_snippet = c.nginx_config.http_server_configuration_snippet.split("\n").filter((l: string) => !l.startsWith(`${name} `)).join("\n");
+};
 const oidcConfs = (doc: any) => doc.routes.filter((r: any) => r.plugins?.["openid-connect"]?.bearer_only).map((r: any) => r.plugins["openid-connect"]);
 const sessionConfs = (doc: any) => doc.routes.filter((r: any) => r.plugins?.["openid-connect"]?.bearer_only === false).map((r: any) => r.plugins["openid-connect"]);
 const appClient = (s: StackResource[]) => find(s, "keycloak:openid/client:Client", "identity-client-storefront-gateway").props;
@@ -57,7 +67,9 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["gateway-issuer-matches-realm", (s) => (realm(s).attributes.frontendUrl = "https://login.example.com"), /accepts issuers \["https:\/\/auth\.example\.com\/realms\/shop"\] but realm "shop" issues "https:\/\/login\.example\.com\/realms\/shop"/],
   ["service-namespaces-isolated", (s) => remove(s, policy(s, "shop", "default-deny-ingress")), /namespace "shop" \(an upstream of the gateway\) has no default-deny ingress NetworkPolicy/],
   ["service-namespaces-isolated", (s) => remove(s, policy(s, "shop-admin", "allow-gateway-to-admin")), /namespace "shop-admin" has no NetworkPolicy admitting the gateway's pods/],
-  ["prod-upstreams-mtls", (s) => editApisix(s, (d) => { d.upstreams[0].scheme = "http"; delete d.upstreams[0].tls; }), /upstream "shop\.orders" uses http in prod/],
+  ["prod-upstreams-mtls", (s) => editApisix(s, (d) => { d.upstreams[0].scheme = "http"; }), /upstream "shop\.orders" uses http in prod/],
+  ["prod-upstreams-mtls", (s) => editConfig(s, withoutDirective("proxy_ssl_certificate_key")), /upstream "shop\.orders" is https without a client certificate in prod/],
+  ["prod-upstreams-mtls", (s) => editConfig(s, withoutDirective("proxy_ssl_verify")), /upstream "shop\.orders" is https but the gateway does not verify the service's certificate/],
   ["routes-authenticated", (s) => editApisix(s, (d) => delete d.routes.find((r: any) => r.id === "orders.0.rule0").plugins["openid-connect"]), /route orders\.0\.rule0 \(\/api\/orders\/\*\) reaches an upstream without openid-connect/],
   ["header-stripping-covers-identity", (s) => editApisix(s, (d) => { const rm = d.global_rules[0].plugins["proxy-rewrite"].headers.remove; rm.splice(rm.indexOf("X-Tenant-ID"), 1); }), /no global rule removes "X-Tenant-ID"/],
   ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => sessionConfs(d).forEach((c: any) => (c.session.cookie_http_only = false))), /missing session\.cookie_http_only: true/],

@@ -26,10 +26,10 @@ export const CALLERS = [
  * test network), an mTLS echo service with protected, admin-only and public
  * routes, and an impostor service whose certificate comes from another CA.
  */
-export function integrationRawSpec(): RawAccessSpec {
+export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK): RawAccessSpec {
   return {
     environment: "dev",
-    keycloak: { publicUrl: KEYCLOAK_URL_IN_NETWORK, internalUrl: KEYCLOAK_URL_IN_NETWORK, namespace: "keycloak" },
+    keycloak: { publicUrl: keycloakUrl, internalUrl: keycloakUrl, namespace: "keycloak" },
     realm: {
       name: "e2e",
       roles: ["viewer", "writer", "admin"].map((name) => ({ name })),
@@ -64,13 +64,14 @@ export function integrationRawSpec(): RawAccessSpec {
   };
 }
 
-export function integrationSpec(): AccessSpec {
-  return parseAccessSpec(integrationRawSpec());
+/** `keycloakUrl`: where the realm's issuer lives (the Docker network alias, or the native tier's identity provider). */
+export function integrationSpec(keycloakUrl?: string): AccessSpec {
+  return parseAccessSpec(integrationRawSpec(keycloakUrl));
 }
 
 /** The same service names in another realm: its PKI is a different CA issuing certificates for the same DNS names. */
-export function impostorSpec(): AccessSpec {
-  const raw = integrationRawSpec() as any;
+export function impostorSpec(keycloakUrl?: string): AccessSpec {
+  const raw = integrationRawSpec(keycloakUrl) as any;
   raw.realm.name = "impostor";
   return parseAccessSpec(raw);
 }

@@ -82,9 +82,6 @@ export async function startGateway(network: StartedNetwork, spec: AccessSpec, p:
     .withExposedPorts(9080, 9443)
     .withEnvironment({
       APISIX_STAND_ALONE: "true",
-      // As the Deployment does from the Secret: certificate and key through the environment, never a file in conf/.
-      [GATEWAY_UPSTREAM_TLS.certEnv]: p.gateway.certPem,
-      [GATEWAY_UPSTREAM_TLS.keyEnv]: p.gateway.keyPem,
       // Browser sessions: one session secret for the gateway, each app's client secret.
       [BROWSER_SESSIONS.sessionSecretEnv]: "e2e-session-secret-0123456789abcdef",
       ...Object.fromEntries(spec.apps.map((a) => [appClientSecretEnv(a.name), p.appClientSecrets[a.name]])),
@@ -95,6 +92,9 @@ export async function startGateway(network: StartedNetwork, spec: AccessSpec, p:
       { content: files["plugins/gateway-identity.lua"], target: "/opt/apisix-plugins/apisix/plugins/gateway-identity.lua" },
       // What the init container builds in the cluster: the mTLS CA bundle.
       { content: p.caCertPem, target: TRUSTED_CA_BUNDLE },
+      // As the Deployment mounts the Secret: the gateway's client certificate and key as files nginx reads.
+      { content: p.gateway.certPem, target: GATEWAY_UPSTREAM_TLS.certFile },
+      { content: p.gateway.keyPem, target: GATEWAY_UPSTREAM_TLS.keyFile, mode: 0o400 },
     ])
     // A 401 without a token proves rules and plugins loaded, before Keycloak is ever asked.
     .withWaitStrategy(Wait.forHttp(protectedPath, 9080).forStatusCode(401))

@@ -1,0 +1,93 @@
+/**
+ * Where the gateway tier runs APISIX 3.18.0: a native installation
+ * (`APISIX_HOME`, e.g. the shared kit's /opt/apisix-native, or APISIX's own
+ * deb/rpm packages) or the official Docker image. Both get exactly the files
+ * the project renders; only what a cluster would provide differs, and is
+ * adapted here in one place:
+ *   - ports: each gateway listens on free loopback ports instead of 9080/9443;
+ *   - cluster DNS: an upstream's nodes point at the loopback address of the
+ *     test upstream that plays that service (its TLS name stays the service's
+ *     DNS name, because the upstream renders `upstream_host`);
+ *   - mounts: files the pod gets from Secrets and the init container.
+ */
+import { parse, stringify } from "yaml";
+import { freePorts } from "./ports";
+
+export type Address = { host: string; port: number };
+
+export interface GatewayLaunch {
+  /** The rendered files: config.yaml, apisix.yaml, plugins/<name>.lua. */
+  files: Record<string, string>;
+  /** Environment of the APISIX process (what the pod gets from Secrets through `env`). */
+  env: Record<string, string>;
+  /** Absolute path in the pod -> file content (Secret volumes, the init container's CA bundle). */
+  mounts: Record<string, string>;
+  /** Upstream node `host:port` as rendered -> where the test upstream playing it listens. */
+  nodes: Record<string, Address>;
+  /** A protected path: a 401 there without a token proves rules and plugins loaded. */
+  readyPath: string;
+  /** A name for logs and the instance folder. */
+  name?: string;
+}
+
+export interface RunningGateway {
+  runtime: "native" | "docker";
+  http: Address;
+  https: Address;
+  /** The error log so far (for diagnostics and log assertions). */
+  errorLog(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayPorts { http: number; https: number; metrics: number; control: number }
+
+export async function pickGatewayPorts(): Promise<GatewayPorts> {
+  const [http, https, metrics, control] = await freePorts(4);
+  return { http, https, metrics, control };
+}
+
+/**
+ * The rendered files as a test host runs them: listening ports and upstream
+ * nodes adapted (see above), everything else as rendered.
+ */
+export function adaptForTestHost(files: Record<string, string>, ports: GatewayPorts, nodes: Record<string, Address>): Record<string, string> {
+  const config = parse(files["config.yaml"]);
+  config.apisix.node_listen = [ports.http];
+  config.apisix.ssl = { ...config.apisix.ssl, listen: [{ port: ports.https }] };
+  if (config.plugin_attr?.prometheus?.export_addr) config.plugin_attr.prometheus.export_addr = { ip: "127.0.0.1", port: ports.metrics };
+  if (config.apisix.status) config.apisix.status = { ...config.apisix.status, ip: "127.0.0.1" };
+  // APISIX's control API (on by default, 127.0.0.1:9090): one port per gateway on a shared host.
+  config.apisix.control = { ip: "127.0.0.1", port: ports.control };
+
+  const rules = parse(files["apisix.yaml"].replace(/#END\s*$/, ""));
+  for (const upstream of rules.upstreams ?? []) {
+    upstream.nodes = Object.fromEntries(Object.entries(upstream.nodes as Record<string, number>).map(([node, weight]) => {
+      const to = nodes[node];
+      if (!to) throw new Error(`no test upstream plays ${node} (upstream ${upstream.id})`);
+      return [`${to.host}:${to.port}`, weight];
+    }));
+  }
+  return { ...files, "config.yaml": stringify(config, { lineWidth: 0 }), "apisix.yaml": `${stringify(rules, { lineWidth: 0 })}#END\n` };
+}
+
+/** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */
+export async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const start = Date.now();
+  let last: unknown;
+  while (Date.now() - start < timeoutMs) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+}
+
+/** Whether `path` answers 401 without a token: rules and plugins are loaded. */
+export async function answersUnauthenticated(address: Address, path: string): Promise<boolean> {
+  const res = await fetch(`http://${address.host}:${address.port}${path}`, { signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return res.status === 401;
+}

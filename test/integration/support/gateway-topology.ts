@@ -1,0 +1,113 @@
+/**
+ * The gateway tier's world, all on this machine's loopback: the identity
+ * provider playing the realm `KeycloakIdentity` would create, the mTLS echo
+ * upstream and an impostor (right DNS name, another CA), and APISIX running
+ * the files `renderGatewayFiles` produces, natively or in Docker.
+ */
+import { GATEWAY_UPSTREAM_TLS, appClientSecretEnv, BROWSER_SESSIONS, serviceHost, type AccessSpec } from "../../../components/spec";
+import { TRUSTED_CA_BUNDLE, renderGatewayFiles } from "../../../components/gateway";
+import { startDockerGateway, dockerGatewayRuntime } from "./docker-apisix";
+import { startEchoUpstream, type EchoUpstream } from "./echo-upstream";
+import type { GatewayLaunch, RunningGateway } from "./gateway-runtime";
+import { RealmIdentityProvider } from "./identity-provider";
+import { findNativeApisix, startNativeGateway } from "./native-apisix";
+import { issuePki, type IssuedPki } from "./pki";
+import { freePort } from "./ports";
+import { realmModelOf } from "./realm-model";
+import { ALIASES, impostorSpec, integrationSpec } from "./spec";
+
+export type GatewayRuntimeKind = "native" | "docker";
+
+export interface GatewayRuntimeChoice {
+  kind?: GatewayRuntimeKind;
+  /** Why no runtime could be used (when `kind` is absent). */
+  reason?: string;
+  start?: (launch: GatewayLaunch) => Promise<RunningGateway>;
+}
+
+/**
+ * Which APISIX the gateway tier runs: `GATEWAY_RUNTIME=native|docker`, or the
+ * native installation when there is one, else Docker. `GATEWAY_E2E=off` skips.
+ */
+export async function chooseGatewayRuntime(): Promise<GatewayRuntimeChoice> {
+  if (process.env.GATEWAY_E2E === "off") return { reason: "disabled with GATEWAY_E2E=off" };
+  const wanted = process.env.GATEWAY_RUNTIME;
+  const reasons: string[] = [];
+  if (!wanted || wanted === "native") {
+    const native = findNativeApisix();
+    if (native.home) return { kind: "native", start: (l) => startNativeGateway(native.home!, l) };
+    reasons.push(`native: ${native.reason}`);
+  }
+  if (!wanted || wanted === "docker") {
+    const docker = await dockerGatewayRuntime();
+    if (docker.ready) return { kind: "docker", start: startDockerGateway };
+    reasons.push(`docker: ${docker.reason}`);
+  }
+  return { reason: reasons.join("; ") };
+}
+
+export interface GatewayTopology {
+  spec: AccessSpec;
+  idp: RealmIdentityProvider;
+  pki: IssuedPki;
+  echo: EchoUpstream;
+  impostor: EchoUpstream;
+  gateway: RunningGateway;
+  /** Launches another gateway on the same world (e.g. with another config.yaml). */
+  startGateway(edit?: (files: Record<string, string>) => Record<string, string>): Promise<RunningGateway>;
+  stop(): Promise<void>;
+}
+
+/** What the gateway pod gets beside its ConfigMaps, for this world. */
+function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: IssuedPki, upstreams: Record<string, EchoUpstream>, files: Record<string, string>): GatewayLaunch {
+  const secretOf = (clientId: string) => idp.model.clients.find((c) => c.clientId === clientId)?.secret ?? "";
+  const gatewayCert = pki.issued["gateway"];
+  return {
+    files,
+    env: {
+      [BROWSER_SESSIONS.sessionSecretEnv]: "native-tier-session-secret-0123456789abcdef",
+      ...Object.fromEntries(spec.apps.map((a) => [appClientSecretEnv(a.name), secretOf(a.clientId)])),
+    },
+    mounts: {
+      [TRUSTED_CA_BUNDLE]: pki.caCertPem,
+      [GATEWAY_UPSTREAM_TLS.certFile]: gatewayCert.certPem,
+      [GATEWAY_UPSTREAM_TLS.keyFile]: gatewayCert.keyPem,
+      [GATEWAY_UPSTREAM_TLS.caFile]: pki.caCertPem,
+    },
+    nodes: Object.fromEntries(spec.services.map((s) => [`${serviceHost(s)}:${s.port}`, upstreams[s.name].address])),
+    readyPath: spec.services[0].routes.find((r) => !r.public && !spec.apps.some((a) => r.path.startsWith(a.pathPrefix)))!.path.replace("*", "probe"),
+  };
+}
+
+export async function startGatewayTopology(start: (launch: GatewayLaunch) => Promise<RunningGateway>): Promise<GatewayTopology> {
+  const idpPort = await freePort();
+  const idpUrl = `http://127.0.0.1:${idpPort}`;
+  const spec = integrationSpec(idpUrl);
+  const model = await realmModelOf(spec);
+  const idp = await RealmIdentityProvider.start(model, idpPort);
+  const stops: Array<() => Promise<void>> = [() => idp.stop()];
+  try {
+    const pki = issuePki(spec);
+    const fake = issuePki(impostorSpec(idpUrl));
+    const echo = await startEchoUpstream(ALIASES.echo, { ...pki.issued["service-shop-echo"], caPem: pki.caCertPem });
+    stops.push(() => echo.stop());
+    // Right DNS name, certificate from another CA; it would accept the gateway (it trusts the real CA).
+    const impostor = await startEchoUpstream(ALIASES.impostor, { ...fake.issued["service-shop-impostor"], caPem: pki.caCertPem });
+    stops.push(() => impostor.stop());
+    const startGateway = async (edit = (f: Record<string, string>) => f) => {
+      const running = await start(launchOf(spec, idp, pki, { echo, impostor }, edit(renderGatewayFiles(spec))));
+      stops.push(() => running.stop());
+      return running;
+    };
+    const gateway = await startGateway();
+    return {
+      spec, idp, pki, echo, impostor, gateway, startGateway,
+      async stop() {
+        for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw e;
+  }
+}

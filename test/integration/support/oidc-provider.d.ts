@@ -1,0 +1,2 @@
+// oidc-provider ships no types; the native tier's identity provider uses a small, checked-by-test part of it.
+declare module "oidc-provider";
