@@ -2,6 +2,19 @@ import type { IdentityEndpoints } from "../identity";
 import { BROWSER_SESSIONS, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../spec";
 
 /**
+ * How long openid-connect keeps the realm's keys, so that a key removed from
+ * the realm's JWKS is trusted at most `gateway.jwksCacheSeconds` longer.
+ * lua-resty-openidc caches twice with the same TTL: the JWKS document, and
+ * the key (PEM) it derives per kid from a cached document; a PEM derived just
+ * before the document expires lives one more TTL. Measured by the native
+ * tier's rotation drill: up to 2 x jwk_expires_in. Hence half. Every
+ * openid-connect config gets it (without it APISIX keeps keys for 24 h).
+ */
+export function jwksCacheConf(spec: AccessSpec) {
+  return { jwk_expires_in: Math.max(1, Math.floor(spec.gateway.jwksCacheSeconds / 2)) };
+}
+
+/**
  * openid-connect for bearer tokens, validated locally: keys from the realm's
  * JWKS (cached), RS256 only, issuer = the realm's public issuer, audience =
  * the gateway client. The raw token is not copied into X-Access-Token.
@@ -13,7 +26,7 @@ export function renderOpenidConnectConf(spec: AccessSpec, endpoints: IdentityEnd
     realm: spec.realm.name,
     bearer_only: true,
     use_jwks: true,
-    jwk_expires_in: spec.gateway.jwksCacheSeconds,
+    ...jwksCacheConf(spec),
     token_signing_alg_values_expected: "RS256",
     accept_unsupported_alg: false,
     accept_none_alg: false,
@@ -51,6 +64,7 @@ export function renderSessionOpenidConnectConf(spec: AccessSpec, endpoints: Iden
     scope: app.scopes.join(" "),
     redirect_uri: `${app.origin}${appCallbackPath(app)}`,
     logout_path: appLogoutPath(app),
+    ...jwksCacheConf(spec),
     post_logout_redirect_uri: app.postLogoutRedirectUri,
     revoke_tokens_on_logout: true,
     unauth_action: unauth,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
-  HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, METHOD_NOT_ALLOWED, renderApisixConfig, renderApisixRules, renderGatewayFiles, pluginsUsed, type ApisixRoute,
+  HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, METHOD_NOT_ALLOWED, renderApisixConfig, renderApisixRoutes, renderApisixRules, renderGatewayFiles, pluginsUsed, type ApisixRoute,
 } from "../../components/gateway";
 import { identityEndpoints } from "../../components/identity";
 import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS } from "../../components/spec";
-import { spec } from "../fixtures/raw-spec";
+import { appSpec, spec } from "../fixtures/raw-spec";
 
 const s = spec((r) => (r.gateway.claimHeaders = [{ claim: "email", header: "X-User-Email" }]));
 const rules = renderApisixRules(s);
@@ -32,9 +32,17 @@ describe("authentication on every protected route", () => {
       set_access_token_header: false,
       claim_validator: { issuer: { valid_issuers: ["https://auth.example.com/realms/shop"] }, audience: { claim: "aud", required: true, match_with_client_id: true } },
     });
-    expect(oidc.jwk_expires_in).toBeGreaterThanOrEqual(30);
-    expect(oidc.jwk_expires_in).toBeLessThanOrEqual(86400);
     expect(oidc.client_secret).toBeUndefined();
+  });
+
+  it("every openid-connect config, bearer and browser session, keeps keys half the spec's JWKS cache time (two cache levels: a retired key is trusted at most jwksCacheSeconds)", () => {
+    const withApps = appSpec((r) => {
+      r.gateway.jwksCacheSeconds = 120;
+    });
+    const confs = renderApisixRoutes(withApps, identityEndpoints(withApps)).flatMap((r) => (r.plugins?.["openid-connect"] ? [r.plugins["openid-connect"] as any] : []));
+    expect(confs.some((c) => c.bearer_only === false)).toBe(true);
+    expect(confs.some((c) => c.bearer_only === true)).toBe(true);
+    for (const c of confs) expect(c.jwk_expires_in).toBe(60);
   });
 
   it("the discovery URL is in-cluster while the accepted issuer is the public one", () => {

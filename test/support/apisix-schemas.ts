@@ -1,13 +1,10 @@
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
+import { readFileSync } from "node:fs";
+import { VENDORED_SCHEMAS } from "../../scripts/vendor-apisix-schemas";
 
-/** APISIX 3.18.0's own JSON schemas, shipped beside the project in ../shared (not part of the repo). */
-export const APISIX_SCHEMA_FILE = join(PROJECT_ROOT, "..", "shared", "apisix", "schemas-3.18.0.json");
-export const haveApisixSchemas = existsSync(APISIX_SCHEMA_FILE);
-export const SKIP_REASON = `APISIX schemas not found at ${APISIX_SCHEMA_FILE}: schema conformance is not checked in this run`;
+/** APISIX 3.18.0's own JSON schemas, the subset the project uses (test/fixtures, written by `npm run schemas:vendor`). */
+export const APISIX_SCHEMA_FILE = VENDORED_SCHEMAS;
 
 // APISIX writes PCRE; JavaScript lacks \A and \z anchors.
 function pcreToJs(pattern: string): string {
@@ -49,7 +46,7 @@ export function objectProblems(kind: string, value: unknown): string {
 /** Problems with a bundled plugin's configuration against that plugin's schema. */
 export function pluginProblems(name: string, conf: unknown): string {
   const v = validator(`plugin:${name}`, (s) => {
-    if (!s.plugins[name]) throw new Error(`APISIX 3.18 has no bundled plugin named ${name}`);
+    if (!s.plugins[name]) throw new Error(`no vendored APISIX 3.18 schema for plugin ${name}: add it to scripts/vendor-apisix-schemas.ts and run npm run schemas:vendor`);
     return s.plugins[name].schema;
   });
   return v(structuredClone(conf)) ? "" : explain(v);

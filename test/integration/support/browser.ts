@@ -11,6 +11,8 @@ type Address = { host: string; port: number };
 export class TestBrowser {
   private readonly jars = new Map<string, Map<string, string>>();
   readonly visited: string[] = [];
+  /** Every Set-Cookie line received, in order (attributes included). */
+  readonly setCookies: string[] = [];
 
   constructor(private readonly addresses: Record<string, Address>) {}
 
@@ -22,6 +24,7 @@ export class TestBrowser {
   private store(host: string, reply: Reply): void {
     const cookies = reply.headers["set-cookie"] ?? [];
     for (const line of [cookies].flat()) {
+      this.setCookies.push(line);
       const [pair, ...attrs] = line.split(";");
       const eq = pair.indexOf("=");
       const name = pair.slice(0, eq).trim();
@@ -73,4 +76,22 @@ export function loginForm(html: string): { action: string } {
   const m = /<form[^>]*id="kc-form-login"[^>]*action="([^"]+)"/.exec(html) ?? /<form[^>]*action="([^"]+)"/.exec(html);
   if (!m) throw new Error("no login form on the page");
   return { action: m[1].replace(/&amp;/g, "&") };
+}
+
+/**
+ * A logout confirmation page's form (oidc-provider asks before ending the
+ * session; Keycloak does when there is no id_token_hint): its action and the
+ * fields a "yes, sign me out" submits. Undefined when the page asks nothing.
+ */
+export function logoutConfirmation(html: string): { action: string; fields: Record<string, string> } | undefined {
+  const form = /<form[^>]*id="(?:op\.logoutForm|kc-logout-form)"[^>]*>([\s\S]*?)<\/form>/.exec(html);
+  if (!form) return undefined;
+  const action = /action="([^"]+)"/.exec(form[0])?.[1];
+  if (!action) return undefined;
+  const fields: Record<string, string> = { logout: "yes" };
+  for (const m of form[1].matchAll(/<input[^>]*type="hidden"[^>]*>/g)) {
+    const name = /name="([^"]+)"/.exec(m[0])?.[1];
+    if (name) fields[name] = /value="([^"]*)"/.exec(m[0])?.[1] ?? "";
+  }
+  return { action: action.replace(/&amp;/g, "&"), fields };
 }

@@ -48,5 +48,17 @@ export async function probeE2eEnvironment(): Promise<E2eEnvironment> {
   return missing.length === 0 ? { ready: true } : { ready: false, reason: missing.join("; ") };
 }
 
-/** `GATEWAY_E2E_REQUIRED=1` turns every skip into a failure (CI runners that do have Docker). */
-export const E2E_REQUIRED = process.env.GATEWAY_E2E_REQUIRED === "1";
+/**
+ * `GATEWAY_E2E_REQUIRED` turns skips into failures:
+ *   - `native`: the gateway tier must run, on a native APISIX (CI here: the kit is beside the project);
+ *   - `1`: both tiers must run, the gateway tier on any runtime (CI runners with Docker and the pulumi CLI).
+ */
+export const E2E_REQUIRED = process.env.GATEWAY_E2E_REQUIRED ?? "";
+export const KEYCLOAK_TIER_REQUIRED = E2E_REQUIRED === "1";
+
+/** Why the gateway tier breaks the requirement, if it does. */
+export function gatewayTierProblem(kind: string | undefined, reason: string | undefined): string | undefined {
+  if (E2E_REQUIRED === "native" && kind !== "native") return `GATEWAY_E2E_REQUIRED=native but the gateway tier ${kind ? `would run on ${kind}` : `cannot run: ${reason}`}`;
+  if (E2E_REQUIRED === "1" && !kind) return `GATEWAY_E2E_REQUIRED=1 but the gateway tier cannot run: ${reason}`;
+  return undefined;
+}

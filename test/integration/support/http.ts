@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 
 export interface Reply {
@@ -48,4 +49,27 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   return -1;
+}
+
+/**
+ * One request written byte for byte on a plain socket, for what an HTTP
+ * client library will not send as is (CONNECT becomes a tunnel in Node's).
+ */
+export function sendRaw(base: { host: string; port: number }, method: string, rawPath: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const head = [`${method} ${rawPath} HTTP/1.1`, `Host: ${base.host}:${base.port}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "Connection: close", "", ""].join("\r\n");
+  return new Promise((resolve, reject) => {
+    const socket = connect(base.port, base.host, () => socket.end(head));
+    let data = "";
+    socket.setEncoding("utf8");
+    socket.setTimeout(15_000, () => socket.destroy(new Error(`timeout: ${method} ${rawPath}`)));
+    socket.on("data", (c) => (data += c));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const [headText, ...rest] = data.split("\r\n\r\n");
+      const [statusLine, ...lines] = headText.split("\r\n");
+      const headersOut: Record<string, string> = {};
+      for (const l of lines) headersOut[l.slice(0, l.indexOf(":")).toLowerCase()] = l.slice(l.indexOf(":") + 1).trim();
+      resolve({ status: Number(statusLine.split(" ")[1] ?? 0), headers: headersOut, body: rest.join("\r\n\r\n") });
+    });
+  });
 }

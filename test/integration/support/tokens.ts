@@ -7,12 +7,13 @@ export interface KeycloakAccess {
   realm: string;
 }
 
-/** A real access token for a machine client (client credentials). */
+/** A real access token for a machine client (client credentials, secret by HTTP Basic as Keycloak and every OP accept it). */
 export async function clientCredentialsToken(kc: KeycloakAccess, clientId: string, clientSecret: string): Promise<string> {
+  const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString("base64");
   const res = await fetch(`${kc.baseUrl}/realms/${kc.realm}/protocol/openid-connect/token`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: clientSecret }),
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${basic}` },
+    body: new URLSearchParams({ grant_type: "client_credentials" }),
   });
   if (!res.ok) throw new Error(`token for ${clientId}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
@@ -43,7 +44,8 @@ export interface ClaimsFactory {
  * isolate one claim at a time: everything else about them is valid.
  */
 export class TokenForge {
-  constructor(private readonly claims: ClaimsFactory, private readonly testKeyPem: string, private readonly testKid: string) {}
+  /** `testKey`: a key the realm publishes (PKCS#8 private, SPKI public) and its kid. */
+  constructor(private readonly claims: ClaimsFactory, private readonly testKey: { privateKeyPem: string; publicKeyPem: string; kid: string }) {}
 
   payload(extra: Record<string, unknown> = {}): Record<string, unknown> {
     const now = Math.floor(Date.now() / 1000);
@@ -52,8 +54,8 @@ export class TokenForge {
 
   async signed(payload: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
     const { SignJWT, importPKCS8 } = await jose();
-    const key = await importPKCS8(this.testKeyPem, "RS256");
-    return new SignJWT(payload as any).setProtectedHeader({ alg: "RS256", typ: "JWT", kid: this.testKid, ...header }).sign(key);
+    const key = await importPKCS8(this.testKey.privateKeyPem, "RS256");
+    return new SignJWT(payload as any).setProtectedHeader({ alg: "RS256", typ: "JWT", kid: this.testKey.kid, ...header }).sign(key);
   }
 
   /** Valid in every respect (the baseline: must be accepted where its roles allow). */
@@ -75,9 +77,9 @@ export class TokenForge {
   }
 
   /** Algorithm confusion: HS256 with the realm's public key as the HMAC secret. */
-  async hs256WithPublicKey(publicKeyPem: string) {
+  async hs256WithPublicKey() {
     const { SignJWT } = await jose();
-    return new SignJWT(this.payload({ realm_access: { roles: ["admin"] } }) as any).setProtectedHeader({ alg: "HS256", kid: this.testKid }).sign(new TextEncoder().encode(publicKeyPem));
+    return new SignJWT(this.payload({ realm_access: { roles: ["admin"] } }) as any).setProtectedHeader({ alg: "HS256", kid: this.testKey.kid }).sign(new TextEncoder().encode(this.testKey.publicKeyPem));
   }
 }
 

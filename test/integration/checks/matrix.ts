@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { renderAccessMatrix, type AccessMatrixEntry } from "../../../components/gateway";
+import { appOfRoute, type AccessSpec } from "../../../components/spec";
+import { echoedHeaders, reachedUpstream, send } from "../support/http";
+import { CALLERS } from "../support/spec";
+import { claimsOf } from "../support/tokens";
+import type { Ctx } from "./context";
+
+const IDENTITY = ["x-user-id", "x-user-role", "x-tenant-id", "x-client-id", "x-token-issued-at"];
+export const concretePath = (path: string) => path.replace("*", "item-1");
+export const matrixCaller = (e: AccessMatrixEntry) => (e.caller.kind === "role" ? e.caller.role : e.caller.kind);
+
+/** Rows for bearer callers (browser-app routes are exercised by the sign-in flow), every one of them. */
+export function bearerMatrix(spec: AccessSpec): AccessMatrixEntry[] {
+  return renderAccessMatrix(spec).filter((e) => e.service !== "impostor" && !appOfRoute(spec, { path: e.path }));
+}
+
+/**
+ * Every row of the access matrix against the real gateway: the status of
+ * each refusal, that refusals never reach the service, and on allowed
+ * requests exactly the identity headers the route gives (none on public routes).
+ */
+export function describeAccessMatrix(ctx: Ctx, spec: AccessSpec): void {
+  describe("the access matrix, answered by the real gateway", () => {
+    it.each(bearerMatrix(spec).map((e) => [`${e.method} ${e.path} as ${matrixCaller(e)}`, e] as const))("%s", async (_label, e) => {
+      const caller = matrixCaller(e);
+      const headers: Record<string, string> = caller === "anonymous" ? {} : { authorization: `Bearer ${ctx().tokens[caller]}` };
+      const reply = await send(ctx().gateway, e.method, concretePath(e.path), headers);
+      if (!e.outcome.allow) {
+        expect(reply.status).toBe(e.outcome.status);
+        expect(reachedUpstream(reply)).toBe(false);
+        return;
+      }
+      expect(reply.status).toBe(200);
+      if (e.method === "HEAD") return;
+      expect(reachedUpstream(reply)).toBe(true);
+      const seen = echoedHeaders(reply);
+      const isPublic = spec.services.some((s) => s.routes.some((r) => r.path === e.path && r.public));
+      if (isPublic || caller === "anonymous") {
+        for (const h of IDENTITY) expect(seen[h], `${h} on a public route`).toBeUndefined();
+        return;
+      }
+      if (caller === "no-role") {
+        expect(seen["x-user-role"]).toBeUndefined();
+        return;
+      }
+      const c = CALLERS.find((x) => x.role === caller)!;
+      expect(seen["x-user-id"]).toEqual([claimsOf(ctx().tokens[caller]).sub]);
+      expect(seen["x-user-role"]).toEqual([c.role]);
+      expect(seen["x-tenant-id"]).toEqual([c.tenant]);
+      expect(seen["x-client-id"]).toEqual([c.clientId]);
+      expect(seen["x-userinfo"]).toBeUndefined();
+      expect(seen["x-access-token"]).toBeUndefined();
+    });
+
+    it("answers CORS preflight for the browser origin without a token, and never reaches the service", async () => {
+      const reply = await send(ctx().gateway, "OPTIONS", "/api/orders/item-1", { origin: "http://localhost:5173", "access-control-request-method": "GET" });
+      expect(reply.status).toBe(200);
+      expect(reply.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
+      expect(reachedUpstream(reply)).toBe(false);
+    });
+
+    it("refuses CORS for an origin no browser client declares", async () => {
+      const reply = await send(ctx().gateway, "OPTIONS", "/api/orders/item-1", { origin: "https://evil.example", "access-control-request-method": "GET" });
+      expect(reply.headers["access-control-allow-origin"]).toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { reachedUpstream, send, waitUntil } from "../support/http";
+import { kidOf } from "../support/tokens";
+import type { Ctx } from "./context";
+
+const PROBE_INTERVAL_MS = 2_000;
+const MARGIN_S = 10;
+
+/**
+ * Key rotation: a token signed with a new key is accepted at once (an
+ * unknown kid makes the gateway refetch the JWKS); after the old key leaves
+ * the JWKS, tokens signed with it are refused within the JWKS cache time.
+ * Each probe after the retirement uses a token the gateway has never seen,
+ * so no probe is answered from the verification cache.
+ */
+export function describeKeyRotation(ctx: Ctx): void {
+  describe("key rotation drill", () => {
+    it("new keys are trusted at once; retired keys stop being trusted within the JWKS cache time", async () => {
+      const cache = ctx().spec.gateway.jwksCacheSeconds;
+      const accepted = async (token: string) => reachedUpstream(await send(ctx().gateway, "GET", "/api/orders/rotation", { authorization: `Bearer ${token}` }));
+      const seen = await ctx().clientToken("caller-viewer");
+      expect(await accepted(seen)).toBe(true);
+      const oldKid = kidOf(seen);
+      const unseen = await Promise.all(Array.from({ length: Math.ceil(((cache + MARGIN_S) * 1000) / PROBE_INTERVAL_MS) + 2 }, () => ctx().clientToken("caller-viewer")));
+      expect(unseen.every((t) => kidOf(t) === oldKid)).toBe(true);
+
+      await ctx().keys.rotate();
+      const fresh = await ctx().clientToken("caller-viewer");
+      expect(kidOf(fresh)).not.toBe(oldKid);
+      const newKeyAcceptedMs = await waitUntil(() => accepted(fresh), 5_000, 200);
+      console.log(`[rotation] token signed with the new key accepted after ${newKeyAcceptedMs} ms`);
+      expect(newKeyAcceptedMs).toBeGreaterThanOrEqual(0);
+
+      await ctx().keys.retire(oldKid);
+      let next = 0;
+      const refusedMs = await waitUntil(async () => (await send(ctx().gateway, "GET", "/api/orders/rotation", { authorization: `Bearer ${unseen[next++]}` })).status === 401, (cache + MARGIN_S) * 1000, PROBE_INTERVAL_MS);
+      const seenStill = await accepted(seen);
+      console.log(`[rotation] after retiring the old key: never-seen old-key tokens refused after ${refusedMs} ms (JWKS cache ${cache} s, ${next} probes); a token verified before is ${seenStill ? "still accepted (verification cache, until it expires)" : "refused"}`);
+      expect(refusedMs, `old-key tokens still accepted ${cache + MARGIN_S} s after retirement`).toBeGreaterThanOrEqual(0);
+      expect(next).toBeGreaterThan(0);
+    }, 5 * 60_000);
+  });
+}

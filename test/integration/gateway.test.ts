@@ -1,0 +1,121 @@
+/**
+ * The gateway tier: the real APISIX 3.18.0 (native, from APISIX_HOME, or the
+ * official Docker image) running exactly the files this project renders,
+ * against an OpenID provider that plays the realm `KeycloakIdentity` creates
+ * (clients, roles, audience, tenant, lifespans derived from its resources),
+ * and mTLS upstreams with certificates from the project's certificate plan.
+ * Runs the shared checks (every access-matrix row, attacks, mTLS, browser
+ * sign-in, key rotation) plus what only this tier can count: the identity
+ * provider's requests. Skips, saying why, where no APISIX can run;
+ * GATEWAY_E2E_REQUIRED=native makes a skipped or non-native run a failure.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeAttacks, describeUpstreamMtls } from "./checks/attacks";
+import type { FlowContext } from "./checks/context";
+import { describeAccessMatrix } from "./checks/matrix";
+import { describeKeyRotation } from "./checks/rotation";
+import { describeBrowserSignIn } from "./checks/sessions";
+import { gatewayTierProblem } from "./support/environment";
+import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "./support/gateway-topology";
+import { reachedUpstream, send } from "./support/http";
+import { keycloakDefaultRoles } from "./support/identity-provider";
+import { ALIASES, CALLERS, PORTAL_USER, integrationSpec } from "./support/spec";
+import { TokenForge, claimsOf, clientCredentialsToken } from "./support/tokens";
+
+const runtime = await chooseGatewayRuntime();
+const problem = gatewayTierProblem(runtime.kind, runtime.reason);
+if (!runtime.kind) console.warn(`\n[gateway tier] SKIPPED: ${runtime.reason}\n`);
+
+// Registered only when broken: a met requirement adds no test (and no skip) to the count.
+if (problem) {
+  describe("gateway tier requirement", () => {
+    it("is met (GATEWAY_E2E_REQUIRED)", () => {
+      throw new Error(problem);
+    });
+  });
+}
+
+describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `skipped: ${runtime.reason}`})`, () => {
+  let t: GatewayTopology;
+  const ctx = {} as FlowContext;
+
+  beforeAll(async () => {
+    t = await startGatewayTopology(runtime.start!);
+    const realm = { baseUrl: t.idp.issuer.replace(/\/realms\/.*$/, ""), realm: t.spec.realm.name };
+    const secretOf = (clientId: string) => t.idp.model.clients.find((c) => c.clientId === clientId)!.secret!;
+    const clientToken = (clientId: string) => clientCredentialsToken(realm, clientId, secretOf(clientId));
+    const tokens: Record<string, string> = {};
+    for (const c of CALLERS) tokens[c.role] = await clientToken(c.clientId);
+    const forge = new TokenForge({ issuer: t.idp.issuer, audience: t.spec.clients.gateway.clientId }, t.idp.testKey);
+    tokens["no-role"] = await forge.valid([]);
+    const portal = t.idp.model.users.find((u) => u.username === PORTAL_USER)!;
+    Object.assign(ctx, {
+      spec: t.spec,
+      gateway: t.gateway.http,
+      tokens,
+      forge,
+      clientToken,
+      gatewayErrorLog: () => t.gateway.errorLog(),
+      echoDirect: t.echo.address,
+      impostorDirect: t.impostor.address,
+      gatewayClientCert: t.pki.issued["gateway"],
+      caCertPem: t.pki.caCertPem,
+      browserAddresses: { [`${ALIASES.gateway}:9080`]: t.gateway.http, [`${t.idp.address.host}:${t.idp.address.port}`]: t.idp.address },
+      portalUser: { username: portal.username, password: portal.password },
+      keys: { rotate: async () => void (await t.idp.rotate()), retire: (kid: string) => t.idp.retire(kid) },
+    } satisfies FlowContext);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  describe("tokens from the realm the identity component defines", () => {
+    it("carry the public issuer, the gateway audience, realm roles (with Keycloak's defaults) and the tenant claim", () => {
+      const claims = claimsOf(ctx.tokens.viewer);
+      expect(claims.iss).toBe(`${ctx.spec.keycloak.publicUrl}/realms/${ctx.spec.realm.name}`);
+      expect([claims.aud].flat()).toContain(ctx.spec.clients.gateway.clientId);
+      expect(claims.realm_access.roles).toEqual([...keycloakDefaultRoles(ctx.spec.realm.name), "viewer"]);
+      expect(claims.tenant_id).toBe("acme");
+      expect(claims.azp).toBe("caller-viewer");
+      expect(claims.exp - claims.iat).toBe(300);
+    });
+  });
+
+  describeAccessMatrix(() => ctx, integrationSpec());
+  describeAttacks(() => ctx);
+  describeUpstreamMtls(() => ctx);
+
+  describe("validation is local: no call to the identity provider per request", () => {
+    it("serves 200 authenticated requests, 20 of them with tokens it never saw, without one discovery or JWKS fetch", async () => {
+      const warm = await ctx.clientToken("caller-writer");
+      expect(reachedUpstream(await send(ctx.gateway, "GET", "/api/orders/warm", { authorization: `Bearer ${warm}` }))).toBe(true);
+      // Fresh tokens need a signature check (keys from the JWKS cache), the others come from the verification cache.
+      const fresh = await Promise.all(Array.from({ length: 20 }, () => ctx.clientToken("caller-writer")));
+      const before = { jwks: t.idp.count("jwks"), discovery: t.idp.count("discovery") };
+      for (let i = 0; i < 200; i++) {
+        const token = i % 10 === 0 ? fresh[i / 10] : warm;
+        expect((await send(ctx.gateway, "GET", `/api/orders/local-${i}`, { authorization: `Bearer ${token}` })).status).toBe(200);
+      }
+      expect({ jwks: t.idp.count("jwks"), discovery: t.idp.count("discovery") }).toEqual(before);
+    });
+
+    it("positive control: the counter counts (a token under an unknown kid makes the gateway fetch the JWKS)", async () => {
+      const before = t.idp.count("jwks");
+      const reply = await send(ctx.gateway, "GET", "/api/orders/x", { authorization: `Bearer ${await ctx.forge.unknownKid()}` });
+      expect(reply.status).toBe(401);
+      expect(t.idp.count("jwks")).toBeGreaterThan(before);
+    });
+  });
+
+  describeBrowserSignIn(() => ctx);
+
+  describe("logout at the realm", () => {
+    it("revoked the session's tokens at the identity provider (revoke_tokens_on_logout)", () => {
+      expect(t.idp.count("revocation")).toBeGreaterThan(0);
+      expect(t.idp.count("end_session")).toBeGreaterThan(0);
+    });
+  });
+
+  describeKeyRotation(() => ctx);
+});
