@@ -96,15 +96,3 @@ export function renderSessionOpenidConnectConf(spec: AccessSpec, endpoints: Iden
     },
   };
 }
-
-/** acl: the caller needs one of `roles` (taken from ctx.external_user.roles, set by the identity plugin). */
-export function renderAclConf(roles: string[]) {
-  return {
-    allow_labels: { roles: [...roles].sort() },
-    external_user_label_field: "$.roles",
-    external_user_label_field_key: "roles",
-    external_user_label_field_parser: "table",
-    rejected_code: 403,
-    rejected_msg: "forbidden",
-  };
-}

@@ -3,7 +3,7 @@ export { renderGatewayFiles, renderApisixRules, renderApisixConfig, pluginsUsed,
 export { renderApisixRoutes, ApisixRoute, RouteAccessLabel, METHOD_NOT_ALLOWED } from "./routes";
 export { renderApisixUpstreams, upstreamId, ApisixUpstream } from "./upstreams";
 export { renderHeaderStrippingRule, HEADER_STRIPPING_RULE_ID } from "./global-rules";
-export { renderOpenidConnectConf, renderSessionOpenidConnectConf, renderAclConf, jwksCacheConf, UnauthenticatedAction } from "./auth";
+export { renderOpenidConnectConf, renderSessionOpenidConnectConf, jwksCacheConf, UnauthenticatedAction } from "./auth";
 export { gatewaySecretEnv, browserSessionEnv, tlsEnv, SecretEnvVar } from "./env";
 export { renderCorsConf } from "./cors";
 export { renderIdentityPluginConf, identityPluginSource, managedIdentityHeaders, IDENTITY_PLUGIN, PLUGIN_ROOT, IdentityPluginConf } from "./plugin";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLAIMS, IDENTITY_HEADERS, type AccessSpec } from "../spec";
 
-/** The project's APISIX plugin: verified claims -> ctx.external_user + identity headers. */
+/** The project's APISIX plugin: verified claims -> the rule's role check, ctx.external_user, identity headers. */
 export const IDENTITY_PLUGIN = "gateway-identity";
 
 /** Where plugins live in the APISIX container (`apisix.extra_lua_path` points at the folder above `apisix/plugins`). */
@@ -18,6 +18,8 @@ export function identityPluginSource(): string {
 
 export interface IdentityPluginConf {
   known_roles: string[];
+  /** The rule's roles: the caller needs one of them (403 otherwise). */
+  allow_roles: string[];
   /** userinfo: bearer tokens (X-Userinfo, verified by openid-connect); access_token: browser sessions. */
   claims_source: "userinfo" | "access_token";
   roles_claim: string;
@@ -29,10 +31,11 @@ export interface IdentityPluginConf {
   forward_userinfo: boolean;
 }
 
-/** Configuration of the identity plugin: which roles exist and which claim goes to which header. */
-export function renderIdentityPluginConf(spec: AccessSpec, claimsSource: IdentityPluginConf["claims_source"] = "userinfo"): IdentityPluginConf {
+/** Configuration of the identity plugin for one rule: which roles exist, which it allows, which claim goes to which header. */
+export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[], claimsSource: IdentityPluginConf["claims_source"] = "userinfo"): IdentityPluginConf {
   return {
     known_roles: spec.realm.roles.map((r) => r.name),
+    allow_roles: [...allowRoles].sort(),
     claims_source: claimsSource,
     roles_claim: CLAIMS.realmRoles,
     tenant_claim: spec.realm.tenantAttribute,

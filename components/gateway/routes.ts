@@ -1,6 +1,6 @@
 import { allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
 import type { IdentityEndpoints } from "../identity";
-import { renderAclConf, renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
+import { renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
 import { renderCorsConf } from "./cors";
 import { IDENTITY_PLUGIN, renderIdentityPluginConf } from "./plugin";
 import { upstreamId } from "./upstreams";
@@ -57,7 +57,7 @@ function routeId(x: LocatedRoute, suffix: string): string {
 /**
  * The APISIX routes for a spec. Per spec route:
  *   - one route per rule (its methods): openid-connect, then the identity
- *     plugin, then acl with the rule's roles; or, for a public route, one route
+ *     plugin, which allows the rule's roles only; or, for a public route, one route
  *     for its methods with no authentication;
  *   - with browser clients, a preflight (OPTIONS) route answered by cors;
  *   - a fallback below them for every other method, answering 405 at the
@@ -80,8 +80,6 @@ function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserA
 export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoints): ApisixRoute[] {
   const allHosts = spec.gateway.hostnames.length > 0 ? { hosts: [...spec.gateway.hostnames] } : {};
   const bearer = renderOpenidConnectConf(spec, endpoints);
-  const bearerIdentity = renderIdentityPluginConf(spec, "userinfo");
-  const sessionIdentity = renderIdentityPluginConf(spec, "access_token");
   const cors = corsEnabled(spec);
 
   const specRoutes = allRoutes(spec).flatMap((x) => {
@@ -90,7 +88,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     const app = appOfRoute(spec, x.route);
     const hosts = app ? { hosts: [app.host] } : allHosts;
     const oidc = app ? renderSessionOpenidConnectConf(spec, endpoints, app, isAppApiRoute(app, x.route) ? "deny" : "auth") : bearer;
-    const identity = app ? sessionIdentity : bearerIdentity;
+    const claimsSource = app ? "access_token" : "userinfo";
     const base = { uri: x.route.path, ...hosts };
     const corsPlugin = (methods: HttpMethod[]) => (cors ? { cors: renderCorsConf(spec, methods) } : {});
     const upstream = { upstream_id: upstreamId(x.service) };
@@ -103,7 +101,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
           methods: [...rule.methods],
           ...upstream,
           labels: { access: "protected" },
-          plugins: { ...corsPlugin(allowed), "openid-connect": oidc, [IDENTITY_PLUGIN]: identity, acl: renderAclConf(rule.roles) },
+          plugins: { ...corsPlugin(allowed), "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource) },
         }));
 
     const preflight: ApisixRoute[] = cors

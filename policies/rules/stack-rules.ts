@@ -51,9 +51,9 @@ export const gatewayRolesReachTokens: StackValidationPolicy = {
     const gateways = gatewayConfigs(resources);
     if (gateways.length === 0) return;
     for (const g of gateways) {
-      for (const { where, conf } of pluginConfs(g.doc, "acl")) {
-        for (const role of conf.allow_labels?.roles ?? []) {
-          if (!realmRoles.has(role)) report(`acl on ${where} requires role "${role}", which no keycloak.Role in the realm declares: no token can carry it. Declare it in realm.roles or fix the rule.`, g.resource.urn);
+      for (const { where, conf } of pluginConfs(g.doc, IDENTITY_PLUGIN)) {
+        for (const role of conf.allow_roles ?? []) {
+          if (!realmRoles.has(role)) report(`${IDENTITY_PLUGIN} on ${where} requires role "${role}", which no keycloak.Role in the realm declares: no token can carry it. Declare it in realm.roles or fix the rule.`, g.resource.urn);
         }
       }
     }
@@ -186,15 +186,16 @@ export const prodUpstreamsMtls: StackValidationPolicy = {
 /** Authentication on every route that reaches a service, unless the spec says public. */
 export const routesAuthenticated: StackValidationPolicy = {
   name: "routes-authenticated",
-  description: "Every APISIX route that reaches an upstream runs openid-connect, the identity plugin and acl, unless it is labelled public by the access spec.",
+  description: "Every APISIX route that reaches an upstream runs openid-connect and the identity plugin with the roles it allows, unless it is labelled public by the access spec.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const g of gatewayConfigs(args.resources as StackResource[])) {
       for (const r of g.doc.routes ?? []) {
         const served = r.upstream_id !== undefined || r.upstream !== undefined || r.service_id !== undefined;
         if (!served || r.labels?.access === "public") continue;
-        const missing = ["openid-connect", IDENTITY_PLUGIN, "acl"].filter((p) => !r.plugins?.[p]);
+        const missing = ["openid-connect", IDENTITY_PLUGIN].filter((p) => !r.plugins?.[p]);
         if (missing.length > 0) report(`route ${r.id} (${r.uri}) reaches an upstream without ${missing.join(", ")} and is not marked public. Add the rule to the access spec, or mark the route public there.`, g.resource.urn);
+        else if (!(r.plugins[IDENTITY_PLUGIN].allow_roles?.length > 0)) report(`route ${r.id} (${r.uri}) runs ${IDENTITY_PLUGIN} without allow_roles: no role check. Give the rule its roles in the access spec.`, g.resource.urn);
       }
     }
   },

@@ -46,11 +46,15 @@ export async function chooseGatewayRuntime(): Promise<GatewayRuntimeChoice> {
   return { reason: reasons.join("; ") };
 }
 
+/** A service behind the gateway: where it listens, and how to stop it. */
+export interface Upstream { address: { host: string; port: number }; stop(): Promise<void> }
+type StartUpstream = (name: string, tls: { certPem: string; keyPem: string; caPem: string }) => Promise<Upstream>;
+
 export interface GatewayTopology {
   spec: AccessSpec;
   idp: RealmIdentityProvider;
   pki: IssuedPki;
-  echo: EchoUpstream;
+  echo: Upstream;
   impostor: EchoUpstream;
   gateway: RunningGateway;
   /** Launches another gateway on the same world (e.g. with another config.yaml). */
@@ -59,7 +63,7 @@ export interface GatewayTopology {
 }
 
 /** What the gateway pod gets beside its ConfigMaps, for this world. */
-function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: IssuedPki, upstreams: Record<string, EchoUpstream>, files: Record<string, string>): GatewayLaunch {
+function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: IssuedPki, upstreams: Record<string, Upstream>, files: Record<string, string>): GatewayLaunch {
   const secretOf = (clientId: string) => idp.model.clients.find((c) => c.clientId === clientId)?.secret ?? "";
   const gatewayCert = pki.issued["gateway"];
   return {
@@ -79,7 +83,8 @@ function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: IssuedPki, 
   };
 }
 
-export async function startGatewayTopology(start: (launch: GatewayLaunch) => Promise<RunningGateway>): Promise<GatewayTopology> {
+/** `service`: what plays the echo service (the whoami-compatible echo by default; benchmarks use a static nginx). */
+export async function startGatewayTopology(start: (launch: GatewayLaunch) => Promise<RunningGateway>, service: StartUpstream = startEchoUpstream): Promise<GatewayTopology> {
   const idpPort = await freePort();
   const idpUrl = `http://127.0.0.1:${idpPort}`;
   const spec = integrationSpec(idpUrl);
@@ -89,7 +94,7 @@ export async function startGatewayTopology(start: (launch: GatewayLaunch) => Pro
   try {
     const pki = issuePki(spec);
     const fake = issuePki(impostorSpec(idpUrl));
-    const echo = await startEchoUpstream(ALIASES.echo, { ...pki.issued["service-shop-echo"], caPem: pki.caCertPem });
+    const echo = await service(ALIASES.echo, { ...pki.issued["service-shop-echo"], caPem: pki.caCertPem });
     stops.push(() => echo.stop());
     // Right DNS name, certificate from another CA; it would accept the gateway (it trusts the real CA).
     const impostor = await startEchoUpstream(ALIASES.impostor, { ...fake.issued["service-shop-impostor"], caPem: pki.caCertPem });

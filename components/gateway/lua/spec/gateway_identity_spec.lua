@@ -6,6 +6,7 @@ local plugin = require("apisix.plugins.gateway-identity")
 local function conf(overrides)
   local c = {
     known_roles = { "viewer", "writer", "admin" },
+    allow_roles = { "viewer", "admin" },
     tenant_claim = "tenant_id",
     claim_headers = { { claim = "email", header = "X-User-Email" } },
   }
@@ -62,7 +63,7 @@ describe("gateway-identity", function()
       assert.equals("a@example.com", ctx.headers["x-user-email"])
     end)
 
-    it("exposes the identity to the acl plugin as ctx.external_user", function()
+    it("exposes the identity to later plugins and the log as ctx.external_user", function()
       assert.same({ sub = "user-1", roles = { "viewer", "admin" }, tenant = "acme" }, ctx.external_user)
     end)
 
@@ -75,6 +76,41 @@ describe("gateway-identity", function()
     local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice) })
     plugin.rewrite(conf({ forward_userinfo = true }), ctx)
     assert.is_not_nil(ctx.headers["x-userinfo"])
+  end)
+
+  describe("allows a rule's roles only (deny unless one is held)", function()
+    local function status_for(roles, allow)
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "user-2", realm_access = { roles = roles } }) })
+      local status, body = plugin.rewrite(conf({ allow_roles = allow }), ctx)
+      return status, body, ctx
+    end
+
+    it("passes a caller holding one of the rule's roles", function()
+      assert.is_nil((status_for({ "writer" }, { "writer", "admin" })))
+    end)
+
+    it("refuses with 403 a caller holding none of them, and sets no identity header", function()
+      local status, body, ctx = status_for({ "viewer" }, { "writer", "admin" })
+      assert.equals(403, status)
+      assert.same({ message = "forbidden" }, body)
+      assert.is_nil(ctx.headers["x-user-id"])
+      assert.is_nil(ctx.headers["x-user-role"])
+    end)
+
+    it("refuses a caller with no roles at all", function()
+      assert.equals(403, (status_for({}, { "viewer" })))
+      assert.equals(403, plugin.rewrite(conf({ allow_roles = { "viewer" } }), ctx_with({ ["X-Userinfo"] = userinfo({ sub = "user-3" }) })))
+    end)
+
+    it("ignores a role the spec does not declare, even when the rule names it", function()
+      -- known_roles is the realm as the spec declares it; a token role outside it counts for nothing.
+      assert.equals(403, (status_for({ "superuser" }, { "superuser" })))
+    end)
+
+    it("does not load without roles to allow (no route can be open by omission)", function()
+      assert.is_false((plugin.check_schema({ known_roles = { "viewer" } })))
+      assert.is_false((plugin.check_schema({ known_roles = { "viewer" }, allow_roles = {} })))
+    end)
   end)
 
   describe("fails closed", function()
@@ -121,7 +157,7 @@ describe("gateway-identity", function()
       local headers = { ["X-Userinfo"] = userinfo({ sub = "user-2", realm_access = { roles = { "writer" } } }) }
       for k, v in pairs(spoofed) do headers[k] = v end
       local ctx = ctx_with(headers)
-      assert.is_nil(plugin.rewrite(conf(), ctx))
+      assert.is_nil(plugin.rewrite(conf({ allow_roles = { "writer" } }), ctx))
       assert.equals("user-2", ctx.headers["x-user-id"])
       assert.equals("writer", ctx.headers["x-user-role"])
       assert.is_nil(ctx.headers["x-tenant-id"])
@@ -130,9 +166,9 @@ describe("gateway-identity", function()
   end)
 
   describe("roles", function()
-    it("a caller with no declared role gets no X-User-Role and an empty role list", function()
+    it("a caller with no declared role has an empty role list, is refused, and gets no X-User-Role", function()
       local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "u", realm_access = { roles = { "offline_access" } } }) })
-      assert.is_nil(plugin.rewrite(conf(), ctx))
+      assert.equals(403, (plugin.rewrite(conf(), ctx)))
       assert.is_nil(ctx.headers["x-user-role"])
       assert.same({}, ctx.external_user.roles)
     end)
@@ -145,7 +181,7 @@ describe("gateway-identity", function()
 
     it("reads roles from a configured claim path", function()
       local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "u", groups = { "writer" } }) })
-      plugin.rewrite(conf({ roles_claim = "groups" }), ctx)
+      assert.is_nil(plugin.rewrite(conf({ roles_claim = "groups", allow_roles = { "writer" } }), ctx))
       assert.equals("writer", ctx.headers["x-user-role"])
     end)
   end)
@@ -183,15 +219,15 @@ describe("gateway-identity", function()
 
   describe("schema", function()
     it("requires known_roles", function()
-      assert.is_false((plugin.check_schema({})))
+      assert.is_false((plugin.check_schema({ allow_roles = { "a" } })))
     end)
 
     it("refuses unknown fields", function()
-      assert.is_false((plugin.check_schema({ known_roles = {}, trust_client_headers = true })))
+      assert.is_false((plugin.check_schema({ known_roles = {}, allow_roles = { "a" }, trust_client_headers = true })))
     end)
 
     it("fills defaults for header names", function()
-      local c = { known_roles = { "a" } }
+      local c = { known_roles = { "a" }, allow_roles = { "a" } }
       assert.is_true((plugin.check_schema(c)))
       assert.equals("X-User-ID", c.user_id_header)
       assert.equals(false, c.forward_userinfo)

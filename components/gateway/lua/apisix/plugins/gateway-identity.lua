@@ -1,6 +1,7 @@
 --
 -- gateway-identity: turns the claims openid-connect has just verified into the
--- request's identity, for the acl plugin and for upstream services.
+-- request's identity, decides the route rule's role check, and hands services
+-- the identity headers.
 --
 -- Runs in the rewrite phase after openid-connect (priority 2599 > 2580). It
 --   * reads the claims openid-connect has just established, which only
@@ -10,8 +11,12 @@
 --     Keycloak (and refreshes), in X-Access-Token;
 --   * fails closed with 401 when there is no verified payload (for example
 --     when openid-connect is missing from the route);
---   * sets ctx.external_user = { sub, roles, tenant } for the acl plugin, with
---     roles limited to those the access spec declares;
+--   * allows the request only if the caller holds one of the rule's roles
+--     (`allow_roles`), counting only roles the access spec declares: 403
+--     otherwise (deny by default: the schema requires a non-empty list). This
+--     is a set lookup; APISIX's acl plugin did the same with a JSONPath query
+--     per request, which cost the gateway about a third of its throughput;
+--   * sets ctx.external_user = { sub, roles, tenant } for later plugins and logs;
 --   * sets X-User-ID, X-User-Role (declared roles, comma-separated, in the
 --     spec's order), X-Tenant-ID and any configured claim headers, and clears
 --     each one whose claim is absent, so no client value survives;
@@ -37,6 +42,12 @@ local schema = {
             items = { type = "string", minLength = 1 },
             uniqueItems = true,
         },
+        allow_roles = {
+            type = "array",
+            items = { type = "string", minLength = 1 },
+            minItems = 1,
+            uniqueItems = true,
+        },
         claims_source = { type = "string", enum = { "userinfo", "access_token" }, default = "userinfo" },
         roles_claim = { type = "string", default = "realm_access.roles" },
         tenant_claim = { type = "string", default = "tenant_id" },
@@ -57,7 +68,7 @@ local schema = {
         },
         forward_userinfo = { type = "boolean", default = false },
     },
-    required = { "known_roles" },
+    required = { "known_roles", "allow_roles" },
     additionalProperties = false,
 }
 
@@ -164,6 +175,18 @@ local function declared_roles(conf, claims)
 end
 
 
+local function holds_any(roles, allowed)
+    for _, role in ipairs(roles) do
+        for _, want in ipairs(allowed) do
+            if role == want then
+                return true
+            end
+        end
+    end
+    return false
+end
+
+
 local function managed_headers(conf)
     local names = { conf.user_id_header, conf.roles_header, conf.tenant_header }
     for _, mapping in ipairs(conf.claim_headers or {}) do
@@ -190,6 +213,11 @@ function _M.rewrite(conf, ctx)
     local roles = declared_roles(conf, claims)
     local tenant = scalar(claim_at(claims, conf.tenant_claim))
     ctx.external_user = { sub = claims.sub, roles = roles, tenant = tenant }
+
+    if not holds_any(roles, conf.allow_roles) then
+        core.request.set_header(ctx, "X-Userinfo", nil)
+        return 403, { message = "forbidden" }
+    end
 
     core.request.set_header(ctx, conf.user_id_header, scalar(claims.sub))
     core.request.set_header(ctx, conf.roles_header, #roles > 0 and concat(roles, ",") or nil)

@@ -48,6 +48,7 @@ local function check(schema, value, path)
     end
   elseif t == "array" then
     if type(value) ~= "table" then return false, path .. ": expected array" end
+    if schema.minItems and #value < schema.minItems then return false, path .. ": fewer than " .. schema.minItems .. " items" end
     for i, v in ipairs(value) do
       local ok, err = check(schema.items, v, path .. "[" .. i .. "]")
       if not ok then return false, err end
