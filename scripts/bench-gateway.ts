@@ -1,100 +1,155 @@
 /**
- * npm run bench:gateway [-- --requests 5000 --concurrency 32]   (Docker and the pulumi CLI only)
+ * npm run bench:gateway [-- --seconds 5 --rounds 3 --connections 32]
  *
- * Requests/s and p50/p99 latency through APISIX for the same mTLS upstream:
+ * Throughput and latency through the real APISIX 3.18.0 (native from
+ * APISIX_HOME, or Docker) running this project's rendered files, against one
+ * mTLS upstream (a static nginx that demands the gateway's certificate, so the
+ * service is never the bottleneck), loopback only, with `wrk`:
  *   (a) a public route, no auth;
- *   (b) this project's auth chain (openid-connect + gateway-identity + acl) with a valid token;
- *   (c) the same auth chain on a gateway without the jwt_verification cache (every request pays RS256).
- * Prints the ratios, and how many requests Keycloak served for discovery/JWKS during the steady state
- * (from Keycloak's metrics): it should be zero.
+ *   (b) the auth chain (openid-connect + gateway-identity) with a valid token;
+ *   (c) the same chain on a gateway without the jwt_verification cache.
+ * Runs are bounded (seconds x rounds x 3), interleaved a, b, c per round;
+ * medians are reported. Requests that reached the identity provider during
+ * (b) are counted at the provider (must be 0 after warm-up); a positive
+ * control (a token under an unknown kid) proves the counter counts.
+ * Writes out/bench/gateway.md; the last line printed is the summary.
  */
-import { Agent, request } from "node:http";
-import { probeE2eEnvironment } from "../test/integration/support/environment";
-import { CALLERS } from "../test/integration/support/spec";
+import { execFile, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parse, stringify } from "yaml";
+import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "../test/integration/support/gateway-topology";
+import type { Address } from "../test/integration/support/gateway-runtime";
+import { startNginxUpstream } from "../test/integration/support/nginx-upstream";
 import { clientCredentialsToken } from "../test/integration/support/tokens";
-import { startGateway, startTopology } from "../test/integration/support/topology";
+import { PROJECT_ROOT } from "./lib/run-stack";
+
+const run = promisify(execFile);
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got ${process.argv[i + 1]}`);
+  return value;
 }
 
-interface Result { label: string; rps: number; p50: number; p99: number; errors: number }
+export interface WrkResult { rps: number; p50: number; p99: number; errors: number }
 
-async function load(label: string, target: { host: string; port: number }, path: string, headers: Record<string, string>, total: number, concurrency: number): Promise<Result> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const once = () =>
-    new Promise<number>((resolve) => {
-      const start = process.hrtime.bigint();
-      const req = request({ host: target.host, port: target.port, path, headers, agent }, (res) => {
-        res.resume();
-        res.on("end", () => resolve(res.statusCode === 200 ? Number(process.hrtime.bigint() - start) / 1e6 : -1));
-      });
-      req.on("error", () => resolve(-1));
-      req.end();
-    });
-  const run = async (n: number) => {
-    const latencies: number[] = [];
-    let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      while (next++ < n) latencies.push(await once());
-    }));
-    return latencies;
+/** wrk's summary: Requests/sec, latency percentiles (us/ms/s -> ms), non-2xx and socket errors. */
+export function parseWrk(out: string): WrkResult {
+  const ms = (v: string, unit: string) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit];
+  const pct = (p: string) => {
+    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, "m").exec(out);
+    if (!m) throw new Error(`wrk printed no ${p}% latency:\n${out}`);
+    return ms(m[1], m[2]);
   };
-  await run(Math.min(500, total)); // warm-up: keys fetched, connections open, caches filled
-  const started = performance.now();
-  const latencies = await run(total);
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  const ok = latencies.filter((l) => l >= 0).sort((a, b) => a - b);
-  const pct = (p: number) => ok[Math.min(ok.length - 1, Math.floor((p / 100) * ok.length))] ?? NaN;
-  return { label, rps: ok.length / seconds, p50: pct(50), p99: pct(99), errors: latencies.length - ok.length };
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!rps) throw new Error(`wrk printed no Requests/sec:\n${out}`);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const socketErrors = socket ? socket.slice(1).reduce((s, n) => s + Number(n), 0) : 0;
+  return { rps: Number(rps[1]), p50: pct("50"), p99: pct("99"), errors: non2xx + socketErrors };
 }
 
-/** Requests Keycloak served for discovery and JWKS so far (Micrometer metrics on the management port). */
-async function keycloakKeyRequests(mgmt: { host: string; port: number }): Promise<number> {
-  const text = await (await fetch(`http://${mgmt.host}:${mgmt.port}/metrics`)).text();
-  return text
-    .split("\n")
-    .filter((l) => l.startsWith("http_server_requests_seconds_count") && /openid-connect\/certs|well-known\/openid-configuration/.test(l))
-    .reduce((sum, l) => sum + Number(l.trim().split(/\s+/).pop()), 0);
+async function wrk(target: Address, path: string, headers: Record<string, string>, seconds: number, connections: number): Promise<WrkResult> {
+  const h = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...h, `http://${target.host}:${target.port}${path}`], { timeout: (seconds + 30) * 1000 });
+  return parseWrk(stdout);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Requests the identity provider served, except token requests (the bench's own). */
+const idpRequests = (t: GatewayTopology) => [...t.idp.calls].filter(([e]) => e !== "token").reduce((s, [, n]) => s + n, 0);
+
+function machine(): string {
+  const cpu = cpus();
+  const runtimeVersion = spawnSync("nginx", ["-v"], { encoding: "utf8" }).stderr.trim();
+  return `${cpu.length} x ${cpu[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${runtimeVersion}`;
 }
 
 async function main(): Promise<void> {
-  const environment = await probeE2eEnvironment();
-  if (!environment.ready) {
-    console.error(`bench:gateway cannot run here: ${environment.reason}`);
-    process.exit(2);
-  }
-  const total = arg("requests", 5000);
-  const concurrency = arg("concurrency", 32);
-  const t = await startTopology();
+  const seconds = arg("seconds", 5);
+  const rounds = arg("rounds", 3);
+  const connections = arg("connections", 32);
+  if (spawnSync("wrk", ["--version"]).error) throw new Error("wrk is not installed: apt-get install wrk");
+  const runtime = await chooseGatewayRuntime();
+  if (!runtime.kind) throw new Error(`bench:gateway cannot run here: ${runtime.reason}`);
+
+  const t = await startGatewayTopology(runtime.start!, startNginxUpstream);
   try {
-    const viewer = CALLERS[0];
-    const token = await clientCredentialsToken(t.kc, viewer.clientId, t.provisioned.clientSecrets[viewer.clientId]);
+    const viewer = t.idp.model.clients.find((c) => c.clientId === "caller-viewer")!;
+    const token = await clientCredentialsToken({ baseUrl: new URL(t.idp.issuer).origin, realm: t.spec.realm.name }, viewer.clientId, viewer.secret!);
     const auth = { authorization: `Bearer ${token}` };
-    const noCache = await startGateway(t.network, t.spec, t.provisioned, { alias: "gateway-no-cache", configOverride: (c) => delete c.nginx_config.http.custom_lua_shared_dict.jwt_verification });
-    const noCacheAddress = { host: noCache.getHost(), port: noCache.getMappedPort(9080) };
+    // (c): the same files with the jwt_verification shared dict taken out of config.yaml.
+    const noCache = await t.startGateway((files) => {
+      const config = parse(files["config.yaml"]);
+      delete config.nginx_config.http.custom_lua_shared_dict.jwt_verification;
+      return { ...files, "config.yaml": stringify(config) };
+    });
+    const variants = [
+      { key: "a", label: "(a) public route, no auth", target: t.gateway.http, path: "/api/public", headers: {} },
+      { key: "b", label: "(b) auth chain, valid token", target: t.gateway.http, path: "/api/orders/bench", headers: auth },
+      { key: "c", label: "(c) auth chain, no verification cache", target: noCache.http, path: "/api/orders/bench", headers: auth },
+    ];
+    for (const v of variants) await wrk(v.target, v.path, v.headers, 1, connections); // warm-up: keys fetched, connections open
 
-    const open = await load("(a) public route, no auth", t.gatewayAddress, "/api/public", {}, total, concurrency);
-    const keyRequestsBefore = await keycloakKeyRequests(t.keycloakManagement);
-    const authed = await load("(b) auth chain, valid token", t.gatewayAddress, "/api/orders/bench", auth, total, concurrency);
-    const keyRequestsDuring = (await keycloakKeyRequests(t.keycloakManagement)) - keyRequestsBefore;
-    const uncached = await load("(c) auth chain, no verification cache", noCacheAddress, "/api/orders/bench", auth, total, concurrency);
-    await noCache.stop();
+    const results: Record<string, WrkResult[]> = { a: [], b: [], c: [] };
+    let idpDuringAuth = 0;
+    for (let r = 0; r < rounds; r++) {
+      for (const v of variants) {
+        const before = idpRequests(t);
+        results[v.key].push(await wrk(v.target, v.path, v.headers, seconds, connections));
+        if (v.key === "b") idpDuringAuth += idpRequests(t) - before;
+      }
+    }
+    // Positive control: an unknown kid makes the gateway refetch the JWKS, which the counter must see.
+    const beforeControl = idpRequests(t);
+    const control = await fetch(`http://${t.gateway.http.host}:${t.gateway.http.port}/api/orders/bench`, { headers: { authorization: `Bearer ${await unknownKidToken(t)}` } });
+    const controlCounted = control.status === 401 && idpRequests(t) > beforeControl;
 
-    console.log(`requests per run: ${total}, concurrency: ${concurrency}`);
-    for (const r of [open, authed, uncached]) console.log(`${r.label.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}`);
-    console.log(`auth / no-auth throughput ratio: ${(authed.rps / open.rps).toFixed(3)}`);
-    console.log(`verification cache speed-up: ${(authed.rps / uncached.rps).toFixed(3)}x`);
-    console.log(`Keycloak discovery/JWKS requests during the steady-state auth run: ${keyRequestsDuring} (${keyRequestsDuring === 0 ? "confirmed: validation is local" : "NOT zero: the gateway called Keycloak under load"})`);
-    if (keyRequestsDuring !== 0) process.exitCode = 1;
+    const med = Object.fromEntries(Object.entries(results).map(([k, rs]) => [k, { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((s, x) => s + x.errors, 0) }])) as Record<string, WrkResult>;
+    const ratio = med.b.rps / med.a.rps;
+    const addedP99 = med.b.p99 - med.a.p99;
+    const lines = [
+      `machine: ${machine()}; gateway: APISIX 3.18.0 ${runtime.kind}; wrk -t1 -c${connections}, ${rounds} rounds x ${seconds} s per variant, interleaved, medians`,
+      "",
+      "| variant | req/s | p50 ms | p99 ms | errors |",
+      "|---|---|---|---|---|",
+      ...variants.map((v) => `| ${v.label} | ${med[v.key].rps.toFixed(0)} | ${med[v.key].p50.toFixed(2)} | ${med[v.key].p99.toFixed(2)} | ${med[v.key].errors} |`),
+      "",
+      `- throughput ratio b/a: ${ratio.toFixed(3)} (target >= 0.90: ${ratio >= 0.9 ? "met" : "NOT met"})`,
+      `- throughput ratio c/a: ${(med.c.rps / med.a.rps).toFixed(3)} (the verification cache is worth ${(med.b.rps / med.c.rps).toFixed(2)}x)`,
+      `- added p99 b - a: ${addedP99.toFixed(2)} ms (target <= 0.5 ms: ${addedP99 <= 0.5 ? "met" : "NOT met"})`,
+      `- identity provider requests during (b): ${idpDuringAuth} (target 0); positive control (unknown kid refetches the JWKS): ${controlCounted ? "counted" : "NOT counted"}`,
+    ];
+    const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}`;
+    const dir = join(PROJECT_ROOT, "out", "bench");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "gateway.md"), `# Gateway benchmark\n\n${lines.join("\n")}\n\n${summary}\n`);
+    console.log(lines.join("\n"));
+    console.log(`\nwritten to out/bench/gateway.md`);
+    if (!controlCounted || idpDuringAuth !== 0 || Object.values(med).some((m) => m.errors > 0)) process.exitCode = 1;
+    console.log(summary);
   } finally {
     await t.stop();
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+/** A token signed by the realm-published test key but naming a kid nobody has. */
+async function unknownKidToken(t: GatewayTopology): Promise<string> {
+  const { SignJWT, importPKCS8 } = await import("jose");
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ sub: "bench", aud: t.spec.clients.gateway.clientId, iss: t.idp.issuer, iat: now, exp: now + 60 })
+    .setProtectedHeader({ alg: "RS256", kid: `unknown-${now}` })
+    .sign(await importPKCS8(t.idp.testKey.privateKeyPem, "RS256"));
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  });
+}

@@ -1,7 +1,6 @@
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
 import { BROWSER_SESSIONS, GATEWAY_UPSTREAM_TLS, appClientSecretEnv, type AccessSpec } from "../../../components/spec";
-import { TRUSTED_CA_BUNDLE, renderApisixConfig, renderApisixRules, renderGatewayFiles } from "../../../components/gateway";
-import { stringify } from "yaml";
+import { TRUSTED_CA_BUNDLE, renderGatewayFiles } from "../../../components/gateway";
 import { IMAGES } from "./environment";
 import { provision, type Provisioned } from "./provision";
 import { ALIASES, impostorSpec, integrationSpec } from "./spec";
@@ -18,8 +17,6 @@ export interface Topology {
   kc: KeycloakAccess;
   /** Where the test host reaches the gateway's http port. */
   gatewayAddress: { host: string; port: number };
-  /** Keycloak's management port (health, metrics) from the test host. */
-  keycloakManagement: { host: string; port: number };
   stop(): Promise<void>;
 }
 
@@ -34,7 +31,6 @@ async function startKeycloak(network: StartedNetwork): Promise<StartedTestContai
       KC_BOOTSTRAP_ADMIN_USERNAME: "admin",
       KC_BOOTSTRAP_ADMIN_PASSWORD: "admin",
       KC_HEALTH_ENABLED: "true",
-      KC_METRICS_ENABLED: "true",
       // One issuer whether a token is fetched through the mapped port or validated inside the network.
       KC_HOSTNAME: `http://${ALIASES.keycloak}:8080`,
       KC_HOSTNAME_BACKCHANNEL_DYNAMIC: "true",
@@ -62,23 +58,12 @@ async function startUpstream(network: StartedNetwork, alias: string, cert: { cer
     .start();
 }
 
-/** The files this project renders, as APISIX reads them in standalone mode. */
-export function gatewayContainerFiles(spec: AccessSpec, configOverride?: (config: any) => void) {
+export async function startGateway(network: StartedNetwork, spec: AccessSpec, p: Provisioned): Promise<StartedTestContainer> {
   const files = renderGatewayFiles(spec);
-  if (configOverride) {
-    const config = renderApisixConfig(spec, renderApisixRules(spec)) as any;
-    configOverride(config);
-    files["config.yaml"] = stringify(config);
-  }
-  return files;
-}
-
-export async function startGateway(network: StartedNetwork, spec: AccessSpec, p: Provisioned, opts: { alias?: string; configOverride?: (config: any) => void } = {}): Promise<StartedTestContainer> {
-  const files = gatewayContainerFiles(spec, opts.configOverride);
   const protectedPath = spec.services[0].routes.find((r) => !r.public && !r.path.startsWith("/portal"))!.path.replace("*", "probe");
   return new GenericContainer(IMAGES.apisix)
     .withNetwork(network)
-    .withNetworkAliases(opts.alias ?? ALIASES.gateway)
+    .withNetworkAliases(ALIASES.gateway)
     .withExposedPorts(9080, 9443)
     .withEnvironment({
       APISIX_STAND_ALONE: "true",
@@ -123,7 +108,6 @@ export async function startTopology(): Promise<Topology> {
       spec, network, keycloak, gateway, echo, impostor, provisioned,
       kc: { baseUrl: kcBase, realm: spec.realm.name },
       gatewayAddress: { host: gateway.getHost(), port: gateway.getMappedPort(9080) },
-      keycloakManagement: { host: keycloak.getHost(), port: keycloak.getMappedPort(9000) },
       async stop() {
         for (const c of started.reverse()) await c.stop();
         await network.stop();

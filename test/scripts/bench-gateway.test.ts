@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { parseWrk } from "../../scripts/bench-gateway";
+
+const WRK = `Running 5s test @ http://127.0.0.1:40000/api/orders/bench
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.95ms    1.10ms  30.01ms   91.02%
+    Req/Sec    16.10k     1.02k   17.90k    70.00%
+  Latency Distribution
+     50%  812.00us
+     75%    2.10ms
+     90%    3.02ms
+     99%    1.20s
+  80123 requests in 5.00s, 20.10MB read
+  Non-2xx or 3xx responses: 7
+  Socket errors: connect 0, read 2, write 0, timeout 1
+Requests/sec:  16024.60
+Transfer/sec:      4.02MB
+`;
+
+describe("bench:gateway reads wrk's summary", () => {
+  it("takes req/s, p50 and p99 in ms whatever unit wrk printed, and counts every error", () => {
+    expect(parseWrk(WRK)).toEqual({ rps: 16024.6, p50: 0.812, p99: 1200, errors: 10 });
+  });
+
+  it("refuses output without the figures instead of reporting zeros", () => {
+    expect(() => parseWrk("unable to connect to 127.0.0.1:1 Connection refused")).toThrow(/Requests\/sec|latency/);
+  });
+});
