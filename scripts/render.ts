@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const { recorder } = await runStackUnderMocks(stack);
   const resources = [...recorder.resources]
     .sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))
-    .map((r) => ({ type: r.type, name: r.name, parent: r.parent ?? null, inputs: redactSecrets(r.inputs) }));
+    .map((r) => ({ type: r.type, name: r.name, parent: r.parent ?? null, dependsOn: r.dependsOn, inputs: redactSecrets(r.inputs) }));
   const files: Record<string, string> = { "resources.json": `${JSON.stringify(resources, null, 2)}\n`, ...renderArtifacts() };
   for (const [rel, content] of Object.entries(files)) {
     const path = join(out, rel);

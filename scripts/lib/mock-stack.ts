@@ -13,6 +13,11 @@ export interface RecordedResource {
   urn?: string;
   /** Input property -> URNs of the resources its value came from. */
   propertyDependencies: Record<string, string[]>;
+  /**
+   * Names of the resources `pulumi up` makes it wait for: explicit dependsOn
+   * (a component expanded to its children) and every resource its inputs came from.
+   */
+  dependsOn: string[];
 }
 
 /** Pulumi's wire marker for a secret value (`{[SECRET_SIG]: SECRET_VALUE, value}`). */
@@ -73,11 +78,14 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly errors: Error[] = [];
   private readonly parents = new Map<string, string>();
   private readonly propertyDeps = new Map<string, Record<string, string[]>>();
+  private readonly dependencies = new Map<string, string[]>();
 
-  /** What the registration request says beyond the mock's arguments: parent and property dependencies. */
-  noteRequest(type: string, name: string, parentUrn: string, propertyDependencies: Record<string, string[]>): void {
+  /** What the registration request says beyond the mock's arguments: parent, dependencies, property dependencies. */
+  noteRequest(type: string, name: string, parentUrn: string, dependencyUrns: string[], propertyDependencies: Record<string, string[]>): void {
     if (parentUrn) this.parents.set(`${type}::${name}`, parentUrn.split("::").pop()!);
     this.propertyDeps.set(`${type}::${name}`, propertyDependencies);
+    const all = [...dependencyUrns, ...Object.values(propertyDependencies).flat()];
+    this.dependencies.set(`${type}::${name}`, [...new Set(all.map((urn) => urn.split("::").pop()!))].sort());
   }
 
   noteUrn(type: string, name: string, urn: string): void {
@@ -92,7 +100,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
       throw err;
     }
     const key = `${args.type}::${args.name}`;
-    this.resources.push({ type: args.type, name: args.name, parent: this.parents.get(key), custom: args.custom ?? true, inputs: args.inputs, propertyDependencies: this.propertyDeps.get(key) ?? {} });
+    this.resources.push({ type: args.type, name: args.name, parent: this.parents.get(key), custom: args.custom ?? true, inputs: args.inputs, propertyDependencies: this.propertyDeps.get(key) ?? {}, dependsOn: this.dependencies.get(key) ?? [] });
     return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...providerComputedState(args.type, args.name) } };
   }
 
@@ -123,7 +131,7 @@ export async function installRecorder(project: string, stack: string, config: Re
     const name = req.getName();
     const deps: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((v: any, k: string) => (deps[k] = v.getUrnsList()));
-    recorder.noteRequest(type, name, req.getParent(), deps);
+    recorder.noteRequest(type, name, req.getParent(), req.getDependenciesList(), deps);
     return register(req, (err, res) => {
       if (res) recorder.noteUrn(type, name, res.getUrn());
       cb(err, res);

@@ -17,16 +17,16 @@ const read = (out: string, rel: string) => readFileSync(join(out, rel), "utf8");
 describe.each(["dev", "prod"])("render --stack %s", (stack) => {
   let out: string;
   let log: string;
-  let resources: Array<{ type: string; name: string; parent: string | null; inputs: unknown }>;
+  let resources: Array<{ type: string; name: string; parent: string | null; dependsOn: string[]; inputs: unknown }>;
   beforeAll(() => {
     ({ out, log } = render(stack));
     resources = JSON.parse(read(out, "resources.json"));
   });
 
-  it("writes every resource as {type, name, parent, inputs}", () => {
+  it("writes every resource as {type, name, parent, dependsOn, inputs}", () => {
     expect(log).toMatch(new RegExp(`render ${stack}: \\d+ resources`));
     expect(resources.length).toBeGreaterThan(20);
-    for (const r of resources) expect(Object.keys(r)).toEqual(["type", "name", "parent", "inputs"]);
+    for (const r of resources) expect(Object.keys(r)).toEqual(["type", "name", "parent", "dependsOn", "inputs"]);
     expect(resources.find((r) => r.type === "keycloak:index/realm:Realm")?.parent).toBe("identity");
   });
 
