@@ -27,9 +27,10 @@ const kubernetesProvider = new k8s.Provider("kubernetes", { context: kubernetesC
 const identity = new KeycloakIdentity("identity", { spec }, { providers: { keycloak: keycloakProvider } });
 const onCluster = { providers: { kubernetes: kubernetesProvider } };
 const mtls = new ServiceMtls("mtls", { spec }, onCluster);
-// The gateway's pods read their client certificate from the mTLS Secret at start.
-const gateway = new ApisixGateway("gateway", { spec, endpoints: identityEndpoints(spec), appClientSecrets: identity.appClientSecrets }, { ...onCluster, dependsOn: [mtls] });
-const network = new GatewayNetworkPolicies("network", { spec }, onCluster);
+// The gateway owns its namespace and everything in it, its mTLS Secret included.
+const gateway = new ApisixGateway("gateway", { spec, endpoints: identityEndpoints(spec), appClientSecrets: identity.appClientSecrets, upstreamTls: mtls.gatewayTls }, onCluster);
+// Some policies live in the gateway's namespace: they wait for the gateway's objects.
+const network = new GatewayNetworkPolicies("network", { spec }, { ...onCluster, dependsOn: [gateway] });
 
 export const environment = spec.environment;
 export const issuerUrl = identity.issuerUrl;

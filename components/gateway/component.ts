@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
 import { PACKAGE, type AccessSpec } from "../spec";
-import { createManifests } from "../kubernetes";
+import { createManifests, type Manifest } from "../kubernetes";
+import { renderCertificatePlan, renderTlsSecret, type IssuedTls } from "../mtls";
 import { GATEWAY_NAME, configChecksum, renderBrowserSessionSecret, renderGatewayManifests } from "./manifests";
 import { renderGatewayFiles } from "./standalone";
 
@@ -13,11 +14,14 @@ export interface ApisixGatewayArgs {
   endpoints?: IdentityEndpoints;
   /** app name -> client secret of the gateway's Keycloak client for that browser app (`KeycloakIdentity.appClientSecrets`). Required when the spec has apps. */
   appClientSecrets?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The gateway's client certificate for mTLS upstreams (`ServiceMtls.gatewayTls`). Required when a service uses mTLS. */
+  upstreamTls?: pulumi.Input<IssuedTls | undefined>;
 }
 
 /**
  * APISIX 3.18 in standalone mode on Kubernetes: namespace, ConfigMaps for the
- * rendered config, rules and plugin, Deployment, Service, PodDisruptionBudget.
+ * rendered config, rules and plugin, the upstream mTLS Secret, Deployment,
+ * Service, PodDisruptionBudget. Everything in its namespace waits for it.
  * Pass the Kubernetes provider through `opts.providers`.
  */
 export class ApisixGateway extends pulumi.ComponentResource {
@@ -32,13 +36,25 @@ export class ApisixGateway extends pulumi.ComponentResource {
     super(`${PACKAGE}:index:ApisixGateway`, name, {}, opts);
     const { spec } = args;
     const files = renderGatewayFiles(spec, args.endpoints ?? identityEndpoints(spec));
-    createManifests(this, name, [...renderGatewayManifests(spec, { files }), ...this.browserSessionSecret(name, spec, args)]);
+    createManifests(this, name, [...renderGatewayManifests(spec, { files }), ...this.upstreamTlsSecret(name, spec, args), ...this.browserSessionSecret(name, spec, args)], { dependsOn: opts?.dependsOn });
 
     this.namespace = pulumi.output(spec.gateway.namespace);
     this.serviceName = pulumi.output(GATEWAY_NAME);
     this.url = pulumi.output(`http://${GATEWAY_NAME}.${spec.gateway.namespace}.svc.cluster.local`);
     this.configChecksum = pulumi.output(configChecksum(files));
     this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName, url: this.url, configChecksum: this.configChecksum });
+  }
+
+  /** The gateway's client certificate where nginx reads it (kubernetes.io/tls Secret, mounted as files). */
+  private upstreamTlsSecret(name: string, spec: AccessSpec, args: ApisixGatewayArgs): Manifest[] {
+    const plan = renderCertificatePlan(spec).find((c) => c.role === "gateway-client");
+    if (!plan) return [];
+    if (!args.upstreamTls) throw new Error(`ApisixGateway ${name}: args.upstreamTls is required because services use mTLS (${spec.services.filter((s) => s.mtls).map((s) => s.name).join(", ")}); pass ServiceMtls.gatewayTls`);
+    const tls = pulumi.output(args.upstreamTls).apply((t) => {
+      if (!t) throw new Error(`ApisixGateway ${name}: args.upstreamTls resolved to nothing, but services use mTLS`);
+      return t;
+    });
+    return [renderTlsSecret(plan, { certPem: tls.certPem, keyPem: pulumi.secret(tls.keyPem), caPem: tls.caCertPem })];
   }
 
   /** Session cookie secret (generated, a Pulumi secret, one for all replicas) and app client secrets, in one Secret. */

@@ -41,15 +41,15 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
 
     const realm = new keycloak.Realm(`${name}-realm`, { realm: spec.realm.name, ...renderRealmSettings(spec) }, child);
     const realmId = realm.id;
-    new keycloak.RealmUserProfile(`${name}-user-profile`, { realmId, attributes: renderUserProfileAttributes(spec) }, child);
+    const profile = new keycloak.RealmUserProfile(`${name}-user-profile`, { realmId, attributes: renderUserProfileAttributes(spec) }, child);
 
     const roles = new Map(
       spec.realm.roles.map((r) => [r.name, new keycloak.Role(`${name}-role-${r.name}`, { realmId, name: r.name, description: r.description }, child)]),
     );
     const groups = new Map(spec.realm.groups.map((g) => [g.name, this.group(name, realmId, g.name, g.roles.map((r) => roles.get(r)!))]));
 
-    const scope = this.gatewayScope(name, spec, realmId);
     const gatewayClient = new keycloak.openid.Client(`${name}-client-${spec.clients.gateway.clientId}`, { realmId, ...renderGatewayClient(spec.clients.gateway.clientId) }, child);
+    const scope = this.gatewayScope(name, spec, realmId, gatewayClient);
 
     const serviceSecrets: Record<string, pulumi.Output<string>> = {};
     for (const c of spec.clients.service) {
@@ -64,7 +64,7 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
     for (const c of spec.clients.browser) this.callingClient(name, realmId, c.clientId, renderBrowserClient(c), scope);
     const appSecrets = Object.fromEntries(spec.apps.map((a) => [a.name, this.callingClient(name, realmId, a.clientId, renderAppClient(a), scope).clientSecret]));
 
-    const passwords = Object.fromEntries(spec.seedUsers.map((u) => [u.username, this.seedUser(name, spec, realmId, u, groups)]));
+    const passwords = Object.fromEntries(spec.seedUsers.map((u) => [u.username, this.seedUser(name, spec, realmId, u, groups, profile)]));
 
     const endpoints = identityEndpoints(spec);
     this.realmId = realmId;
@@ -95,14 +95,15 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
   }
 
   /** The client scope carrying realm roles, tenant and audience into every caller's access token. */
-  private gatewayScope(name: string, spec: AccessSpec, realmId: pulumi.Output<string>): keycloak.openid.ClientScope {
+  private gatewayScope(name: string, spec: AccessSpec, realmId: pulumi.Output<string>, gatewayClient: keycloak.openid.Client): keycloak.openid.ClientScope {
     const child = { parent: this };
     const scope = new keycloak.openid.ClientScope(`${name}-scope-${GATEWAY_SCOPE_NAME}`, { realmId, name: GATEWAY_SCOPE_NAME, description: "Claims the API gateway needs: realm roles, tenant, audience", includeInTokenScope: false }, child);
     const m = renderGatewayScopeMappers(spec);
     const target = { realmId, clientScopeId: scope.id };
     new keycloak.openid.UserRealmRoleProtocolMapper(`${name}-mapper-realm-roles`, { ...target, ...m.realmRoles }, child);
     new keycloak.openid.UserAttributeProtocolMapper(`${name}-mapper-tenant`, { ...target, ...m.tenant }, child);
-    new keycloak.openid.AudienceProtocolMapper(`${name}-mapper-audience`, { ...target, ...m.audience }, child);
+    // It names the gateway client by its client_id (a plain string): the provider checks at create time that it exists.
+    new keycloak.openid.AudienceProtocolMapper(`${name}-mapper-audience`, { ...target, ...m.audience }, { ...child, dependsOn: [gatewayClient] });
     return scope;
   }
 
@@ -114,7 +115,7 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
     return client;
   }
 
-  private seedUser(name: string, spec: AccessSpec, realmId: pulumi.Output<string>, user: SeedUserSpec, groups: Map<string, keycloak.Group>): pulumi.Output<string> {
+  private seedUser(name: string, spec: AccessSpec, realmId: pulumi.Output<string>, user: SeedUserSpec, groups: Map<string, keycloak.Group>, profile: keycloak.RealmUserProfile): pulumi.Output<string> {
     const child = { parent: this };
     const password = new random.RandomPassword(`${name}-user-${user.username}-password`, { length: 24, special: true, minUpper: 1, minLower: 1, minNumeric: 1, minSpecial: 1 }, child);
     const created = new keycloak.User(`${name}-user-${user.username}`, {
@@ -122,7 +123,8 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
       attributes: { [spec.realm.tenantAttribute]: user.tenant },
       // Secret explicitly: the SDK's own secret marking of `result` is not applied everywhere (mocks, older engines).
       initialPassword: { value: pulumi.secret(password.result), temporary: false },
-    }, child);
+      // Keycloak 24+ silently drops attributes its user profile does not declare: the tenant must be declared first.
+    }, { ...child, dependsOn: [profile] });
     if (user.groups.length > 0) {
       new keycloak.UserGroups(`${name}-user-${user.username}-groups`, { realmId, userId: created.id, groupIds: user.groups.map((g) => groups.get(g)!.id), exhaustive: true }, child);
     }

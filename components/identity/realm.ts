@@ -1,6 +1,6 @@
 import type * as keycloak from "@pulumi/keycloak";
 import type { input } from "@pulumi/keycloak/types";
-import { formatDuration, type AccessSpec } from "../spec";
+import { formatGoDuration, type AccessSpec } from "../spec";
 
 type RealmSettings = Omit<keycloak.RealmArgs, "realm">;
 
@@ -20,9 +20,10 @@ export function renderRealmSettings(spec: AccessSpec): RealmSettings {
     sslRequired: realm.sslRequired,
     passwordPolicy: realm.passwordPolicy,
     defaultSignatureAlgorithm: "RS256",
-    accessTokenLifespan: formatDuration(realm.tokens.accessTokenLifespan),
-    ssoSessionIdleTimeout: formatDuration(realm.tokens.ssoSessionIdleTimeout),
-    ssoSessionMaxLifespan: formatDuration(realm.tokens.ssoSessionMaxLifespan),
+    // The provider parses realm durations with Go's time.ParseDuration: hours at most, never "1d".
+    accessTokenLifespan: formatGoDuration(realm.tokens.accessTokenLifespan),
+    ssoSessionIdleTimeout: formatGoDuration(realm.tokens.ssoSessionIdleTimeout),
+    ssoSessionMaxLifespan: formatGoDuration(realm.tokens.ssoSessionMaxLifespan),
     // Refresh-token rotation: a refresh token works once; reuse revokes the session.
     revokeRefreshToken: true,
     refreshTokenMaxReuse: 0,

@@ -15,32 +15,43 @@ export interface TlsSecretRef {
   name: string;
 }
 
+/** A certificate with its key (a Pulumi secret) and the CA that issued it. */
+export interface IssuedTls {
+  certPem: string;
+  keyPem: string;
+  caCertPem: string;
+}
+
 /**
  * Gateway <-> service mTLS on Kubernetes: the certificates of
- * `MtlsCertificates`, each in a kubernetes.io/tls Secret (tls.crt, tls.key,
- * ca.crt) in its namespace: the gateway's, and each mTLS service's. Private
- * keys are Pulumi secrets. Pass the Kubernetes provider through
- * `opts.providers`.
+ * `MtlsCertificates`; each mTLS service's in a kubernetes.io/tls Secret
+ * (tls.crt, tls.key, ca.crt) in its namespace, and the gateway's as the
+ * `gatewayTls` output, which `ApisixGateway` stores in its own namespace (so
+ * that Secret is created after the namespace, by the component that owns
+ * both). Private keys are Pulumi secrets. Pass the Kubernetes provider
+ * through `opts.providers`.
  */
 export class ServiceMtls extends pulumi.ComponentResource {
   /** The CA certificate (public). */
   readonly caCertPem: pulumi.Output<string>;
-  /** The Secret the gateway reads its client certificate from. */
-  readonly gatewaySecret: pulumi.Output<TlsSecretRef | undefined>;
+  /** The gateway's client certificate, key (secret) and the CA, for `ApisixGateway`'s `upstreamTls`; undefined without mTLS services. */
+  readonly gatewayTls: pulumi.Output<IssuedTls | undefined>;
   /** Per service name, the Secret its pods mount to serve mTLS. */
   readonly serviceSecrets: pulumi.Output<Record<string, TlsSecretRef>>;
 
   constructor(name: string, args: ServiceMtlsArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${PACKAGE}:index:ServiceMtls`, name, {}, opts);
     const certs = new MtlsCertificates(`${name}-certs`, { spec: args.spec }, { parent: this });
-    const stored = certs.plan.filter((c) => c.secret);
-    createManifests(this, name, stored.map((c) => renderTlsSecret(c, { ...certs.issued[c.id], caPem: certs.caCertPem })));
+    const stored = certs.plan.filter((c) => c.secret && c.role === "service-server");
+    createManifests(this, name, stored.map((c) => renderTlsSecret(c, { ...certs.issued[c.id], caPem: certs.caCertPem })), { dependsOn: opts?.dependsOn });
 
     const ref = (c: CertificatePlan): TlsSecretRef => ({ namespace: c.secret!.namespace, name: c.secret!.name });
-    const gateway = stored.find((c) => c.role === "gateway-client");
+    const gateway = certs.issued["gateway"];
     this.caCertPem = certs.caCertPem;
-    this.gatewaySecret = pulumi.output(gateway ? ref(gateway) : undefined);
-    this.serviceSecrets = pulumi.output(Object.fromEntries(stored.filter((c) => c.service).map((c) => [c.service!, ref(c)])));
-    this.registerOutputs({ caCertPem: this.caCertPem, gatewaySecret: this.gatewaySecret, serviceSecrets: this.serviceSecrets });
+    this.gatewayTls = gateway
+      ? pulumi.secret(pulumi.all([gateway.certPem, gateway.keyPem, certs.caCertPem]).apply(([certPem, keyPem, caCertPem]): IssuedTls | undefined => ({ certPem, keyPem, caCertPem })))
+      : pulumi.output<IssuedTls | undefined>(undefined);
+    this.serviceSecrets = pulumi.output(Object.fromEntries(stored.map((c) => [c.service!, ref(c)])));
+    this.registerOutputs({ caCertPem: this.caCertPem, gatewayTls: this.gatewayTls, serviceSecrets: this.serviceSecrets });
   }
 }

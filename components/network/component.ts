@@ -11,8 +11,10 @@ export interface GatewayNetworkPoliciesArgs {
 /**
  * NetworkPolicies so that services accept traffic from the gateway only, and
  * the gateway reaches only its services, Keycloak and DNS. Service namespaces
- * are expected to exist (they belong to the service teams). Pass the
- * Kubernetes provider through `opts.providers`.
+ * are expected to exist (they belong to the service teams); the gateway's is
+ * created by `ApisixGateway`: pass it in `opts.dependsOn` (every policy waits
+ * for what the component waits for). Pass the Kubernetes provider through
+ * `opts.providers`.
  */
 export class GatewayNetworkPolicies extends pulumi.ComponentResource {
   /** `namespace/name` of every policy created. */
@@ -21,7 +23,7 @@ export class GatewayNetworkPolicies extends pulumi.ComponentResource {
   constructor(name: string, args: GatewayNetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${PACKAGE}:index:GatewayNetworkPolicies`, name, {}, opts);
     const manifests = renderNetworkPolicies(args.spec);
-    createManifests(this, name, manifests);
+    createManifests(this, name, manifests, { dependsOn: opts?.dependsOn });
     this.policyNames = pulumi.output(manifests.map((m) => `${m.metadata.namespace}/${m.metadata.name}`));
     this.registerOutputs({ policyNames: this.policyNames });
   }

@@ -17,3 +17,31 @@ export function formatDuration(seconds: number): string {
   }
   return `${seconds}s`;
 }
+
+const GO_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+
+/**
+ * Seconds in a duration as Go's time.ParseDuration reads it (the Keycloak
+ * provider parses realm durations so): units ns..h, nothing longer. Undefined
+ * when Go would refuse it ("1d" fails with `time: unknown unit "d"`).
+ */
+export function parseGoDuration(text: string): number | undefined {
+  if (text.length === 0) return undefined;
+  let total = 0;
+  let rest = text;
+  while (rest.length > 0) {
+    const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * GO_UNITS[m[2]];
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}
+
+/** The shortest Go duration for a number of seconds ("24h", "90m", "45s"): what the Keycloak provider takes for realm lifespans. */
+export function formatGoDuration(seconds: number): string {
+  for (const [unit, size] of [["h", 3600], ["m", 60]] as const) {
+    if (seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}

@@ -6,4 +6,4 @@ export { readStackSettings, rawSpecFromConfig, StackSettings, KeycloakAdminSetti
 export { SpecValidationError, SpecProblem } from "./reader";
 export { RawAccessSpec, SPEC_CONFIG_KEYS } from "./parse";
 export { ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
-export { parseDuration, formatDuration } from "./durations";
+export { parseDuration, formatDuration, parseGoDuration, formatGoDuration } from "./durations";

@@ -2,6 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { openidConnectHardening } from "./apisix-rules";
 import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecurity } from "./keycloak-rules";
 import { containersNonRoot, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
+import { resourcesWaitForWhatTheyName } from "./order-rules";
 import { audienceEmitted, browserSessionsWithinKeycloak, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
 
 /** Every rule of the pack, in the order violations are easiest to read. */
@@ -22,6 +23,7 @@ export const policies: Policies = [
   routesAuthenticated,
   headerStrippingCoversIdentity,
   browserSessionsWithinKeycloak,
+  resourcesWaitForWhatTheyName,
 ];
 
 export * from "./config";

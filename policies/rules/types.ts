@@ -28,4 +28,6 @@ export interface StackResource {
   urn: string;
   props: Record<string, any>;
   propertyDependencies?: Record<string, Array<{ urn: string }>>;
+  /** URNs of the resources it waits for (the engine hands policies these as `dependencies`). */
+  dependsOn?: string[];
 }

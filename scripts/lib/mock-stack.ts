@@ -18,6 +18,8 @@ export interface RecordedResource {
    * (a component expanded to its children) and every resource its inputs came from.
    */
   dependsOn: string[];
+  /** The same, as URNs. */
+  dependencyUrns: string[];
 }
 
 /** Pulumi's wire marker for a secret value (`{[SECRET_SIG]: SECRET_VALUE, value}`). */
@@ -84,8 +86,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   noteRequest(type: string, name: string, parentUrn: string, dependencyUrns: string[], propertyDependencies: Record<string, string[]>): void {
     if (parentUrn) this.parents.set(`${type}::${name}`, parentUrn.split("::").pop()!);
     this.propertyDeps.set(`${type}::${name}`, propertyDependencies);
-    const all = [...dependencyUrns, ...Object.values(propertyDependencies).flat()];
-    this.dependencies.set(`${type}::${name}`, [...new Set(all.map((urn) => urn.split("::").pop()!))].sort());
+    this.dependencies.set(`${type}::${name}`, [...new Set([...dependencyUrns, ...Object.values(propertyDependencies).flat()])].sort());
   }
 
   noteUrn(type: string, name: string, urn: string): void {
@@ -100,7 +101,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
       throw err;
     }
     const key = `${args.type}::${args.name}`;
-    this.resources.push({ type: args.type, name: args.name, parent: this.parents.get(key), custom: args.custom ?? true, inputs: args.inputs, propertyDependencies: this.propertyDeps.get(key) ?? {}, dependsOn: this.dependencies.get(key) ?? [] });
+    this.resources.push({ type: args.type, name: args.name, parent: this.parents.get(key), custom: args.custom ?? true, inputs: args.inputs, propertyDependencies: this.propertyDeps.get(key) ?? {}, dependencyUrns: this.dependencies.get(key) ?? [], dependsOn: [...new Set((this.dependencies.get(key) ?? []).map((urn) => urn.split("::").pop()!))].sort() });
     return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...providerComputedState(args.type, args.name) } };
   }
 

@@ -83,7 +83,7 @@ describe("ApisixGateway with a browser app, under mocks", () => {
   let rec: ResourceRecorder;
   beforeAll(async () => {
     rec = await useRecorder();
-    await build(rec, () => new ApisixGateway("gw", { spec: s, appClientSecrets: { storefront: "kc-client-secret" } }));
+    await build(rec, () => new ApisixGateway("gw", { spec: s, appClientSecrets: { storefront: "kc-client-secret" }, upstreamTls: { certPem: "c", keyPem: "k", caCertPem: "ca" } }));
   });
 
   it("generates one session secret for all replicas and keeps it, with the client secret, in a Secret as Pulumi secrets", () => {
@@ -98,6 +98,6 @@ describe("ApisixGateway with a browser app, under mocks", () => {
   });
 
   it("refuses to build without the app's client secret", () => {
-    expect(() => new ApisixGateway("gw2", { spec: s })).toThrow(/appClientSecrets is required because the spec has browser apps \(storefront\)/);
+    expect(() => new ApisixGateway("gw2", { spec: s, upstreamTls: { certPem: "c", keyPem: "k", caCertPem: "ca" } })).toThrow(/appClientSecrets is required because the spec has browser apps \(storefront\)/);
   });
 });

@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ApisixGateway } from "../../components/gateway";
 import type { ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { spec } from "../fixtures/raw-spec";
-import { build, useRecorder, valueOf } from "../support/mocks";
+import { build, unwrapSecrets, useRecorder, valueOf } from "../support/mocks";
+
+const upstreamTls = { certPem: "gateway-cert", keyPem: "gateway-key", caCertPem: "ca-cert" };
 
 let rec: ResourceRecorder;
 let gateway: ApisixGateway;
@@ -10,7 +12,7 @@ let gateway: ApisixGateway;
 beforeAll(async () => {
   rec = await useRecorder();
   await build(rec, () => {
-    gateway = new ApisixGateway("gw", { spec: spec() });
+    gateway = new ApisixGateway("gw", { spec: spec(), upstreamTls });
   });
 });
 
@@ -22,12 +24,27 @@ describe("ApisixGateway under mocks", () => {
       "kubernetes:core/v1:ConfigMap",
       "kubernetes:core/v1:ConfigMap",
       "kubernetes:core/v1:Namespace",
+      "kubernetes:core/v1:Secret",
       "kubernetes:core/v1:Service",
       "kubernetes:core/v1:ServiceAccount",
       "kubernetes:policy/v1:PodDisruptionBudget",
     ]);
     expect(rec.resources.filter((r) => r.custom).every((r) => r.parent === "gw")).toBe(true);
     expect(rec.ofType("gateway-auth:index:ApisixGateway")).toHaveLength(1);
+  });
+
+  it("stores its client certificate in its own namespace, after the namespace, the key as a secret", () => {
+    const secret = rec.ofType("kubernetes:core/v1:Secret")[0];
+    expect(secret.inputs.metadata).toMatchObject({ namespace: "gateway", name: "apisix-upstream-mtls" });
+    expect(unwrapSecrets(secret.inputs.stringData)).toEqual({ "tls.crt": "gateway-cert", "tls.key": "gateway-key", "ca.crt": "ca-cert" });
+    expect(secret.dependsOn).toContain("gw-namespace-gateway");
+    for (const r of rec.resources.filter((x) => x.custom && x.type !== "kubernetes:core/v1:Namespace")) expect(r.dependsOn, r.name).toContain("gw-namespace-gateway");
+  });
+
+  it("refuses to build without the client certificate when services use mTLS, before creating anything", () => {
+    const before = rec.resources.length;
+    expect(() => new ApisixGateway("gw2", { spec: spec() })).toThrow(/ApisixGateway gw2: args\.upstreamTls is required because services use mTLS \(orders\)/);
+    expect(rec.resources.length).toBe(before);
   });
 
   it("no Helm release: nothing opaque", () => {

@@ -10,7 +10,7 @@ import { renderIdentityPluginConf } from "../../components/gateway";
 import { installRecorder, settle, type RecordedResource } from "../../scripts/lib/mock-stack";
 import { KeycloakIdentity } from "../../components/identity";
 import { keycloakAccessClaims, keycloakDefaultRoles } from "./support/identity-provider";
-import { parseGoDuration, realmModelFromResources, type RealmModel } from "./support/realm-model";
+import { realmDuration, realmModelFromResources, type RealmModel } from "./support/realm-model";
 import { PORTAL_USER, integrationSpec } from "./support/spec";
 
 const spec = integrationSpec("http://127.0.0.1:1");
@@ -82,13 +82,13 @@ describe("tokens from that realm carry what the gateway reads", () => {
 
 describe("realm durations, read as the Keycloak provider reads them (Go's time.ParseDuration)", () => {
   it("accepts Go units", () => {
-    expect(parseGoDuration("x", "5m")).toBe(300);
-    expect(parseGoDuration("x", "1h30m")).toBe(5400);
-    expect(parseGoDuration("x", "1.5s")).toBe(1.5);
+    expect(realmDuration("x", "5m")).toBe(300);
+    expect(realmDuration("x", "1h30m")).toBe(5400);
+    expect(realmDuration("x", "1.5s")).toBe(1.5);
   });
 
-  it("refuses days, as the provider does at apply time", () => {
-    expect(() => parseGoDuration("realm ssoSessionMaxLifespan", "1d")).toThrow(/realm ssoSessionMaxLifespan: time: unknown unit "d"/);
-    expect(() => parseGoDuration("x", "")).toThrow(/invalid duration/);
+  it("refuses days, as the provider does at apply time, naming the field", () => {
+    expect(() => realmDuration("realm ssoSessionMaxLifespan", "1d")).toThrow(/realm ssoSessionMaxLifespan: "1d" is not a Go duration/);
+    expect(() => realmDuration("x", "")).toThrow(/not a Go duration/);
   });
 });

@@ -3,7 +3,7 @@ import { ServiceMtls } from "../../components/mtls";
 import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { spec } from "../fixtures/raw-spec";
 import { validateManifest } from "../support/kubernetes-schemas";
-import { build, unwrapSecrets, useRecorder, valueOf } from "../support/mocks";
+import { build, isSecret, unwrapSecrets, useRecorder, valueOf } from "../support/mocks";
 
 let rec: ResourceRecorder;
 let mtls: ServiceMtls;
@@ -45,9 +45,10 @@ describe("ServiceMtls under mocks", () => {
     for (const k of rec.ofType(T.key)) expect(k.inputs).toMatchObject({ algorithm: "ECDSA", ecdsaCurve: "P256" });
   });
 
-  it("stores tls.crt, tls.key and ca.crt in a kubernetes.io/tls Secret per service namespace and for the gateway, the key as a Pulumi secret", () => {
+  it("stores tls.crt, tls.key and ca.crt in a kubernetes.io/tls Secret per service namespace, the key as a Pulumi secret", () => {
     const secrets = rec.ofType(T.secret);
-    expect(secrets.map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`).sort()).toEqual(["gateway/apisix-upstream-mtls", "shop/orders-mtls"]);
+    // The gateway's Secret lives in the gateway's namespace: ApisixGateway creates it, after that namespace.
+    expect(secrets.map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`).sort()).toEqual(["shop/orders-mtls"]);
     for (const s of secrets) {
       expect(s.inputs.type).toBe("kubernetes.io/tls");
       // Pulumi marks the whole stringData secret once one value in it is.
@@ -59,8 +60,9 @@ describe("ServiceMtls under mocks", () => {
     }
   });
 
-  it("names the Secrets users wire their workloads to", async () => {
+  it("names the Secrets users wire their workloads to, and hands the gateway its certificate as a secret output", async () => {
     expect(await valueOf(mtls.serviceSecrets)).toEqual({ orders: { namespace: "shop", name: "orders-mtls" } });
-    expect(await valueOf(mtls.gatewaySecret)).toEqual({ namespace: "gateway", name: "apisix-upstream-mtls" });
+    expect(await isSecret(mtls.gatewayTls)).toBe(true);
+    expect(await valueOf(mtls.gatewayTls)).toEqual({ certPem: "mock-cert-pki-certs-gateway", keyPem: "mock-private-key-pki-certs-gateway-key", caCertPem: "mock-cert-pki-certs-ca" });
   });
 });

@@ -25,6 +25,8 @@ const deployment = (s: StackResource[]) => s.find((r) => r.type === "kubernetes:
 const policy = (s: StackResource[], ns: string, name: string) => s.find((r) => r.type.endsWith("NetworkPolicy") && r.props.metadata.namespace === ns && r.props.metadata.name === name)!;
 const apisixConfigMap = (s: StackResource[]) => s.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.props.data?.["apisix.yaml"])!;
 const remove = (s: StackResource[], r: StackResource) => s.splice(s.indexOf(r), 1);
+/** Forgets that `r` waits for any resource of `type`. */
+const dropDependency = (r: StackResource, type: string) => (r.dependsOn = (r.dependsOn ?? []).filter((urn) => !urn.includes(`${type}::`)));
 
 /** Edits the rendered apisix.yaml inside the gateway's ConfigMap. */
 function editApisix(s: StackResource[], edit: (doc: any) => void): void {
@@ -77,6 +79,10 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => sessionConfs(d).forEach((c: any) => (c.use_pkce = false))), /missing use_pkce: true/],
   ["browser-sessions-within-keycloak", (s) => (appClient(s).clientSessionMaxLifespan = "3600"), /lasts 28800s, longer than client "storefront-gateway"'s Keycloak session \(3600s\)/],
   ["browser-sessions-within-keycloak", (s) => (appClient(s).validRedirectUris = ["https://shop.example.com/elsewhere"]), /does not list the gateway's callback "https:\/\/shop\.example\.com\/app\/callback"/],
+  ["resources-wait-for-what-they-name", (s) => dropDependency(apisixConfigMap(s), "kubernetes:core/v1:Namespace"), /ConfigMap gateway-configmap-gateway-apisix-config does not wait for Namespace gateway-namespace-gateway, but it lives in namespace "gateway"/],
+  ["resources-wait-for-what-they-name", (s) => dropDependency(s.find((r) => r.type.endsWith("AudienceProtocolMapper"))!, "keycloak:openid/client:Client"), /AudienceProtocolMapper identity-mapper-audience does not wait for Client identity-client-api-gateway, but it names client "api-gateway"/],
+  ["resources-wait-for-what-they-name", (s) => (realm(s).ssoSessionMaxLifespan = "1d"), /realm shop ssoSessionMaxLifespan is "1d", which the Keycloak provider cannot parse/],
+  ["resources-wait-for-what-they-name", (s) => (appClient(s).clientSessionMaxLifespan = "8h"), /client storefront-gateway clientSessionMaxLifespan is "8h": the Keycloak provider takes a number of seconds/],
   ["browser-sessions-within-keycloak", (s) => (realm(s).ssoSessionMaxLifespan = "1h"), /longer than realm "shop"'s ssoSessionMaxLifespan \(3600s\)/],
 ] as Array<[string, Mutation, RegExp]>).map(([rule, mutate, message]) => ({ rule, mutate, message }));
 

@@ -16,6 +16,7 @@ export function toStackResources(rec: ResourceRecorder): StackResource[] {
       urn: r.urn ?? `urn:mock::${r.type}::${r.name}`,
       props: unwrapSecrets(r.inputs),
       propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, urns]) => [k, urns.map((urn) => ({ urn }))])),
+      dependsOn: r.dependencyUrns,
     }));
 }
 
@@ -45,7 +46,10 @@ export async function runPolicies(policies: Policies, resources: StackResource[]
     }
     const stackPolicy = policy as StackValidationPolicy;
     if (stackPolicy.validateStack) {
-      const policyResources = resources.map((r) => ({ ...r, opts: {} as any, dependencies: [], isType: () => false, asType: () => undefined })) as unknown as PolicyResource[];
+      const policyResources = resources.map((r) => ({ ...r, opts: {} as any, isType: () => false, asType: () => undefined })) as unknown as Array<PolicyResource & StackResource>;
+      // As the engine does: each resource's dependencies are the resources themselves.
+      const byUrn = new Map(policyResources.map((r) => [r.urn, r]));
+      for (const r of policyResources) (r as { dependencies: PolicyResource[] }).dependencies = (r.dependsOn ?? []).flatMap((urn) => byUrn.get(urn) ?? []);
       await stackPolicy.validateStack({ ...common, resources: policyResources }, report);
     }
   }

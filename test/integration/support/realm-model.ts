@@ -13,7 +13,7 @@
  * ids `<resource>-id`); the gateway under test is given the same ones.
  */
 import { KeycloakIdentity } from "../../../components/identity";
-import { GATEWAY_SCOPE_NAME, type AccessSpec } from "../../../components/spec";
+import { GATEWAY_SCOPE_NAME, parseGoDuration, type AccessSpec } from "../../../components/spec";
 import { installRecorder, settle, unwrapSecrets, type RecordedResource } from "../../../scripts/lib/mock-stack";
 
 export interface RealmClient {
@@ -81,24 +81,11 @@ const T = {
   userGroups: "keycloak:index/userGroups:UserGroups",
 } as const;
 
-const GO_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-
-/**
- * A realm duration as the Keycloak provider reads it: Go's time.ParseDuration,
- * which knows ns..h and nothing longer ("1d" fails at apply time).
- */
-export function parseGoDuration(field: string, text: string): number {
-  let total = 0;
-  let rest = text;
-  while (rest.length > 0) {
-    const m = /^(\d+(?:\.\d+)?)([a-zµ]+)/.exec(rest);
-    if (!m) throw new Error(`${field}: time: invalid duration "${text}"`);
-    if (!(m[2] in GO_UNITS)) throw new Error(`${field}: time: unknown unit "${m[2]}" in duration "${text}" (the Keycloak provider parses realm durations with Go's time.ParseDuration)`);
-    total += Number(m[1]) * GO_UNITS[m[2]];
-    rest = rest.slice(m[0].length);
-  }
-  if (text.length === 0) throw new Error(`${field}: time: invalid duration ""`);
-  return total;
+/** A realm duration as the Keycloak provider reads it (Go's time.ParseDuration): a refusal names the field. */
+export function realmDuration(field: string, text: string): number {
+  const seconds = parseGoDuration(text);
+  if (seconds === undefined) throw new Error(`${field}: "${text}" is not a Go duration (the Keycloak provider parses realm durations with time.ParseDuration, which has no unit longer than h)`);
+  return seconds;
 }
 
 /** Client-level lifespans are seconds, as strings. */
@@ -175,9 +162,9 @@ export function realmModelFromResources(resources: RecordedResource[]): RealmMod
   return {
     name: realm.realm,
     issuer: `${frontendUrl}/realms/${realm.realm}`,
-    accessTokenLifespan: parseGoDuration("realm accessTokenLifespan", realm.accessTokenLifespan),
-    ssoSessionIdleTimeout: parseGoDuration("realm ssoSessionIdleTimeout", realm.ssoSessionIdleTimeout),
-    ssoSessionMaxLifespan: parseGoDuration("realm ssoSessionMaxLifespan", realm.ssoSessionMaxLifespan),
+    accessTokenLifespan: realmDuration("realm accessTokenLifespan", realm.accessTokenLifespan),
+    ssoSessionIdleTimeout: realmDuration("realm ssoSessionIdleTimeout", realm.ssoSessionIdleTimeout),
+    ssoSessionMaxLifespan: realmDuration("realm ssoSessionMaxLifespan", realm.ssoSessionMaxLifespan),
     rotateRefreshTokens: realm.revokeRefreshToken === true && (realm.refreshTokenMaxReuse ?? 0) === 0,
     roles: [...roleById.values()],
     clients,
