@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseAccessSpec } from "./load";
 import { RawAccessSpec, SPEC_CONFIG_KEYS } from "./parse";
+import { SpecReader } from "./reader";
 import type { AccessSpec } from "./types";
 
 /** How the Keycloak provider logs in (an admin service-account client in the `master` realm by default). */
@@ -39,15 +40,46 @@ export function rawSpecFromConfig(get: (key: string) => string | undefined): Raw
   return raw;
 }
 
+/** Every key of the project's namespace a stack may set. */
+export const STACK_CONFIG_KEYS = [...SPEC_CONFIG_KEYS, "keycloakAdmin", "keycloakAdminClientSecret", "kubernetesContext"] as const;
+const ADMIN_KEYS = ["url", "realm", "clientId"] as const;
+
+/**
+ * The stack's config keys in this project's namespace that nothing reads:
+ * almost always typos (`servcies`), which would otherwise render as if absent.
+ */
+function checkKnownKeys(r: SpecReader, config: pulumi.Config): void {
+  const prefix = `${config.name}:`;
+  for (const key of Object.keys(pulumi.runtime.allConfig())) {
+    if (!key.startsWith(prefix)) continue;
+    const name = key.slice(prefix.length);
+    if (!(STACK_CONFIG_KEYS as readonly string[]).includes(name)) r.fail(key, `unknown config key (known: ${STACK_CONFIG_KEYS.join(", ")})`);
+  }
+}
+
+function readKeycloakAdmin(r: SpecReader, config: pulumi.Config): Partial<Record<(typeof ADMIN_KEYS)[number], string>> {
+  let raw: unknown;
+  try {
+    raw = config.getObject("keycloakAdmin");
+  } catch {
+    raw = config.get("keycloakAdmin"); // not JSON: reported as the wrong type below
+  }
+  const o = r.optionalObject("keycloakAdmin", raw, ADMIN_KEYS);
+  return Object.fromEntries(ADMIN_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, r.string(`keycloakAdmin.${k}`, o[k])]));
+}
+
 /** Reads the stack's config once: the access spec plus the credentials the providers need. */
 export function readStackSettings(config: pulumi.Config = new pulumi.Config()): StackSettings {
+  const r = new SpecReader();
+  checkKnownKeys(r, config);
+  const admin = readKeycloakAdmin(r, config);
+  r.throwIfProblems();
   const spec = parseAccessSpec(rawSpecFromConfig((key) => config.get(key)));
-  const admin = config.getObject<Record<string, string>>("keycloakAdmin") ?? {};
   return {
     spec,
     keycloakAdmin: {
-      // The admin API is reached in-cluster unless a stack says otherwise.
-      url: admin.url ?? spec.keycloak.internalUrl,
+      // `pulumi up` runs outside the cluster: the in-cluster URL would not resolve there.
+      url: admin.url ?? spec.keycloak.publicUrl,
       realm: admin.realm ?? "master",
       clientId: admin.clientId ?? "pulumi-admin",
       clientSecret: config.requireSecret("keycloakAdminClientSecret"),

@@ -77,6 +77,12 @@ function checkRealm(r: SpecReader, spec: AccessSpec): void {
   if (accessTokenLifespan > maxAccess) {
     r.fail("realm.tokens.accessTokenLifespan", `${formatDuration(accessTokenLifespan)} exceeds the ${environment} maximum of ${env.maxAccessTokenLifespan}`);
   }
+  // An app's own lifespan overrides the realm's for its tokens: the same bound holds.
+  spec.apps.forEach((app, i) => {
+    if (app.accessTokenLifespan !== undefined && app.accessTokenLifespan > maxAccess) {
+      r.fail(`apps[${i}].accessTokenLifespan`, `${formatDuration(app.accessTokenLifespan)} exceeds the ${environment} maximum of ${env.maxAccessTokenLifespan}`);
+    }
+  });
   if (accessTokenLifespan > ssoSessionIdleTimeout) {
     r.fail("realm.tokens.accessTokenLifespan", `${formatDuration(accessTokenLifespan)} outlives realm.tokens.ssoSessionIdleTimeout (${formatDuration(ssoSessionIdleTimeout)})`);
   }

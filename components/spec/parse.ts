@@ -34,8 +34,13 @@ export function readSpecFields(r: SpecReader, raw: RawAccessSpec): AccessSpec {
   };
 }
 
-/** A URL: http(s), no credentials, query or fragment; trailing slash removed. Plain http only where the environment allows. */
-export function readUrl(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaults, opts: { allowPath?: boolean; allowWildcard?: boolean } = {}): string {
+/**
+ * A URL: http(s), no credentials, query or fragment; plain http only where the
+ * environment allows. A base URL loses its trailing slash (paths are appended
+ * to it); an `exact` one (a redirect URI, which Keycloak compares as a string)
+ * is kept as written.
+ */
+export function readUrl(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaults, opts: { allowPath?: boolean; allowWildcard?: boolean; exact?: boolean } = {}): string {
   const text = r.string(path, value);
   if (!text) return text;
   if (text.includes("*") && !opts.allowWildcard) {
@@ -53,7 +58,7 @@ export function readUrl(r: SpecReader, path: string, value: Raw, env: Environmen
     return r.fail(path, `${show(text)} must not carry credentials, a query or a fragment`) ?? text;
   }
   if (!opts.allowPath && url.pathname !== "/") return r.fail(path, `${show(text)} must be an origin without a path`) ?? text;
-  return text.replace(/\/+$/, "");
+  return opts.exact ? text : text.replace(/\/+$/, "");
 }
 
 function readKeycloak(r: SpecReader, value: Raw, env: EnvironmentDefaults): KeycloakEndpointsSpec {
@@ -128,7 +133,7 @@ function readClients(r: SpecReader, value: Raw, env: EnvironmentDefaults): Clien
 
 function readBrowserClient(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaults): BrowserClientSpec {
   const o = r.object(path, value, ["clientId", "redirectUris", "webOrigins", "postLogoutRedirectUris"]) ?? {};
-  const uri = (p: string, v: Raw) => readUrl(r, p, v, env, { allowPath: true, allowWildcard: env.allowWildcardRedirects });
+  const uri = (p: string, v: Raw) => readUrl(r, p, v, env, { allowPath: true, allowWildcard: env.allowWildcardRedirects, exact: true });
   return {
     clientId: r.string(join(path, "clientId"), o.clientId, P.CLIENT_ID),
     redirectUris: r.array(join(path, "redirectUris"), o.redirectUris, uri, { minItems: 1 }),
@@ -307,6 +312,6 @@ function readApp(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaul
     sessionLifetime: readDuration(r, join(path, "sessionLifetime"), o.sessionLifetime, "8h"),
     sessionIdleTimeout: readDuration(r, join(path, "sessionIdleTimeout"), o.sessionIdleTimeout, "30m"),
     ...(accessTokenLifespan !== undefined ? { accessTokenLifespan } : {}),
-    postLogoutRedirectUri: readUrl(r, join(path, "postLogoutRedirectUri"), o.postLogoutRedirectUri ?? (origin ? `${origin}/` : undefined), env, { allowPath: true }),
+    postLogoutRedirectUri: readUrl(r, join(path, "postLogoutRedirectUri"), o.postLogoutRedirectUri ?? (origin ? `${origin}/` : undefined), env, { allowPath: true, exact: true }),
   };
 }

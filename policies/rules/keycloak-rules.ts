@@ -60,12 +60,18 @@ export const realmSecurity: ResourceValidationPolicy = {
 /** Short access tokens: the gateway cannot revoke a token before it expires. */
 export const accessTokenLifespan: ResourceValidationPolicy = {
   name: "keycloak-access-token-lifespan",
-  description: "Realm access tokens live no longer than the configured bound (default 15m, 1h in dev).",
+  description: "Realm and client access tokens live no longer than the configured bound (default 15m, 1h in dev).",
   enforcementLevel: "mandatory",
   configSchema: ENVIRONMENT_CONFIG,
   validateResource: (args, report) => {
-    if (args.type !== TYPES.realm) return;
     const { maxAccessTokenLifespanSeconds: max } = environmentOf(args.getConfig());
+    // A client's own lifespan (seconds) overrides the realm's for its tokens.
+    if (args.type === TYPES.client && args.props.accessTokenLifespan !== undefined) {
+      const seconds = Number(args.props.accessTokenLifespan);
+      if (!(seconds <= max!)) report(`client "${args.props.clientId}" issues access tokens for ${args.props.accessTokenLifespan}s, longer than ${max}s. Shorten its accessTokenLifespan.`);
+      return;
+    }
+    if (args.type !== TYPES.realm) return;
     const text = args.props.accessTokenLifespan as string | undefined;
     const realm = args.props.realm ?? args.name;
     if (text === undefined) {

@@ -37,7 +37,7 @@ describe("routes of a browser app use the gateway's session", () => {
   });
 
   it("logout ends the Keycloak session and revokes the tokens", () => {
-    expect(oidc("storefront.0.rule0")).toMatchObject({ logout_path: "/app/logout", revoke_tokens_on_logout: true, post_logout_redirect_uri: "https://shop.example.com" });
+    expect(oidc("storefront.0.rule0")).toMatchObject({ logout_path: "/app/logout", revoke_tokens_on_logout: true, post_logout_redirect_uri: "https://shop.example.com/" });
     expect(route("app-storefront.logout").uri).toBe("/app/logout");
     expect(route("app-storefront.callback").uri).toBe("/app/callback");
   });

@@ -156,7 +156,7 @@ describe("a browser app's client (signed in at the gateway)", () => {
       implicitFlowEnabled: false,
       directAccessGrantsEnabled: false,
       validRedirectUris: ["https://shop.example.com/app/callback"],
-      validPostLogoutRedirectUris: ["https://shop.example.com"],
+      validPostLogoutRedirectUris: ["https://shop.example.com/"],
     });
   });
 

@@ -57,6 +57,7 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["keycloak-realm-ssl-and-brute-force", (s) => delete realm(s).securityDefenses.bruteForceDetection, /realm "shop" has no brute-force detection/],
   ["keycloak-realm-ssl-and-brute-force", (s) => (realm(s).sslRequired = "none"), /sslRequired "none" in prod/],
   ["keycloak-access-token-lifespan", (s) => (realm(s).accessTokenLifespan = "1h"), /access tokens for 1h, longer than 900s/],
+  ["keycloak-access-token-lifespan", (s) => (appClient(s).accessTokenLifespan = "86400"), /client "storefront-gateway" issues access tokens for 86400s, longer than 900s/],
   ["no-secrets-in-configmaps", (s) => (apisixConfigMap(s).props.data["debug.pem"] = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"), /key "debug\.pem" holds a private key/],
   ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => oidcConfs(d).forEach((c: any) => (c.accept_unsupported_alg = true))), /missing accept_unsupported_alg: false/],
   ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => oidcConfs(d).forEach((c: any) => (c.use_jwks = false))), /missing use_jwks: true/],

@@ -24,6 +24,22 @@ describe("browser apps in the spec", () => {
     expect(appOfRoute(s, { path: "/application/*" })).toBeUndefined();
   });
 
+  it("an app's access tokens are bounded like the realm's (15m outside dev)", () => {
+    expect(problems((r) => (r.apps[0].accessTokenLifespan = "1d"))).toContain("apps[0].accessTokenLifespan: 1d exceeds the prod maximum of 15m");
+    expect(appSpec((r) => (r.apps[0].accessTokenLifespan = "10m")).apps[0].accessTokenLifespan).toBe(600);
+  });
+
+  it("keeps redirect URIs exactly as written (Keycloak compares them as strings)", () => {
+    const s = appSpec((r) => {
+      r.clients.browser[0].redirectUris = ["https://shop.example.com/callback/"];
+      r.clients.browser[0].postLogoutRedirectUris = ["https://shop.example.com/bye/"];
+      r.apps[0].postLogoutRedirectUri = "https://shop.example.com/signed-out/";
+    });
+    expect(s.clients.browser[0].redirectUris).toEqual(["https://shop.example.com/callback/"]);
+    expect(s.clients.browser[0].postLogoutRedirectUris).toEqual(["https://shop.example.com/bye/"]);
+    expect(s.apps[0].postLogoutRedirectUri).toBe("https://shop.example.com/signed-out/");
+  });
+
   it("a session may not outlive Keycloak's (the spec states one lifetime, both follow)", () => {
     expect(problems((r) => (r.apps[0].sessionLifetime = "12h"))).toContain("apps[0].sessionLifetime: 12h is longer than realm.tokens.ssoSessionMaxLifespan (10h)");
     expect(problems((r) => (r.apps[0].sessionIdleTimeout = "1h"))).toContain("apps[0].sessionIdleTimeout: 1h is longer than realm.tokens.ssoSessionIdleTimeout (30m)");
