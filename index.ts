@@ -5,13 +5,15 @@
  */
 import * as keycloak from "@pulumi/keycloak";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { ApisixGateway } from "./components/gateway";
 import { KeycloakIdentity, identityEndpoints } from "./components/identity";
 import { ServiceMtls } from "./components/mtls";
 import { GatewayNetworkPolicies } from "./components/network";
-import { readStackSettings } from "./components/spec";
+import { deploymentWarnings, readStackSettings } from "./components/spec";
 
 const { spec, keycloakAdmin, kubernetesContext } = readStackSettings();
+for (const warning of deploymentWarnings(spec)) pulumi.log.warn(warning);
 
 const keycloakProvider = new keycloak.Provider("keycloak", {
   url: keycloakAdmin.url,
@@ -42,6 +44,7 @@ export const serviceClientIds = identity.serviceClientIds;
 export const serviceClientSecrets = identity.serviceClientSecrets;
 export const seedUserPasswords = identity.seedUserPasswords;
 export const gatewayUrl = gateway.url;
+export const gatewayPublicUrls = gateway.publicUrls;
 export const gatewayConfigChecksum = gateway.configChecksum;
 export const mtlsCaCertPem = mtls.caCertPem;
 export const serviceMtlsSecrets = mtls.serviceSecrets;

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { redactSecrets } from "./lib/mock-stack";
+import { deploymentWarnings, readStackSettings } from "../components/spec";
 import { PROJECT_ROOT, runStackUnderMocks } from "./lib/run-stack";
 import { renderArtifacts } from "./lib/artifacts";
 
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
   }
+  const { spec } = readStackSettings();
+  for (const warning of deploymentWarnings(spec)) console.warn(`WARNING: ${warning}`);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   console.log(`render ${stack}: ${resources.length} resources, ${Object.keys(files).length} files in ${out} (${ms.toFixed(0)} ms)`);
 }

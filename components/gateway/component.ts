@@ -29,6 +29,8 @@ export class ApisixGateway extends pulumi.ComponentResource {
   readonly serviceName: pulumi.Output<string>;
   /** In-cluster URL of the gateway. */
   readonly url: pulumi.Output<string>;
+  /** The URLs callers use: https://<host> for each of gateway.hostnames (browser apps' hosts are among them). */
+  readonly publicUrls: pulumi.Output<string[]>;
   /** sha256 of the rendered files; changes roll the pods. */
   readonly configChecksum: pulumi.Output<string>;
 
@@ -41,8 +43,9 @@ export class ApisixGateway extends pulumi.ComponentResource {
     this.namespace = pulumi.output(spec.gateway.namespace);
     this.serviceName = pulumi.output(GATEWAY_NAME);
     this.url = pulumi.output(`http://${GATEWAY_NAME}.${spec.gateway.namespace}.svc.cluster.local`);
+    this.publicUrls = pulumi.output(spec.gateway.hostnames.map((h) => `https://${h}`));
     this.configChecksum = pulumi.output(configChecksum(files));
-    this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName, url: this.url, configChecksum: this.configChecksum });
+    this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName, url: this.url, publicUrls: this.publicUrls, configChecksum: this.configChecksum });
   }
 
   /** The gateway's client certificate where nginx reads it (kubernetes.io/tls Secret, mounted as files). */

@@ -10,6 +10,12 @@ import { renderRealmSettings, renderUserProfileAttributes } from "./realm";
 export interface KeycloakIdentityArgs {
   /** The validated access spec (see `parseAccessSpec`). */
   spec: AccessSpec;
+  /**
+   * Protect the realm (Pulumi `protect`): deleting it, or replacing it after
+   * a rename of this component, fails instead of dropping every user. Default
+   * true; false only for throwaway realms (tests, previews of a new stack).
+   */
+  protectRealm?: boolean;
 }
 
 /**
@@ -39,7 +45,7 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
     const { spec } = args;
     const child = { parent: this };
 
-    const realm = new keycloak.Realm(`${name}-realm`, { realm: spec.realm.name, ...renderRealmSettings(spec) }, child);
+    const realm = new keycloak.Realm(`${name}-realm`, { realm: spec.realm.name, ...renderRealmSettings(spec) }, { ...child, protect: args.protectRealm ?? true });
     const realmId = realm.id;
     const profile = new keycloak.RealmUserProfile(`${name}-user-profile`, { realmId, attributes: renderUserProfileAttributes(spec) }, child);
 

@@ -7,3 +7,4 @@ export { SpecValidationError, SpecProblem } from "./reader";
 export { RawAccessSpec, SPEC_CONFIG_KEYS } from "./parse";
 export { ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
 export { parseDuration, formatDuration, parseGoDuration, formatGoDuration } from "./durations";
+export { deploymentWarnings } from "./warnings";

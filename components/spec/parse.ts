@@ -61,8 +61,19 @@ export function readUrl(r: SpecReader, path: string, value: Raw, env: Environmen
   return opts.exact ? text : text.replace(/\/+$/, "");
 }
 
+/**
+ * The gateway fetches discovery in cluster and then the JWKS at whatever URL
+ * discovery names; its egress reaches only Keycloak's pods. With back-channel
+ * URLs fixed to the public host, that is a URL it cannot reach: every request 401.
+ */
+function readBackchannel(r: SpecReader, value: Raw): boolean {
+  const on = r.boolean("keycloak.hostnameBackchannelDynamic", value, true);
+  if (!on) r.fail("keycloak.hostnameBackchannelDynamic", "false: Keycloak would advertise public JWKS and token URLs to the gateway, whose egress reaches only Keycloak's pods; every request would get 401. Run Keycloak with hostname-backchannel-dynamic=true (README: Deploying for real)");
+  return on;
+}
+
 function readKeycloak(r: SpecReader, value: Raw, env: EnvironmentDefaults): KeycloakEndpointsSpec {
-  const o = r.optionalObject("keycloak", value, ["publicUrl", "internalUrl", "namespace", "podSelector"]);
+  const o = r.optionalObject("keycloak", value, ["publicUrl", "internalUrl", "namespace", "podSelector", "hostnameBackchannelDynamic"]);
   const internalUrl = readUrl(r, "keycloak.internalUrl", o.internalUrl, { ...env, allowInsecureUrls: true }, { allowPath: true });
   let port = 443;
   try {
@@ -78,6 +89,7 @@ function readKeycloak(r: SpecReader, value: Raw, env: EnvironmentDefaults): Keyc
     namespace: r.string("keycloak.namespace", o.namespace, { default: "keycloak", ...P.K8S_NAME }),
     port,
     podSelector: readLabels(r, "keycloak.podSelector", o.podSelector) ?? {},
+    ...(o.hostnameBackchannelDynamic === undefined ? {} : { hostnameBackchannelDynamic: readBackchannel(r, o.hostnameBackchannelDynamic) }),
   };
 }
 

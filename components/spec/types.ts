@@ -24,6 +24,12 @@ export interface KeycloakEndpointsSpec {
   port: number;
   /** Labels of the Keycloak pods the gateway may reach (empty: every pod in the namespace). */
   podSelector: Record<string, string>;
+  /**
+   * Whether Keycloak runs with `hostname-backchannel-dynamic=true`, so the
+   * discovery document the gateway fetches in cluster names in-cluster
+   * back-channel endpoints (JWKS). Undefined: the stack does not say (a warning).
+   */
+  hostnameBackchannelDynamic?: boolean;
 }
 
 export interface RoleSpec {

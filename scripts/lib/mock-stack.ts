@@ -20,6 +20,8 @@ export interface RecordedResource {
   dependsOn: string[];
   /** The same, as URNs. */
   dependencyUrns: string[];
+  /** `protect`: the engine refuses to delete it. */
+  protect: boolean;
 }
 
 /** Pulumi's wire marker for a secret value (`{[SECRET_SIG]: SECRET_VALUE, value}`). */
@@ -81,9 +83,11 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   private readonly parents = new Map<string, string>();
   private readonly propertyDeps = new Map<string, Record<string, string[]>>();
   private readonly dependencies = new Map<string, string[]>();
+  private readonly protectedKeys = new Set<string>();
 
   /** What the registration request says beyond the mock's arguments: parent, dependencies, property dependencies. */
-  noteRequest(type: string, name: string, parentUrn: string, dependencyUrns: string[], propertyDependencies: Record<string, string[]>): void {
+  noteRequest(type: string, name: string, parentUrn: string, dependencyUrns: string[], propertyDependencies: Record<string, string[]>, protect = false): void {
+    if (protect) this.protectedKeys.add(`${type}::${name}`);
     if (parentUrn) this.parents.set(`${type}::${name}`, parentUrn.split("::").pop()!);
     this.propertyDeps.set(`${type}::${name}`, propertyDependencies);
     this.dependencies.set(`${type}::${name}`, [...new Set([...dependencyUrns, ...Object.values(propertyDependencies).flat()])].sort());
@@ -101,7 +105,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
       throw err;
     }
     const key = `${args.type}::${args.name}`;
-    this.resources.push({ type: args.type, name: args.name, parent: this.parents.get(key), custom: args.custom ?? true, inputs: args.inputs, propertyDependencies: this.propertyDeps.get(key) ?? {}, dependencyUrns: this.dependencies.get(key) ?? [], dependsOn: [...new Set((this.dependencies.get(key) ?? []).map((urn) => urn.split("::").pop()!))].sort() });
+    this.resources.push({ type: args.type, name: args.name, parent: this.parents.get(key), custom: args.custom ?? true, inputs: args.inputs, propertyDependencies: this.propertyDeps.get(key) ?? {}, dependencyUrns: this.dependencies.get(key) ?? [], dependsOn: [...new Set((this.dependencies.get(key) ?? []).map((urn) => urn.split("::").pop()!))].sort(), protect: this.protectedKeys.has(key) });
     return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...providerComputedState(args.type, args.name) } };
   }
 
@@ -132,7 +136,7 @@ export async function installRecorder(project: string, stack: string, config: Re
     const name = req.getName();
     const deps: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((v: any, k: string) => (deps[k] = v.getUrnsList()));
-    recorder.noteRequest(type, name, req.getParent(), req.getDependenciesList(), deps);
+    recorder.noteRequest(type, name, req.getParent(), req.getDependenciesList(), deps, req.getProtect());
     return register(req, (err, res) => {
       if (res) recorder.noteUrn(type, name, res.getUrn());
       cb(err, res);

@@ -51,9 +51,10 @@ describe("ApisixGateway under mocks", () => {
     expect(rec.resources.some((r) => r.type.includes("helm"))).toBe(false);
   });
 
-  it("publishes namespace, in-cluster URL and config checksum", async () => {
+  it("publishes namespace, in-cluster and public URLs, and config checksum", async () => {
     expect(await valueOf(gateway.namespace)).toBe("gateway");
     expect(await valueOf(gateway.url)).toBe("http://apisix.gateway.svc.cluster.local");
+    expect(await valueOf(gateway.publicUrls)).toEqual(["https://api.example.com"]);
     expect(await valueOf(gateway.configChecksum)).toMatch(/^[0-9a-f]{64}$/);
   });
 });

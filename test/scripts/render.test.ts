@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +8,9 @@ import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
 /** Runs `npm run render` the way a user does, into a scratch folder. */
 function render(stack: string): { out: string; log: string } {
   const out = mkdtempSync(join(tmpdir(), `render-${stack}-`));
-  const log = execFileSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", "--stack", stack, "--out", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
-  return { out, log };
+  const res = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", "--stack", stack, "--out", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`render ${stack} failed: ${res.stderr}`);
+  return { out, log: `${res.stdout}${res.stderr}` };
 }
 
 const read = (out: string, rel: string) => readFileSync(join(out, rel), "utf8");
@@ -28,6 +29,11 @@ describe.each(["dev", "prod"])("render --stack %s", (stack) => {
     expect(resources.length).toBeGreaterThan(20);
     for (const r of resources) expect(Object.keys(r)).toEqual(["type", "name", "parent", "dependsOn", "inputs"]);
     expect(resources.find((r) => r.type === "keycloak:index/realm:Realm")?.parent).toBe("identity");
+  });
+
+  it("warns about Keycloak's back-channel setting exactly when the stack does not declare it", () => {
+    const declared = stack === "prod";
+    expect(log.includes("WARNING: keycloak.hostnameBackchannelDynamic is not set")).toBe(!declared);
   });
 
   it("replaces every secret value with [secret]", () => {

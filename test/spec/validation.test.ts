@@ -42,6 +42,7 @@ describe("a valid spec", () => {
 
 // Each case breaks exactly one thing; the error must name the field and the bad value.
 const badInputs: Array<[string, (raw: any) => void, string, typeof rawSpec?]> = [
+  ["keycloak.hostnameBackchannelDynamic", (r) => (r.keycloak.hostnameBackchannelDynamic = false), "keycloak.hostnameBackchannelDynamic: false: Keycloak would advertise public JWKS and token URLs to the gateway"],
   ["unknown environment", (r) => (r.environment = "production"), 'environment: "production" is not one of dev, staging, prod'],
   ["undeclared role in a route rule", (r) => r.services[0].routes[0].rules[0].roles.push("auditor"), 'services[0].routes[0].rules[0].roles[2]: role "auditor" is not declared in realm.roles'],
   ["undeclared role in a group", (r) => (r.realm.groups[0].roles = ["ghost"]), 'realm.groups[0].roles[0]: role "ghost" is not declared in realm.roles'],

@@ -1,0 +1,17 @@
+import type { AccessSpec } from "./types";
+
+/**
+ * What the spec cannot tell but a real deployment depends on: said by
+ * `npm run render` and at `pulumi preview`/`up`, never an error.
+ */
+export function deploymentWarnings(spec: AccessSpec): string[] {
+  const warnings: string[] = [];
+  if (spec.keycloak.hostnameBackchannelDynamic === undefined) {
+    warnings.push(
+      "keycloak.hostnameBackchannelDynamic is not set: the gateway works only if Keycloak runs with hostname-backchannel-dynamic=true " +
+        "(otherwise discovery names public JWKS/token URLs the gateway's egress cannot reach, and every request gets 401). " +
+        "Set it to true once Keycloak is configured so (README: Deploying for real).",
+    );
+  }
+  return warnings;
+}
