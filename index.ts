@@ -6,10 +6,7 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ApisixGateway } from "./components/gateway";
-import { KeycloakIdentity, identityEndpoints } from "./components/identity";
-import { ServiceMtls } from "./components/mtls";
-import { GatewayNetworkPolicies } from "./components/network";
+import { createGatewayAuth } from "./components/gateway-auth";
 import { deploymentWarnings, readStackSettings } from "./components/spec";
 
 const { spec, keycloakAdmin, kubernetesContext } = readStackSettings();
@@ -26,13 +23,7 @@ const keycloakProvider = new keycloak.Provider("keycloak", {
 // Without a context the provider uses the ambient kubeconfig's current context.
 const kubernetesProvider = new k8s.Provider("kubernetes", { context: kubernetesContext });
 
-const identity = new KeycloakIdentity("identity", { spec }, { providers: { keycloak: keycloakProvider } });
-const onCluster = { providers: { kubernetes: kubernetesProvider } };
-const mtls = new ServiceMtls("mtls", { spec }, onCluster);
-// The gateway owns its namespace and everything in it, its mTLS Secret included.
-const gateway = new ApisixGateway("gateway", { spec, endpoints: identityEndpoints(spec), appClientSecrets: identity.appClientSecrets, upstreamTls: mtls.gatewayTls }, onCluster);
-// Some policies live in the gateway's namespace: they wait for the gateway's objects.
-const network = new GatewayNetworkPolicies("network", { spec }, { ...onCluster, dependsOn: [gateway] });
+const { identity, mtls, gateway, network } = createGatewayAuth(spec, { keycloak: keycloakProvider, kubernetes: kubernetesProvider });
 
 export const environment = spec.environment;
 export const issuerUrl = identity.issuerUrl;

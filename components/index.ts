@@ -9,3 +9,4 @@ export * from "./gateway";
 export * from "./mtls";
 export * from "./network";
 export * from "./kubernetes";
+export * from "./gateway-auth";

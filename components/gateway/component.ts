@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
-import { PACKAGE, type AccessSpec } from "../spec";
+import { PACKAGE, gatewayObjectNames, type AccessSpec } from "../spec";
 import { createManifests, type Manifest } from "../kubernetes";
 import { renderCertificatePlan, renderTlsSecret, type IssuedTls } from "../mtls";
-import { GATEWAY_NAME, configChecksum, renderBrowserSessionSecret, renderGatewayManifests } from "./manifests";
+import { configChecksum, renderBrowserSessionSecret, renderGatewayManifests } from "./manifests";
 import { renderGatewayFiles } from "./standalone";
 
 export interface ApisixGatewayArgs {
@@ -41,8 +41,9 @@ export class ApisixGateway extends pulumi.ComponentResource {
     createManifests(this, name, [...renderGatewayManifests(spec, { files }), ...this.upstreamTlsSecret(name, spec, args), ...this.browserSessionSecret(name, spec, args)], { dependsOn: opts?.dependsOn });
 
     this.namespace = pulumi.output(spec.gateway.namespace);
-    this.serviceName = pulumi.output(GATEWAY_NAME);
-    this.url = pulumi.output(`http://${GATEWAY_NAME}.${spec.gateway.namespace}.svc.cluster.local`);
+    const workload = gatewayObjectNames(spec.gateway.name).workload;
+    this.serviceName = pulumi.output(workload);
+    this.url = pulumi.output(`http://${workload}.${spec.gateway.namespace}.svc.cluster.local`);
     this.publicUrls = pulumi.output(spec.gateway.hostnames.map((h) => `https://${h}`));
     this.configChecksum = pulumi.output(configChecksum(files));
     this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName, url: this.url, publicUrls: this.publicUrls, configChecksum: this.configChecksum });

@@ -1,4 +1,4 @@
-import { BROWSER_SESSIONS, appClientSecretEnv, appClientSecretKey, type AccessSpec } from "../spec";
+import { BROWSER_SESSIONS, appClientSecretEnv, appClientSecretKey, gatewayObjectNames, type AccessSpec } from "../spec";
 import { hostCertificateEnv } from "./tls";
 
 export interface SecretEnvVar {
@@ -19,9 +19,10 @@ export function tlsEnv(spec: AccessSpec): SecretEnvVar[] {
 /** Session cookie secret and each app's client secret, from the browser-sessions Secret. */
 export function browserSessionEnv(spec: AccessSpec): SecretEnvVar[] {
   if (spec.apps.length === 0) return [];
+  const secret = gatewayObjectNames(spec.gateway.name).browserSessionsSecret;
   return [
-    fromSecret(BROWSER_SESSIONS.sessionSecretEnv, BROWSER_SESSIONS.secretName, BROWSER_SESSIONS.sessionSecretKey),
-    ...spec.apps.map((a) => fromSecret(appClientSecretEnv(a.name), BROWSER_SESSIONS.secretName, appClientSecretKey(a.name))),
+    fromSecret(BROWSER_SESSIONS.sessionSecretEnv, secret, BROWSER_SESSIONS.sessionSecretKey),
+    ...spec.apps.map((a) => fromSecret(appClientSecretEnv(a.name), secret, appClientSecretKey(a.name))),
   ];
 }
 

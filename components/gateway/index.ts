@@ -7,6 +7,6 @@ export { renderOpenidConnectConf, renderSessionOpenidConnectConf, jwksCacheConf,
 export { gatewaySecretEnv, browserSessionEnv, tlsEnv, SecretEnvVar } from "./env";
 export { renderCorsConf } from "./cors";
 export { renderIdentityPluginConf, identityPluginSource, managedIdentityHeaders, IDENTITY_PLUGIN, PLUGIN_ROOT, IdentityPluginConf } from "./plugin";
-export { renderGatewayManifests, renderBrowserSessionSecret, configChecksum, GATEWAY_NAME, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
+export { renderGatewayManifests, renderBrowserSessionSecret, configChecksum, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
 export { renderAccessMatrix, renderAccessMatrixMarkdown, matrixCallers, matrixMethods, callerLabel, AccessMatrixEntry, Caller, Outcome } from "./access-matrix";
 export { renderApisixSsls, hostCertificateEnv, hasMtlsUpstreams, TRUSTED_CA_BUNDLE } from "./tls";

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Manifest } from "../kubernetes";
-import { BROWSER_SESSIONS, GATEWAY_POD_LABELS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL, appClientSecretKey, type AccessSpec } from "../spec";
+import { BROWSER_SESSIONS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL, appClientSecretKey, gatewayObjectNames, gatewayPodLabels, type AccessSpec } from "../spec";
 import { PLUGIN_DIR } from "./plugin";
 import { gatewaySecretEnv } from "./env";
 import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams } from "./tls";
 
 
-export const GATEWAY_NAME = "apisix";
 export const CONFIG_CHECKSUM_ANNOTATION = "gateway-auth/config-checksum";
 const APISIX_HOME = "/usr/local/apisix";
 const APISIX_UID = 636;
@@ -55,18 +54,20 @@ function trustedBundleCommand(spec: AccessSpec): string {
  */
 export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOptions): Manifest[] {
   const ns = spec.gateway.namespace;
-  const labels = { ...GATEWAY_POD_LABELS, ...MANAGED_BY_LABEL };
+  const names = gatewayObjectNames(spec.gateway.name);
+  const podLabels = gatewayPodLabels(spec.gateway.name);
+  const labels = { ...podLabels, ...MANAGED_BY_LABEL };
   const meta = (name: string) => ({ name, namespace: ns, labels });
   const ruleFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => !k.startsWith("plugins/")));
   const pluginFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => k.startsWith("plugins/")).map(([k, v]) => [k.slice("plugins/".length), v]));
   const mtls = hasMtlsUpstreams(spec);
   // The gateway's client certificate, key and CA as files nginx reads (group-readable for the pod's fsGroup only).
-  const mtlsVolume = { name: "upstream-mtls", secret: { secretName: GATEWAY_UPSTREAM_TLS.secretName, defaultMode: 0o440 } };
+  const mtlsVolume = { name: "upstream-mtls", secret: { secretName: names.upstreamTlsSecret, defaultMode: 0o440 } };
   const mtlsMount = { name: "upstream-mtls", mountPath: GATEWAY_UPSTREAM_TLS.mountPath, readOnly: true };
 
   const volumes = [
-    { name: "config", configMap: { name: `${GATEWAY_NAME}-config` } },
-    { name: "plugins", configMap: { name: `${GATEWAY_NAME}-plugins` } },
+    { name: "config", configMap: { name: names.config } },
+    { name: "plugins", configMap: { name: names.plugins } },
     { name: "conf", emptyDir: {} },
     { name: "tmp", emptyDir: {} },
     ...WRITABLE_DIRS.map((d) => ({ name: d.replace(/_/g, "-"), emptyDir: {} })),
@@ -77,18 +78,18 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
   const deployment: Manifest = {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: meta(GATEWAY_NAME),
+    metadata: meta(names.workload),
     spec: {
       replicas: spec.gateway.replicas,
-      selector: { matchLabels: { ...GATEWAY_POD_LABELS } },
+      selector: { matchLabels: { ...podLabels } },
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: { labels, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(opts.files) } },
         spec: {
-          serviceAccountName: GATEWAY_NAME,
+          serviceAccountName: names.workload,
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: APISIX_UID, runAsGroup: APISIX_UID, fsGroup: APISIX_UID, seccompProfile: { type: "RuntimeDefault" } },
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...GATEWAY_POD_LABELS } } }],
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...podLabels } } }],
           initContainers: [{
             name: "prepare-conf",
             image: spec.gateway.image,
@@ -125,17 +126,17 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
 
   return [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { ...MANAGED_BY_LABEL, "pod-security.kubernetes.io/enforce": "restricted" } } },
-    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(GATEWAY_NAME), automountServiceAccountToken: false },
-    { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${GATEWAY_NAME}-config`), data: ruleFiles },
-    { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${GATEWAY_NAME}-plugins`), data: pluginFiles },
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(names.workload), automountServiceAccountToken: false },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta(names.config), data: ruleFiles },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: meta(names.plugins), data: pluginFiles },
     deployment,
     {
       apiVersion: "v1",
       kind: "Service",
-      metadata: meta(GATEWAY_NAME),
+      metadata: meta(names.workload),
       spec: {
         type: "ClusterIP",
-        selector: { ...GATEWAY_POD_LABELS },
+        selector: { ...podLabels },
         ports: [
           { name: "http", port: 80, targetPort: "http", protocol: "TCP" },
           { name: "https", port: 443, targetPort: "https", protocol: "TCP" },
@@ -145,9 +146,9 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
     {
       apiVersion: "policy/v1",
       kind: "PodDisruptionBudget",
-      metadata: meta(GATEWAY_NAME),
+      metadata: meta(names.workload),
       // One replica: allow the drain (a PDB of minAvailable 1 would block it); more: keep all but one.
-      spec: { selector: { matchLabels: { ...GATEWAY_POD_LABELS } }, ...(spec.gateway.replicas > 1 ? { minAvailable: spec.gateway.replicas - 1 } : { maxUnavailable: 1 }) },
+      spec: { selector: { matchLabels: { ...podLabels } }, ...(spec.gateway.replicas > 1 ? { minAvailable: spec.gateway.replicas - 1 } : { maxUnavailable: 1 }) },
     },
   ];
 }
@@ -157,7 +158,7 @@ export function renderBrowserSessionSecret(spec: AccessSpec, values: { sessionSe
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name: BROWSER_SESSIONS.secretName, namespace: spec.gateway.namespace, labels: { ...GATEWAY_POD_LABELS, ...MANAGED_BY_LABEL } },
+    metadata: { name: gatewayObjectNames(spec.gateway.name).browserSessionsSecret, namespace: spec.gateway.namespace, labels: { ...gatewayPodLabels(spec.gateway.name), ...MANAGED_BY_LABEL } },
     type: "Opaque",
     stringData: {
       [BROWSER_SESSIONS.sessionSecretKey]: values.sessionSecret,

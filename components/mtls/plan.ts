@@ -1,4 +1,4 @@
-import { GATEWAY_UPSTREAM_TLS, serviceDnsNames, serviceMtlsSecretName, type AccessSpec } from "../spec";
+import { gatewayObjectNames, serviceDnsNames, serviceMtlsSecretName, type AccessSpec } from "../spec";
 
 export type CertificateRole = "ca" | "gateway-client" | "service-server";
 
@@ -49,7 +49,7 @@ export function renderCertificatePlan(spec: AccessSpec): CertificatePlan[] {
       dnsNames: [],
       allowedUses: ["digital_signature", "key_encipherment", "client_auth"],
       ...leaf,
-      secret: { namespace: spec.gateway.namespace, name: GATEWAY_UPSTREAM_TLS.secretName },
+      secret: { namespace: spec.gateway.namespace, name: gatewayObjectNames(spec.gateway.name).upstreamTlsSecret },
     },
     ...services.map((s): CertificatePlan => ({
       id: `service-${s.namespace}-${s.name}`,
@@ -58,7 +58,7 @@ export function renderCertificatePlan(spec: AccessSpec): CertificatePlan[] {
       dnsNames: serviceDnsNames(s),
       allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
       ...leaf,
-      secret: { namespace: s.namespace, name: serviceMtlsSecretName(s.name) },
+      secret: { namespace: s.namespace, name: serviceMtlsSecretName(spec.gateway.name, s.name) },
       service: s.name,
     })),
   ];

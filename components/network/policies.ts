@@ -1,5 +1,5 @@
 import type { Manifest } from "../kubernetes";
-import { GATEWAY_POD_LABELS, GATEWAY_PORTS, MANAGED_BY_LABEL, type AccessSpec, type ServiceSpec } from "../spec";
+import { GATEWAY_PORTS, MANAGED_BY_LABEL, gatewayPodLabels, type AccessSpec, type ServiceSpec } from "../spec";
 
 /** Kubernetes sets this label on every namespace (1.21+): policies select namespaces by name without managing them. */
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -20,28 +20,33 @@ function policy(namespace: string, name: string, spec: Record<string, unknown>):
 const uniqueNamespaces = (services: ServiceSpec[]) => [...new Set(services.map((s) => s.namespace))].sort();
 
 /**
+ * Every policy name starts from the gateway's name, and every selector names
+ * its instance: two gateways in one stack own separate policies, and each
+ * service admits the gateway that routes to it.
+ *
  * Services trust identity headers because only the gateway can reach them:
  *   - every service namespace denies all ingress by default;
  *   - each service admits the gateway's pods (by namespace and labels) on its port;
  *   - optional, off by default: same-namespace traffic, monitoring scrapes.
  */
 export function renderServiceNetworkPolicies(spec: AccessSpec): Manifest[] {
-  const gateway = inNamespace(spec.gateway.namespace, GATEWAY_POD_LABELS);
+  const gw = spec.gateway.name;
+  const gateway = inNamespace(spec.gateway.namespace, gatewayPodLabels(gw));
   const namespaces = uniqueNamespaces(spec.services);
   const { monitoring, allowSameNamespace } = spec.network;
   return [
-    ...namespaces.map((ns) => policy(ns, "default-deny-ingress", { podSelector: {}, policyTypes: ["Ingress"] })),
+    ...namespaces.map((ns) => policy(ns, `${gw}-default-deny-ingress`, { podSelector: {}, policyTypes: ["Ingress"] })),
     ...spec.services.map((s) =>
-      policy(s.namespace, `allow-gateway-to-${s.name}`, {
+      policy(s.namespace, `allow-${gw}-to-${s.name}`, {
         podSelector: { matchLabels: { ...s.podSelector } },
         policyTypes: ["Ingress"],
         ingress: [{ from: [gateway], ports: [tcp(s.port)] }],
       }),
     ),
-    ...(allowSameNamespace ? namespaces.map((ns) => policy(ns, "allow-same-namespace", { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] })) : []),
+    ...(allowSameNamespace ? namespaces.map((ns) => policy(ns, `${gw}-allow-same-namespace`, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] })) : []),
     ...(monitoring
       ? namespaces.map((ns) =>
-          policy(ns, "allow-monitoring-scrape", {
+          policy(ns, `${gw}-allow-monitoring-scrape`, {
             podSelector: {},
             policyTypes: ["Ingress"],
             ingress: [{ from: [inNamespace(monitoring.namespace, monitoring.podSelector)], ports: monitoring.ports.map(tcp) }],
@@ -58,12 +63,13 @@ export function renderServiceNetworkPolicies(spec: AccessSpec): Manifest[] {
  */
 export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
   const ns = spec.gateway.namespace;
-  const gatewayPods = { matchLabels: { ...GATEWAY_POD_LABELS } };
+  const gw = spec.gateway.name;
+  const gatewayPods = { matchLabels: gatewayPodLabels(gw) };
   const { monitoring, dns } = spec.network;
   const serviceEgress = spec.services.map((s) => ({ to: [inNamespace(s.namespace, s.podSelector)], ports: [tcp(s.port)] }));
   return [
-    policy(ns, "default-deny", { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
-    policy(ns, "gateway-ingress", {
+    policy(ns, `${gw}-default-deny`, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
+    policy(ns, `${gw}-ingress`, {
       podSelector: gatewayPods,
       policyTypes: ["Ingress"],
       ingress: [
@@ -74,7 +80,7 @@ export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
         ...(monitoring ? [{ from: [inNamespace(monitoring.namespace, monitoring.podSelector)], ports: [tcp(GATEWAY_PORTS.metrics)] }] : []),
       ],
     }),
-    policy(ns, "gateway-egress", {
+    policy(ns, `${gw}-egress`, {
       podSelector: gatewayPods,
       policyTypes: ["Egress"],
       egress: [
@@ -89,10 +95,10 @@ export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
 /** Keycloak's namespace: admit the gateway on Keycloak's port (discovery and JWKS). Only an allow: the namespace is not ours to lock down. */
 export function renderKeycloakNetworkPolicies(spec: AccessSpec): Manifest[] {
   return [
-    policy(spec.keycloak.namespace, "allow-gateway-to-keycloak", {
+    policy(spec.keycloak.namespace, `allow-${spec.gateway.name}-to-keycloak`, {
       podSelector: { matchLabels: { ...spec.keycloak.podSelector } },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [inNamespace(spec.gateway.namespace, GATEWAY_POD_LABELS)], ports: [tcp(spec.keycloak.port)] }],
+      ingress: [{ from: [inNamespace(spec.gateway.namespace, gatewayPodLabels(spec.gateway.name))], ports: [tcp(spec.keycloak.port)] }],
     }),
   ];
 }

@@ -33,26 +33,46 @@ export const KEYCLOAK_BUILTIN_DEFAULT_SCOPES = ["basic", "profile", "email", "we
 /** Labels every Kubernetes object of this project carries. */
 export const MANAGED_BY_LABEL = { "app.kubernetes.io/managed-by": "gateway-auth" } as const;
 
-/** Pod labels of the gateway: NetworkPolicies in service namespaces admit exactly these. */
+/** Pod labels every gateway carries (policies recognise a gateway by them). */
 export const GATEWAY_POD_LABELS = { "app.kubernetes.io/name": "apisix", "app.kubernetes.io/component": "gateway" } as const;
+
+/** One gateway instance's pods: NetworkPolicies admit exactly these, so two gateways in a stack stay apart. */
+export function gatewayPodLabels(gatewayName: string): Record<string, string> {
+  return { ...GATEWAY_POD_LABELS, "app.kubernetes.io/instance": gatewayName };
+}
+
+/**
+ * Names of the Kubernetes objects one gateway instance owns, all from its
+ * `gateway.name`: two instances in one stack never share (or delete) an object.
+ */
+export function gatewayObjectNames(gatewayName: string) {
+  return {
+    /** Deployment, Service, ServiceAccount, PodDisruptionBudget. */
+    workload: gatewayName,
+    config: `${gatewayName}-config`,
+    plugins: `${gatewayName}-plugins`,
+    upstreamTlsSecret: `${gatewayName}-upstream-mtls`,
+    browserSessionsSecret: `${gatewayName}-browser-sessions`,
+  };
+}
 
 /**
  * The gateway's side of upstream mTLS: a Secret in the gateway namespace
- * (tls.crt, tls.key, ca.crt) mounted as files, which nginx reads itself
- * (`proxy_ssl_certificate`): the key is never in a ConfigMap nor in an
- * environment variable, and this works on APISIX-Runtime and plain nginx alike.
+ * (tls.crt, tls.key, ca.crt; `gatewayObjectNames().upstreamTlsSecret`) mounted
+ * as files, which nginx reads itself (`proxy_ssl_certificate`): the key is
+ * never in a ConfigMap nor in an environment variable, and this works on
+ * APISIX-Runtime and plain nginx alike.
  */
 export const GATEWAY_UPSTREAM_TLS = {
-  secretName: "apisix-upstream-mtls",
   mountPath: "/etc/gateway-mtls",
   certFile: "/etc/gateway-mtls/tls.crt",
   keyFile: "/etc/gateway-mtls/tls.key",
   caFile: "/etc/gateway-mtls/ca.crt",
 } as const;
 
-/** The Secret (tls.crt, tls.key, ca.crt) a service mounts to serve mTLS. */
-export function serviceMtlsSecretName(serviceName: string): string {
-  return `${serviceName}-mtls`;
+/** The Secret (tls.crt, tls.key, ca.crt) a service mounts to serve mTLS to one gateway. */
+export function serviceMtlsSecretName(gatewayName: string, serviceName: string): string {
+  return `${gatewayName}-${serviceName}-mtls`;
 }
 
 /** Ports of the APISIX container: client traffic, status API (probes), metrics. */
@@ -64,7 +84,6 @@ export const GATEWAY_PORTS = { http: 9080, https: 9443, status: 7085, metrics: 9
  * any session) and each app's client secret, passed as environment variables.
  */
 export const BROWSER_SESSIONS = {
-  secretName: "apisix-browser-sessions",
   sessionSecretKey: "session-secret",
   sessionSecretEnv: "GATEWAY_SESSION_SECRET",
 } as const;

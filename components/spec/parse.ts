@@ -214,13 +214,15 @@ function readClaimHeader(r: SpecReader, path: string, value: Raw): ClaimHeaderSp
 }
 
 function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): GatewaySpec {
-  const o = r.optionalObject("gateway", value, ["namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources"]);
+  const o = r.optionalObject("gateway", value, ["name", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources"]);
   const res = r.optionalObject("gateway.resources", o.resources, ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"]);
   const replicas = r.integer("gateway.replicas", o.replicas, { default: env.gatewayReplicas, min: 1, max: 100 });
   if (replicas < env.minimumGatewayReplicas) {
     r.fail("gateway.replicas", `${replicas} is below the minimum of ${env.minimumGatewayReplicas} for this environment`);
   }
   return {
+    // Short: object names append up to 22 characters to it (and a service name) within Kubernetes' 63.
+    name: r.string("gateway.name", o.name, { default: "apisix", pattern: /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, describe: "a lowercase DNS label of at most 20 characters" }),
     namespace: r.string("gateway.namespace", o.namespace, { default: "gateway", ...P.K8S_NAME }),
     replicas,
     image: r.string("gateway.image", o.image, { default: DEFAULT_GATEWAY_IMAGE, ...P.IMAGE }),

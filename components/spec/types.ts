@@ -160,6 +160,8 @@ export interface ClaimHeaderSpec {
 }
 
 export interface GatewaySpec {
+  /** Names this gateway instance: every Kubernetes object it owns, and its pods' instance label. Two instances in one stack need two names. */
+  name: string;
   namespace: string;
   replicas: number;
   image: string;

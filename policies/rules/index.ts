@@ -1,7 +1,7 @@
 import type { Policies } from "@pulumi/policy";
 import { openidConnectHardening } from "./apisix-rules";
 import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecurity } from "./keycloak-rules";
-import { containersNonRoot, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
+import { containersNonRoot, kubernetesObjectsUnique, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
 import { resourcesWaitForWhatTheyName } from "./order-rules";
 import { audienceEmitted, browserSessionsWithinKeycloak, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
 
@@ -24,6 +24,7 @@ export const policies: Policies = [
   headerStrippingCoversIdentity,
   browserSessionsWithinKeycloak,
   resourcesWaitForWhatTheyName,
+  kubernetesObjectsUnique,
 ];
 
 export * from "./config";

@@ -1,5 +1,5 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { TYPES, WORKLOAD_TYPES } from "./types";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { TYPES, WORKLOAD_TYPES, type StackResource } from "./types";
 
 const SECRET_MATERIAL = [
   { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, what: "a private key" },
@@ -58,6 +58,25 @@ export const containersNonRoot: ResourceValidationPolicy = {
       const where = `${args.props.metadata?.name ?? args.name}/${c.name}`;
       if (sc.runAsNonRoot !== true) report(`container ${where} may run as root. Set securityContext.runAsNonRoot: true (pod or container level).`);
       if (sc.runAsUser === 0) report(`container ${where} sets runAsUser: 0. Use a non-zero uid.`);
+    }
+  },
+};
+
+/** One Kubernetes object, one owner: two resources of a stack writing the same object fight, and deleting one deletes the other's. */
+export const kubernetesObjectsUnique: StackValidationPolicy = {
+  name: "kubernetes-objects-unique",
+  description: "No two resources of the stack manage the same Kubernetes object (kind, namespace, name).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const owners = new Map<string, string>();
+    for (const r of args.resources as unknown as StackResource[]) {
+      const name = r.props?.metadata?.name;
+      if (!r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:pulumi") || typeof name !== "string") continue;
+      const kind = r.type.split(":").pop();
+      const key = `${kind} ${r.props.metadata.namespace ? `${r.props.metadata.namespace}/` : ""}${name}`;
+      const first = owners.get(key);
+      if (first) report(`${key} is managed by both ${first} and ${r.name}. Give each gateway instance its own gateway.name (and namespace).`, r.urn);
+      else owners.set(key, r.name);
     }
   },
 };

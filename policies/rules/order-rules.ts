@@ -11,9 +11,13 @@ type Resource = StackResource & Pick<PolicyResource, "dependencies">;
 const waitsFor = (r: Resource, target: { urn: string }) => (r.dependencies ?? []).some((d) => d.urn === target.urn);
 const label = (r: StackResource) => `${r.type.split(":").pop()} ${r.name}`;
 
+/** The realm a Keycloak resource belongs to: the resource its realmId came from (known at preview, unlike the id). */
+const realmOf = (r: Resource) => r.propertyDependencies?.realmId?.[0]?.urn ?? r.props.realmId;
+
 /** Resources that name another by value (not through its outputs), and must be created after it. */
 function namedByValue(resources: Resource[]): Array<{ from: Resource; to: Resource; why: string }> {
   const of = (type: string) => resources.filter((r) => r.type === type);
+  const sameRealm = (a: Resource, b: Resource) => realmOf(a) === realmOf(b);
   const pairs: Array<{ from: Resource; to: Resource; why: string }> = [];
   const namespaces = new Map(of("kubernetes:core/v1:Namespace").map((n) => [n.props.metadata?.name, n]));
   for (const r of resources.filter((x) => x.type.startsWith("kubernetes:") && x.props.metadata?.namespace)) {
@@ -21,15 +25,15 @@ function namedByValue(resources: Resource[]): Array<{ from: Resource; to: Resour
     if (ns) pairs.push({ from: r, to: ns, why: `it lives in namespace "${r.props.metadata.namespace}"` });
   }
   for (const m of of(TYPES.audienceMapper)) {
-    const client = of(TYPES.client).find((c) => c.props.clientId === m.props.includedClientAudience);
+    const client = of(TYPES.client).find((c) => c.props.clientId === m.props.includedClientAudience && sameRealm(c, m));
     if (client) pairs.push({ from: m, to: client, why: `it names client "${m.props.includedClientAudience}" (the provider checks it exists)` });
   }
-  const profile = of("keycloak:index/realmUserProfile:RealmUserProfile")[0];
   for (const u of of("keycloak:index/user:User").filter((x) => Object.keys(x.props.attributes ?? {}).length > 0)) {
+    const profile = of("keycloak:index/realmUserProfile:RealmUserProfile").find((p) => sameRealm(p, u));
     if (profile) pairs.push({ from: u, to: profile, why: "its attributes must be declared by the user profile first (Keycloak drops undeclared ones silently)" });
   }
   for (const g of of("keycloak:openid/clientServiceAccountRealmRole:ClientServiceAccountRealmRole")) {
-    const role = of(TYPES.role).find((x) => x.props.name === g.props.role && !x.props.clientId);
+    const role = of(TYPES.role).find((x) => x.props.name === g.props.role && !x.props.clientId && sameRealm(x, g));
     if (role) pairs.push({ from: g, to: role, why: `it grants role "${g.props.role}" by name` });
   }
   return pairs;

@@ -73,8 +73,8 @@ describe("secrets reach APISIX from a Secret", () => {
   it("the Deployment takes the session and client secrets from the browser-sessions Secret, declared to nginx", () => {
     const deployment = renderGatewayManifests(s, { files: renderGatewayFiles(s) }).find((m) => m.kind === "Deployment") as any;
     const env = deployment.spec.template.spec.containers[0].env;
-    expect(env).toContainEqual({ name: BROWSER_SESSIONS.sessionSecretEnv, valueFrom: { secretKeyRef: { name: BROWSER_SESSIONS.secretName, key: BROWSER_SESSIONS.sessionSecretKey } } });
-    expect(env).toContainEqual({ name: "GATEWAY_APP_STOREFRONT_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: BROWSER_SESSIONS.secretName, key: "storefront-client-secret" } } });
+    expect(env).toContainEqual({ name: BROWSER_SESSIONS.sessionSecretEnv, valueFrom: { secretKeyRef: { name: "apisix-browser-sessions", key: BROWSER_SESSIONS.sessionSecretKey } } });
+    expect(env).toContainEqual({ name: "GATEWAY_APP_STOREFRONT_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: "apisix-browser-sessions", key: "storefront-client-secret" } } });
     expect((renderApisixConfig(s, rules) as any).nginx_config.envs).toEqual(expect.arrayContaining([BROWSER_SESSIONS.sessionSecretEnv, "GATEWAY_APP_STOREFRONT_CLIENT_SECRET"]));
   });
 });
@@ -88,7 +88,7 @@ describe("ApisixGateway with a browser app, under mocks", () => {
 
   it("generates one session secret for all replicas and keeps it, with the client secret, in a Secret as Pulumi secrets", () => {
     expect(rec.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual(["gw-session-secret"]);
-    const secret = rec.ofType("kubernetes:core/v1:Secret").find((r) => r.inputs.metadata.name === BROWSER_SESSIONS.secretName)!;
+    const secret = rec.ofType("kubernetes:core/v1:Secret").find((r) => r.inputs.metadata.name === "apisix-browser-sessions")!;
     expect(isSecretValue(secret.inputs.stringData)).toBe(true);
     expect(unwrapSecrets(secret.inputs.stringData)).toEqual({ [BROWSER_SESSIONS.sessionSecretKey]: "mock-password-gw-session-secret", "storefront-client-secret": "kc-client-secret" });
   });

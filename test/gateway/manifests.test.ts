@@ -62,9 +62,11 @@ describe("gateway manifests", () => {
     }
   });
 
-  it("select the gateway pods by the labels NetworkPolicies admit", () => {
-    expect(deployment.spec.selector.matchLabels).toEqual(GATEWAY_POD_LABELS);
-    expect(ofKind("Service")[0].spec).toMatchObject({ selector: GATEWAY_POD_LABELS });
+  it("select the gateway pods by the labels NetworkPolicies admit: this instance's only", () => {
+    const own = { ...GATEWAY_POD_LABELS, "app.kubernetes.io/instance": "apisix" };
+    expect(deployment.spec.selector.matchLabels).toEqual(own);
+    expect(ofKind("Service")[0].spec).toMatchObject({ selector: own });
+    expect(deployment.spec.template.metadata.labels).toMatchObject(own);
   });
 
   it("keep all but one replica through voluntary disruptions", () => {

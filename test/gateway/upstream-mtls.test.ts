@@ -26,7 +26,7 @@ describe("gateway -> service mTLS", () => {
     // Server level, not one location: grpc, buffering and other named locations inherit it.
     expect(config.nginx_config.http_server_location_configuration_snippet).toBeUndefined();
     const pod = deployment().spec.template.spec;
-    const volume = pod.volumes.find((v: any) => v.secret?.secretName === GATEWAY_UPSTREAM_TLS.secretName);
+    const volume = pod.volumes.find((v: any) => v.secret?.secretName === "apisix-upstream-mtls");
     expect(volume.secret.defaultMode).toBe(0o440);
     const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === volume.name);
     expect(mount).toEqual({ name: volume.name, mountPath: GATEWAY_UPSTREAM_TLS.mountPath, readOnly: true });
@@ -35,7 +35,7 @@ describe("gateway -> service mTLS", () => {
   it("the key is in no ConfigMap, no rendered file and no environment variable", () => {
     for (const text of Object.values(renderGatewayFiles(s))) expect(text).not.toMatch(/PRIVATE KEY/);
     const env = deployment().spec.template.spec.containers[0].env ?? [];
-    expect(env.filter((e: any) => e.valueFrom?.secretKeyRef?.name === GATEWAY_UPSTREAM_TLS.secretName)).toEqual([]);
+    expect(env.filter((e: any) => e.valueFrom?.secretKeyRef?.name === "apisix-upstream-mtls")).toEqual([]);
     expect(rules.ssls ?? []).toEqual([]);
   });
 

@@ -48,7 +48,7 @@ describe("ServiceMtls under mocks", () => {
   it("stores tls.crt, tls.key and ca.crt in a kubernetes.io/tls Secret per service namespace, the key as a Pulumi secret", () => {
     const secrets = rec.ofType(T.secret);
     // The gateway's Secret lives in the gateway's namespace: ApisixGateway creates it, after that namespace.
-    expect(secrets.map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`).sort()).toEqual(["shop/orders-mtls"]);
+    expect(secrets.map((s) => `${s.inputs.metadata.namespace}/${s.inputs.metadata.name}`).sort()).toEqual(["shop/apisix-orders-mtls"]);
     for (const s of secrets) {
       expect(s.inputs.type).toBe("kubernetes.io/tls");
       // Pulumi marks the whole stringData secret once one value in it is.
@@ -61,7 +61,7 @@ describe("ServiceMtls under mocks", () => {
   });
 
   it("names the Secrets users wire their workloads to, and hands the gateway its certificate as a secret output", async () => {
-    expect(await valueOf(mtls.serviceSecrets)).toEqual({ orders: { namespace: "shop", name: "orders-mtls" } });
+    expect(await valueOf(mtls.serviceSecrets)).toEqual({ orders: { namespace: "shop", name: "apisix-orders-mtls" } });
     expect(await isSecret(mtls.gatewayTls)).toBe(true);
     expect(await valueOf(mtls.gatewayTls)).toEqual({ certPem: "mock-cert-pki-certs-gateway", keyPem: "mock-private-key-pki-certs-gateway-key", caCertPem: "mock-cert-pki-certs-ca" });
   });

@@ -34,7 +34,7 @@ describe("certificate plan", () => {
   });
 
   it("Secrets land in the service's namespace and the gateway's", () => {
-    expect(byRole("service-server")[0].secret).toEqual({ namespace: "shop", name: "orders-mtls" });
+    expect(byRole("service-server")[0].secret).toEqual({ namespace: "shop", name: "apisix-orders-mtls" });
     expect(byRole("gateway-client")[0].secret).toEqual({ namespace: "gateway", name: "apisix-upstream-mtls" });
   });
 
@@ -49,7 +49,7 @@ describe("certificate plan", () => {
   it("the summary lists subjects and SANs and says nothing of keys", () => {
     const md = renderPkiSummary(s);
     expect(md).toContain("orders.shop.svc.cluster.local");
-    expect(md).toContain("shop/orders-mtls");
+    expect(md).toContain("shop/apisix-orders-mtls");
     expect(md).not.toMatch(/BEGIN|PRIVATE/);
   });
 });

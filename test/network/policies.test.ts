@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderNetworkPolicies } from "../../components/network";
-import { GATEWAY_POD_LABELS, type AccessSpec } from "../../components/spec";
+import { gatewayPodLabels, type AccessSpec } from "../../components/spec";
 import { NetworkModel, type Pod } from "../support/netpol";
 import { validateManifest } from "../support/kubernetes-schemas";
 import { spec } from "../fixtures/raw-spec";
@@ -14,7 +14,9 @@ const twoNamespaces = (mutate: (r: any) => void = () => {}) =>
   });
 
 const pods = {
-  gateway: { name: "apisix-1", namespace: "gateway", labels: { ...GATEWAY_POD_LABELS, "pod-template-hash": "abc" } },
+  gateway: { name: "apisix-1", namespace: "gateway", labels: { ...gatewayPodLabels("apisix"), "pod-template-hash": "abc" } },
+  // Another gateway instance of the same stack, in the same namespace: a gateway, but not this one.
+  otherGateway: { name: "internal-1", namespace: "gateway", labels: { ...gatewayPodLabels("internal"), "pod-template-hash": "def" } },
   impostor: { name: "impostor", namespace: "gateway", labels: { "app.kubernetes.io/name": "apisix" } },
   orders: { name: "orders-1", namespace: "shop", labels: { app: "orders" } },
   reviews: { name: "reviews-1", namespace: "shop", labels: { "app.kubernetes.io/name": "reviews" } },
@@ -45,6 +47,12 @@ describe("NetworkPolicies: only the gateway reaches services", () => {
     expect(net.canReach(pods.intruder, pods.orders, 8443)).toBe(false);
     expect(net.canReach(pods.impostor, pods.orders, 8443)).toBe(false);
     expect(net.canReach(pods.keycloak, pods.billing, 8443)).toBe(false);
+  });
+
+  it("another gateway instance of the stack -> these services: denied (each service admits the gateway that routes to it)", () => {
+    expect(net.canReach(pods.gateway, pods.orders, 8443)).toBe(true);
+    expect(net.canReach(pods.otherGateway, pods.orders, 8443)).toBe(false);
+    expect(net.canReach(pods.otherGateway, pods.billing, 8443)).toBe(false);
   });
 
   it("service -> service: denied, in the same namespace and across namespaces", () => {
@@ -108,7 +116,7 @@ describe("manifests", () => {
   });
 
   it("give every service namespace a default-deny ingress policy", () => {
-    const denies = manifests.filter((m) => m.metadata.name === "default-deny-ingress").map((m) => m.metadata.namespace).sort();
+    const denies = manifests.filter((m) => m.metadata.name === "apisix-default-deny-ingress").map((m) => m.metadata.namespace).sort();
     expect(denies).toEqual(["money", "shop"]);
   });
 });
