@@ -23,6 +23,7 @@ import { parse, stringify } from "yaml";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "../test/integration/support/gateway-topology";
 import type { Address } from "../test/integration/support/gateway-runtime";
 import { startNginxUpstream } from "../test/integration/support/nginx-upstream";
+import { APISIX_YAML_OPTIONS } from "../components/gateway";
 import { clientCredentialsToken } from "../test/integration/support/tokens";
 import { PROJECT_ROOT } from "./lib/run-stack";
 
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     const noCache = await t.startGateway((files) => {
       const config = parse(files["config.yaml"]);
       delete config.nginx_config.http.custom_lua_shared_dict.jwt_verification;
-      return { ...files, "config.yaml": stringify(config) };
+      return { ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) };
     });
     const variants = [
       { key: "a", label: "(a) public route, no auth", target: t.gateway.http, path: "/api/public", headers: {} },

@@ -7,7 +7,9 @@ export const HEADER_STRIPPING_RULE_ID = "strip-identity-headers";
  * Anti-spoofing: global rules run before every route's plugins, so removing
  * the identity headers here means a client's copy never reaches a service,
  * on any route, public ones included. Only the identity plugin sets them
- * again, after the token is verified.
+ * again, after the token is verified. (Headers spelled with underscores never
+ * get this far: config.yaml turns underscores_in_headers off. The caller's
+ * client-address chain is APISIX's trust boundary's: see renderApisixConfig.)
  */
 export function renderHeaderStrippingRule(spec: AccessSpec) {
   return {

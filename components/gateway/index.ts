@@ -1,5 +1,5 @@
 export { ApisixGateway, ApisixGatewayArgs } from "./component";
-export { renderGatewayFiles, renderApisixRules, renderApisixConfig, pluginsUsed, ApisixRules } from "./standalone";
+export { renderGatewayFiles, renderApisixRules, renderApisixConfig, pluginsUsed, APISIX_YAML_OPTIONS, ApisixRules } from "./standalone";
 export { renderApisixRoutes, ApisixRoute, RouteAccessLabel, METHOD_NOT_ALLOWED } from "./routes";
 export { renderApisixUpstreams, upstreamId, ApisixUpstream } from "./upstreams";
 export { renderHeaderStrippingRule, HEADER_STRIPPING_RULE_ID } from "./global-rules";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLAIMS, IDENTITY_HEADERS, type AccessSpec } from "../spec";
+import { CLAIMS, IDENTITY_HEADERS, type AccessSpec, type ServiceSpec } from "../spec";
 
 /** The project's APISIX plugin: verified claims -> the rule's role check, ctx.external_user, identity headers. */
 export const IDENTITY_PLUGIN = "gateway-identity";
@@ -29,10 +29,15 @@ export interface IdentityPluginConf {
   tenant_header: string;
   claim_headers: Array<{ claim: string; header: string }>;
   forward_userinfo: boolean;
+  /** The service opted in to receive the caller's Authorization header. */
+  forward_authorization: boolean;
+  /** The gateway's client id, which every token must name in aud (checked here: 401 invalid_token). */
+  audience: string;
+  realm: string;
 }
 
 /** Configuration of the identity plugin for one rule: which roles exist, which it allows, which claim goes to which header. */
-export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[], claimsSource: IdentityPluginConf["claims_source"] = "userinfo"): IdentityPluginConf {
+export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[], claimsSource: IdentityPluginConf["claims_source"] = "userinfo", service?: Pick<ServiceSpec, "forwardBearerToken">): IdentityPluginConf {
   return {
     known_roles: spec.realm.roles.map((r) => r.name),
     allow_roles: [...allowRoles].sort(),
@@ -44,6 +49,9 @@ export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[],
     tenant_header: IDENTITY_HEADERS.tenant,
     claim_headers: spec.gateway.claimHeaders.map((c) => ({ claim: c.claim, header: c.header })),
     forward_userinfo: spec.gateway.forwardUserinfo,
+    forward_authorization: service?.forwardBearerToken ?? false,
+    audience: spec.clients.gateway.clientId,
+    realm: spec.realm.name,
   };
 }
 

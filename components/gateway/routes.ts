@@ -1,4 +1,4 @@
-import { allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
+import { METHOD_OVERRIDE_PARAM, REQUEST_OVERRIDE_HEADERS, allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
 import type { IdentityEndpoints } from "../identity";
 import { renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
 import { renderCorsConf } from "./cors";
@@ -49,6 +49,28 @@ function clientCertificateGuards(spec: AccessSpec, x: LocatedRoute): ApisixRoute
   }));
 }
 
+/**
+ * Method overrides: a `_method` argument is refused above every other route
+ * for the path, and the override headers are removed on the way to the
+ * service. Unless the service opted out (allowMethodOverride). Matched on the
+ * raw query string, in any letter case and percent-encoded (`%5Fmethod`, which
+ * PHP decodes): APISIX's arg_ variables compare names case-sensitively.
+ */
+function methodOverrideGuard(x: LocatedRoute, hosts: { hosts?: string[] }): ApisixRoute[] {
+  if (x.service.allowMethodOverride) return [];
+  return [{
+    id: routeId(x, "method-override"),
+    uri: x.route.path,
+    ...hosts,
+    priority: GUARD_PRIORITY,
+    vars: [["args", "~*", `(^|&)(_|%5f)${METHOD_OVERRIDE_PARAM.slice(1)}(=|&|$)`]],
+    labels: { access: "gateway" },
+    plugins: answer(400, "method_override_refused"),
+  }];
+}
+
+const overrideHeadersRemoved = (x: LocatedRoute) => (x.service.allowMethodOverride ? {} : { "proxy-rewrite": { headers: { remove: [...REQUEST_OVERRIDE_HEADERS] } } });
+
 function routeId(x: LocatedRoute, suffix: string): string {
   const tail = `.${x.routeIndex}.${suffix}`;
   return `${x.service.name.slice(0, 64 - tail.length)}${tail}`;
@@ -94,14 +116,14 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     const upstream = { upstream_id: upstreamId(x.service) };
 
     const served: ApisixRoute[] = x.route.public
-      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, labels: { access: "public" }, plugins: corsPlugin(allowed) }]
+      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, labels: { access: "public" }, plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x) } }]
       : x.route.rules.map((rule, i) => ({
           id: routeId(x, `rule${i}`),
           ...base,
           methods: [...rule.methods],
           ...upstream,
           labels: { access: "protected" },
-          plugins: { ...corsPlugin(allowed), "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource) },
+          plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service) },
         }));
 
     const preflight: ApisixRoute[] = cors
@@ -116,7 +138,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
       labels: { access: "gateway" },
       plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: allowed.join(", ") }),
     };
-    return [...clientCertificateGuards(spec, x), ...served, ...preflight, fallback];
+    return [...clientCertificateGuards(spec, x), ...methodOverrideGuard(x, hosts), ...served, ...preflight, fallback];
   });
   return [...spec.apps.flatMap((a) => appRoutes(spec, endpoints, a)), ...specRoutes];
 }

@@ -70,6 +70,18 @@ function upstreamMtls(spec: AccessSpec) {
   };
 }
 
+/**
+ * Who may tell the gateway the client's address. APISIX's trust boundary
+ * (`trusted_addresses`) drops an untrusted peer's X-Forwarded-For, so services
+ * see the connection address nginx appends; nginx's realip module
+ * (`real_ip_from`, APISIX's default trusts 127.0.0.1) would otherwise take a
+ * loopback peer's X-Real-IP as the client. Both follow gateway.trustedProxies;
+ * with none, an address no TCP peer can have (0.0.0.0; nginx reads 255.255.255.255 as a host name) stands in,
+ * because an empty boundary means "keep every chain" to APISIX.
+ */
+const NO_TRUSTED_PEER = "0.0.0.0/32";
+const trustedPeers = (spec: AccessSpec) => (spec.gateway.trustedProxies.length > 0 ? [...spec.gateway.trustedProxies] : [NO_TRUSTED_PEER]);
+
 /** `conf/config.yaml` as data: standalone data plane reading apisix.yaml, with exactly the plugins used. */
 export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
   const mtls = upstreamMtls(spec);
@@ -80,6 +92,7 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
       node_listen: [GATEWAY_PORTS.http],
       enable_ipv6: false,
       extra_lua_path: `${PLUGIN_ROOT}/?.lua`,
+      trusted_addresses: trustedPeers(spec),
       status: { ip: "0.0.0.0", port: GATEWAY_PORTS.status },
       ssl: { listen: [{ port: GATEWAY_PORTS.https }], ...mtls.ssl },
     },
@@ -92,6 +105,9 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
       http_configuration_snippet: "large_client_header_buffers 8 32k;",
       ...(mtls.server ? { http_server_configuration_snippet: mtls.server } : {}),
       http: {
+        // nginx drops headers spelled with underscores: X_User_Role would reach CGI/WSGI/Rack as HTTP_X_USER_ROLE.
+        underscores_in_headers: "off",
+        real_ip_from: trustedPeers(spec),
         // SNI and the verified name are $upstream_host: the service's DNS name (upstream_host).
         proxy_ssl_server_name: true,
         // lua-resty-openidc caches verified tokens here when the dict exists: one RS256 check per token, not per request.
@@ -101,16 +117,20 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
   };
 }
 
-// No anchors or aliases: the files stay plain for readers and for any YAML parser APISIX uses.
-const YAML_OPTIONS = { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false } as const;
+/**
+ * No anchors or aliases: the files stay plain for readers and for any YAML
+ * parser. YAML 1.1 rules: APISIX reads YAML 1.1, where an unquoted `off` or
+ * `yes` is a boolean; written this way such strings are quoted.
+ */
+export const APISIX_YAML_OPTIONS = { lineWidth: 0, sortMapEntries: false, aliasDuplicateObjects: false, version: "1.1" } as const;
 
 /** The standalone files: `config.yaml`, `apisix.yaml` (ending with `#END`, or APISIX ignores it) and the plugin. */
 export function renderGatewayFiles(spec: AccessSpec, endpoints: IdentityEndpoints = identityEndpoints(spec)): Record<string, string> {
   const rules = renderApisixRules(spec, endpoints);
   const header = "# Rendered by gateway-auth from the access spec. Do not edit: change the spec and render again.\n";
   return {
-    "config.yaml": header + stringify(renderApisixConfig(spec, rules), YAML_OPTIONS),
-    "apisix.yaml": header + stringify(rules, YAML_OPTIONS) + "#END\n",
+    "config.yaml": header + stringify(renderApisixConfig(spec, rules), APISIX_YAML_OPTIONS),
+    "apisix.yaml": header + stringify(rules, APISIX_YAML_OPTIONS) + "#END\n",
     [`plugins/${IDENTITY_PLUGIN}.lua`]: identityPluginSource(),
   };
 }

@@ -17,6 +17,16 @@ export const IDENTITY_HEADERS = {
 /** Headers APISIX's openid-connect may set; never from a client, and not to services unless asked. */
 export const OIDC_PLUGIN_HEADERS = ["X-Userinfo", "X-Access-Token", "X-ID-Token", "X-Refresh-Token"] as const;
 
+/**
+ * Headers that make common frameworks act on something other than the
+ * request line the gateway judged: another method (Rails, Laravel, Express
+ * method-override, Spring HiddenHttpMethodFilter) or another path (IIS,
+ * Symfony, Zend). Removed unless a service opts out (allowMethodOverride).
+ */
+export const REQUEST_OVERRIDE_HEADERS = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URL", "X-Rewrite-URL"] as const;
+/** The query parameter form of a method override (Rails, Laravel, Symfony). */
+export const METHOD_OVERRIDE_PARAM = "_method";
+
 /** Claims the gateway reads from a verified access token. */
 export const CLAIMS = {
   subject: "sub",

@@ -196,7 +196,7 @@ function readLabels(r: SpecReader, path: string, value: Raw): Record<string, str
 }
 
 function readService(r: SpecReader, path: string, value: Raw, mtlsDefault: boolean): ServiceSpec {
-  const o = r.object(path, value, ["name", "namespace", "port", "podSelector", "mtls", "routes"]) ?? {};
+  const o = r.object(path, value, ["name", "namespace", "port", "podSelector", "mtls", "allowMethodOverride", "forwardBearerToken", "routes"]) ?? {};
   const name = r.string(join(path, "name"), o.name, P.K8S_NAME);
   return {
     name,
@@ -204,8 +204,18 @@ function readService(r: SpecReader, path: string, value: Raw, mtlsDefault: boole
     port: r.integer(join(path, "port"), o.port, { min: 1, max: 65535 }),
     podSelector: readLabels(r, join(path, "podSelector"), o.podSelector) ?? { app: name },
     mtls: r.boolean(join(path, "mtls"), o.mtls, mtlsDefault),
+    allowMethodOverride: r.boolean(join(path, "allowMethodOverride"), o.allowMethodOverride, false),
+    forwardBearerToken: r.boolean(join(path, "forwardBearerToken"), o.forwardBearerToken, false),
     routes: r.array(join(path, "routes"), o.routes, (p, v) => readRoute(r, p, v), { minItems: 1 }),
   };
+}
+
+/** An IPv4 address or CIDR block, e.g. 10.0.0.0/8. */
+function readCidr(r: SpecReader, path: string, value: Raw): string {
+  const text = r.string(path, value, { pattern: /^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/, describe: "an IPv4 address or CIDR block (10.0.0.0/8)" });
+  const [ip, bits] = text.split("/");
+  if (ip.split(".").some((o) => Number(o) > 255) || (bits !== undefined && Number(bits) > 32)) return r.fail(path, `${show(text)} is not an IPv4 address or CIDR block`) ?? text;
+  return text;
 }
 
 function readClaimHeader(r: SpecReader, path: string, value: Raw): ClaimHeaderSpec {
@@ -214,7 +224,7 @@ function readClaimHeader(r: SpecReader, path: string, value: Raw): ClaimHeaderSp
 }
 
 function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): GatewaySpec {
-  const o = r.optionalObject("gateway", value, ["name", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources"]);
+  const o = r.optionalObject("gateway", value, ["name", "trustedProxies", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources"]);
   const res = r.optionalObject("gateway.resources", o.resources, ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"]);
   const replicas = r.integer("gateway.replicas", o.replicas, { default: env.gatewayReplicas, min: 1, max: 100 });
   if (replicas < env.minimumGatewayReplicas) {
@@ -223,6 +233,7 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
   return {
     // Short: object names append up to 22 characters to it (and a service name) within Kubernetes' 63.
     name: r.string("gateway.name", o.name, { default: "apisix", pattern: /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, describe: "a lowercase DNS label of at most 20 characters" }),
+    trustedProxies: r.array("gateway.trustedProxies", o.trustedProxies, (p, v) => readCidr(r, p, v), { optional: true }),
     namespace: r.string("gateway.namespace", o.namespace, { default: "gateway", ...P.K8S_NAME }),
     replicas,
     image: r.string("gateway.image", o.image, { default: DEFAULT_GATEWAY_IMAGE, ...P.IMAGE }),

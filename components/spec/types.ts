@@ -114,6 +114,14 @@ export interface ServiceSpec {
   podSelector: Record<string, string>;
   /** The gateway talks TLS to this service with its client certificate, and verifies the service's certificate. */
   mtls: boolean;
+  /**
+   * Opt-out: let X-HTTP-Method-Override (and its kind) and a `_method`
+   * parameter through to this service. Off: they would make frameworks run
+   * another method than the one the gateway authorized.
+   */
+  allowMethodOverride: boolean;
+  /** Opt-in: forward the caller's bearer token (Authorization) to this service, which then holds a credential it could replay. */
+  forwardBearerToken: boolean;
   routes: RouteSpec[];
 }
 
@@ -160,6 +168,12 @@ export interface ClaimHeaderSpec {
 }
 
 export interface GatewaySpec {
+  /**
+   * Proxies in front of the gateway (CIDRs) whose X-Forwarded-For chain
+   * services may see. Empty: services see the gateway's view of the client
+   * address only, whatever a caller sends.
+   */
+  trustedProxies: string[];
   /** Names this gateway instance: every Kubernetes object it owns, and its pods' instance label. Two instances in one stack need two names. */
   name: string;
   namespace: string;

@@ -10,7 +10,6 @@ const BEARER: Requirement[] = [
   { check: (c) => c.bearer_only === true, fix: "bearer_only: true" },
   { check: (c) => c.use_jwks === true, fix: "use_jwks: true (validate locally against the realm's keys)" },
   { check: (c) => Array.isArray(c.claim_validator?.issuer?.valid_issuers) && c.claim_validator.issuer.valid_issuers.length > 0, fix: "claim_validator.issuer.valid_issuers: [<public issuer>]" },
-  { check: (c) => c.claim_validator?.audience?.match_with_client_id === true, fix: "claim_validator.audience.match_with_client_id: true" },
   { check: (c) => c.token_signing_alg_values_expected === "RS256", fix: 'token_signing_alg_values_expected: "RS256"' },
   { check: (c) => c.accept_unsupported_alg === false, fix: "accept_unsupported_alg: false (APISIX's default is true)" },
   { check: (c) => c.accept_none_alg !== true, fix: "accept_none_alg: false" },
@@ -29,9 +28,12 @@ const SESSION: Requirement[] = [
   { check: (c) => c.accept_unsupported_alg === false, fix: "accept_unsupported_alg: false (APISIX's default is true)" },
 ];
 
+/** The identity plugin beside openid-connect checks what openid-connect leaves alone (audience, exp, nbf). */
+const IDENTITY_PLUGIN = "gateway-identity";
+
 export const openidConnectHardening: ResourceValidationPolicy = {
   name: "apisix-openid-connect-hardening",
-  description: "Every APISIX openid-connect configuration is strict: bearer tokens validated locally with RS256 pinned, an issuer list and audience matching; browser sessions with PKCE, secrets from Secrets and HttpOnly cookies.",
+  description: "Every APISIX openid-connect configuration is strict: bearer tokens validated locally with RS256 pinned and an issuer list, the audience checked by the identity plugin on the same route; browser sessions with PKCE, secrets from Secrets and HttpOnly cookies.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== TYPES.configMap) return;
@@ -40,6 +42,11 @@ export const openidConnectHardening: ResourceValidationPolicy = {
     for (const { where, conf } of pluginConfs(doc, "openid-connect")) {
       const requirements = conf.bearer_only === false ? SESSION : BEARER;
       for (const r of requirements) if (!r.check(conf)) report(`openid-connect on ${where} (ConfigMap ${args.props.metadata?.name}) is missing ${r.fix}.`);
+    }
+    // Routes that serve with openid-connect (gateway-answered routes such as the sign-in callback have no identity plugin).
+    for (const route of doc.routes ?? []) {
+      if (!route.plugins?.["openid-connect"] || !route.upstream_id) continue;
+      if (!route.plugins[IDENTITY_PLUGIN]?.audience) report(`route ${route.id} (ConfigMap ${args.props.metadata?.name}) runs openid-connect without ${IDENTITY_PLUGIN}'s audience: tokens for any client of the realm would be accepted. Set ${IDENTITY_PLUGIN}.audience to the gateway client.`);
     }
   },
 };

@@ -9,7 +9,6 @@ const IDENTITY_PLUGIN = "gateway-identity";
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 const ofType = (resources: StackResource[], type: string) => resources.filter((r) => r.type === type);
-const bearerConfs = (doc: Parameters<typeof pluginConfs>[0]) => pluginConfs(doc, "openid-connect").filter(({ conf }) => conf.bearer_only !== false);
 const sessionConfs = (doc: Parameters<typeof pluginConfs>[0]) => pluginConfs(doc, "openid-connect").filter(({ conf }) => conf.bearer_only === false);
 
 /** The resource a property's value came from (by property dependency, else by id). */
@@ -70,17 +69,16 @@ export const gatewayRolesReachTokens: StackValidationPolicy = {
 /** The audience the gateway demands is the one Keycloak emits to its callers. */
 export const audienceEmitted: StackValidationPolicy = {
   name: "gateway-audience-emitted",
-  description: "The audience APISIX checks (openid-connect client_id) is added to access tokens by an audience mapper that every calling client gets.",
+  description: "The audience the gateway checks (the identity plugin's audience) is added to access tokens by an audience mapper that every calling client gets.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const resources = args.resources as StackResource[];
     for (const g of gatewayConfigs(resources)) {
-      // Bearer tokens only: a browser session's token is obtained by the gateway itself.
-      const audiences = new Set(bearerConfs(g.doc).map(({ conf }) => conf.client_id as string));
+      const audiences = new Set(pluginConfs(g.doc, IDENTITY_PLUGIN).map(({ conf }) => conf.audience as string).filter(Boolean));
       for (const aud of audiences) {
         const mappers = ofType(resources, TYPES.audienceMapper).filter((m) => (m.props.includedClientAudience === aud || m.props.includedCustomAudience === aud) && m.props.addToAccessToken !== false);
         if (mappers.length === 0) {
-          report(`the gateway requires audience "${aud}" but no AudienceProtocolMapper adds it to access tokens: every token would be refused with 403. Add an audience mapper for "${aud}".`, g.resource.urn);
+          report(`the gateway requires audience "${aud}" but no AudienceProtocolMapper adds it to access tokens: every token would be refused with 401. Add an audience mapper for "${aud}".`, g.resource.urn);
           continue;
         }
         const unreached = callingClients(resources).filter((c) => mappers.every((m) => clientsMissing(resources, m).includes(c)));

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import {
   HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, METHOD_NOT_ALLOWED, renderApisixConfig, renderApisixRoutes, renderApisixRules, renderGatewayFiles, pluginsUsed, type ApisixRoute,
 } from "../../components/gateway";
 import { identityEndpoints } from "../../components/identity";
-import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS } from "../../components/spec";
+import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, REQUEST_OVERRIDE_HEADERS } from "../../components/spec";
 import { appSpec, spec } from "../fixtures/raw-spec";
 
 const s = spec((r) => (r.gateway.claimHeaders = [{ claim: "email", header: "X-User-Email" }]));
@@ -30,8 +31,10 @@ describe("authentication on every protected route", () => {
       accept_unsupported_alg: false,
       accept_none_alg: false,
       set_access_token_header: false,
-      claim_validator: { issuer: { valid_issuers: ["https://auth.example.com/realms/shop"] }, audience: { claim: "aud", required: true, match_with_client_id: true } },
+      claim_validator: { issuer: { valid_issuers: ["https://auth.example.com/realms/shop"] } },
     });
+    // The audience (401 invalid_token), exp and nbf are checked by the identity plugin right after.
+    expect((route as ApisixRoute).plugins![IDENTITY_PLUGIN]).toMatchObject({ audience: "api-gateway", realm: "shop" });
     expect(oidc.client_secret).toBeUndefined();
   });
 
@@ -109,15 +112,31 @@ describe("anti-spoofing", () => {
     expect(Object.keys((strip.plugins["proxy-rewrite"] as any).headers)).toEqual(["remove"]);
   });
 
-  it("public routes are covered: global rules apply to every route, and no route opts out", () => {
+  it("public routes are covered: global rules apply to every route, and no route sets a header back", () => {
     expect(rules.routes.every((r) => !("global_rules" in r))).toBe(true);
-    expect(byId("orders.1.public").plugins!["proxy-rewrite"]).toBeUndefined();
+    // The only route-level rewrite removes request-override headers; it never sets or adds one.
+    expect(byId("orders.1.public").plugins!["proxy-rewrite"]).toEqual({ headers: { remove: [...REQUEST_OVERRIDE_HEADERS] } });
+  });
+
+  it("refuses a _method argument above every other route of the path, unless the service opts out", () => {
+    const guard = byId("orders.0.method-override");
+    expect(guard).toMatchObject({ uri: "/api/orders/*", priority: 10, vars: [["args", "~*", "(^|&)(_|%5f)method(=|&|$)"]] });
+    expect((guard.plugins!.mocking as any).response_status).toBe(400);
+    const optedOut = renderApisixRules(spec((r) => (r.services[0].allowMethodOverride = true)));
+    expect(optedOut.routes.some((r) => r.id === "orders.0.method-override")).toBe(false);
+    expect(optedOut.routes.find((r) => r.id === "orders.0.rule0")!.plugins!["proxy-rewrite"]).toBeUndefined();
+  });
+
+  it("the caller's bearer token stays at the gateway unless the service opts in", () => {
+    expect((byId("orders.0.rule0").plugins![IDENTITY_PLUGIN] as any).forward_authorization).toBe(false);
+    const optedIn = renderApisixRules(spec((r) => (r.services[0].forwardBearerToken = true)));
+    expect((optedIn.routes.find((r) => r.id === "orders.0.rule0")!.plugins![IDENTITY_PLUGIN] as any).forward_authorization).toBe(true);
   });
 
   it("X-Userinfo does not reach services unless the spec asks", () => {
     expect((byId("orders.0.rule0").plugins![IDENTITY_PLUGIN] as any).forward_userinfo).toBe(false);
     const forwarding = renderApisixRules(spec((r) => (r.gateway.forwardUserinfo = true)));
-    expect((forwarding.routes[0].plugins![IDENTITY_PLUGIN] as any).forward_userinfo).toBe(true);
+    expect((forwarding.routes.find((r) => r.id === "orders.0.rule0")!.plugins![IDENTITY_PLUGIN] as any).forward_userinfo).toBe(true);
   });
 });
 
@@ -188,5 +207,16 @@ describe("route ids", () => {
       ];
     });
     expect(() => renderApisixRules(clash)).toThrow(/would share the id/);
+  });
+});
+
+describe("the rendered files, as APISIX reads them", () => {
+  it("mean the same to a YAML 1.1 reader (APISIX) as to a YAML 1.2 one: `off` stays a string, never a boolean", () => {
+    const files = renderGatewayFiles(appSpec());
+    for (const name of ["config.yaml", "apisix.yaml"]) {
+      const text = files[name].replace(/#END\s*$/, "");
+      expect(parseYaml(text, { version: "1.1" }), name).toEqual(parseYaml(text));
+    }
+    expect(parseYaml(files["config.yaml"], { version: "1.1" }).nginx_config.http.underscores_in_headers).toBe("off");
   });
 });

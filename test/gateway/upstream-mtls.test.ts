@@ -88,3 +88,23 @@ describe("client -> gateway mTLS per host", () => {
     );
   });
 });
+
+describe("who may tell the gateway the client's address", () => {
+  it("nobody by default: an impossible peer stands in (an empty boundary would keep every caller's chain)", () => {
+    const c = renderApisixConfig(s, rules) as any;
+    expect(c.apisix.trusted_addresses).toEqual(["0.0.0.0/32"]);
+    expect(c.nginx_config.http.real_ip_from).toEqual(["0.0.0.0/32"]);
+  });
+
+  it("the proxies the spec names, for both X-Forwarded-For and X-Real-IP", () => {
+    const behind = spec((r) => (r.gateway.trustedProxies = ["10.0.0.0/8", "192.168.1.10"]));
+    const c = renderApisixConfig(behind, renderApisixRules(behind)) as any;
+    expect(c.apisix.trusted_addresses).toEqual(["10.0.0.0/8", "192.168.1.10"]);
+    expect(c.nginx_config.http.real_ip_from).toEqual(["10.0.0.0/8", "192.168.1.10"]);
+  });
+
+  it("refuses what is not an IPv4 address or CIDR block, with its path", () => {
+    expect(() => spec((r) => (r.gateway.trustedProxies = ["10.0.0.0/33"]))).toThrow(/gateway\.trustedProxies\[0\]: "10\.0\.0\.0\/33" is not an IPv4 address or CIDR block/);
+    expect(() => spec((r) => (r.gateway.trustedProxies = ["proxy.local"]))).toThrow(/gateway\.trustedProxies\[0\]: "proxy\.local" is not an IPv4 address or CIDR block \(10\.0\.0\.0\/8\)/);
+  });
+});

@@ -11,6 +11,7 @@ import { describeAttacks, describeUpstreamMtls } from "./checks/attacks";
 import type { FlowContext } from "./checks/context";
 import { describeAccessMatrix } from "./checks/matrix";
 import { describeKeyRotation } from "./checks/rotation";
+import { describeRequestSurface } from "./checks/request-surface";
 import { describeBrowserSignIn } from "./checks/sessions";
 import { KEYCLOAK_TIER_REQUIRED, probeE2eEnvironment } from "./support/environment";
 import { KeycloakAdmin } from "./support/keycloak-admin";
@@ -84,6 +85,7 @@ describe.skipIf(!environment.ready)(`keycloak tier: Keycloak 26 + APISIX 3.18 in
   describeAccessMatrix(() => ctx, integrationSpec());
   describeAttacks(() => ctx);
   describeUpstreamMtls(() => ctx);
+  describeRequestSurface(() => ctx);
   describeBrowserSignIn(() => ctx);
   describeKeyRotation(() => ctx);
 });

@@ -14,6 +14,7 @@ import { describeAttacks, describeUpstreamMtls } from "./checks/attacks";
 import type { FlowContext } from "./checks/context";
 import { describeAccessMatrix } from "./checks/matrix";
 import { describeKeyRotation } from "./checks/rotation";
+import { describeRequestSurface } from "./checks/request-surface";
 import { describeBrowserSignIn } from "./checks/sessions";
 import { gatewayTierProblem } from "./support/environment";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "./support/gateway-topology";
@@ -85,6 +86,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
   describeAccessMatrix(() => ctx, integrationSpec());
   describeAttacks(() => ctx);
   describeUpstreamMtls(() => ctx);
+  describeRequestSurface(() => ctx);
 
   describe("validation is local: no call to the identity provider per request", () => {
     it("serves 200 authenticated requests, 20 of them with tokens it never saw, without one discovery or JWKS fetch", async () => {

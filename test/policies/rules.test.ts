@@ -61,6 +61,7 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["no-secrets-in-configmaps", (s) => (apisixConfigMap(s).props.data["debug.pem"] = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"), /key "debug\.pem" holds a private key/],
   ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => oidcConfs(d).forEach((c: any) => (c.accept_unsupported_alg = true))), /missing accept_unsupported_alg: false/],
   ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => oidcConfs(d).forEach((c: any) => (c.use_jwks = false))), /missing use_jwks: true/],
+  ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => delete d.routes.find((r: any) => r.id === "orders.0.rule0").plugins["gateway-identity"].audience), /route orders\.0\.rule0 .* runs openid-connect without gateway-identity's audience/],
   ["networkpolicy-declares-policy-types", (s) => delete policy(s, "shop", "allow-apisix-to-orders").props.spec.policyTypes, /shop\/allow-apisix-to-orders does not declare spec\.policyTypes/],
   ["containers-run-as-non-root", (s) => (deployment(s).spec.template.spec.initContainers[0].securityContext.runAsNonRoot = false), /container apisix\/prepare-conf may run as root/],
   ["gateway-roles-reach-tokens", (s) => editApisix(s, (d) => d.routes.find((r: any) => r.plugins?.["gateway-identity"]).plugins["gateway-identity"].allow_roles.push("auditor")), /requires role "auditor", which no keycloak\.Role in the realm declares/],

@@ -27,7 +27,7 @@ export function describeAttacks(ctx: Ctx): void {
     it("not a JWT: 401", () => refused(bearer("not-a-jwt"), 401));
     it("expired beyond the leeway: 401", async () => refused(bearer(await ctx().forge.expired()), 401));
     it("wrong issuer: 401", async () => refused(bearer(await ctx().forge.wrongIssuer()), 401));
-    it("wrong audience: 403", async () => refused(bearer(await ctx().forge.wrongAudience()), 403));
+    it("wrong audience: 401", async () => refused(bearer(await ctx().forge.wrongAudience()), 401));
     it("tampered payload with the original signature: 401", () => refused(bearer(tamper(ctx().tokens.viewer, (p) => (p.realm_access.roles = ["admin"]))), 401));
     it("signed by a foreign key under the realm's kid: 401", async () => refused(bearer(await ctx().forge.foreignKey(kidOf(ctx().tokens.viewer))), 401));
     it("unknown kid: 401", async () => refused(bearer(await ctx().forge.unknownKid()), 401));

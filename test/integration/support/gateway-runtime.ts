@@ -11,6 +11,7 @@
  *   - mounts: files the pod gets from Secrets and the init container.
  */
 import { parse, stringify } from "yaml";
+import { APISIX_YAML_OPTIONS } from "../../../components/gateway";
 import { freePorts } from "./ports";
 
 export type Address = { host: string; port: number };
@@ -67,7 +68,7 @@ export function adaptForTestHost(files: Record<string, string>, ports: GatewayPo
       return [`${to.host}:${to.port}`, weight];
     }));
   }
-  return { ...files, "config.yaml": stringify(config, { lineWidth: 0 }), "apisix.yaml": `${stringify(rules, { lineWidth: 0 })}#END\n` };
+  return { ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS), "apisix.yaml": `${stringify(rules, APISIX_YAML_OPTIONS)}#END\n` };
 }
 
 /** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */

@@ -33,7 +33,7 @@ export function echoedHeaders(reply: Reply): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   if (!reply.body.includes("Hostname:")) return out;
   for (const line of reply.body.split(/\r?\n/)) {
-    const m = /^([A-Za-z0-9-]+): (.*)$/.exec(line);
+    const m = /^([A-Za-z0-9_-]+): (.*)$/.exec(line);
     if (m) (out[m[1].toLowerCase()] ??= []).push(m[2]);
   }
   return out;

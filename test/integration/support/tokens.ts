@@ -58,8 +58,12 @@ export class TokenForge {
     return new SignJWT(payload as any).setProtectedHeader({ alg: "RS256", typ: "JWT", kid: this.testKey.kid, ...header }).sign(key);
   }
 
-  /** Valid in every respect (the baseline: must be accepted where its roles allow). */
-  valid(roles: string[] = []) { return this.signed(this.payload({ realm_access: { roles } })); }
+  /** Valid in every respect (the baseline: must be accepted where its roles allow); `extra` claims on top (undefined removes one). */
+  valid(roles: string[] = [], extra: Record<string, unknown> = {}) {
+    const payload = this.payload({ realm_access: { roles }, ...extra });
+    for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
+    return this.signed(payload);
+  }
   expired() { const now = Math.floor(Date.now() / 1000); return this.signed(this.payload({ iat: now - 900, exp: now - 300 })); }
   wrongIssuer() { return this.signed(this.payload({ iss: "http://evil.example.com/realms/e2e" })); }
   wrongAudience() { return this.signed(this.payload({ aud: "some-other-api" })); }

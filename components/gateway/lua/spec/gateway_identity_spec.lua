@@ -7,6 +7,8 @@ local function conf(overrides)
   local c = {
     known_roles = { "viewer", "writer", "admin" },
     allow_roles = { "viewer", "admin" },
+    audience = "api-gateway",
+    realm = "shop",
     tenant_claim = "tenant_id",
     claim_headers = { { claim = "email", header = "X-User-Email" } },
   }
@@ -26,7 +28,14 @@ local function ctx_with(headers)
   return { headers = h }
 end
 
-local alice = { sub = "user-1", tenant_id = "acme", email = "a@example.com", realm_access = { roles = { "admin", "offline_access", "viewer" } } }
+local FAR = 4102444800 -- 2100-01-01: tokens in these specs have not expired
+local alice = { sub = "user-1", aud = "api-gateway", exp = FAR, tenant_id = "acme", email = "a@example.com", email_verified = true, realm_access = { roles = { "admin", "offline_access", "viewer" } } }
+-- The claims every valid token carries, with `extra` on top.
+local function valid(extra)
+  local c = { sub = "user-2", aud = { "api-gateway", "account" }, exp = FAR }
+  for k, v in pairs(extra or {}) do c[k] = v end
+  return c
+end
 
 describe("gateway-identity", function()
   it("declares what APISIX requires of a plugin, below openid-connect's priority", function()
@@ -80,7 +89,7 @@ describe("gateway-identity", function()
 
   describe("allows a rule's roles only (deny unless one is held)", function()
     local function status_for(roles, allow)
-      local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "user-2", realm_access = { roles = roles } }) })
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(valid({ realm_access = { roles = roles } })) })
       local status, body = plugin.rewrite(conf({ allow_roles = allow }), ctx)
       return status, body, ctx
     end
@@ -99,7 +108,7 @@ describe("gateway-identity", function()
 
     it("refuses a caller with no roles at all", function()
       assert.equals(403, (status_for({}, { "viewer" })))
-      assert.equals(403, plugin.rewrite(conf({ allow_roles = { "viewer" } }), ctx_with({ ["X-Userinfo"] = userinfo({ sub = "user-3" }) })))
+      assert.equals(403, plugin.rewrite(conf({ allow_roles = { "viewer" } }), ctx_with({ ["X-Userinfo"] = userinfo(valid({ sub = "user-3" })) })))
     end)
 
     it("ignores a role the spec does not declare, even when the rule names it", function()
@@ -110,6 +119,58 @@ describe("gateway-identity", function()
     it("does not load without roles to allow (no route can be open by omission)", function()
       assert.is_false((plugin.check_schema({ known_roles = { "viewer" } })))
       assert.is_false((plugin.check_schema({ known_roles = { "viewer" }, allow_roles = {} })))
+    end)
+  end)
+
+  describe("claims openid-connect does not check", function()
+    local function status_of(claims, overrides)
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(claims) })
+      return plugin.rewrite(conf(overrides), ctx), ctx
+    end
+
+    it("refuses with 401 a token for another audience, saying invalid_token", function()
+      local status, ctx = status_of(valid({ aud = "some-other-api", realm_access = { roles = { "viewer" } } }))
+      assert.equals(401, status)
+      assert.matches('error="invalid_token"', ngx.header["WWW-Authenticate"], 1, true)
+      assert.is_nil(ctx.headers["x-user-id"])
+    end)
+
+    it("accepts the audience in a list", function()
+      assert.is_nil((status_of(valid({ realm_access = { roles = { "viewer" } } }))))
+    end)
+
+    it("refuses a token without exp", function()
+      local claims = valid({ realm_access = { roles = { "viewer" } } })
+      claims.exp = nil
+      assert.equals(401, (status_of(claims)))
+    end)
+
+    it("refuses a token not valid before a time beyond the 60 s clock skew, and accepts one within it", function()
+      assert.equals(401, (status_of(valid({ nbf = ngx.time() + 600, realm_access = { roles = { "viewer" } } }))))
+      assert.is_nil((status_of(valid({ nbf = ngx.time() + 30, realm_access = { roles = { "viewer" } } }))))
+    end)
+  end)
+
+  describe("credentials and unverified claims stay at the gateway", function()
+    it("removes the caller's Authorization header", function()
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice), Authorization = "Bearer abc" })
+      assert.is_nil(plugin.rewrite(conf(), ctx))
+      assert.is_nil(ctx.headers["authorization"])
+    end)
+
+    it("keeps it for a service that opted in", function()
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice), Authorization = "Bearer abc" })
+      plugin.rewrite(conf({ forward_authorization = true }), ctx)
+      assert.equals("Bearer abc", ctx.headers["authorization"])
+    end)
+
+    it("passes an email only when email_verified is true", function()
+      local unverified = ctx_with({ ["X-Userinfo"] = userinfo(valid({ email = "ceo@example.com", email_verified = false, realm_access = { roles = { "viewer" } } })) })
+      plugin.rewrite(conf(), unverified)
+      assert.is_nil(unverified.headers["x-user-email"])
+      local unsaid = ctx_with({ ["X-Userinfo"] = userinfo(valid({ email = "ceo@example.com", realm_access = { roles = { "viewer" } } })) })
+      plugin.rewrite(conf(), unsaid)
+      assert.is_nil(unsaid.headers["x-user-email"])
     end)
   end)
 
@@ -131,7 +192,7 @@ describe("gateway-identity", function()
     end)
 
     it("with 401 when the claims carry no sub", function()
-      assert.equals(401, plugin.rewrite(conf(), ctx_with({ ["X-Userinfo"] = userinfo({ tenant_id = "acme" }) })))
+      assert.equals(401, plugin.rewrite(conf(), ctx_with({ ["X-Userinfo"] = userinfo({ tenant_id = "acme", aud = "api-gateway", exp = FAR }) })))
     end)
 
     it("with 401 when X-Userinfo came twice (a list, not one verified value)", function()
@@ -154,7 +215,7 @@ describe("gateway-identity", function()
     end)
 
     it("replaces them with verified values, and clears those whose claim is absent", function()
-      local headers = { ["X-Userinfo"] = userinfo({ sub = "user-2", realm_access = { roles = { "writer" } } }) }
+      local headers = { ["X-Userinfo"] = userinfo(valid({ realm_access = { roles = { "writer" } } })) }
       for k, v in pairs(spoofed) do headers[k] = v end
       local ctx = ctx_with(headers)
       assert.is_nil(plugin.rewrite(conf({ allow_roles = { "writer" } }), ctx))
@@ -167,20 +228,20 @@ describe("gateway-identity", function()
 
   describe("roles", function()
     it("a caller with no declared role has an empty role list, is refused, and gets no X-User-Role", function()
-      local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "u", realm_access = { roles = { "offline_access" } } }) })
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(valid({ sub = "u", realm_access = { roles = { "offline_access" } } })) })
       assert.equals(403, (plugin.rewrite(conf(), ctx)))
       assert.is_nil(ctx.headers["x-user-role"])
       assert.same({}, ctx.external_user.roles)
     end)
 
     it("ignores a roles claim of the wrong shape", function()
-      local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "u", realm_access = { roles = "admin" } }) })
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(valid({ sub = "u", realm_access = { roles = "admin" } })) })
       plugin.rewrite(conf(), ctx)
       assert.same({}, ctx.external_user.roles)
     end)
 
     it("reads roles from a configured claim path", function()
-      local ctx = ctx_with({ ["X-Userinfo"] = userinfo({ sub = "u", groups = { "writer" } }) })
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(valid({ sub = "u", groups = { "writer" } })) })
       assert.is_nil(plugin.rewrite(conf({ roles_claim = "groups", allow_roles = { "writer" } }), ctx))
       assert.equals("writer", ctx.headers["x-user-role"])
     end)
@@ -223,11 +284,11 @@ describe("gateway-identity", function()
     end)
 
     it("refuses unknown fields", function()
-      assert.is_false((plugin.check_schema({ known_roles = {}, allow_roles = { "a" }, trust_client_headers = true })))
+      assert.is_false((plugin.check_schema({ known_roles = {}, allow_roles = { "a" }, audience = "x", realm = "r", trust_client_headers = true })))
     end)
 
     it("fills defaults for header names", function()
-      local c = { known_roles = { "a" }, allow_roles = { "a" } }
+      local c = { known_roles = { "a" }, allow_roles = { "a" }, audience = "api-gateway", realm = "shop" }
       assert.is_true((plugin.check_schema(c)))
       assert.equals("X-User-ID", c.user_id_header)
       assert.equals(false, c.forward_userinfo)

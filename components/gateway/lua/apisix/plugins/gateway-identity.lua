@@ -20,7 +20,13 @@
 --   * sets X-User-ID, X-User-Role (declared roles, comma-separated, in the
 --     spec's order), X-Tenant-ID and any configured claim headers, and clears
 --     each one whose claim is absent, so no client value survives;
---   * removes X-Userinfo unless services are meant to see it.
+--   * checks what openid-connect leaves alone: the audience (401
+--     invalid_token, as RFC 6750 wants, where openid-connect says 403), that
+--     the token has an exp, and that nbf is not in the future (60 s skew);
+--   * passes an email claim only when email_verified is true;
+--   * removes X-Userinfo unless services are meant to see it, and the caller's
+--     Authorization header unless the service opted in (services get identity
+--     headers, not credentials they could replay at the gateway).
 --
 local core = require("apisix.core")
 local ngx = ngx
@@ -67,8 +73,12 @@ local schema = {
             },
         },
         forward_userinfo = { type = "boolean", default = false },
+        forward_authorization = { type = "boolean", default = false },
+        -- The gateway's client id: every token must name it in aud.
+        audience = { type = "string", minLength = 1 },
+        realm = { type = "string", minLength = 1 },
     },
-    required = { "known_roles", "allow_roles" },
+    required = { "known_roles", "allow_roles", "audience", "realm" },
     additionalProperties = false,
 }
 
@@ -175,6 +185,46 @@ local function declared_roles(conf, claims)
 end
 
 
+-- Seconds a clock may be ahead of the realm's: a token from a little later is fine.
+local CLOCK_SKEW = 60
+
+
+local function names_audience(aud, audience)
+    if aud == audience then
+        return true
+    end
+    if type(aud) == "table" then
+        for _, a in ipairs(aud) do
+            if a == audience then
+                return true
+            end
+        end
+    end
+    return false
+end
+
+
+-- What openid-connect does not check: audience (it answers 403), exp present, nbf.
+local function token_problem(conf, claims)
+    if not names_audience(claims.aud, conf.audience) then
+        return "the token is for another audience"
+    end
+    if type(claims.exp) ~= "number" then
+        return "the token has no exp"
+    end
+    if type(claims.nbf) == "number" and claims.nbf > ngx.time() + CLOCK_SKEW then
+        return "the token is not valid yet"
+    end
+    return nil
+end
+
+
+local function invalid_token(conf)
+    ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '", error="invalid_token"'
+    return 401, { error = "invalid_token" }
+end
+
+
 local function holds_any(roles, allowed)
     for _, role in ipairs(roles) do
         for _, want in ipairs(allowed) do
@@ -210,6 +260,14 @@ function _M.rewrite(conf, ctx)
         return 401, { error = "unauthenticated" }
     end
 
+    local problem = token_problem(conf, claims)
+    if problem then
+        core.request.set_header(ctx, "X-Userinfo", nil)
+        core.request.set_header(ctx, "X-Access-Token", nil)
+        core.log.warn(plugin_name, ": ", problem)
+        return invalid_token(conf)
+    end
+
     local roles = declared_roles(conf, claims)
     local tenant = scalar(claim_at(claims, conf.tenant_claim))
     ctx.external_user = { sub = claims.sub, roles = roles, tenant = tenant }
@@ -223,14 +281,22 @@ function _M.rewrite(conf, ctx)
     core.request.set_header(ctx, conf.roles_header, #roles > 0 and concat(roles, ",") or nil)
     core.request.set_header(ctx, conf.tenant_header, tenant)
     for _, mapping in ipairs(conf.claim_headers or {}) do
-        core.request.set_header(ctx, mapping.header, scalar(claim_at(claims, mapping.claim)))
+        local value = scalar(claim_at(claims, mapping.claim))
+        -- Users may set their own email: only one the realm verified is an identity.
+        if mapping.claim == "email" and claims.email_verified ~= true then
+            value = nil
+        end
+        core.request.set_header(ctx, mapping.header, value)
     end
 
     if not conf.forward_userinfo then
         core.request.set_header(ctx, "X-Userinfo", nil)
     end
-    -- The session's token stays at the gateway: services get identity headers, not the token.
+    -- Tokens stay at the gateway: services get identity headers, not credentials.
     core.request.set_header(ctx, "X-Access-Token", nil)
+    if not conf.forward_authorization then
+        core.request.set_header(ctx, "Authorization", nil)
+    end
 end
 
 

@@ -35,5 +35,8 @@ _G.ngx = {
   decode_base64 = decode_base64,
   -- The plugin's patterns use only syntax that Lua patterns and PCRE read alike.
   re_find = function(s, pattern) return s:find(pattern) end,
+  time = os.time,
+  -- Response headers the plugin sets (WWW-Authenticate).
+  header = {},
 }
 return _G.ngx
