@@ -1,4 +1,5 @@
 import type { IdentityEndpoints } from "../identity";
+import { appSessionCookie } from "./plugin";
 import { BROWSER_SESSIONS, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../spec";
 
 /**
@@ -86,7 +87,7 @@ export function renderSessionOpenidConnectConf(spec: AccessSpec, endpoints: Iden
       // Explicit: the schema's `if storage is redis` also matches a conf that names no storage.
       storage: "cookie",
       secret: `$env://${BROWSER_SESSIONS.sessionSecretEnv}`,
-      cookie_name: `${app.name}_session`,
+      cookie_name: appSessionCookie(app),
       cookie_path: app.pathPrefix,
       cookie_secure: secureCookie,
       cookie_http_only: true,

@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLAIMS, IDENTITY_HEADERS, type AccessSpec, type ServiceSpec } from "../spec";
+import { CLAIMS, IDENTITY_HEADERS, type AccessSpec, type BrowserAppSpec, type ServiceSpec } from "../spec";
+
+/** The cookie an app's session lives in (lua-resty-session adds _2, _3 ... chunks to long ones). */
+export const appSessionCookie = (app: Pick<BrowserAppSpec, "name">) => `${app.name}_session`;
 
 /** The project's APISIX plugin: verified claims -> the rule's role check, ctx.external_user, identity headers. */
 export const IDENTITY_PLUGIN = "gateway-identity";
@@ -31,13 +34,15 @@ export interface IdentityPluginConf {
   forward_userinfo: boolean;
   /** The service opted in to receive the caller's Authorization header. */
   forward_authorization: boolean;
+  /** Browser-app routes: the gateway's session cookie, removed before the request reaches the service. */
+  session_cookie?: string;
   /** The gateway's client id, which every token must name in aud (checked here: 401 invalid_token). */
   audience: string;
   realm: string;
 }
 
 /** Configuration of the identity plugin for one rule: which roles exist, which it allows, which claim goes to which header. */
-export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[], claimsSource: IdentityPluginConf["claims_source"] = "userinfo", service?: Pick<ServiceSpec, "forwardBearerToken">): IdentityPluginConf {
+export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[], claimsSource: IdentityPluginConf["claims_source"] = "userinfo", service?: Pick<ServiceSpec, "forwardBearerToken">, app?: Pick<BrowserAppSpec, "name">): IdentityPluginConf {
   return {
     known_roles: spec.realm.roles.map((r) => r.name),
     allow_roles: [...allowRoles].sort(),
@@ -52,6 +57,7 @@ export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[],
     forward_authorization: service?.forwardBearerToken ?? false,
     audience: spec.clients.gateway.clientId,
     realm: spec.realm.name,
+    ...(app ? { session_cookie: appSessionCookie(app) } : {}),
   };
 }
 

@@ -123,7 +123,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
           methods: [...rule.methods],
           ...upstream,
           labels: { access: "protected" },
-          plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service) },
+          plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service, app) },
         }));
 
     const preflight: ApisixRoute[] = cors

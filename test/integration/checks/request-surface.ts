@@ -71,6 +71,15 @@ export function describeRequestSurface(ctx: Ctx): void {
       expect(reachedUpstream(await send(ctx().gateway, "GET", target, bearer(await ctx().forge.valid(["viewer"], { nbf: now + 5 }))))).toBe(true);
     });
 
+    it("refusals carry a stable reason code, never the library's error (an attacker's kid, internal URLs)", async () => {
+      const realm = ctx().spec.realm.name;
+      const challenge = async (headers: Record<string, string>) => String((await send(ctx().gateway, "GET", target, headers)).headers["www-authenticate"]);
+      expect(await challenge({})).toBe(`Bearer realm="${realm}"`);
+      for (const token of [await ctx().forge.unknownKid(), await ctx().forge.expired(), "not-a-jwt", await ctx().forge.wrongIssuer()]) {
+        expect(await challenge(bearer(token))).toBe(`Bearer realm="${realm}", error="invalid_token"`);
+      }
+    });
+
     it("a token for another audience is invalid_token: 401, as RFC 6750 and the access matrix say", async () => {
       const reply = await send(ctx().gateway, "GET", target, bearer(await ctx().forge.wrongAudience()));
       expect(reply.status).toBe(401);

@@ -44,6 +44,10 @@ export function describeBrowserSignIn(ctx: Ctx): void {
       expect(first["x-user-role"]).toEqual(["viewer"]);
       expect(first["x-tenant-id"]).toEqual(["acme"]);
       expect(first["x-access-token"]).toBeUndefined();
+      // The session cookie holds the encrypted tokens: it stays at the gateway, other cookies pass.
+      expect((first["cookie"] ?? []).join("; ")).not.toMatch(/portal_session/);
+      const withOwnCookie = echoedHeaders(await browser.request("GET", `${PORTAL_URL}/api/me`, undefined, { cookie: [...browser.cookies(new URL(PORTAL_URL).host)].map(([k, v]) => `${k}=${v}`).concat("theme=dark").join("; ") }));
+      expect(withOwnCookie["cookie"]).toEqual(["theme=dark"]);
       const issuedAt = Number(first["x-token-issued-at"]?.[0]);
       expect(issuedAt).toBeGreaterThan(0);
 

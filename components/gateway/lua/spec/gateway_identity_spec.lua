@@ -164,6 +164,21 @@ describe("gateway-identity", function()
       assert.equals("Bearer abc", ctx.headers["authorization"])
     end)
 
+    it("removes the gateway's own session cookies (and their chunks), keeping the others", function()
+      local ctx = ctx_with({ ["X-Access-Token"] = (function()
+        local b64url = function(t) return (ngx.encode_base64(t):gsub("+", "-"):gsub("/", "_"):gsub("=", "")) end
+        return b64url('{"alg":"RS256"}') .. "." .. b64url(cjson.encode(alice)) .. ".c2ln"
+      end)(), Cookie = "theme=dark; portal_session=abc; portal_session_2=def; other_session=x" })
+      assert.is_nil(plugin.rewrite(conf({ claims_source = "access_token", session_cookie = "portal_session" }), ctx))
+      assert.equals("theme=dark; other_session=x", ctx.headers["cookie"])
+    end)
+
+    it("drops the Cookie header when only session cookies were in it", function()
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice), Cookie = "portal_session=abc" })
+      plugin.rewrite(conf({ session_cookie = "portal_session" }), ctx)
+      assert.is_nil(ctx.headers["cookie"])
+    end)
+
     it("passes an email only when email_verified is true", function()
       local unverified = ctx_with({ ["X-Userinfo"] = userinfo(valid({ email = "ceo@example.com", email_verified = false, realm_access = { roles = { "viewer" } } })) })
       plugin.rewrite(conf(), unverified)
@@ -171,6 +186,31 @@ describe("gateway-identity", function()
       local unsaid = ctx_with({ ["X-Userinfo"] = userinfo(valid({ email = "ceo@example.com", realm_access = { roles = { "viewer" } } })) })
       plugin.rewrite(conf(), unsaid)
       assert.is_nil(unsaid.headers["x-user-email"])
+    end)
+  end)
+
+  describe("refusals say a stable reason, never the library's error", function()
+    after_each(function() ngx.header = {}; ngx.status = nil end)
+
+    it("rewrites a 401 challenge carrying an error description to the bare invalid_token code", function()
+      ngx.status = 401
+      ngx.header["WWW-Authenticate"] = 'Bearer realm="shop", error="invalid_token", error_description="RSA key with id attacker-kid not found"'
+      plugin.header_filter(conf(), {})
+      assert.equals('Bearer realm="shop", error="invalid_token"', ngx.header["WWW-Authenticate"])
+    end)
+
+    it("keeps a missing-token challenge without an error code", function()
+      ngx.status = 401
+      ngx.header["WWW-Authenticate"] = 'Bearer realm="shop"'
+      plugin.header_filter(conf(), {})
+      assert.equals('Bearer realm="shop"', ngx.header["WWW-Authenticate"])
+    end)
+
+    it("leaves other responses alone", function()
+      ngx.status = 200
+      ngx.header["WWW-Authenticate"] = "Negotiate"
+      plugin.header_filter(conf(), {})
+      assert.equals("Negotiate", ngx.header["WWW-Authenticate"])
     end)
   end)
 

@@ -24,6 +24,9 @@
 --     invalid_token, as RFC 6750 wants, where openid-connect says 403), that
 --     the token has an exp, and that nbf is not in the future (60 s skew);
 --   * passes an email claim only when email_verified is true;
+--   * on a 401 (its own or openid-connect's), answers with a stable challenge:
+--     `Bearer realm="..."` plus `error="invalid_token"` when a token was refused,
+--     never the library's error_description (an attacker's kid, internal URLs);
 --   * removes X-Userinfo unless services are meant to see it, and the caller's
 --     Authorization header unless the service opted in (services get identity
 --     headers, not credentials they could replay at the gateway).
@@ -74,6 +77,8 @@ local schema = {
         },
         forward_userinfo = { type = "boolean", default = false },
         forward_authorization = { type = "boolean", default = false },
+        -- Browser sessions: the gateway's session cookie (it holds the encrypted tokens) stays at the gateway.
+        session_cookie = { type = "string", pattern = "^[A-Za-z0-9_-]+$" },
         -- The gateway's client id: every token must name it in aud.
         audience = { type = "string", minLength = 1 },
         realm = { type = "string", minLength = 1 },
@@ -225,6 +230,20 @@ local function invalid_token(conf)
 end
 
 
+-- The Cookie header without the gateway's session cookie and its chunks (name, name_2, ...).
+local function without_session_cookies(header, name)
+    local kept = {}
+    for pair in gmatch(header, "[^;]+") do
+        local trimmed = pair:match("^%s*(.-)%s*$")
+        local key = trimmed:match("^([^=]+)=") or trimmed
+        if key ~= name and key:sub(1, #name + 1) ~= name .. "_" then
+            kept[#kept + 1] = trimmed
+        end
+    end
+    return #kept > 0 and concat(kept, "; ") or nil
+end
+
+
 local function holds_any(roles, allowed)
     for _, role in ipairs(roles) do
         for _, want in ipairs(allowed) do
@@ -297,6 +316,27 @@ function _M.rewrite(conf, ctx)
     if not conf.forward_authorization then
         core.request.set_header(ctx, "Authorization", nil)
     end
+    local cookie = core.request.header(ctx, "Cookie")
+    if conf.session_cookie and type(cookie) == "string" then
+        core.request.set_header(ctx, "Cookie", without_session_cookies(cookie, conf.session_cookie))
+    end
+end
+
+
+-- The challenge a refused caller gets: RFC 6750's code, no internals.
+function _M.header_filter(conf, ctx)
+    if ngx.status ~= 401 then
+        return
+    end
+    local current = ngx.header["WWW-Authenticate"]
+    if type(current) == "table" then
+        current = current[1]
+    end
+    local stable = 'Bearer realm="' .. conf.realm .. '"'
+    if type(current) == "string" and current:find('error="', 1, true) then
+        stable = stable .. ', error="invalid_token"'
+    end
+    ngx.header["WWW-Authenticate"] = stable
 end
 
 
