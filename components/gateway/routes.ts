@@ -69,6 +69,27 @@ function methodOverrideGuard(x: LocatedRoute, hosts: { hosts?: string[] }): Apis
   }];
 }
 
+/**
+ * Browser apps: openid-connect remembers the raw request URI and returns there
+ * after sign-in. `//evil.example/x%2F..%2F..%2Fapp/...` is routed as an app page
+ * (nginx normalises the path) but, sent back as a Location, leaves the app's
+ * origin. A request URI browsers would read as another host (`//`, `/\`, or
+ * their percent-encodings) is refused before openid-connect sees it.
+ */
+function returnAddressGuard(x: LocatedRoute, app: BrowserAppSpec | undefined): ApisixRoute[] {
+  if (!app) return [];
+  return [{
+    id: routeId(x, "return-address"),
+    uri: x.route.path,
+    hosts: [app.host],
+    priority: GUARD_PRIORITY,
+    // real_request_uri: APISIX replaces request_uri with the normalised path; openid-connect stores the raw one.
+    vars: [["real_request_uri", "~~", "^/(/|\\\\|%2[fF]|%5[cC])"]],
+    labels: { access: "gateway" },
+    plugins: answer(400, "unsafe_request_uri"),
+  }];
+}
+
 const overrideHeadersRemoved = (x: LocatedRoute) => (x.service.allowMethodOverride ? {} : { "proxy-rewrite": { headers: { remove: [...REQUEST_OVERRIDE_HEADERS] } } });
 
 function routeId(x: LocatedRoute, suffix: string): string {
@@ -138,7 +159,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
       labels: { access: "gateway" },
       plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: allowed.join(", ") }),
     };
-    return [...clientCertificateGuards(spec, x), ...methodOverrideGuard(x, hosts), ...served, ...preflight, fallback];
+    return [...clientCertificateGuards(spec, x), ...methodOverrideGuard(x, hosts), ...returnAddressGuard(x, app), ...served, ...preflight, fallback];
   });
   return [...spec.apps.flatMap((a) => appRoutes(spec, endpoints, a)), ...specRoutes];
 }

@@ -42,6 +42,15 @@ describe("routes of a browser app use the gateway's session", () => {
     expect(route("app-storefront.callback").uri).toBe("/app/callback");
   });
 
+  it("refuses, above the app's routes, a raw request URI a browser would read as another host (the return address after sign-in)", () => {
+    const guard = route("storefront.1.return-address");
+    expect(guard).toMatchObject({ uri: "/app/account/*", hosts: ["shop.example.com"], priority: 10 });
+    const pattern = new RegExp((guard.vars![0] as string[])[2]);
+    expect((guard.vars![0] as string[])[0]).toBe("real_request_uri");
+    for (const evil of ["//evil.example/x", "/\\evil.example", "/%2Fevil.example", "/%5cevil.example"]) expect(pattern.test(evil), evil).toBe(true);
+    for (const fine of ["/app/account/me", "/app/account/me?next=//x"]) expect(pattern.test(fine), fine).toBe(false);
+  });
+
   it("API paths answer 401; pages redirect to sign-in", () => {
     expect(oidc("storefront.0.rule0").unauth_action).toBe("deny");
     expect(oidc("storefront.1.rule0").unauth_action).toBe("auth");

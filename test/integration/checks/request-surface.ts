@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { echoedHeaders, reachedUpstream, send } from "../support/http";
+import { PORTAL_URL } from "../support/spec";
 import type { Ctx } from "./context";
 
 const target = "/api/orders/item-1";
@@ -78,6 +79,16 @@ export function describeRequestSurface(ctx: Ctx): void {
       for (const token of [await ctx().forge.unknownKid(), await ctx().forge.expired(), "not-a-jwt", await ctx().forge.wrongIssuer()]) {
         expect(await challenge(bearer(token))).toBe(`Bearer realm="${realm}", error="invalid_token"`);
       }
+    });
+
+    it("after sign-in the gateway can only return to a path on the app's own origin: request URIs that browsers read as another host are refused", async () => {
+      const app = { host: `${new URL(PORTAL_URL).host}` };
+      for (const path of ["//evil.example/x%2F..%2F..%2Fportal/home/x", "/\\evil.example/x%2F..%2F..%2Fportal/home/x", "/%2Fevil.example/..%2Fportal/home/x"]) {
+        const reply = await send(ctx().gateway, "GET", path, app);
+        expect(reply.status, `${path} -> ${reply.headers.location ?? ""}`).toBe(400);
+      }
+      // The app's own pages still send the browser to sign in.
+      expect((await send(ctx().gateway, "GET", "/portal/home/x", app)).status).toBe(302);
     });
 
     it("a token for another audience is invalid_token: 401, as RFC 6750 and the access matrix say", async () => {
