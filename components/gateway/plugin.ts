@@ -36,13 +36,15 @@ export interface IdentityPluginConf {
   forward_authorization: boolean;
   /** Browser-app routes: the gateway's session cookie, removed before the request reaches the service. */
   session_cookie?: string;
+  /** Browser-app routes: unsafe methods must come from this origin. */
+  app_origin?: string;
   /** The gateway's client id, which every token must name in aud (checked here: 401 invalid_token). */
   audience: string;
   realm: string;
 }
 
 /** Configuration of the identity plugin for one rule: which roles exist, which it allows, which claim goes to which header. */
-export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[], claimsSource: IdentityPluginConf["claims_source"] = "userinfo", service?: Pick<ServiceSpec, "forwardBearerToken">, app?: Pick<BrowserAppSpec, "name">): IdentityPluginConf {
+export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[], claimsSource: IdentityPluginConf["claims_source"] = "userinfo", service?: Pick<ServiceSpec, "forwardBearerToken">, app?: Pick<BrowserAppSpec, "name" | "origin">): IdentityPluginConf {
   return {
     known_roles: spec.realm.roles.map((r) => r.name),
     allow_roles: [...allowRoles].sort(),
@@ -57,7 +59,7 @@ export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[],
     forward_authorization: service?.forwardBearerToken ?? false,
     audience: spec.clients.gateway.clientId,
     realm: spec.realm.name,
-    ...(app ? { session_cookie: appSessionCookie(app) } : {}),
+    ...(app ? { session_cookie: appSessionCookie(app), app_origin: app.origin } : {}),
   };
 }
 

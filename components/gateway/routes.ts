@@ -110,13 +110,19 @@ function routeId(x: LocatedRoute, suffix: string): string {
  */
 /**
  * The gateway's own routes for a browser app: the sign-in callback and logout,
- * both handled (and answered) by openid-connect in session mode.
+ * both handled (and answered) by openid-connect. Logout is a POST from the
+ * app's own origin: a link or an image on another site cannot end a session
+ * (403 for another Origin, 405 for other methods).
  */
 function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserAppSpec): ApisixRoute[] {
   const conf = renderSessionOpenidConnectConf(spec, endpoints, app, "auth");
+  const id = (suffix: string) => `app-${app.name}.${suffix}`.slice(0, 64);
+  const logout = { uri: appLogoutPath(app), hosts: [app.host], labels: { access: "gateway" as const } };
   return [
-    { id: `app-${app.name}.callback`.slice(0, 64), uri: appCallbackPath(app), hosts: [app.host], methods: ["GET"], labels: { access: "gateway" }, plugins: { "openid-connect": conf } },
-    { id: `app-${app.name}.logout`.slice(0, 64), uri: appLogoutPath(app), hosts: [app.host], methods: ["GET", "POST"], labels: { access: "gateway" }, plugins: { "openid-connect": conf } },
+    { id: id("callback"), uri: appCallbackPath(app), hosts: [app.host], methods: ["GET"], labels: { access: "gateway" }, plugins: { "openid-connect": conf } },
+    { id: id("logout"), ...logout, methods: ["POST"], plugins: { "openid-connect": conf } },
+    { id: id("logout-cross-site"), ...logout, methods: ["POST"], priority: GUARD_PRIORITY, vars: [["http_origin", "~=", app.origin]], plugins: answer(403, "cross_site_request") },
+    { id: id("logout-other-methods"), ...logout, priority: FALLBACK_PRIORITY, plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: "POST" }) },
   ];
 }
 

@@ -98,7 +98,8 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
     },
     deployment: { role: "data_plane", role_data_plane: { config_provider: "yaml" } },
     plugins: pluginsUsed(rules),
-    plugin_attr: { prometheus: { export_addr: { ip: "0.0.0.0", port: GATEWAY_PORTS.metrics } } },
+    // Metrics leave the pod only when a scraper is declared (and admitted by NetworkPolicy).
+    plugin_attr: { prometheus: { export_addr: { ip: spec.network.monitoring ? "0.0.0.0" : "127.0.0.1", port: GATEWAY_PORTS.metrics } } },
     nginx_config: {
       ...(envs.length > 0 ? { envs } : {}),
       // Keycloak access tokens with many roles outgrow nginx's default header buffers (400/431).

@@ -74,9 +74,8 @@ export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
       policyTypes: ["Ingress"],
       ingress: [
         // Callers come from anywhere the cluster routes them from (load balancer, ingress controller).
+        // No rule for the status port: only the kubelet probes it, from the node, which CNIs admit regardless of NetworkPolicy.
         { ports: [tcp(GATEWAY_PORTS.http), tcp(GATEWAY_PORTS.https)] },
-        // The kubelet probes the status port; kubelet traffic is not subject to NetworkPolicy on most CNIs, this keeps it explicit.
-        { ports: [tcp(GATEWAY_PORTS.status)] },
         ...(monitoring ? [{ from: [inNamespace(monitoring.namespace, monitoring.podSelector)], ports: [tcp(GATEWAY_PORTS.metrics)] }] : []),
       ],
     }),

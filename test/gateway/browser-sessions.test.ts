@@ -51,6 +51,14 @@ describe("routes of a browser app use the gateway's session", () => {
     for (const fine of ["/app/account/me", "/app/account/me?next=//x"]) expect(pattern.test(fine), fine).toBe(false);
   });
 
+  it("logout is a same-origin POST: 403 for another Origin, 405 for other methods; app routes require the app's origin for unsafe methods", () => {
+    expect(route("app-storefront.logout")).toMatchObject({ methods: ["POST"], uri: "/app/logout" });
+    expect(route("app-storefront.logout-cross-site")).toMatchObject({ methods: ["POST"], priority: 10, vars: [["http_origin", "~=", "https://shop.example.com"]] });
+    expect((route("app-storefront.logout-cross-site").plugins!.mocking as any).response_status).toBe(403);
+    expect((route("app-storefront.logout-other-methods").plugins!.mocking as any)).toMatchObject({ response_status: 405, response_headers: { Allow: "POST" } });
+    expect(route("storefront.0.rule0").plugins![IDENTITY_PLUGIN]).toMatchObject({ app_origin: "https://shop.example.com", session_cookie: "storefront_session" });
+  });
+
   it("API paths answer 401; pages redirect to sign-in", () => {
     expect(oidc("storefront.0.rule0").unauth_action).toBe("deny");
     expect(oidc("storefront.1.rule0").unauth_action).toBe("auth");

@@ -108,3 +108,11 @@ describe("who may tell the gateway the client's address", () => {
     expect(() => spec((r) => (r.gateway.trustedProxies = ["proxy.local"]))).toThrow(/gateway\.trustedProxies\[0\]: "proxy\.local" is not an IPv4 address or CIDR block \(10\.0\.0\.0\/8\)/);
   });
 });
+
+describe("metrics", () => {
+  it("listen on the loopback only, unless a scraper is declared (network.monitoring)", () => {
+    expect((renderApisixConfig(s, rules) as any).plugin_attr.prometheus.export_addr.ip).toBe("127.0.0.1");
+    const scraped = spec((r) => (r.network = { monitoring: { namespace: "monitoring", podSelector: { app: "prometheus" }, ports: [9090] } }));
+    expect((renderApisixConfig(scraped, renderApisixRules(scraped)) as any).plugin_attr.prometheus.export_addr.ip).toBe("0.0.0.0");
+  });
+});

@@ -77,6 +77,11 @@ describe("NetworkPolicies: only the gateway reaches services", () => {
     expect(net.canReach(pods.intruder, pods.gateway, 9091)).toBe(false);
   });
 
+  it("no pod reaches the gateway's status port (kubelet probes come from the node, which CNIs admit regardless of NetworkPolicy)", () => {
+    expect(net.canReach(pods.intruder, pods.gateway, 7085)).toBe(false);
+    expect(net.canReach(pods.orders, pods.gateway, 7085)).toBe(false);
+  });
+
   it("monitoring is off by default", () => {
     expect(net.canReach(pods.prometheus, pods.orders, 9090)).toBe(false);
   });

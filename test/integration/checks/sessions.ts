@@ -59,8 +59,21 @@ export function describeBrowserSignIn(ctx: Ctx): void {
       console.log(`[browser] access token issued at ${issuedAt}, renewed at ${renewedAt} without a new sign-in`);
       expect(renewedAt).toBeGreaterThan(issuedAt);
 
+      // Cross-site requests ride on the session cookie (SameSite=Lax lets sibling subdomains through): unsafe methods need the app's own origin.
+      const origin = new URL(PORTAL_URL).origin;
+      expect((await browser.request("POST", `${PORTAL_URL}/api/me`, { a: "1" }, { origin: "http://evil.example" })).status).toBe(403);
+      expect((await browser.request("POST", `${PORTAL_URL}/api/me`, { a: "1" }, { "sec-fetch-site": "cross-site" })).status).toBe(403);
+      expect((await browser.request("POST", `${PORTAL_URL}/api/me`, { a: "1" })).status, "no Origin, no Sec-Fetch-Site").toBe(403);
+      expect(reachedUpstream(await browser.request("POST", `${PORTAL_URL}/api/me`, { a: "1" }, { origin }))).toBe(true);
+      expect(reachedUpstream(await browser.request("POST", `${PORTAL_URL}/api/me`, { a: "1" }, { "sec-fetch-site": "same-origin" }))).toBe(true);
+
+      // Logout is a same-origin POST: a link or an image on another site cannot end the session.
+      expect((await browser.request("GET", `${PORTAL_URL}/logout`)).status).toBe(405);
+      expect((await browser.request("POST", `${PORTAL_URL}/logout`, {}, { origin: "http://evil.example" })).status).toBe(403);
+      expect((await browser.request("GET", `${PORTAL_URL}/api/me`)).status, "still signed in").toBe(200);
+
       // Logout ends the session at the gateway and at the realm.
-      const loggedOut = await browser.navigate("GET", `${PORTAL_URL}/logout`);
+      const loggedOut = await browser.navigate("POST", `${PORTAL_URL}/logout`, {}, { origin });
       const confirm = logoutConfirmation(loggedOut.reply.body);
       if (confirm) await browser.navigate("POST", new URL(confirm.action, loggedOut.url).toString(), confirm.fields);
       expect((await browser.request("GET", `${PORTAL_URL}/api/me`)).status).toBe(401);

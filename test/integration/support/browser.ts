@@ -58,8 +58,8 @@ export class TestBrowser {
   }
 
   /** Follows redirects (GET after each) until a non-redirect answer; returns it with the final URL. */
-  async navigate(method: string, url: string, body?: Record<string, string>): Promise<{ reply: Reply; url: string; redirects: number }> {
-    let reply = await this.request(method, url, body);
+  async navigate(method: string, url: string, body?: Record<string, string>, headers: Record<string, string> = {}): Promise<{ reply: Reply; url: string; redirects: number }> {
+    let reply = await this.request(method, url, body, headers);
     let current = url;
     let redirects = 0;
     while ([301, 302, 303, 307].includes(reply.status) && redirects < 10) {

@@ -51,7 +51,7 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
           { path: "/api/admin/*", rules: [{ methods: ["GET", "POST"], roles: ["admin"] }] },
           { path: "/api/public", public: true, methods: ["GET"] },
           { path: "/portal/home/*", rules: [{ methods: ["GET"], roles: ["viewer", "admin"] }] },
-          { path: "/portal/api/*", rules: [{ methods: ["GET"], roles: ["viewer", "admin"] }] },
+          { path: "/portal/api/*", rules: [{ methods: ["GET", "POST"], roles: ["viewer", "admin"] }] },
         ],
       },
       { name: "impostor", namespace: "shop", port: 8443, routes: [{ path: "/api/impostor/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"] }] }] },

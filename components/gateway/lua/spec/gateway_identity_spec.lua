@@ -189,6 +189,41 @@ describe("gateway-identity", function()
     end)
   end)
 
+  describe("browser sessions refuse cross-site unsafe requests (the cookie rides along)", function()
+    local function session_ctx(headers)
+      headers["X-Userinfo"] = userinfo(alice)
+      return ctx_with(headers)
+    end
+    local app = { app_origin = "https://shop.example.com" }
+    after_each(function() _G.ngx_test_method = nil end)
+
+    it("refuses a POST whose Origin is another site", function()
+      _G.ngx_test_method = "POST"
+      local status, body = plugin.rewrite(conf(app), session_ctx({ Origin = "https://evil.example" }))
+      assert.equals(403, status)
+      assert.same({ error = "cross_site_request" }, body)
+    end)
+
+    it("refuses an unsafe request that says nothing of its site, or says cross-site", function()
+      _G.ngx_test_method = "DELETE"
+      assert.equals(403, (plugin.rewrite(conf(app), session_ctx({}))))
+      assert.equals(403, (plugin.rewrite(conf(app), session_ctx({ ["Sec-Fetch-Site"] = "same-site" }))))
+    end)
+
+    it("lets the app's own origin, or a same-origin fetch, through; and safe methods always", function()
+      _G.ngx_test_method = "POST"
+      assert.is_nil((plugin.rewrite(conf(app), session_ctx({ Origin = "https://shop.example.com" }))))
+      assert.is_nil((plugin.rewrite(conf(app), session_ctx({ ["Sec-Fetch-Site"] = "same-origin" }))))
+      _G.ngx_test_method = "GET"
+      assert.is_nil((plugin.rewrite(conf(app), session_ctx({ Origin = "https://evil.example" }))))
+    end)
+
+    it("does not apply to bearer routes (no cookie: a cross-site page cannot send the token)", function()
+      _G.ngx_test_method = "POST"
+      assert.is_nil((plugin.rewrite(conf(), session_ctx({ Origin = "https://evil.example" }))))
+    end)
+  end)
+
   describe("refusals say a stable reason, never the library's error", function()
     after_each(function() ngx.header = {}; ngx.status = nil end)
 

@@ -24,6 +24,9 @@
 --     invalid_token, as RFC 6750 wants, where openid-connect says 403), that
 --     the token has an exp, and that nbf is not in the future (60 s skew);
 --   * passes an email claim only when email_verified is true;
+--   * on browser-session routes, refuses (403) an unsafe method unless its
+--     Origin is the app's own or Sec-Fetch-Site says same-origin: SameSite=Lax
+--     lets sibling subdomains send the cookie;
 --   * on a 401 (its own or openid-connect's), answers with a stable challenge:
 --     `Bearer realm="..."` plus `error="invalid_token"` when a token was refused,
 --     never the library's error_description (an attacker's kid, internal URLs);
@@ -79,6 +82,8 @@ local schema = {
         forward_authorization = { type = "boolean", default = false },
         -- Browser sessions: the gateway's session cookie (it holds the encrypted tokens) stays at the gateway.
         session_cookie = { type = "string", pattern = "^[A-Za-z0-9_-]+$" },
+        -- Browser sessions: unsafe methods must come from this origin (the cookie goes wherever the browser sends it).
+        app_origin = { type = "string", pattern = "^https?://[^/]+$" },
         -- The gateway's client id: every token must name it in aud.
         audience = { type = "string", minLength = 1 },
         realm = { type = "string", minLength = 1 },
@@ -265,10 +270,30 @@ local function managed_headers(conf)
 end
 
 
+local SAFE_METHODS = { GET = true, HEAD = true, OPTIONS = true }
+
+
+-- An unsafe request on a session route from anywhere but the app itself.
+local function cross_site(conf, ctx)
+    if not conf.app_origin or SAFE_METHODS[ngx.req.get_method()] then
+        return false
+    end
+    local origin = core.request.header(ctx, "Origin")
+    if origin ~= nil then
+        return origin ~= conf.app_origin
+    end
+    return core.request.header(ctx, "Sec-Fetch-Site") ~= "same-origin"
+end
+
+
 function _M.rewrite(conf, ctx)
     -- Whatever happens next, no identity header from the client survives.
     for _, name in ipairs(managed_headers(conf)) do
         core.request.set_header(ctx, name, nil)
+    end
+
+    if cross_site(conf, ctx) then
+        return 403, { error = "cross_site_request" }
     end
 
     local claims, err = verified_claims(conf, ctx)

@@ -38,5 +38,6 @@ _G.ngx = {
   time = os.time,
   -- Response headers the plugin sets (WWW-Authenticate).
   header = {},
+  req = { get_method = function() return _G.ngx_test_method or "GET" end },
 }
 return _G.ngx
