@@ -2,7 +2,7 @@ import { METHOD_OVERRIDE_PARAM, REQUEST_OVERRIDE_HEADERS, allRoutes, appCallback
 import type { IdentityEndpoints } from "../identity";
 import { renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
 import { renderCorsConf } from "./cors";
-import { IDENTITY_PLUGIN, renderIdentityPluginConf } from "./plugin";
+import { IDENTITY_PLUGIN, appSessionCookie, renderIdentityPluginConf } from "./plugin";
 import { upstreamId } from "./upstreams";
 
 export interface ApisixRoute {
@@ -118,8 +118,11 @@ function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserA
   const conf = renderSessionOpenidConnectConf(spec, endpoints, app, "auth");
   const id = (suffix: string) => `app-${app.name}.${suffix}`.slice(0, 64);
   const logout = { uri: appLogoutPath(app), hosts: [app.host], labels: { access: "gateway" as const } };
+  const callback = { uri: appCallbackPath(app), hosts: [app.host], methods: ["GET" as const], labels: { access: "gateway" as const } };
   return [
-    { id: id("callback"), uri: appCallbackPath(app), hosts: [app.host], methods: ["GET"], labels: { access: "gateway" }, plugins: { "openid-connect": conf } },
+    { id: id("callback"), ...callback, plugins: { "openid-connect": conf } },
+    // No session cookie: no sign-in is in progress, so the code and state cannot be ours (openid-connect would answer 500).
+    { id: id("callback-without-session"), ...callback, priority: GUARD_PRIORITY, vars: [[`cookie_${appSessionCookie(app)}`, "!", "~~", "."]], plugins: answer(400, "no_sign_in_in_progress") },
     { id: id("logout"), ...logout, methods: ["POST"], plugins: { "openid-connect": conf } },
     { id: id("logout-cross-site"), ...logout, methods: ["POST"], priority: GUARD_PRIORITY, vars: [["http_origin", "~=", app.origin]], plugins: answer(403, "cross_site_request") },
     { id: id("logout-other-methods"), ...logout, priority: FALLBACK_PRIORITY, plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: "POST" }) },

@@ -64,6 +64,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       browserAddresses: { [`${ALIASES.gateway}:9080`]: t.gateway.http, [`${t.idp.address.host}:${t.idp.address.port}`]: t.idp.address },
       portalUser: { username: portal.username, password: portal.password },
       keys: { rotate: async () => void (await t.idp.rotate()), retire: (kid: string) => t.idp.retire(kid) },
+      idpCalls: (endpoint) => t.idp.count(endpoint),
     } satisfies FlowContext);
   }, 120_000);
 

@@ -29,6 +29,8 @@ export interface FlowContext {
   browserAddresses: Record<string, Address>;
   /** Username and password of the seed user who signs in to the portal. */
   portalUser: { username: string; password: string };
+  /** Requests the identity provider served at an endpoint so far, where the tier can count them (the gateway tier). */
+  idpCalls?: (endpoint: "token" | "jwks" | "discovery") => number;
   /** The realm's keys: rotate (a new key signs from now on) and retire (remove from the JWKS). */
   keys: { rotate(): Promise<void>; retire(kid: string): Promise<void> };
 }

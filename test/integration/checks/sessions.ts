@@ -32,6 +32,16 @@ export function describeBrowserSignIn(ctx: Ctx): void {
       expect(landed.url).toBe(`${PORTAL_URL}/home/start`);
       expect(reachedUpstream(landed.reply)).toBe(true);
 
+      // The callback cannot be replayed: not with the session (already used), not without one (no sign-in in progress),
+      // and neither makes the gateway call the token endpoint.
+      const callback = browser.visited.find((v) => v.includes("/portal/callback?"))!.split(" ")[1];
+      const tokenCallsBefore = ctx().idpCalls?.("token");
+      const replayed = await browser.request("GET", callback);
+      expect(reachedUpstream(replayed)).toBe(false);
+      expect((await new TestBrowser(ctx().browserAddresses).request("GET", callback)).status).toBe(400);
+      expect((await new TestBrowser(ctx().browserAddresses).request("GET", `${PORTAL_URL}/callback?code=forged&state=forged`)).status).toBe(400);
+      if (tokenCallsBefore !== undefined) expect(ctx().idpCalls!("token")).toBe(tokenCallsBefore);
+
       const session = browser.setCookies.find((c) => c.startsWith("portal_session"));
       expect(session, `session cookie set: ${browser.setCookies.join(" | ")}`).toBeDefined();
       expect(session).toMatch(/;\s*HttpOnly/i);
