@@ -6,7 +6,7 @@ export { renderHeaderStrippingRule, HEADER_STRIPPING_RULE_ID } from "./global-ru
 export { renderOpenidConnectConf, renderSessionOpenidConnectConf, jwksCacheConf, UnauthenticatedAction } from "./auth";
 export { gatewaySecretEnv, browserSessionEnv, tlsEnv, SecretEnvVar } from "./env";
 export { renderCorsConf } from "./cors";
-export { renderIdentityPluginConf, identityPluginSource, managedIdentityHeaders, IDENTITY_PLUGIN, PLUGIN_ROOT, IdentityPluginConf } from "./plugin";
+export { renderIdentityPluginConf, renderKeyGuardConf, projectPluginFiles, managedIdentityHeaders, IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, PROJECT_PLUGINS, PLUGIN_ROOT, IdentityPluginConf } from "./plugin";
 export { renderGatewayManifests, renderBrowserSessionSecret, configChecksum, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
 export { renderAccessMatrix, renderAccessMatrixMarkdown, matrixCallers, matrixMethods, callerLabel, AccessMatrixEntry, Caller, Outcome } from "./access-matrix";
 export { renderApisixSsls, hostCertificateEnv, hasMtlsUpstreams, TRUSTED_CA_BUNDLE } from "./tls";

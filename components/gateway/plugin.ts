@@ -7,16 +7,23 @@ export const appSessionCookie = (app: Pick<BrowserAppSpec, "name">) => `${app.na
 
 /** The project's APISIX plugin: verified claims -> the rule's role check, ctx.external_user, identity headers. */
 export const IDENTITY_PLUGIN = "gateway-identity";
+/** The project's plugin before openid-connect on bearer routes: at most one JWKS refetch per interval for unknown keys. */
+export const KEY_GUARD_PLUGIN = "gateway-key-guard";
+/** Every plugin this project ships (Lua, in lua/apisix/plugins). */
+export const PROJECT_PLUGINS = [IDENTITY_PLUGIN, KEY_GUARD_PLUGIN] as const;
 
 /** Where plugins live in the APISIX container (`apisix.extra_lua_path` points at the folder above `apisix/plugins`). */
 export const PLUGIN_ROOT = "/opt/apisix-plugins";
 export const PLUGIN_DIR = `${PLUGIN_ROOT}/apisix/plugins`;
 
-const LUA_SOURCE = join(__dirname, "lua", "apisix", "plugins", `${IDENTITY_PLUGIN}.lua`);
+/** The project's plugins' Lua sources, shipped as is: `plugins/<name>.lua` -> source. */
+export function projectPluginFiles(): Record<string, string> {
+  return Object.fromEntries(PROJECT_PLUGINS.map((name) => [`plugins/${name}.lua`, readFileSync(join(__dirname, "lua", "apisix", "plugins", `${name}.lua`), "utf8")]));
+}
 
-/** The plugin's Lua source, shipped as is. */
-export function identityPluginSource(): string {
-  return readFileSync(LUA_SOURCE, "utf8");
+/** gateway-key-guard's configuration: the discovery URL openid-connect uses, the refetch interval. */
+export function renderKeyGuardConf(spec: AccessSpec, discoveryUrl: string) {
+  return { discovery: discoveryUrl, refetch_interval: spec.gateway.unknownKeyRefetchSeconds, realm: spec.realm.name };
 }
 
 export interface IdentityPluginConf {

@@ -2,7 +2,7 @@ import { METHOD_OVERRIDE_PARAM, REQUEST_OVERRIDE_HEADERS, allRoutes, appCallback
 import type { IdentityEndpoints } from "../identity";
 import { renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
 import { renderCorsConf } from "./cors";
-import { IDENTITY_PLUGIN, appSessionCookie, renderIdentityPluginConf } from "./plugin";
+import { IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, appSessionCookie, renderIdentityPluginConf, renderKeyGuardConf } from "./plugin";
 import { upstreamId } from "./upstreams";
 
 export interface ApisixRoute {
@@ -141,6 +141,8 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     const hosts = app ? { hosts: [app.host] } : allHosts;
     const oidc = app ? renderSessionOpenidConnectConf(spec, endpoints, app, isAppApiRoute(app, x.route) ? "deny" : "auth") : bearer;
     const claimsSource = app ? "access_token" : "userinfo";
+    // Bearer tokens come from callers: bound the JWKS refetches their unknown keys cause. (A session's token is the gateway's own.)
+    const keyGuard = app ? {} : { [KEY_GUARD_PLUGIN]: renderKeyGuardConf(spec, endpoints.discoveryUrl) };
     const base = { uri: x.route.path, ...hosts };
     const corsPlugin = (methods: HttpMethod[]) => (cors ? { cors: renderCorsConf(spec, methods) } : {});
     const upstream = { upstream_id: upstreamId(x.service) };
@@ -153,7 +155,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
           methods: [...rule.methods],
           ...upstream,
           labels: { access: "protected" },
-          plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service, app) },
+          plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service, app) },
         }));
 
     const preflight: ApisixRoute[] = cors

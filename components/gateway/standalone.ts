@@ -2,7 +2,7 @@ import { stringify } from "yaml";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
 import { GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, type AccessSpec } from "../spec";
 import { renderHeaderStrippingRule, renderMetricsRule } from "./global-rules";
-import { IDENTITY_PLUGIN, PLUGIN_ROOT, identityPluginSource } from "./plugin";
+import { PLUGIN_ROOT, projectPluginFiles } from "./plugin";
 import { renderApisixRoutes } from "./routes";
 import { gatewaySecretEnv } from "./env";
 import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams, renderApisixSsls } from "./tls";
@@ -112,7 +112,8 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
         // SNI and the verified name are $upstream_host: the service's DNS name (upstream_host).
         proxy_ssl_server_name: true,
         // lua-resty-openidc caches verified tokens here when the dict exists: one RS256 check per token, not per request.
-        custom_lua_shared_dict: { jwt_verification: "10m" },
+        // gateway_auth: gateway-key-guard's refetch budget for unknown keys.
+        custom_lua_shared_dict: { jwt_verification: "10m", gateway_auth: "1m" },
       },
     },
   };
@@ -132,6 +133,6 @@ export function renderGatewayFiles(spec: AccessSpec, endpoints: IdentityEndpoint
   return {
     "config.yaml": header + stringify(renderApisixConfig(spec, rules), APISIX_YAML_OPTIONS),
     "apisix.yaml": header + stringify(rules, APISIX_YAML_OPTIONS) + "#END\n",
-    [`plugins/${IDENTITY_PLUGIN}.lua`]: identityPluginSource(),
+    ...projectPluginFiles(),
   };
 }

@@ -224,7 +224,7 @@ function readClaimHeader(r: SpecReader, path: string, value: Raw): ClaimHeaderSp
 }
 
 function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): GatewaySpec {
-  const o = r.optionalObject("gateway", value, ["name", "trustedProxies", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources"]);
+  const o = r.optionalObject("gateway", value, ["name", "unknownKeyRefetchSeconds", "trustedProxies", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources"]);
   const res = r.optionalObject("gateway.resources", o.resources, ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"]);
   const replicas = r.integer("gateway.replicas", o.replicas, { default: env.gatewayReplicas, min: 1, max: 100 });
   if (replicas < env.minimumGatewayReplicas) {
@@ -233,6 +233,7 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
   return {
     // Short: object names append up to 22 characters to it (and a service name) within Kubernetes' 63.
     name: r.string("gateway.name", o.name, { default: "apisix", pattern: /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, describe: "a lowercase DNS label of at most 20 characters" }),
+    unknownKeyRefetchSeconds: r.integer("gateway.unknownKeyRefetchSeconds", o.unknownKeyRefetchSeconds, { default: 10, min: 1, max: 3600 }),
     trustedProxies: r.array("gateway.trustedProxies", o.trustedProxies, (p, v) => readCidr(r, p, v), { optional: true }),
     namespace: r.string("gateway.namespace", o.namespace, { default: "gateway", ...P.K8S_NAME }),
     replicas,

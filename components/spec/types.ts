@@ -168,6 +168,8 @@ export interface ClaimHeaderSpec {
 }
 
 export interface GatewaySpec {
+  /** At most one JWKS refetch per this many seconds for tokens under keys the gateway does not know (others get 401). */
+  unknownKeyRefetchSeconds: number;
   /**
    * Proxies in front of the gateway (CIDRs) whose X-Forwarded-For chain
    * services may see. Empty: services see the gateway's view of the client

@@ -1,12 +1,12 @@
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
-import { IDENTITY_PLUGIN, renderApisixConfig, renderApisixRules, type ApisixRules } from "../../components/gateway";
+import { IDENTITY_PLUGIN, PROJECT_PLUGINS, renderApisixConfig, renderApisixRules, type ApisixRules } from "../../components/gateway";
 import type { AccessSpec } from "../../components/spec";
 import { loadStackSpec } from "../../scripts/lib/stack-config";
 import { TEST_CA_PEM } from "../fixtures/pem";
 import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
 import { configYamlProblems, isBundledPlugin, objectProblems, pluginProblems } from "../support/apisix-schemas";
-import { identityPluginSchema } from "../support/lua";
+import { projectPluginSchema } from "../support/lua";
 import { appSpec, spec } from "../fixtures/raw-spec";
 
 
@@ -52,7 +52,7 @@ describe("conformance with APISIX 3.18's own schemas", () => {
 
     it("every bundled plugin configuration validates against that plugin's schema", () => {
       const confs = [...rules.routes, ...rules.global_rules].flatMap((r) => Object.entries(r.plugins ?? {}));
-      const bundled = confs.filter(([name]) => name !== IDENTITY_PLUGIN);
+      const bundled = confs.filter(([name]) => !(PROJECT_PLUGINS as readonly string[]).includes(name));
       expect(bundled.length).toBeGreaterThan(0);
       for (const [name, conf] of bundled) {
         expect(isBundledPlugin(name), name).toBe(true);
@@ -70,13 +70,16 @@ describe("conformance with APISIX 3.18's own schemas", () => {
   });
 });
 
-describe("the identity plugin's configuration validates against the plugin's own schema (read from the Lua module)", () => {
-  const validate = new Ajv({ strict: false, allErrors: true }).compile(identityPluginSchema());
+describe("the project's plugins' configurations validate against each plugin's own schema (read from the Lua module)", () => {
+  const validators = Object.fromEntries(PROJECT_PLUGINS.map((name) => [name, new Ajv({ strict: false, allErrors: true }).compile(projectPluginSchema(name))]));
+  const validate = validators[IDENTITY_PLUGIN];
 
   it.each(cases)("%s", (_label, rules) => {
-    const confs = rules.routes.map((r) => r.plugins?.[IDENTITY_PLUGIN]).filter(Boolean);
-    expect(confs.length).toBeGreaterThan(0);
-    for (const conf of confs) expect(validate(conf), JSON.stringify(validate.errors)).toBe(true);
+    for (const name of PROJECT_PLUGINS) {
+      const confs = rules.routes.map((r) => r.plugins?.[name]).filter(Boolean);
+      expect(confs.length, name).toBeGreaterThan(0);
+      for (const conf of confs) expect(validators[name](conf), `${name}: ${JSON.stringify(validators[name].errors)}`).toBe(true);
+    }
   });
 
   it("and that schema refuses an unknown field", () => {

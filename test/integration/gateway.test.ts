@@ -103,11 +103,50 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       expect({ jwks: t.idp.count("jwks"), discovery: t.idp.count("discovery") }).toEqual(before);
     });
 
+    const refetchWindow = () => new Promise((r) => setTimeout(r, (t.spec.gateway.unknownKeyRefetchSeconds + 0.5) * 1000));
+
     it("positive control: the counter counts (a token under an unknown kid makes the gateway fetch the JWKS)", async () => {
+      await refetchWindow();
       const before = t.idp.count("jwks");
       const reply = await send(ctx.gateway, "GET", "/api/orders/x", { authorization: `Bearer ${await ctx.forge.unknownKid()}` });
       expect(reply.status).toBe(401);
       expect(t.idp.count("jwks")).toBeGreaterThan(before);
+    });
+
+    it("a stream of tokens under unknown keys (or none) makes at most one JWKS fetch per interval, and every one is refused", async () => {
+      await refetchWindow();
+      const before = t.idp.count("jwks");
+      const forged = [
+        ...(await Promise.all(Array.from({ length: 40 }, (_, i) => ctx.forge.signed(ctx.forge.payload({ realm_access: { roles: ["viewer"] } }), { kid: `attacker-${i}-${Date.now()}` })))),
+        // No kid: with several keys published, lua-resty-openidc refetches for these too.
+        ...(await Promise.all(Array.from({ length: 10 }, () => ctx.forge.signed(ctx.forge.payload({ realm_access: { roles: ["viewer"] } }), { kid: undefined })))),
+      ];
+      const statuses = await Promise.all(forged.map(async (token) => (await send(ctx.gateway, "GET", "/api/orders/storm", { authorization: `Bearer ${token}` })).status));
+      expect(new Set(statuses)).toEqual(new Set([401]));
+      const fetches = t.idp.count("jwks") - before;
+      console.log(`[unknown keys] ${forged.length} tokens under unknown keys: ${fetches} JWKS fetch(es) at the identity provider`);
+      expect(fetches).toBeLessThanOrEqual(1);
+      // Known keys are unaffected meanwhile.
+      expect(reachedUpstream(await send(ctx.gateway, "GET", "/api/orders/storm", { authorization: `Bearer ${ctx.tokens.viewer}` }))).toBe(true);
+    });
+
+    it("on a cold gateway a burst is one fetch, not one per request: valid tokens all pass, unknown keys stay bounded", async () => {
+      const cold = await t.startGateway();
+      const fresh = await Promise.all(Array.from({ length: 30 }, () => ctx.clientToken("caller-viewer")));
+      const before = t.idp.count("jwks");
+      const served = await Promise.all(fresh.map(async (token) => reachedUpstream(await send(cold.http, "GET", "/api/orders/cold", { authorization: `Bearer ${token}` }))));
+      expect(served.every(Boolean), "every valid token served").toBe(true);
+      const validFetches = t.idp.count("jwks") - before;
+
+      const colder = await t.startGateway();
+      const attack = await Promise.all(Array.from({ length: 50 }, (_, i) => ctx.forge.signed(ctx.forge.payload(), { kid: `cold-attacker-${i}` })));
+      const beforeAttack = t.idp.count("jwks");
+      await Promise.all(attack.map((token) => send(colder.http, "GET", "/api/orders/cold", { authorization: `Bearer ${token}` })));
+      const attackFetches = t.idp.count("jwks") - beforeAttack;
+      console.log(`[cold gateway] 30 valid tokens at once: ${validFetches} JWKS fetch(es); 50 unknown-key tokens at once: ${attackFetches}`);
+      expect(validFetches).toBeLessThanOrEqual(2);
+      // The one fetcher (lua-resty-openidc fetches twice for an unknown kid), then the interval's one refetch.
+      expect(attackFetches).toBeLessThanOrEqual(4);
     });
   });
 

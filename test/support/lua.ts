@@ -4,12 +4,12 @@ import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
 
 const LUA_DIR = join(PROJECT_ROOT, "components", "gateway", "lua");
 
-/** The identity plugin's own schema, read from the Lua module itself (luajit + lua-cjson, installed by .ci/run). */
-export function identityPluginSchema(): object {
+/** A project plugin's own schema, read from the Lua module itself (luajit + lua-cjson, installed by .ci/run). */
+export function projectPluginSchema(name: string): object {
   const script = [
     'package.path = "./?.lua;./spec/support/?.lua;" .. package.path',
     'require("ngx_stub")',
-    'io.write(require("cjson").encode(require("apisix.plugins.gateway-identity").schema))',
+    `io.write(require("cjson").encode(require("apisix.plugins.${name}").schema))`,
   ].join("; ");
   const res = spawnSync("luajit", ["-e", script], { cwd: LUA_DIR, encoding: "utf8" });
   if (res.error || res.status !== 0) {

@@ -57,7 +57,7 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
       { name: "impostor", namespace: "shop", port: 8443, routes: [{ path: "/api/impostor/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"] }] }] },
     ],
     // Short JWKS cache so the key-rotation drill finishes in minutes; iat shows when a session's token was renewed.
-    gateway: { claimHeaders: [{ claim: "azp", header: "X-Client-ID" }, { claim: "iat", header: "X-Token-Issued-At" }, { claim: "email", header: "X-User-Email" }], jwksCacheSeconds: 30 },
+    gateway: { claimHeaders: [{ claim: "azp", header: "X-Client-ID" }, { claim: "iat", header: "X-Token-Issued-At" }, { claim: "email", header: "X-User-Email" }], jwksCacheSeconds: 30, unknownKeyRefetchSeconds: 2 },
     // A one-minute access token: the gateway must renew it (30 s leeway) without a new sign-in.
     apps: [{ name: "portal", url: PORTAL_URL, clientId: "portal-gateway", sessionLifetime: "30m", sessionIdleTimeout: "20m", accessTokenLifespan: "1m" }],
     seedUsers: [{ username: PORTAL_USER, email: "alice@example.com", firstName: "Alice", lastName: "Example", groups: ["viewers"], tenant: "acme" }],

@@ -74,7 +74,7 @@ export async function startGateway(network: StartedNetwork, spec: AccessSpec, p:
     .withCopyContentToContainer([
       { content: files["config.yaml"], target: "/usr/local/apisix/conf/config.yaml" },
       { content: files["apisix.yaml"], target: "/usr/local/apisix/conf/apisix.yaml" },
-      { content: files["plugins/gateway-identity.lua"], target: "/opt/apisix-plugins/apisix/plugins/gateway-identity.lua" },
+      ...Object.entries(files).filter(([n]) => n.startsWith("plugins/")).map(([n, content]) => ({ content, target: `/opt/apisix-plugins/apisix/${n}` })),
       // What the init container builds in the cluster: the mTLS CA bundle.
       { content: p.caCertPem, target: TRUSTED_CA_BUNDLE },
       // As the Deployment mounts the Secret: the gateway's client certificate and key as files nginx reads.

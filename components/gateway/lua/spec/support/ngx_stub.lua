@@ -39,5 +39,7 @@ _G.ngx = {
   -- Response headers the plugin sets (WWW-Authenticate).
   header = {},
   req = { get_method = function() return _G.ngx_test_method or "GET" end },
+  -- A test may hook sleeping (another request's fetch landing meanwhile).
+  sleep = function(seconds) if _G.ngx_test_on_sleep then _G.ngx_test_on_sleep(seconds) end end,
 }
 return _G.ngx

@@ -1,0 +1,172 @@
+--
+-- gateway-key-guard: bounds the JWKS fetches that tokens under unknown keys
+-- cause. lua-resty-openidc refetches the realm's JWKS, bypassing its cache,
+-- for every token whose kid it does not hold (and for a kid-less token when
+-- the JWKS has several keys), and caches no miss: a stream of tokens with
+-- random kids is a stream of calls to Keycloak.
+--
+-- Runs just before openid-connect (priority 2600 > 2599) on bearer routes and
+-- reads only the token's header (nothing is trusted from it: openid-connect
+-- still verifies everything). A token passes on when its key is known (the
+-- PEM or the JWKS document openid-connect caches names it), or when it is the
+-- first unknown-key token of the interval (that refetch is how a new key is
+-- learnt after a rotation); others under unknown keys get 401 invalid_token
+-- without a fetch. While nothing is cached (a cold gateway, or the JWKS just
+-- expired), one request goes on to fetch and the others wait for it (up to a
+-- few seconds, then 401): a burst never turns into a burst of fetches.
+--
+local core = require("apisix.core")
+local ngx = ngx
+local type = type
+local ipairs = ipairs
+
+local plugin_name = "gateway-key-guard"
+-- Declared in config.yaml (nginx_config.http.custom_lua_shared_dict).
+local DICT = "gateway_auth"
+-- How long a worker trusts the jwks_uri it read from the cached discovery document.
+local JWKS_URI_TTL = 300
+
+local schema = {
+    type = "object",
+    properties = {
+        -- The discovery URL openid-connect uses on the same route: its cached document names the jwks_uri.
+        discovery = { type = "string", minLength = 1 },
+        refetch_interval = { type = "integer", minimum = 1, maximum = 3600 },
+        realm = { type = "string", minLength = 1 },
+    },
+    required = { "discovery", "refetch_interval", "realm" },
+    additionalProperties = false,
+}
+
+local _M = {
+    version = 0.1,
+    priority = 2600,
+    name = plugin_name,
+    schema = schema,
+}
+
+
+function _M.check_schema(conf)
+    return core.schema.check(schema, conf)
+end
+
+
+local jwks_uri_of = {}
+
+-- openid-connect's jwks_uri for a discovery URL, from the document it caches.
+local function jwks_uri(conf)
+    local known = jwks_uri_of[conf.discovery]
+    if known and known.expires > ngx.time() then
+        return known.uri
+    end
+    local doc = ngx.shared.discovery and ngx.shared.discovery:get(conf.discovery)
+    local parsed = type(doc) == "string" and core.json.decode(doc)
+    local uri = type(parsed) == "table" and type(parsed.jwks_uri) == "string" and parsed.jwks_uri or nil
+    if uri then
+        jwks_uri_of[conf.discovery] = { uri = uri, expires = ngx.time() + JWKS_URI_TTL }
+    end
+    return uri
+end
+
+
+local function from_base64url(text)
+    local b64 = text:gsub("-", "+"):gsub("_", "/")
+    local pad = #b64 % 4
+    if pad == 2 then b64 = b64 .. "==" elseif pad == 3 then b64 = b64 .. "=" elseif pad == 1 then return nil end
+    return ngx.decode_base64(b64)
+end
+
+
+-- Whether the request carries a JWT bearer token, and its kid (nil when it names none).
+local function token_kid(ctx)
+    local auth = core.request.header(ctx, "Authorization")
+    if type(auth) ~= "string" then
+        return false
+    end
+    local header = auth:match("^[Bb]earer%s+([%w_-]+)%.[%w_-]+%.[%w_-]*$")
+    local decoded = header and from_base64url(header)
+    local parsed = decoded and core.json.decode(decoded)
+    if type(parsed) ~= "table" then
+        return false -- not a JWT: openid-connect refuses it without a fetch
+    end
+    return true, type(parsed.kid) == "string" and parsed.kid or nil
+end
+
+
+-- What openid-connect would do for this kid: "known" (no fetch), "unknown"
+-- (a forced refetch), or "uncached" (a fetch, for any token).
+local function key_state(conf, kid)
+    local uri = jwks_uri(conf)
+    if not uri then
+        return "uncached"
+    end
+    local jwks = ngx.shared.jwks
+    if jwks:get(uri .. "#" .. (kid or "")) then
+        return "known" -- the PEM openid-connect derived for it
+    end
+    local doc = jwks:get(uri)
+    if not doc then
+        return "uncached"
+    end
+    local parsed = core.json.decode(doc)
+    local keys = type(parsed) == "table" and type(parsed.keys) == "table" and parsed.keys or {}
+    if kid == nil then
+        return #keys == 1 and "known" or "unknown", uri
+    end
+    for _, key in ipairs(keys) do
+        if key.kid == kid then
+            return "known"
+        end
+    end
+    return "unknown", uri
+end
+
+
+local WAIT_STEP = 0.02
+-- One fetcher at a time while nothing is cached; a stuck fetch hands over after this.
+local FETCH_LOCK = 1
+local WAIT_LIMIT = 3
+
+
+local function refuse(conf, why)
+    core.log.warn(plugin_name, ": ", why)
+    ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '", error="invalid_token"'
+    return 401, { error = "invalid_token" }
+end
+
+
+function _M.rewrite(conf, ctx)
+    local is_jwt, kid = token_kid(ctx)
+    if not is_jwt then
+        return
+    end
+    local limits = ngx.shared[DICT]
+    -- Fail closed without the dict: unbounded fetching is what this plugin prevents.
+    if not limits then
+        return refuse(conf, "shared dict " .. DICT .. " missing")
+    end
+    local waited = 0
+    while true do
+        local state, uri = key_state(conf, kid)
+        if state == "known" then
+            return
+        end
+        if state == "unknown" then
+            if limits:add("refetch:" .. uri, true, conf.refetch_interval) then
+                return
+            end
+            return refuse(conf, "token under an unknown key refused without a JWKS fetch (one per " .. conf.refetch_interval .. " s)")
+        end
+        if limits:add("fetch:" .. conf.discovery, true, FETCH_LOCK) then
+            return -- this request fetches; the others wait for what it caches
+        end
+        if waited >= WAIT_LIMIT then
+            return refuse(conf, "the realm's keys could not be fetched in time")
+        end
+        ngx.sleep(WAIT_STEP)
+        waited = waited + WAIT_STEP
+    end
+end
+
+
+return _M
