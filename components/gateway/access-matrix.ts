@@ -15,6 +15,21 @@ export interface AccessMatrixEntry {
   outcome: Outcome;
 }
 
+/** Every refusal the gateway answers itself: a stable reason, its status, and when it happens. */
+export const REFUSALS: ReadonlyArray<{ reason: string; status: number; when: string }> = [
+  { reason: "(no token)", status: 401, when: "a protected bearer route without `Authorization: Bearer` (challenge `Bearer realm=...`)" },
+  { reason: "invalid_token", status: 401, when: "bad signature, expired, wrong issuer, wrong audience, no `exp`, `nbf` in the future, `alg` other than RS256, an unknown key beyond the refetch budget" },
+  { reason: "forbidden", status: 403, when: "a valid token without one of the rule's roles" },
+  { reason: "method_not_allowed", status: 405, when: "a method the route does not offer (`Allow` lists those it does); logout by anything but POST" },
+  { reason: "method_override_refused", status: 400, when: "a `_method` argument, unless the service sets allowMethodOverride" },
+  { reason: "(sign-in)", status: 302, when: "a browser-app page without a session: redirect to the realm's login" },
+  { reason: "(no session)", status: 401, when: "a browser-app API path (apiPathPrefixes) without a session" },
+  { reason: "cross_site_request", status: 403, when: "an unsafe method on a browser-app route, or logout, from another origin" },
+  { reason: "unsafe_request_uri", status: 400, when: "a browser-app request URI a browser would read as another host (`//`, `/\\`)" },
+  { reason: "no_sign_in_in_progress", status: 400, when: "the sign-in callback without a session cookie" },
+  { reason: "client_certificate_required", status: 403, when: "a client-certificate host without a verified certificate" },
+];
+
 /** Methods the matrix covers. OPTIONS is CORS preflight when browser clients exist, so it is listed only without them. */
 export function matrixMethods(spec: AccessSpec): HttpMethod[] {
   const methods: HttpMethod[] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
@@ -76,5 +91,7 @@ export function renderAccessMatrixMarkdown(spec: AccessSpec): string {
     const row = entries.slice(i, i + callers.length);
     lines.push(`| ${row[0].service} | \`${row[0].path}\` | ${row[0].method} | ${row.map((e) => cell(e.outcome)).join(" | ")} |`);
   }
+  lines.push("", "## Refusals", "", "What a refused caller gets (the `error` in the body or challenge is the reason; never the library's message):", "", "| reason | status | when |", "|---|---|---|");
+  for (const r of REFUSALS) lines.push(`| ${r.reason} | ${r.status} | ${r.when} |`);
   return lines.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n") + "\n";
 }

@@ -8,5 +8,5 @@ export { gatewaySecretEnv, browserSessionEnv, tlsEnv, SecretEnvVar } from "./env
 export { renderCorsConf } from "./cors";
 export { renderIdentityPluginConf, renderKeyGuardConf, projectPluginFiles, managedIdentityHeaders, IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, PROJECT_PLUGINS, PLUGIN_ROOT, IdentityPluginConf } from "./plugin";
 export { renderGatewayManifests, renderBrowserSessionSecret, configChecksum, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
-export { renderAccessMatrix, renderAccessMatrixMarkdown, matrixCallers, matrixMethods, callerLabel, AccessMatrixEntry, Caller, Outcome } from "./access-matrix";
+export { REFUSALS, renderAccessMatrix, renderAccessMatrixMarkdown, matrixCallers, matrixMethods, callerLabel, AccessMatrixEntry, Caller, Outcome } from "./access-matrix";
 export { renderApisixSsls, hostCertificateEnv, hasMtlsUpstreams, TRUSTED_CA_BUNDLE } from "./tls";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderAccessMatrix, renderAccessMatrixMarkdown } from "../../components/gateway";
+import { REFUSALS, renderAccessMatrix, renderAccessMatrixMarkdown } from "../../components/gateway";
 import { spec } from "../fixtures/raw-spec";
 
 const s = spec();
@@ -36,5 +36,14 @@ describe("access matrix", () => {
     const md = renderAccessMatrixMarkdown(s);
     expect(md).toContain("| service | path | method | (anonymous) | (no role) | viewer | writer | admin |");
     expect(md).toContain("| orders | `/api/orders/*` | GET | 401 | 403 | allow | 403 | allow |");
+  });
+});
+
+describe("the matrix document's refusals", () => {
+  it("states the status of every refusal reason the gateway answers", () => {
+    const md = renderAccessMatrixMarkdown(spec());
+    for (const r of REFUSALS) expect(md).toContain(`| ${r.reason} | ${r.status} |`);
+    expect(md).toContain("| invalid_token | 401 |");
+    expect(md).toContain("| cross_site_request | 403 |");
   });
 });

@@ -130,6 +130,19 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       expect(reachedUpstream(await send(ctx.gateway, "GET", "/api/orders/storm", { authorization: `Bearer ${ctx.tokens.viewer}` }))).toBe(true);
     });
 
+    it("after the realm's keys expire from the cache, verified tokens are served at once (nothing waits for a fetch that never comes)", async () => {
+      const token = await ctx.clientToken("caller-writer");
+      expect(reachedUpstream(await send(ctx.gateway, "GET", "/api/orders/expiry", { authorization: `Bearer ${token}` }))).toBe(true);
+      // jwk_expires_in is half of jwksCacheSeconds: wait until both the JWKS document and the key expired.
+      await new Promise((r) => setTimeout(r, (Math.floor(t.spec.gateway.jwksCacheSeconds / 2) + 1) * 1000));
+      const started = Date.now();
+      const served = await Promise.all(Array.from({ length: 20 }, async () => reachedUpstream(await send(ctx.gateway, "GET", "/api/orders/expiry", { authorization: `Bearer ${token}` }))));
+      const took = Date.now() - started;
+      console.log(`[cache expiry] 20 requests with a verified token after the key cache expired: ${took} ms`);
+      expect(served.every(Boolean)).toBe(true);
+      expect(took).toBeLessThan(1000);
+    }, 60_000);
+
     it("on a cold gateway a burst is one fetch, not one per request: valid tokens all pass, unknown keys stay bounded", async () => {
       const cold = await t.startGateway();
       const fresh = await Promise.all(Array.from({ length: 30 }, () => ctx.clientToken("caller-viewer")));

@@ -88,6 +88,22 @@ describe("gateway-key-guard", function()
       assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "a3" })))))
     end)
 
+    it("lets a kid tokens were verified under through at once (their verifications are cached: no fetch would come)", function()
+      ngx.shared.jwks = dict()
+      guard.record_verified("k1")
+      assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "other" })))) -- takes the fetch lock
+      local waits = 0
+      _G.ngx_test_on_sleep = function() waits = waits + 1 end
+      for _ = 1, 5 do assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" })))) end
+      assert.equals(0, waits)
+    end)
+
+    it("but a verified kid the cached JWKS no longer holds (retired, or forged under it) meets the budget", function()
+      guard.record_verified("retired")
+      assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "retired" }))))
+      assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "retired" })))))
+    end)
+
     it("refuses after waiting when the keys cannot be fetched in time", function()
       ngx.shared.jwks = dict()
       assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" }))))

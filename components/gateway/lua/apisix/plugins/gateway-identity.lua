@@ -312,6 +312,11 @@ function _M.rewrite(conf, ctx)
         return invalid_token(conf)
     end
 
+    -- The token is verified: its key is one the realm uses (gateway-key-guard lets it through while caches refill).
+    if ctx.gateway_auth_kid then
+        require("apisix.plugins.gateway-key-guard").record_verified(ctx.gateway_auth_kid)
+    end
+
     local roles = declared_roles(conf, claims)
     local tenant = scalar(claim_at(claims, conf.tenant_claim))
     ctx.external_user = { sub = claims.sub, roles = roles, tenant = tenant }

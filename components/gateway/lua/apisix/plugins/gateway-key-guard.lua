@@ -93,19 +93,27 @@ local function token_kid(ctx)
 end
 
 
+-- gateway-identity records here each kid a token verified under (bearer routes).
+local VERIFIED_KID = "verified-kid:"
+local VERIFIED_KID_TTL = 86400
+
 -- What openid-connect would do for this kid: "known" (no fetch), "unknown"
--- (a forced refetch), or "uncached" (a fetch, for any token).
-local function key_state(conf, kid)
+-- (a forced refetch), or "uncached" (it may fetch).
+local function key_state(conf, kid, limits)
     local uri = jwks_uri(conf)
-    if not uri then
-        return "uncached"
-    end
     local jwks = ngx.shared.jwks
-    if jwks:get(uri .. "#" .. (kid or "")) then
+    if uri and jwks:get(uri .. "#" .. (kid or "")) then
         return "known" -- the PEM openid-connect derived for it
     end
-    local doc = jwks:get(uri)
+    local doc = uri and jwks:get(uri)
     if not doc then
+        -- Nothing cached. A kid tokens were verified under passes at once: its
+        -- tokens are mostly in openid-connect's verification cache, which never
+        -- fetches, so waiting for a fetch would stall them. Only consulted here:
+        -- while the JWKS is cached, the document alone decides.
+        if limits:get(VERIFIED_KID .. (kid or "")) then
+            return "known"
+        end
         return "uncached"
     end
     local parsed = core.json.decode(doc)
@@ -140,6 +148,8 @@ function _M.rewrite(conf, ctx)
     if not is_jwt then
         return
     end
+    -- For gateway-identity, which records the kid once the token is verified.
+    ctx.gateway_auth_kid = kid or ""
     local limits = ngx.shared[DICT]
     -- Fail closed without the dict: unbounded fetching is what this plugin prevents.
     if not limits then
@@ -147,7 +157,7 @@ function _M.rewrite(conf, ctx)
     end
     local waited = 0
     while true do
-        local state, uri = key_state(conf, kid)
+        local state, uri = key_state(conf, kid, limits)
         if state == "known" then
             return
         end
@@ -165,6 +175,15 @@ function _M.rewrite(conf, ctx)
         end
         ngx.sleep(WAIT_STEP)
         waited = waited + WAIT_STEP
+    end
+end
+
+
+-- Called by gateway-identity after openid-connect verified a token under `kid`.
+function _M.record_verified(kid)
+    local limits = ngx.shared[DICT]
+    if limits and kid then
+        limits:set(VERIFIED_KID .. kid, true, VERIFIED_KID_TTL)
     end
 end
 
