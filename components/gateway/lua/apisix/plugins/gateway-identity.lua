@@ -42,6 +42,9 @@ local tostring = tostring
 local concat = table.concat
 local gmatch = string.gmatch
 
+local key_guard = require("apisix.plugins.gateway-key-guard")
+local from_base64url = key_guard.from_base64url
+
 local plugin_name = "gateway-identity"
 
 local header_name = { type = "string", pattern = "^[A-Za-z0-9-]+$" }
@@ -129,15 +132,6 @@ local function scalar(value)
 end
 
 
--- base64url (JWT segments) to the base64 ngx decodes.
-local function from_base64url(text)
-    local b64 = text:gsub("-", "+"):gsub("_", "/")
-    local pad = #b64 % 4
-    if pad == 2 then b64 = b64 .. "==" elseif pad == 3 then b64 = b64 .. "=" elseif pad == 1 then return nil end
-    return ngx.decode_base64(b64)
-end
-
-
 local SOURCE_HEADER = { userinfo = "X-Userinfo", access_token = "X-Access-Token" }
 
 
@@ -199,18 +193,19 @@ end
 local CLOCK_SKEW = 60
 
 
-local function names_audience(aud, audience)
-    if aud == audience then
-        return true
-    end
-    if type(aud) == "table" then
-        for _, a in ipairs(aud) do
-            if a == audience then
-                return true
-            end
+local function contains(list, value)
+    for _, item in ipairs(list) do
+        if item == value then
+            return true
         end
     end
     return false
+end
+
+
+-- aud is one string or a list of them.
+local function names_audience(aud, audience)
+    return aud == audience or (type(aud) == "table" and contains(aud, audience))
 end
 
 
@@ -251,10 +246,8 @@ end
 
 local function holds_any(roles, allowed)
     for _, role in ipairs(roles) do
-        for _, want in ipairs(allowed) do
-            if role == want then
-                return true
-            end
+        if contains(allowed, role) then
+            return true
         end
     end
     return false
@@ -314,7 +307,7 @@ function _M.rewrite(conf, ctx)
 
     -- The token is verified: its key is one the realm uses (gateway-key-guard lets it through while caches refill).
     if ctx.gateway_auth_kid then
-        require("apisix.plugins.gateway-key-guard").record_verified(ctx.gateway_auth_kid)
+        key_guard.record_verified(ctx.gateway_auth_kid)
     end
 
     local roles = declared_roles(conf, claims)

@@ -69,6 +69,7 @@ local function jwks_uri(conf)
 end
 
 
+-- base64url (JWT segments) to the bytes ngx decodes; gateway-identity uses it too.
 local function from_base64url(text)
     local b64 = text:gsub("-", "+"):gsub("_", "/")
     local pad = #b64 % 4
@@ -177,6 +178,9 @@ function _M.rewrite(conf, ctx)
         waited = waited + WAIT_STEP
     end
 end
+
+
+_M.from_base64url = from_base64url
 
 
 -- Called by gateway-identity after openid-connect verified a token under `kid`.
