@@ -1,5 +1,5 @@
 import type { Manifest } from "../kubernetes";
-import { GATEWAY_PORTS, MANAGED_BY_LABEL, gatewayPodLabels, type AccessSpec, type ServiceSpec } from "../spec";
+import { GATEWAY_PORTS, MANAGED_BY_LABEL, gatewayPodLabels, gatewayToServicePolicyName, type AccessSpec, type ServiceSpec } from "../spec";
 
 /** Kubernetes sets this label on every namespace (1.21+): policies select namespaces by name without managing them. */
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -37,7 +37,7 @@ export function renderServiceNetworkPolicies(spec: AccessSpec): Manifest[] {
   return [
     ...namespaces.map((ns) => policy(ns, `${gw}-default-deny-ingress`, { podSelector: {}, policyTypes: ["Ingress"] })),
     ...spec.services.map((s) =>
-      policy(s.namespace, `allow-${gw}-to-${s.name}`, {
+      policy(s.namespace, gatewayToServicePolicyName(gw, s.name), {
         podSelector: { matchLabels: { ...s.podSelector } },
         policyTypes: ["Ingress"],
         ingress: [{ from: [gateway], ports: [tcp(s.port)] }],

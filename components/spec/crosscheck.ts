@@ -1,7 +1,7 @@
 import { LocatedRoute, allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, routeMethods, routesOverlap, sameAccess } from "./access";
 import { ENVIRONMENT_DEFAULTS, SSL_REQUIRED_STRENGTH } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
-import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS } from "./names";
+import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, gatewayToServicePolicyName, serviceMtlsSecretName } from "./names";
 import { SpecReader, show } from "./reader";
 import { AccessSpec, HTTP_METHODS } from "./types";
 
@@ -14,6 +14,16 @@ export function crossCheck(r: SpecReader, spec: AccessSpec): void {
   checkSeedUsers(r, spec);
   checkMtls(r, spec);
   checkApps(r, spec);
+  checkObjectNames(r, spec);
+}
+
+/** Kubernetes refuses names over 63 characters, at apply time: say so now, for the longest names derived from each service. */
+function checkObjectNames(r: SpecReader, spec: AccessSpec): void {
+  spec.services.forEach((s, i) => {
+    for (const name of [gatewayToServicePolicyName(spec.gateway.name, s.name), serviceMtlsSecretName(spec.gateway.name, s.name)]) {
+      if (name.length > 63) r.fail(`services[${i}].name`, `with gateway.name "${spec.gateway.name}" the object name "${name}" has ${name.length} characters; Kubernetes allows 63: shorten the service name or gateway.name`);
+    }
+  });
 }
 
 function checkApps(r: SpecReader, spec: AccessSpec): void {

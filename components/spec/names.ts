@@ -80,6 +80,11 @@ export const GATEWAY_UPSTREAM_TLS = {
   caFile: "/etc/gateway-mtls/ca.crt",
 } as const;
 
+/** The NetworkPolicy admitting one gateway to one service: the longest name an instance derives from a service's. */
+export function gatewayToServicePolicyName(gatewayName: string, serviceName: string): string {
+  return `allow-${gatewayName}-to-${serviceName}`;
+}
+
 /** The Secret (tls.crt, tls.key, ca.crt) a service mounts to serve mTLS to one gateway. */
 export function serviceMtlsSecretName(gatewayName: string, serviceName: string): string {
   return `${gatewayName}-${serviceName}-mtls`;

@@ -42,6 +42,7 @@ describe("a valid spec", () => {
 
 // Each case breaks exactly one thing; the error must name the field and the bad value.
 const badInputs: Array<[string, (raw: any) => void, string, typeof rawSpec?]> = [
+  ["a service name too long for the objects derived from it", (r) => { r.gateway.name = "public-gateway"; r.services[0].name = "orders-and-fulfilment-and-returns-and-invoices-x"; r.services[0].routes.forEach((x: any) => (x.path = x.path.replace("orders", "o"))); }, 'services[0].name: with gateway.name "public-gateway" the object name "allow-public-gateway-to-orders-and-fulfilment-and-returns-and-invoices-x" has 72 characters; Kubernetes allows 63'],
   ["keycloak.hostnameBackchannelDynamic", (r) => (r.keycloak.hostnameBackchannelDynamic = false), "keycloak.hostnameBackchannelDynamic: false: Keycloak would advertise public JWKS and token URLs to the gateway"],
   ["unknown environment", (r) => (r.environment = "production"), 'environment: "production" is not one of dev, staging, prod'],
   ["undeclared role in a route rule", (r) => r.services[0].routes[0].rules[0].roles.push("auditor"), 'services[0].routes[0].rules[0].roles[2]: role "auditor" is not declared in realm.roles'],
