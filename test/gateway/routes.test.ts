@@ -200,13 +200,19 @@ describe("route ids", () => {
   it("are unique, and a clash from cutting long service names is refused", () => {
     expect(new Set(rules.routes.map((r) => r.id)).size).toBe(rules.routes.length);
     const long = "a".repeat(56);
-    const clash = spec((r) => {
+    const services = (r: any) => {
       r.services = [
         { name: `${long}-one`, namespace: "x", port: 80, routes: [{ path: "/one/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] },
         { name: `${long}-two`, namespace: "x", port: 80, routes: [{ path: "/two/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] },
       ];
-    });
-    expect(() => renderApisixRules(clash)).toThrow(/would share the id/);
+    };
+    // The spec refuses names this long first (their Kubernetes names would not fit)...
+    expect(() => spec(services)).toThrow(/services\[0\]\.name: with gateway\.name "apisix" the object name/);
+    // ...and the renderer still refuses a clash on its own, whatever spec reaches it.
+    const unchecked = structuredClone(spec()) as any;
+    services(unchecked);
+    for (const svc of unchecked.services) Object.assign(svc, { podSelector: { app: "x" }, mtls: false, allowMethodOverride: false, forwardBearerToken: false });
+    expect(() => renderApisixRules(unchecked)).toThrow(/would share the id/);
   });
 });
 
