@@ -32,21 +32,18 @@ const answer = (status: number, error: string, headers?: Record<string, string>)
   mocking: { response_status: status, response_example: JSON.stringify({ error }), content_type: "application/json", with_mock_header: false, ...(headers ? { response_headers: headers } : {}) },
 });
 
+/** A route above every other for the spec route's path, answering at the gateway when `vars` match. */
+function guard(x: LocatedRoute, suffix: string, hosts: { hosts?: string[] }, vars: unknown[], status: number, error: string): ApisixRoute {
+  return { id: routeId(x, suffix), uri: x.route.path, ...hosts, priority: GUARD_PRIORITY, vars, labels: { access: "gateway" }, plugins: answer(status, error) };
+}
+
 /**
  * For a host that requires client certificates: refuse any request to it whose
  * connection did not present a verified one. This also covers plain http and
  * a TLS connection made with another host's SNI but this Host header.
  */
 function clientCertificateGuards(spec: AccessSpec, x: LocatedRoute): ApisixRoute[] {
-  return spec.gateway.clientCertificateHosts.map((h, i) => ({
-    id: routeId(x, `client-cert${i}`),
-    uri: x.route.path,
-    hosts: [h.host],
-    priority: GUARD_PRIORITY,
-    vars: [["ssl_client_verify", "~=", "SUCCESS"]],
-    labels: { access: "gateway" as const },
-    plugins: answer(403, "client_certificate_required"),
-  }));
+  return spec.gateway.clientCertificateHosts.map((h, i) => guard(x, `client-cert${i}`, { hosts: [h.host] }, [["ssl_client_verify", "~=", "SUCCESS"]], 403, "client_certificate_required"));
 }
 
 /**
@@ -58,15 +55,7 @@ function clientCertificateGuards(spec: AccessSpec, x: LocatedRoute): ApisixRoute
  */
 function methodOverrideGuard(x: LocatedRoute, hosts: { hosts?: string[] }): ApisixRoute[] {
   if (x.service.allowMethodOverride) return [];
-  return [{
-    id: routeId(x, "method-override"),
-    uri: x.route.path,
-    ...hosts,
-    priority: GUARD_PRIORITY,
-    vars: [["args", "~*", `(^|&)(_|%5f)${METHOD_OVERRIDE_PARAM.slice(1)}(=|&|$)`]],
-    labels: { access: "gateway" },
-    plugins: answer(400, "method_override_refused"),
-  }];
+  return [guard(x, "method-override", hosts, [["args", "~*", `(^|&)(_|%5f)${METHOD_OVERRIDE_PARAM.slice(1)}(=|&|$)`]], 400, "method_override_refused")];
 }
 
 /**
@@ -78,16 +67,8 @@ function methodOverrideGuard(x: LocatedRoute, hosts: { hosts?: string[] }): Apis
  */
 function returnAddressGuard(x: LocatedRoute, app: BrowserAppSpec | undefined): ApisixRoute[] {
   if (!app) return [];
-  return [{
-    id: routeId(x, "return-address"),
-    uri: x.route.path,
-    hosts: [app.host],
-    priority: GUARD_PRIORITY,
-    // real_request_uri: APISIX replaces request_uri with the normalised path; openid-connect stores the raw one.
-    vars: [["real_request_uri", "~~", "^/(/|\\\\|%2[fF]|%5[cC])"]],
-    labels: { access: "gateway" },
-    plugins: answer(400, "unsafe_request_uri"),
-  }];
+  // real_request_uri: APISIX replaces request_uri with the normalised path; openid-connect stores the raw one.
+  return [guard(x, "return-address", { hosts: [app.host] }, [["real_request_uri", "~~", "^/(/|\\\\|%2[fF]|%5[cC])"]], 400, "unsafe_request_uri")];
 }
 
 const overrideHeadersRemoved = (x: LocatedRoute) => (x.service.allowMethodOverride ? {} : { "proxy-rewrite": { headers: { remove: [...REQUEST_OVERRIDE_HEADERS] } } });
@@ -97,17 +78,6 @@ function routeId(x: LocatedRoute, suffix: string): string {
   return `${x.service.name.slice(0, 64 - tail.length)}${tail}`;
 }
 
-/**
- * The APISIX routes for a spec. Per spec route:
- *   - one route per rule (its methods): openid-connect, then the identity
- *     plugin, which allows the rule's roles only; or, for a public route, one route
- *     for its methods with no authentication;
- *   - with browser clients, a preflight (OPTIONS) route answered by cors;
- *   - a fallback below them for every other method, answering 405 at the
- *     gateway (the upstream is never reached).
- * Identity headers are stripped from every request by the global rule
- * (see `renderHeaderStrippingRule`), public routes included.
- */
 /**
  * The gateway's own routes for a browser app: the sign-in callback and logout,
  * both handled (and answered) by openid-connect. Logout is a POST from the
@@ -129,6 +99,19 @@ function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserA
   ];
 }
 
+/**
+ * The APISIX routes for a spec. Per spec route:
+ *   - guards above everything for its path: client certificates per host,
+ *     `_method` arguments, and (browser apps) request URIs that leave the origin;
+ *   - one route per rule (its methods): gateway-key-guard (bearer), openid-connect,
+ *     then the identity plugin, which allows the rule's roles only; or, for a
+ *     public route, one route for its methods with no authentication;
+ *   - with browser clients, a preflight (OPTIONS) route answered by cors;
+ *   - a fallback below them for every other method, answering 405 at the
+ *     gateway (the upstream is never reached).
+ * Identity headers are stripped from every request by the global rule
+ * (see `renderHeaderStrippingRule`), public routes included.
+ */
 export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoints): ApisixRoute[] {
   const allHosts = spec.gateway.hostnames.length > 0 ? { hosts: [...spec.gateway.hostnames] } : {};
   const bearer = renderOpenidConnectConf(spec, endpoints);
