@@ -98,6 +98,15 @@ describe("gateway-key-guard", function()
       assert.equals(0, waits)
     end)
 
+    it("records a kid in the shared dict once a minute per worker, not per request", function()
+      local writes = 0
+      local set = limits.set
+      limits.set = function(self, k, v, ttl) writes = writes + 1; return set(self, k, v, ttl) end
+      for _ = 1, 5 do guard.record_verified("busy-kid") end
+      assert.equals(1, writes)
+      assert.is_true(limits:get("verified-kid:busy-kid"))
+    end)
+
     it("but a verified kid the cached JWKS no longer holds (retired, or forged under it) meets the budget", function()
       guard.record_verified("retired")
       assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "retired" }))))

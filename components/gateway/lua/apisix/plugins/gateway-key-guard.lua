@@ -183,12 +183,19 @@ end
 _M.from_base64url = from_base64url
 
 
+-- Kids this worker recorded lately: the shared record is refreshed once a minute
+-- per worker, not on every request (a shared-dict write takes its lock).
+local recorded_until = {}
+local RECORD_REFRESH = 60
+
 -- Called by gateway-identity after openid-connect verified a token under `kid`.
 function _M.record_verified(kid)
     local limits = ngx.shared[DICT]
-    if limits and kid then
-        limits:set(VERIFIED_KID .. kid, true, VERIFIED_KID_TTL)
+    if not limits or not kid or (recorded_until[kid] or 0) > ngx.time() then
+        return
     end
+    limits:set(VERIFIED_KID .. kid, true, VERIFIED_KID_TTL)
+    recorded_until[kid] = ngx.time() + RECORD_REFRESH
 end
 
 
