@@ -1,7 +1,7 @@
 /**
  * Public surface for other stacks:
  *
- *   import { parseAccessSpec, KeycloakIdentity, ApisixGateway, ServiceMtls, GatewayNetworkPolicies } from "gateway-auth/components";
+ *   import { parseAccessSpec, KeycloakIdentity, ApisixGateway, ServiceMtls, GatewayNetworkPolicies } from "gateway-auth";
  */
 export * from "./spec";
 export * from "./identity";

@@ -1,1 +1,1 @@
-export { Manifest, createManifests, objectResourceName } from "./objects";
+export { type Manifest, createManifests, objectResourceName } from "./objects";

@@ -1,4 +1,4 @@
-export { ServiceMtls, ServiceMtlsArgs, TlsSecretRef, IssuedTls } from "./component";
-export { MtlsCertificates, MtlsCertificatesArgs } from "./certificates";
-export { renderCertificatePlan, renderPkiSummary, CertificatePlan, CertificateRole } from "./plan";
-export { renderTlsSecret, IssuedCertificate } from "./secrets";
+export { ServiceMtls, type ServiceMtlsArgs, type TlsSecretRef, type IssuedTls } from "./component";
+export { MtlsCertificates, type MtlsCertificatesArgs } from "./certificates";
+export { renderCertificatePlan, renderPkiSummary, type CertificatePlan, type CertificateRole } from "./plan";
+export { renderTlsSecret, type IssuedCertificate } from "./secrets";

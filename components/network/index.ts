@@ -1,2 +1,2 @@
-export { GatewayNetworkPolicies, GatewayNetworkPoliciesArgs } from "./component";
+export { GatewayNetworkPolicies, type GatewayNetworkPoliciesArgs } from "./component";
 export { renderNetworkPolicies, renderServiceNetworkPolicies, renderGatewayNetworkPolicies, renderKeycloakNetworkPolicies } from "./policies";

@@ -21,14 +21,14 @@ export function patchConfig(stack: StackConfig, patch: Record<string, unknown>):
 export const PROJECT_ROOT = resolve(__dirname, "..", "..");
 
 /**
- * Runs the real program (`index.ts`) for a stack under Pulumi's mock runtime:
+ * Runs the real program (`program/index.ts`) for a stack under Pulumi's mock runtime:
  * no CLI, cluster or credentials. Returns every resource it registered and
  * the program's exports. One stack per process: the program module runs once.
  */
 export async function runStackUnderMocks(stack: string, root = PROJECT_ROOT, patch: Record<string, unknown> = {}): Promise<{ recorder: ResourceRecorder; exports: Record<string, unknown> }> {
   const { project, config, secretKeys } = patchConfig(loadStackConfig(root, stack), patch);
   const recorder = await installRecorder(project, stack, config, secretKeys);
-  const exports = (await import(resolve(root, "index.ts"))) as Record<string, unknown>;
+  const exports = (await import(resolve(root, "program", "index.ts"))) as Record<string, unknown>;
   await settle(recorder);
   return { recorder, exports };
 }

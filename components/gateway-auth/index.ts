@@ -1,0 +1,2 @@
+export { createGatewayAuth, type GatewayAuthParts, type GatewayAuthProviders } from "./wiring";
+export { GatewayAuth, type GatewayAuthArgs } from "./component";
