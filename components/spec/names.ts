@@ -4,6 +4,11 @@
  * rule and the policy pack that checks it.
  */
 
+// Facts the policy pack checks live in the pack (it must stand alone to be
+// published); the components use them from there.
+import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS } from "../../policies/contract/names";
+export { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS };
+
 /** The type-token package of every component (`gateway-auth:index:<Class>`). */
 export const PACKAGE = "gateway-auth";
 
@@ -14,8 +19,6 @@ export const IDENTITY_HEADERS = {
   tenant: "X-Tenant-ID",
 } as const;
 
-/** Headers APISIX's openid-connect may set; never from a client, and not to services unless asked. */
-export const OIDC_PLUGIN_HEADERS = ["X-Userinfo", "X-Access-Token", "X-ID-Token", "X-Refresh-Token"] as const;
 
 /**
  * Headers that make common frameworks act on something other than the
@@ -27,12 +30,6 @@ export const REQUEST_OVERRIDE_HEADERS = ["X-HTTP-Method-Override", "X-HTTP-Metho
 /** The query parameter form of a method override (Rails, Laravel, Symfony). */
 export const METHOD_OVERRIDE_PARAM = "_method";
 
-/** Claims the gateway reads from a verified access token. */
-export const CLAIMS = {
-  subject: "sub",
-  realmRoles: "realm_access.roles",
-  audience: "aud",
-} as const;
 
 /** The client scope that carries the gateway's mappers (roles, tenant, audience). */
 export const GATEWAY_SCOPE_NAME = "gateway-access";
@@ -43,8 +40,6 @@ export const KEYCLOAK_BUILTIN_DEFAULT_SCOPES = ["basic", "profile", "email", "we
 /** Labels every Kubernetes object of this project carries. */
 export const MANAGED_BY_LABEL = { "app.kubernetes.io/managed-by": "gateway-auth" } as const;
 
-/** Pod labels every gateway carries (policies recognise a gateway by them). */
-export const GATEWAY_POD_LABELS = { "app.kubernetes.io/name": "apisix", "app.kubernetes.io/component": "gateway" } as const;
 
 /** One gateway instance's pods: NetworkPolicies admit exactly these, so two gateways in a stack stay apart. */
 export function gatewayPodLabels(gatewayName: string): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { parseDuration } from "../../components/spec/durations";
+import { parseDuration } from "../contract/durations";
 import { ENVIRONMENT_CONFIG, environmentOf } from "./config";
 import { TYPES } from "./types";
 

@@ -1,5 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { parseGoDuration } from "../../components/spec/durations";
+import { parseGoDuration } from "../contract/durations";
 import { TYPES, type StackResource } from "./types";
 
 /** Realm fields the Keycloak provider parses with Go's time.ParseDuration. */

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { parseDuration } from "../../components/spec/durations";
-import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS } from "../../components/spec/names";
+import { parseDuration } from "../contract/durations";
+import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS } from "../contract/names";
 import { gatewayConfigs, pluginConfs, serverDirectives, upstreamNamespaces } from "./apisix";
 import { ENVIRONMENT_CONFIG, environmentOf } from "./config";
 import { TYPES, type StackResource } from "./types";

@@ -1,0 +1,20 @@
+/**
+ * What a gateway-auth stack looks like, as far as the policy pack checks it:
+ * the claims the gateway reads, the labels of its pods and the headers of
+ * APISIX's openid-connect. The components import these from here, so the
+ * pack and what it checks cannot drift, and the pack stays publishable on
+ * its own (nothing it imports lives outside policies/).
+ */
+
+/** Claims the gateway reads from a verified access token. */
+export const CLAIMS = {
+  subject: "sub",
+  realmRoles: "realm_access.roles",
+  audience: "aud",
+} as const;
+
+/** Pod labels every gateway carries (policies recognise a gateway by them). */
+export const GATEWAY_POD_LABELS = { "app.kubernetes.io/name": "apisix", "app.kubernetes.io/component": "gateway" } as const;
+
+/** Headers APISIX's openid-connect may set; never from a client, and not to services unless asked. */
+export const OIDC_PLUGIN_HEADERS = ["X-Userinfo", "X-Access-Token", "X-ID-Token", "X-Refresh-Token"] as const;
