@@ -6,7 +6,7 @@
  * sends them, registers exactly what building it directly registers.
  * Not proven here: `pulumi package add` and the SDKs it generates (needs the CLI).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as grpc from "@grpc/grpc-js";
@@ -18,6 +18,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { GatewayAuth } from "../../components/gateway-auth";
 import { generatePluginSchema, pluginProvider, PLUGIN_DIR, PLUGIN_SCHEMA_FILE } from "../../scripts/lib/plugin-schema";
 import { rawSpec } from "../fixtures/raw-spec";
+import { startPluginProcess, unary } from "../support/grpc-plugin";
 import { build, useRecorder } from "../support/mocks";
 
 // The generated gRPC stubs, and the SDK's own Construct input decoder (internal, so untyped).
@@ -35,22 +36,9 @@ afterAll(() => host?.kill());
 /** Starts the plugin the way Pulumi's nodejs host does (cmd/run-plugin on the manifest's main) and returns its gRPC port. */
 function startPluginHost(): Promise<number> {
   const manifest = parse(readFileSync(join(ROOT, "PulumiPlugin.yaml"), "utf8")) as { runtime: string; main: string };
-  host = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-plugin"), "."], { cwd: join(ROOT, manifest.main) });
-  return new Promise((resolvePort, reject) => {
-    let out = "";
-    let err = "";
-    host!.stdout!.on("data", (d) => {
-      out += d;
-      const port = /^(\d+)\s*$/m.exec(out);
-      if (port) resolvePort(Number(port[1]));
-    });
-    host!.stderr!.on("data", (d) => (err += d));
-    host!.on("exit", (code) => reject(new Error(`plugin host exited (${code}): ${err}`)));
-  });
-}
-
-function unary<T>(client: any, method: string, request: unknown): Promise<T> {
-  return new Promise((ok, fail) => client[method](request, (e: Error | null, res: T) => (e ? fail(e) : ok(res))));
+  const started = startPluginProcess([require.resolve("@pulumi/pulumi/cmd/run-plugin"), "."], join(ROOT, manifest.main));
+  host = started.child;
+  return started.port;
 }
 
 describe("the component package", () => {

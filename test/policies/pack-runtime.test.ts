@@ -6,7 +6,7 @@
  * Pulumi CLI starts a pack, answering the engine's gRPC calls). Needs the npm
  * registry or a warm npm cache. Not proven here: `pulumi policy publish` itself.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
@@ -17,6 +17,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { policies, type StackResource } from "../../policies/rules";
+import { startPluginProcess, unary } from "../support/grpc-plugin";
 import { loadRecordedStack } from "../support/recorded-stacks";
 
 const analyzerGrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
@@ -57,25 +58,12 @@ let host: ChildProcess | undefined;
 let client: any;
 let dev: StackResource[];
 
-function unary<T>(method: string, request: unknown): Promise<T> {
-  return new Promise((ok, fail) => client[method](request, (e: Error | null, res: T) => (e ? fail(e) : ok(res))));
-}
-
 /** Starts the pack the way the CLI's policy analyzer does: run-policy-pack <engine> <pack dir>, from the pack's own SDK. */
 function startPack(dir: string): Promise<number> {
   const runner = join(dir, "node_modules", "@pulumi", "pulumi", "cmd", "run-policy-pack", "index.js");
-  host = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: dir });
-  return new Promise((ok, fail) => {
-    let out = "";
-    let err = "";
-    host!.stdout!.on("data", (d) => {
-      out += d;
-      const port = /^(\d+)\s*$/m.exec(out);
-      if (port) ok(Number(port[1]));
-    });
-    host!.stderr!.on("data", (d) => (err += d));
-    host!.on("exit", (code) => fail(new Error(`policy pack exited (${code}): ${err}`)));
-  });
+  const started = startPluginProcess([runner, "127.0.0.1:0", "."], dir);
+  host = started.child;
+  return started.port;
 }
 
 beforeAll(async () => {
@@ -96,7 +84,7 @@ afterAll(() => {
 
 /** The pack's policies and config schemas, as the engine asks for them. */
 async function analyzerInfo() {
-  const info = await unary<any>("getAnalyzerInfo", new Empty());
+  const info = await unary<any>(client, "getAnalyzerInfo", new Empty());
   return info.getPoliciesList().map((p: any) => {
     const schema = p.getConfigschema();
     return { name: p.getName() as string, level: p.getEnforcementlevel() as number, schema: schema ? { type: "object", properties: schema.getProperties()?.toJavaScript() ?? {}, required: schema.getRequiredList() } : undefined };
@@ -113,7 +101,7 @@ async function configure(config: Record<string, Record<string, unknown>>) {
     pc.setEnforcementlevel(levels.get(name));
     req.getPolicyconfigMap().set(name, pc);
   }
-  await unary("configure", req);
+  await unary(client, "configure", req);
 }
 
 function analyzerResource<T>(make: () => T, r: StackResource): T {
@@ -135,10 +123,10 @@ function analyzerResource<T>(make: () => T, r: StackResource): T {
 /** Every violation the pack reports for a stack: each resource through Analyze, then the stack through AnalyzeStack. */
 async function analyze(resources: StackResource[]): Promise<string[]> {
   const diagnostics: any[] = [];
-  for (const r of resources) diagnostics.push(...(await unary<any>("analyze", analyzerResource(() => new analyzerPb.AnalyzeRequest(), r))).getDiagnosticsList());
+  for (const r of resources) diagnostics.push(...(await unary<any>(client, "analyze", analyzerResource(() => new analyzerPb.AnalyzeRequest(), r))).getDiagnosticsList());
   const stack = new analyzerPb.AnalyzeStackRequest();
   stack.setResourcesList(resources.map((r) => analyzerResource(() => new analyzerPb.AnalyzerResource(), r)));
-  diagnostics.push(...(await unary<any>("analyzeStack", stack)).getDiagnosticsList());
+  diagnostics.push(...(await unary<any>(client, "analyzeStack", stack)).getDiagnosticsList());
   return diagnostics.map((d) => d.getPolicyname() as string).sort();
 }
 
