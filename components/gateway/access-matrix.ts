@@ -1,11 +1,15 @@
-import { allRoutes, appOfRoute, corsEnabled, isAppApiRoute, methodAccess, type AccessSpec, type HttpMethod, type RouteSpec } from "../spec";
+import { allRoutes, appOfRoute, corsEnabled, effectiveRateLimit, formatDuration, isAppApiRoute, methodAccess, type AccessSpec, type HttpMethod, type RateLimitSpec, type RouteSpec } from "../spec";
 import { METHOD_NOT_ALLOWED } from "./routes";
 
 /** Who a matrix row is about: nobody, a token with no declared role, or a token holding exactly one role. */
 export type Caller = { kind: "anonymous" } | { kind: "no-role" } | { kind: "role"; role: string };
 
-/** What the gateway does: pass to the upstream, or answer with a status itself (302: redirect to sign-in). */
-export type Outcome = { allow: true } | { allow: false; status: 302 | 401 | 403 | 405 };
+/**
+ * What the gateway does: pass to the upstream (within the caller's rate
+ * limit, if one applies), or answer with a status itself (302: redirect to
+ * sign-in) for the decision log's `reason`.
+ */
+export type Outcome = { allow: true; rateLimit?: RateLimitSpec } | { allow: false; status: 302 | 401 | 403 | 405; reason: RefusalReason };
 
 export interface AccessMatrixEntry {
   service: string;
@@ -15,20 +19,30 @@ export interface AccessMatrixEntry {
   outcome: Outcome;
 }
 
-/** Every refusal the gateway answers itself: a stable reason, its status, and when it happens. */
-export const REFUSALS: ReadonlyArray<{ reason: string; status: number; when: string }> = [
-  { reason: "(no token)", status: 401, when: "a protected bearer route without `Authorization: Bearer` (challenge `Bearer realm=...`)" },
-  { reason: "invalid_token", status: 401, when: "bad signature, expired, wrong issuer, wrong audience, no `exp`, `nbf` in the future, `alg` other than RS256, an unknown key beyond the refetch budget" },
-  { reason: "forbidden", status: 403, when: "a valid token without one of the rule's roles" },
-  { reason: "method_not_allowed", status: 405, when: "a method the route does not offer (`Allow` lists those it does); logout by anything but POST" },
-  { reason: "method_override_refused", status: 400, when: "a `_method` argument, unless the service sets allowMethodOverride" },
-  { reason: "(sign-in)", status: 302, when: "a browser-app page without a session: redirect to the realm's login" },
-  { reason: "(no session)", status: 401, when: "a browser-app API path (apiPathPrefixes) without a session" },
-  { reason: "cross_site_request", status: 403, when: "an unsafe method on a browser-app route, or logout, from another origin" },
-  { reason: "unsafe_request_uri", status: 400, when: "a browser-app request URI a browser would read as another host (`//`, `/\\`)" },
-  { reason: "no_sign_in_in_progress", status: 400, when: "the sign-in callback without a session cookie" },
-  { reason: "client_certificate_required", status: 403, when: "a client-certificate host without a verified certificate" },
-];
+/**
+ * Every refusal, by the decision log's `reason` (a closed set): its status,
+ * what the caller reads (body `error`, or the challenge), and when it happens.
+ */
+export const REFUSALS = [
+  { reason: "missing_token", status: 401, says: "challenge `Bearer realm=...`", when: "a protected bearer route without `Authorization: Bearer`" },
+  { reason: "invalid_token", status: 401, says: "`invalid_token`", when: "bad signature, unknown key (beyond the refetch budget), `alg` other than RS256, garbage, no `exp`, `nbf` in the future" },
+  { reason: "expired_token", status: 401, says: "`invalid_token`", when: "`exp` has passed" },
+  { reason: "wrong_issuer", status: 401, says: "`invalid_token`", when: "a token of another realm or issuer" },
+  { reason: "wrong_audience", status: 401, says: "`invalid_token`", when: "a token that does not name the gateway's client in `aud`" },
+  { reason: "role_missing", status: 403, says: "`forbidden`", when: "a valid token without one of the rule's roles" },
+  { reason: "method_not_allowed", status: 405, says: "`method_not_allowed`", when: "a method the route does not offer (`Allow` lists those it does); logout by anything but POST" },
+  { reason: "rate_limited", status: 429, says: "`rate_limited`, `Retry-After`", when: "a caller over the route's (or rule's) limit in the current window" },
+  { reason: "session_required", status: 302, says: "redirect to the realm's login", when: "a browser-app page without a session (an API path: 401)" },
+  { reason: "cross_site_request", status: 403, says: "`cross_site_request`", when: "an unsafe method on a browser-app route, or logout, from another origin" },
+  { reason: "method_override_refused", status: 400, says: "`method_override_refused`", when: "a `_method` argument, unless the service sets allowMethodOverride" },
+  { reason: "unsafe_request_uri", status: 400, says: "`unsafe_request_uri`", when: "a browser-app request URI a browser would read as another host (`//`, `/\\`)" },
+  { reason: "no_sign_in_in_progress", status: 400, says: "`no_sign_in_in_progress`", when: "the sign-in callback without a session cookie" },
+  { reason: "client_certificate_required", status: 403, says: "`client_certificate_required`", when: "a client-certificate host without a verified certificate" },
+  { reason: "no_route", status: 404, says: "APISIX's `404 Route Not Found`", when: "a host or path no route serves" },
+  { reason: "gateway_error", status: 500, says: "`failed to limit count`", when: "the rate-limit store is unreachable and `whenUnavailable` is deny (the default)" },
+] as const;
+
+export type RefusalReason = (typeof REFUSALS)[number]["reason"];
 
 /** Methods the matrix covers. OPTIONS is CORS preflight when browser clients exist, so it is listed only without them. */
 export function matrixMethods(spec: AccessSpec): HttpMethod[] {
@@ -62,10 +76,15 @@ export function renderAccessMatrix(spec: AccessSpec): AccessMatrixEntry[] {
       const access = methodAccess(route, method);
       return callers.map((caller): AccessMatrixEntry => {
         let outcome: Outcome;
-        if (access.kind === "denied") outcome = { allow: false, status: METHOD_NOT_ALLOWED };
-        else if (access.kind === "public") outcome = { allow: true };
-        else if (caller.kind === "anonymous") outcome = { allow: false, status: unauthenticatedStatus(spec, route) };
-        else outcome = caller.kind === "role" && access.roles.includes(caller.role) ? { allow: true } : { allow: false, status: 403 };
+        const rule = route.rules.find((r) => r.methods.includes(method));
+        const limit = effectiveRateLimit(spec, route, rule);
+        const allowed: Outcome = limit ? { allow: true, rateLimit: limit } : { allow: true };
+        if (access.kind === "denied") outcome = { allow: false, status: METHOD_NOT_ALLOWED, reason: "method_not_allowed" };
+        else if (access.kind === "public") outcome = allowed;
+        else if (caller.kind === "anonymous") {
+          const status = unauthenticatedStatus(spec, route);
+          outcome = { allow: false, status, reason: status === 302 || appOfRoute(spec, route) ? "session_required" : "missing_token" };
+        } else outcome = caller.kind === "role" && access.roles.includes(caller.role) ? allowed : { allow: false, status: 403, reason: "role_missing" };
         return { service: service.name, path: route.path, method, caller, outcome };
       });
     }),
@@ -76,12 +95,12 @@ export function renderAccessMatrix(spec: AccessSpec): AccessMatrixEntry[] {
 export function renderAccessMatrixMarkdown(spec: AccessSpec): string {
   const callers = matrixCallers(spec);
   const entries = renderAccessMatrix(spec);
-  const cell = (o: Outcome) => (o.allow ? "allow" : String(o.status));
+  const cell = (o: Outcome) => (o.allow ? "allow" : `${o.status} ${o.reason}`);
   const lines = [
     `# Access matrix (${spec.environment})`,
     "",
     "What the gateway does per route, method and caller: `allow` passes the request to the service with identity headers;",
-    "401 no or invalid token; 302 redirect to sign-in (browser app pages); 403 token without a permitted role; 405 method the route does not offer (answered by the gateway).",
+    "a refusal shows its status and the decision log's reason (see Refusals).",
     corsEnabled(spec) ? "OPTIONS is CORS preflight, answered by the gateway for every route without a token." : "",
     "",
     `| service | path | method | ${callers.map(callerLabel).join(" | ")} |`,
@@ -91,7 +110,23 @@ export function renderAccessMatrixMarkdown(spec: AccessSpec): string {
     const row = entries.slice(i, i + callers.length);
     lines.push(`| ${row[0].service} | \`${row[0].path}\` | ${row[0].method} | ${row.map((e) => cell(e.outcome)).join(" | ")} |`);
   }
-  lines.push("", "## Refusals", "", "What a refused caller gets (the `error` in the body or challenge is the reason; never the library's message):", "", "| reason | status | when |", "|---|---|---|");
-  for (const r of REFUSALS) lines.push(`| ${r.reason} | ${r.status} | ${r.when} |`);
+  lines.push("", ...rateLimitLines(spec));
+  lines.push("", "## Refusals", "", "Every refusal by the decision log's reason, with what the caller reads (never the library's message):", "", "| reason | status | caller reads | when |", "|---|---|---|---|");
+  for (const r of REFUSALS) lines.push(`| ${r.reason} | ${r.status} | ${r.says} | ${r.when} |`);
   return lines.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n") + "\n";
+}
+
+const perWindow = (l: RateLimitSpec) => `${l.requests} per ${formatDuration(l.windowSeconds)}`;
+
+/** The matrix document's rate-limit section: which route and methods, how many per window, per whom. */
+function rateLimitLines(spec: AccessSpec): string[] {
+  const { store, headers } = spec.gateway.rateLimits;
+  const rows = allRoutes(spec).flatMap(({ service, route }) =>
+    (route.public ? [{ methods: route.methods, limit: effectiveRateLimit(spec, route), per: "client address" }] : route.rules.map((rule) => ({ methods: rule.methods, limit: effectiveRateLimit(spec, route, rule), per: "caller (user, or service account's client)" })))
+      .filter((r) => r.limit)
+      .map((r) => `| ${service.name} | \`${route.path}\` | ${r.methods.join(", ")} | ${perWindow(r.limit!)} | ${r.per} |`),
+  );
+  if (rows.length === 0) return ["## Rate limits", "", "None: no route or default sets a limit."];
+  const shared = store.type === "local" ? `local to each replica (${spec.gateway.replicas}): each allows the whole limit` : `${store.type} (${store.addresses.join(", ")}), shared by every replica; while unreachable: ${store.whenUnavailable}`;
+  return ["## Rate limits", "", `Over a limit: 429 \`rate_limited\` with Retry-After${headers ? " (and X-RateLimit-Limit/-Remaining/-Reset on every limited response)" : ""}. Counters: ${shared}.`, "", "| service | path | methods | limit | per |", "|---|---|---|---|---|", ...rows];
 }

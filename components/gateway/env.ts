@@ -1,4 +1,5 @@
 import { BROWSER_SESSIONS, appClientSecretEnv, appClientSecretKey, gatewayObjectNames, type AccessSpec } from "../spec";
+import { RATE_LIMIT_PASSWORD_ENV } from "./rate-limits";
 import { hostCertificateEnv } from "./tls";
 
 export interface SecretEnvVar {
@@ -26,11 +27,17 @@ export function browserSessionEnv(spec: AccessSpec): SecretEnvVar[] {
   ];
 }
 
+/** The rate-limit store's password, from the Secret gateway.rateLimits.store.passwordSecret names. */
+export function rateLimitStoreEnv(spec: AccessSpec): SecretEnvVar[] {
+  const secret = spec.gateway.rateLimits.store.passwordSecret;
+  return secret ? [fromSecret(RATE_LIMIT_PASSWORD_ENV, secret.name, secret.key)] : [];
+}
+
 /**
  * Every secret APISIX reads: environment variables filled from Kubernetes
  * Secrets, referenced as `$env://NAME` in apisix.yaml. Nothing secret is in a
  * ConfigMap.
  */
 export function gatewaySecretEnv(spec: AccessSpec): SecretEnvVar[] {
-  return [...tlsEnv(spec), ...browserSessionEnv(spec)];
+  return [...tlsEnv(spec), ...browserSessionEnv(spec), ...rateLimitStoreEnv(spec)];
 }

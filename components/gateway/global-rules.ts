@@ -1,5 +1,6 @@
+import type { IdentityEndpoints } from "../identity";
 import { OIDC_PLUGIN_HEADERS, type AccessSpec } from "../spec";
-import { managedIdentityHeaders } from "./plugin";
+import { DECISIONS_PLUGIN, managedIdentityHeaders } from "./plugin";
 
 export const HEADER_STRIPPING_RULE_ID = "strip-identity-headers";
 
@@ -21,4 +22,14 @@ export function renderHeaderStrippingRule(spec: AccessSpec) {
 /** Metrics for every route, scraped from the gateway's metrics port. */
 export function renderMetricsRule() {
   return { id: "metrics", plugins: { prometheus: { prefer_name: true } } };
+}
+
+export const DECISIONS_RULE_ID = "decisions";
+
+/**
+ * The decision log, for every request (unmatched ones included): a request id
+ * to the service and back, Retry-After on 429, one JSON line per request.
+ */
+export function renderDecisionsRule(spec: AccessSpec, endpoints: IdentityEndpoints) {
+  return { id: DECISIONS_RULE_ID, plugins: { [DECISIONS_PLUGIN]: { log_path: spec.gateway.decisionLogPath, issuer: endpoints.issuerUrl, audience: spec.clients.gateway.clientId } } };
 }

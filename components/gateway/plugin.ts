@@ -9,8 +9,10 @@ export const appSessionCookie = (app: Pick<BrowserAppSpec, "name">) => `${app.na
 export const IDENTITY_PLUGIN = "gateway-identity";
 /** The project's plugin before openid-connect on bearer routes: at most one JWKS refetch per interval for unknown keys. */
 export const KEY_GUARD_PLUGIN = "gateway-key-guard";
+/** The project's global plugin: request ids, Retry-After, and the decision log (one JSON line per request). */
+export const DECISIONS_PLUGIN = "gateway-decisions";
 /** Every plugin this project ships (Lua, in lua/apisix/plugins). */
-export const PROJECT_PLUGINS = [IDENTITY_PLUGIN, KEY_GUARD_PLUGIN] as const;
+export const PROJECT_PLUGINS = [IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, DECISIONS_PLUGIN] as const;
 
 /** Where plugins live in the APISIX container (`apisix.extra_lua_path` points at the folder above `apisix/plugins`). */
 export const PLUGIN_ROOT = "/opt/apisix-plugins";
@@ -48,6 +50,8 @@ export interface IdentityPluginConf {
   /** The gateway's client id, which every token must name in aud (checked here: 401 invalid_token). */
   audience: string;
   realm: string;
+  /** The spec's machine clients: each one's tokens share one rate-limit budget (the client's). */
+  service_clients: string[];
 }
 
 /** Configuration of the identity plugin for one rule: which roles exist, which it allows, which claim goes to which header. */
@@ -66,6 +70,7 @@ export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[],
     forward_authorization: service?.forwardBearerToken ?? false,
     audience: spec.clients.gateway.clientId,
     realm: spec.realm.name,
+    service_clients: spec.clients.service.map((c) => c.clientId),
     ...(app ? { session_cookie: appSessionCookie(app), app_origin: app.origin } : {}),
   };
 }

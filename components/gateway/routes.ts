@@ -1,8 +1,9 @@
-import { METHOD_OVERRIDE_PARAM, REQUEST_OVERRIDE_HEADERS, allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
+import { METHOD_OVERRIDE_PARAM, REQUEST_OVERRIDE_HEADERS, allRoutes, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
 import type { IdentityEndpoints } from "../identity";
 import { renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
 import { renderCorsConf } from "./cors";
 import { IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, appSessionCookie, renderIdentityPluginConf, renderKeyGuardConf } from "./plugin";
+import { RATE_LIMIT_PLUGIN, renderRateLimitConf } from "./rate-limits";
 import { upstreamId } from "./upstreams";
 
 export interface ApisixRoute {
@@ -12,8 +13,12 @@ export interface ApisixRoute {
   hosts?: string[];
   priority?: number;
   vars?: unknown[];
-  /** `access`: protected (authenticated), public (the spec says so), or gateway (answered by the gateway itself). */
-  labels?: { access: RouteAccessLabel };
+  /**
+   * `access`: protected (authenticated), public (the spec says so), or gateway
+   * (answered by the gateway itself). `refusal`: the decision log's reason for
+   * a route that refuses at the gateway. `session`: a browser-app route.
+   */
+  labels?: { access: RouteAccessLabel; refusal?: string; session?: "true" };
   upstream_id?: string;
   plugins?: Record<string, unknown>;
 }
@@ -34,7 +39,7 @@ const answer = (status: number, error: string, headers?: Record<string, string>)
 
 /** A route above every other for the spec route's path, answering at the gateway when `vars` match. */
 function guard(x: LocatedRoute, suffix: string, hosts: { hosts?: string[] }, vars: unknown[], status: number, error: string): ApisixRoute {
-  return { id: routeId(x, suffix), uri: x.route.path, ...hosts, priority: GUARD_PRIORITY, vars, labels: { access: "gateway" }, plugins: answer(status, error) };
+  return { id: routeId(x, suffix), uri: x.route.path, ...hosts, priority: GUARD_PRIORITY, vars, labels: { access: "gateway", refusal: error }, plugins: answer(status, error) };
 }
 
 /**
@@ -87,15 +92,16 @@ function routeId(x: LocatedRoute, suffix: string): string {
 function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserAppSpec): ApisixRoute[] {
   const conf = renderSessionOpenidConnectConf(spec, endpoints, app, "auth");
   const id = (suffix: string) => `app-${app.name}.${suffix}`.slice(0, 64);
-  const logout = { uri: appLogoutPath(app), hosts: [app.host], labels: { access: "gateway" as const } };
-  const callback = { uri: appCallbackPath(app), hosts: [app.host], methods: ["GET" as const], labels: { access: "gateway" as const } };
+  const labels = (refusal?: string) => ({ labels: { access: "gateway" as const, session: "true" as const, ...(refusal ? { refusal } : {}) } });
+  const logout = { uri: appLogoutPath(app), hosts: [app.host] };
+  const callback = { uri: appCallbackPath(app), hosts: [app.host], methods: ["GET" as const] };
   return [
-    { id: id("callback"), ...callback, plugins: { "openid-connect": conf } },
+    { id: id("callback"), ...callback, ...labels(), plugins: { "openid-connect": conf } },
     // No session cookie: no sign-in is in progress, so the code and state cannot be ours (openid-connect would answer 500).
-    { id: id("callback-without-session"), ...callback, priority: GUARD_PRIORITY, vars: [[`cookie_${appSessionCookie(app)}`, "!", "~~", "."]], plugins: answer(400, "no_sign_in_in_progress") },
-    { id: id("logout"), ...logout, methods: ["POST"], plugins: { "openid-connect": conf } },
-    { id: id("logout-cross-site"), ...logout, methods: ["POST"], priority: GUARD_PRIORITY, vars: [["http_origin", "~=", app.origin]], plugins: answer(403, "cross_site_request") },
-    { id: id("logout-other-methods"), ...logout, priority: FALLBACK_PRIORITY, plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: "POST" }) },
+    { id: id("callback-without-session"), ...callback, ...labels("no_sign_in_in_progress"), priority: GUARD_PRIORITY, vars: [[`cookie_${appSessionCookie(app)}`, "!", "~~", "."]], plugins: answer(400, "no_sign_in_in_progress") },
+    { id: id("logout"), ...logout, ...labels(), methods: ["POST"], plugins: { "openid-connect": conf } },
+    { id: id("logout-cross-site"), ...logout, ...labels("cross_site_request"), methods: ["POST"], priority: GUARD_PRIORITY, vars: [["http_origin", "~=", app.origin]], plugins: answer(403, "cross_site_request") },
+    { id: id("logout-other-methods"), ...logout, ...labels("method_not_allowed"), priority: FALLBACK_PRIORITY, plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: "POST" }) },
   ];
 }
 
@@ -104,8 +110,9 @@ function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserA
  *   - guards above everything for its path: client certificates per host,
  *     `_method` arguments, and (browser apps) request URIs that leave the origin;
  *   - one route per rule (its methods): gateway-key-guard (bearer), openid-connect,
- *     then the identity plugin, which allows the rule's roles only; or, for a
- *     public route, one route for its methods with no authentication;
+ *     then the identity plugin, which allows the rule's roles only, then the
+ *     rule's rate limit per verified caller; or, for a public route, one route
+ *     for its methods with no authentication (limited per client address);
  *   - with browser clients, a preflight (OPTIONS) route answered by cors;
  *   - a fallback below them for every other method, answering 405 at the
  *     gateway (the upstream is never reached).
@@ -130,15 +137,21 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     const corsPlugin = (methods: HttpMethod[]) => (cors ? { cors: renderCorsConf(spec, methods) } : {});
     const upstream = { upstream_id: upstreamId(x.service) };
 
+    const session = app ? { session: "true" as const } : {};
+    const limited = (id: string, rule?: AccessRuleSpec) => {
+      const limit = effectiveRateLimit(spec, x.route, rule);
+      return limit ? { [RATE_LIMIT_PLUGIN]: renderRateLimitConf(spec, limit, rule ? "verified-caller" : "client-address", id) } : {};
+    };
+
     const served: ApisixRoute[] = x.route.public
-      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, labels: { access: "public" }, plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x) } }]
+      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, labels: { access: "public" }, plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), ...limited(routeId(x, "public")) } }]
       : x.route.rules.map((rule, i) => ({
           id: routeId(x, `rule${i}`),
           ...base,
           methods: [...rule.methods],
           ...upstream,
-          labels: { access: "protected" },
-          plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service, app) },
+          labels: { access: "protected", ...session },
+          plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service, app), ...limited(routeId(x, `rule${i}`), rule) },
         }));
 
     const preflight: ApisixRoute[] = cors
@@ -150,7 +163,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
       id: routeId(x, "other-methods"),
       ...base,
       priority: FALLBACK_PRIORITY,
-      labels: { access: "gateway" },
+      labels: { access: "gateway", refusal: "method_not_allowed" },
       plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: allowed.join(", ") }),
     };
     return [...clientCertificateGuards(spec, x), ...methodOverrideGuard(x, hosts), ...returnAddressGuard(x, app), ...served, ...preflight, fallback];

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
 import { GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, type AccessSpec } from "../spec";
-import { renderHeaderStrippingRule, renderMetricsRule } from "./global-rules";
+import { renderDecisionsRule, renderHeaderStrippingRule, renderMetricsRule } from "./global-rules";
 import { PLUGIN_ROOT, projectPluginFiles } from "./plugin";
 import { renderApisixRoutes } from "./routes";
 import { gatewaySecretEnv } from "./env";
@@ -22,7 +22,7 @@ export function renderApisixRules(spec: AccessSpec, endpoints: IdentityEndpoints
   const rules: ApisixRules = {
     routes: renderApisixRoutes(spec, endpoints),
     upstreams: renderApisixUpstreams(spec),
-    global_rules: [renderHeaderStrippingRule(spec), renderMetricsRule()],
+    global_rules: [renderDecisionsRule(spec, endpoints), renderHeaderStrippingRule(spec), renderMetricsRule()],
     ...(ssls.length > 0 ? { ssls } : {}),
   };
   for (const [kind, items] of Object.entries(rules)) assertUniqueIds(kind, items as Array<{ id: unknown }>);
@@ -99,7 +99,13 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
     deployment: { role: "data_plane", role_data_plane: { config_provider: "yaml" } },
     plugins: pluginsUsed(rules),
     // Metrics leave the pod only when a scraper is declared (and admitted by NetworkPolicy).
-    plugin_attr: { prometheus: { export_addr: { ip: spec.network.monitoring ? "0.0.0.0" : "127.0.0.1", port: GATEWAY_PORTS.metrics } } },
+    plugin_attr: {
+      prometheus: {
+        export_addr: { ip: spec.network.monitoring ? "0.0.0.0" : "127.0.0.1", port: GATEWAY_PORTS.metrics },
+        // Decisions by route (a built-in label) and reason: gateway-decisions defines these variables.
+        metrics: { http_status: { extra_labels: [{ decision: "$gateway_decision" }, { reason: "$gateway_reason" }] } },
+      },
+    },
     nginx_config: {
       ...(envs.length > 0 ? { envs } : {}),
       // Keycloak access tokens with many roles outgrow nginx's default header buffers (400/431).

@@ -59,7 +59,7 @@ export function renderServiceNetworkPolicies(spec: AccessSpec): Manifest[] {
 /**
  * The gateway's own namespace: its pods accept client traffic on the listen
  * ports (and scrapes, when monitoring is on), and may call only their
- * services, Keycloak and cluster DNS.
+ * services, Keycloak, cluster DNS and the rate-limit store's Redis.
  */
 export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
   const ns = spec.gateway.namespace;
@@ -67,6 +67,9 @@ export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
   const gatewayPods = { matchLabels: gatewayPodLabels(gw) };
   const { monitoring, dns } = spec.network;
   const serviceEgress = spec.services.map((s) => ({ to: [inNamespace(s.namespace, s.podSelector)], ports: [tcp(s.port)] }));
+  const store = spec.gateway.rateLimits.store;
+  const storePorts = [...new Set(store.addresses.map((a) => Number(a.split(":")[1])))].sort((a, b) => a - b);
+  const storeEgress = store.namespace ? [{ to: [inNamespace(store.namespace, store.podSelector)], ports: storePorts.map(tcp) }] : [];
   return [
     policy(ns, `${gw}-default-deny`, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
     policy(ns, `${gw}-ingress`, {
@@ -84,6 +87,8 @@ export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
       policyTypes: ["Egress"],
       egress: [
         ...serviceEgress,
+        // The rate-limit counters' Redis, when the store is shared.
+        ...storeEgress,
         { to: [inNamespace(spec.keycloak.namespace, spec.keycloak.podSelector)], ports: [tcp(spec.keycloak.port)] },
         { to: [inNamespace(dns.namespace, dns.podSelector)], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] },
       ],

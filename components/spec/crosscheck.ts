@@ -2,6 +2,7 @@ import { LocatedRoute, allRoutes, appCallbackPath, appLogoutPath, appOfRoute, co
 import { ENVIRONMENT_DEFAULTS, SSL_REQUIRED_STRENGTH } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, gatewayToServicePolicyName, serviceMtlsSecretName } from "./names";
+import { perReplicaCounters } from "./rate-limits";
 import { SpecReader, show } from "./reader";
 import { AccessSpec, HTTP_METHODS } from "./types";
 
@@ -159,6 +160,9 @@ function checkGateway(r: SpecReader, spec: AccessSpec): void {
     if (reserved.includes(c.header.toLowerCase())) r.fail(`gateway.claimHeaders[${i}].header`, `${show(c.header)} is managed by the gateway already`);
   });
   r.unique(spec.gateway.claimHeaders, (c) => c.header.toLowerCase(), (i) => `gateway.claimHeaders[${i}].header`, "header");
+  if (spec.environment === "prod" && perReplicaCounters(spec)) {
+    r.fail("gateway.rateLimits.store.type", `"local" keeps counters per replica: with gateway.replicas ${spec.gateway.replicas} every limit is multiplied by ${spec.gateway.replicas} in prod; use redis or redis-cluster`);
+  }
 }
 
 function checkSeedUsers(r: SpecReader, spec: AccessSpec): void {

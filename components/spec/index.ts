@@ -8,3 +8,4 @@ export { type RawAccessSpec, SPEC_CONFIG_KEYS } from "./parse";
 export { ENVIRONMENT_DEFAULTS, type EnvironmentDefaults } from "./defaults";
 export { parseDuration, formatDuration, parseGoDuration, formatGoDuration } from "./durations";
 export { deploymentWarnings } from "./warnings";
+export { effectiveRateLimit, hasRateLimits, perReplicaCounters } from "./rate-limits";

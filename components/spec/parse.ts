@@ -2,6 +2,7 @@ import { isValidRoutePath } from "./access";
 import { DEFAULT_GATEWAY_IMAGE, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_PASSWORD_POLICY, DEFAULT_TENANT_ATTRIBUTE, ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
 import { parseDuration } from "./durations";
 import * as P from "./patterns";
+import { readGatewayRateLimits, readRateLimit } from "./rate-limits";
 import { Raw, SpecReader, join, show } from "./reader";
 import {
   AccessRuleSpec, AccessSpec, BrowserAppSpec, BrowserClientSpec, ClaimHeaderSpec, ClientCertificateHostSpec, ClientsSpec, MonitoringAccessSpec, MtlsSpec, NetworkSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
@@ -168,27 +169,31 @@ function readMethod(r: SpecReader, path: string, value: Raw): HttpMethod {
 }
 
 function readRule(r: SpecReader, path: string, value: Raw): AccessRuleSpec {
-  const o = r.object(path, value, ["methods", "roles"]) ?? {};
+  const o = r.object(path, value, ["methods", "roles", "rateLimit"]) ?? {};
+  const rateLimit = readRateLimit(r, join(path, "rateLimit"), o.rateLimit);
   return {
     methods: r.array(join(path, "methods"), o.methods, (p, v) => readMethod(r, p, v), { minItems: 1 }),
     roles: r.array(join(path, "roles"), o.roles, (p, v) => r.string(p, v, P.ROLE_NAME), { minItems: 1 }),
+    ...(rateLimit ? { rateLimit } : {}),
   };
 }
 
 function readRoute(r: SpecReader, path: string, value: Raw): RouteSpec {
-  const o = r.object(path, value, ["path", "public", "methods", "rules"]) ?? {};
+  const o = r.object(path, value, ["path", "public", "methods", "rules", "rateLimit"]) ?? {};
   const routePath = r.string(join(path, "path"), o.path);
+  const limit = readRateLimit(r, join(path, "rateLimit"), o.rateLimit);
+  const rateLimit = limit ? { rateLimit: limit } : {};
   if (routePath && !isValidRoutePath(routePath)) {
     r.fail(join(path, "path"), `${show(routePath)} is not a route path ('/a/b' or '/a/b/*'; plain segments, no '..', '//', '%' or inner '*')`);
   }
   const isPublic = r.boolean(join(path, "public"), o.public, false);
   if (isPublic) {
     if (o.rules !== undefined) r.fail(join(path, "rules"), "a public route takes `methods`, not `rules`");
-    return { path: routePath, public: true, methods: r.array(join(path, "methods"), o.methods ?? ["GET", "HEAD"], (p, v) => readMethod(r, p, v), { minItems: 1 }), rules: [] };
+    return { path: routePath, public: true, methods: r.array(join(path, "methods"), o.methods ?? ["GET", "HEAD"], (p, v) => readMethod(r, p, v), { minItems: 1 }), rules: [], ...rateLimit };
   }
   if (o.methods !== undefined) r.fail(join(path, "methods"), "only public routes take `methods`; protected routes list methods per rule");
   // Deny by default: a protected route must say who may do what.
-  return { path: routePath, public: false, methods: [], rules: r.array(join(path, "rules"), o.rules, (p, v) => readRule(r, p, v), { minItems: 1 }) };
+  return { path: routePath, public: false, methods: [], rules: r.array(join(path, "rules"), o.rules, (p, v) => readRule(r, p, v), { minItems: 1 }), ...rateLimit };
 }
 
 function readLabels(r: SpecReader, path: string, value: Raw): Record<string, string> | undefined {
@@ -224,7 +229,7 @@ function readClaimHeader(r: SpecReader, path: string, value: Raw): ClaimHeaderSp
 }
 
 function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): GatewaySpec {
-  const o = r.optionalObject("gateway", value, ["name", "unknownKeyRefetchSeconds", "trustedProxies", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources"]);
+  const o = r.optionalObject("gateway", value, ["name", "unknownKeyRefetchSeconds", "trustedProxies", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources", "rateLimits", "decisionLogPath"]);
   const res = r.optionalObject("gateway.resources", o.resources, ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"]);
   const replicas = r.integer("gateway.replicas", o.replicas, { default: env.gatewayReplicas, min: 1, max: 100 });
   if (replicas < env.minimumGatewayReplicas) {
@@ -249,6 +254,9 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
       cpuLimit: r.string("gateway.resources.cpuLimit", res.cpuLimit, { default: "1", ...P.QUANTITY }),
       memoryLimit: r.string("gateway.resources.memoryLimit", res.memoryLimit, { default: "512Mi", ...P.QUANTITY }),
     },
+    rateLimits: readGatewayRateLimits(r, o.rateLimits),
+    // The container's stdout, where Kubernetes collects logs.
+    decisionLogPath: r.string("gateway.decisionLogPath", o.decisionLogPath, { default: "/dev/stdout", pattern: /^\/[A-Za-z0-9._\/-]+$/, describe: "an absolute file path" }),
   };
 }
 

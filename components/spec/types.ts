@@ -93,6 +93,48 @@ export interface AccessRuleSpec {
   methods: HttpMethod[];
   /** Realm roles of which the caller needs at least one. */
   roles: string[];
+  /** This rule's limit per caller; overrides the route's and the gateway's default. */
+  rateLimit?: RateLimitSpec;
+}
+
+/**
+ * At most `requests` per `windowSeconds` per caller, on one route (or rule):
+ * the verified subject for user tokens, the client for service accounts, the
+ * client address on public routes. Over it: 429 with Retry-After.
+ */
+export interface RateLimitSpec {
+  requests: number;
+  windowSeconds: number;
+}
+
+/** Where the gateway keeps its rate-limit counters. */
+export interface RateLimitStoreSpec {
+  /**
+   * local: in each replica's memory, so N replicas allow N times each limit
+   * (dev's default; refused in prod with more than one replica). redis /
+   * redis-cluster: one budget shared by every replica (and gateway) using it.
+   */
+  type: "local" | "redis" | "redis-cluster";
+  /** host:port of the Redis server, or of the cluster's seed nodes. */
+  addresses: string[];
+  /** Where the Redis pods run: the gateway's NetworkPolicy admits egress to them on the addresses' ports. */
+  namespace?: string;
+  podSelector: Record<string, string>;
+  /** The Kubernetes Secret (in the gateway's namespace) and key holding the Redis password; read as `$env://`, never in a ConfigMap. */
+  passwordSecret?: { name: string; key: string };
+  /** redis only: the database index. */
+  database: number;
+  timeoutMs: number;
+  /** While the store cannot be reached: deny (500, the default: limits hold) or allow (requests pass unlimited). */
+  whenUnavailable: "deny" | "allow";
+}
+
+export interface GatewayRateLimitsSpec {
+  /** Every protected and public route's limit unless it sets its own. None: only routes that set one are limited. */
+  default?: RateLimitSpec;
+  store: RateLimitStoreSpec;
+  /** Send X-RateLimit-Limit / -Remaining / -Reset with every limited response (Retry-After on 429 is always sent). */
+  headers: boolean;
 }
 
 export interface RouteSpec {
@@ -104,6 +146,8 @@ export interface RouteSpec {
   methods: HttpMethod[];
   /** For protected routes: which roles may use which methods. Any other method is refused. */
   rules: AccessRuleSpec[];
+  /** This route's limit per caller (each rule its own budget); overrides the gateway's default. */
+  rateLimit?: RateLimitSpec;
 }
 
 export interface ServiceSpec {
@@ -191,6 +235,9 @@ export interface GatewaySpec {
   /** Hostnames that require client certificates (client -> gateway mTLS). */
   clientCertificateHosts: ClientCertificateHostSpec[];
   resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };
+  rateLimits: GatewayRateLimitsSpec;
+  /** Where the decision log goes: one JSON line per request (a path in the gateway container). */
+  decisionLogPath: string;
 }
 
 export interface SeedUserSpec {

@@ -1,3 +1,4 @@
+import { perReplicaCounters } from "./rate-limits";
 import type { AccessSpec } from "./types";
 
 /**
@@ -11,6 +12,12 @@ export function deploymentWarnings(spec: AccessSpec): string[] {
       "keycloak.hostnameBackchannelDynamic is not set: the gateway works only if Keycloak runs with hostname-backchannel-dynamic=true " +
         "(otherwise discovery names public JWKS/token URLs the gateway's egress cannot reach, and every request gets 401). " +
         "Set it to true once Keycloak is configured so (README: Deploying for real).",
+    );
+  }
+  if (perReplicaCounters(spec)) {
+    warnings.push(
+      `gateway.rateLimits.store is local with ${spec.gateway.replicas} replicas: each replica counts on its own, so a caller gets up to ${spec.gateway.replicas} times every limit. ` +
+        "Use a redis or redis-cluster store for one shared budget (refused in prod).",
     );
   }
   return warnings;

@@ -14,35 +14,35 @@ describe("access matrix", () => {
   });
 
   it("anonymous callers get 401 on protected routes", () => {
-    expect(find("/api/orders/*", "GET", "anonymous")).toEqual({ allow: false, status: 401 });
+    expect(find("/api/orders/*", "GET", "anonymous")).toEqual({ allow: false, status: 401, reason: "missing_token" });
   });
 
   it("a role the rule lists is allowed, another role gets 403", () => {
     expect(find("/api/orders/*", "GET", "viewer")).toEqual({ allow: true });
-    expect(find("/api/orders/*", "GET", "writer")).toEqual({ allow: false, status: 403 });
-    expect(find("/api/orders/*", "GET", "no-role")).toEqual({ allow: false, status: 403 });
+    expect(find("/api/orders/*", "GET", "writer")).toEqual({ allow: false, status: 403, reason: "role_missing" });
+    expect(find("/api/orders/*", "GET", "no-role")).toEqual({ allow: false, status: 403, reason: "role_missing" });
   });
 
   it("a method no rule lists is 405 for everyone", () => {
-    for (const who of ["anonymous", "no-role", "viewer", "writer", "admin"]) expect(find("/api/orders/*", "PUT", who)).toEqual({ allow: false, status: 405 });
+    for (const who of ["anonymous", "no-role", "viewer", "writer", "admin"]) expect(find("/api/orders/*", "PUT", who)).toEqual({ allow: false, status: 405, reason: "method_not_allowed" });
   });
 
   it("public routes allow their methods to everyone, and only those", () => {
     expect(find("/api/orders-health", "GET", "anonymous")).toEqual({ allow: true });
-    expect(find("/api/orders-health", "POST", "admin")).toEqual({ allow: false, status: 405 });
+    expect(find("/api/orders-health", "POST", "admin")).toEqual({ allow: false, status: 405, reason: "method_not_allowed" });
   });
 
   it("renders as a Markdown table with one column per caller", () => {
     const md = renderAccessMatrixMarkdown(s);
     expect(md).toContain("| service | path | method | (anonymous) | (no role) | viewer | writer | admin |");
-    expect(md).toContain("| orders | `/api/orders/*` | GET | 401 | 403 | allow | 403 | allow |");
+    expect(md).toContain("| orders | `/api/orders/*` | GET | 401 missing_token | 403 role_missing | allow | 403 role_missing | allow |");
   });
 });
 
 describe("the matrix document's refusals", () => {
   it("states the status of every refusal reason the gateway answers", () => {
     const md = renderAccessMatrixMarkdown(spec());
-    for (const r of REFUSALS) expect(md).toContain(`| ${r.reason} | ${r.status} |`);
+    for (const r of REFUSALS) expect(md).toContain(`| ${r.reason} | ${r.status} | ${r.says} |`);
     expect(md).toContain("| invalid_token | 401 |");
     expect(md).toContain("| cross_site_request | 403 |");
   });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ApisixGateway, IDENTITY_PLUGIN, renderAccessMatrix, renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
+import { ApisixGateway, HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, renderAccessMatrix, renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
 import { BROWSER_SESSIONS } from "../../components/spec";
 import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { appSpec } from "../fixtures/raw-spec";
@@ -75,14 +75,14 @@ describe("routes of a browser app use the gateway's session", () => {
   });
 
   it("the session's token never reaches services: the global rule strips X-Access-Token too", () => {
-    expect((rules.global_rules[0].plugins["proxy-rewrite"] as any).headers.remove).toContain("X-Access-Token");
+    expect((rules.global_rules.find((g) => g.id === HEADER_STRIPPING_RULE_ID)!.plugins["proxy-rewrite"] as any).headers.remove).toContain("X-Access-Token");
   });
 
   it("the access matrix says 302 for anonymous page requests and 401 for API ones", () => {
     const m = renderAccessMatrix(s);
     const anon = (path: string) => m.find((e) => e.path === path && e.method === "GET" && e.caller.kind === "anonymous")!.outcome;
-    expect(anon("/app/account/*")).toEqual({ allow: false, status: 302 });
-    expect(anon("/app/api/*")).toEqual({ allow: false, status: 401 });
+    expect(anon("/app/account/*")).toEqual({ allow: false, status: 302, reason: "session_required" });
+    expect(anon("/app/api/*")).toEqual({ allow: false, status: 401, reason: "session_required" });
   });
 });
 

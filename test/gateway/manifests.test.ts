@@ -55,7 +55,7 @@ describe("gateway manifests", () => {
   it("put the rules and the plugin in ConfigMaps, and no secret material in any ConfigMap", () => {
     const [config, plugins] = ofKind("ConfigMap") as any[];
     expect(Object.keys(config.data).sort()).toEqual(["apisix.yaml", "config.yaml"]);
-    expect(Object.keys(plugins.data)).toEqual(["gateway-identity.lua", "gateway-key-guard.lua"]);
+    expect(Object.keys(plugins.data)).toEqual(["gateway-identity.lua", "gateway-key-guard.lua", "gateway-decisions.lua"]);
     for (const cm of ofKind("ConfigMap") as any[]) {
       const text = JSON.stringify(cm.data);
       expect(text).not.toMatch(/PRIVATE KEY|client_secret|mock-client-secret|session.*secret/i);

@@ -76,7 +76,7 @@ describe("the project's plugins' configurations validate against each plugin's o
 
   it.each(cases)("%s", (_label, rules) => {
     for (const name of PROJECT_PLUGINS) {
-      const confs = rules.routes.map((r) => r.plugins?.[name]).filter(Boolean);
+      const confs = [...rules.routes, ...rules.global_rules].map((r) => r.plugins?.[name]).filter(Boolean);
       expect(confs.length, name).toBeGreaterThan(0);
       for (const conf of confs) expect(validators[name](conf), `${name}: ${JSON.stringify(validators[name].errors)}`).toBe(true);
     }

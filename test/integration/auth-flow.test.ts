@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeAttacks, describeUpstreamMtls } from "./checks/attacks";
 import type { FlowContext } from "./checks/context";
 import { describeAccessMatrix } from "./checks/matrix";
+import { describeDecisionLog } from "./checks/decision-log";
+import { describeRateLimits } from "./checks/rate-limits";
 import { describeKeyRotation } from "./checks/rotation";
 import { describeRequestSurface } from "./checks/request-surface";
 import { describeBrowserSignIn } from "./checks/sessions";
@@ -52,6 +54,7 @@ describe.skipIf(!environment.ready)(`keycloak tier: Keycloak 26 + APISIX 3.18 in
       forge,
       clientToken,
       gatewayErrorLog: async () => (await t.gateway.exec(["sh", "-c", "cat /usr/local/apisix/logs/error.log"])).output,
+      decisionLog: async () => (await t.gateway.exec(["sh", "-c", `cat ${t.spec.gateway.decisionLogPath} 2>/dev/null`])).output,
       echoDirect: { host: t.echo.getHost(), port: t.echo.getMappedPort(8443) },
       impostorDirect: { host: t.impostor.getHost(), port: t.impostor.getMappedPort(8443) },
       gatewayClientCert: t.provisioned.gateway,
@@ -86,6 +89,8 @@ describe.skipIf(!environment.ready)(`keycloak tier: Keycloak 26 + APISIX 3.18 in
   describeAttacks(() => ctx);
   describeUpstreamMtls(() => ctx);
   describeRequestSurface(() => ctx);
+  describeRateLimits(() => ctx);
+  describeDecisionLog(() => ctx);
   describeBrowserSignIn(() => ctx);
   describeKeyRotation(() => ctx);
 });

@@ -13,11 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeAttacks, describeUpstreamMtls } from "./checks/attacks";
 import type { FlowContext } from "./checks/context";
 import { describeAccessMatrix } from "./checks/matrix";
+import { describeDecisionLog } from "./checks/decision-log";
+import { describeRateLimits } from "./checks/rate-limits";
 import { describeKeyRotation } from "./checks/rotation";
 import { describeRequestSurface } from "./checks/request-surface";
 import { describeBrowserSignIn } from "./checks/sessions";
 import { gatewayTierProblem } from "./support/environment";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "./support/gateway-topology";
+import { parseDecisionLog } from "./support/decision-log";
 import { reachedUpstream, send } from "./support/http";
 import { keycloakDefaultRoles } from "./support/identity-provider";
 import { ALIASES, CALLERS, PORTAL_USER, integrationSpec } from "./support/spec";
@@ -57,6 +60,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       forge,
       clientToken,
       gatewayErrorLog: () => t.gateway.errorLog(),
+      decisionLog: () => t.gateway.decisionLog(),
       echoDirect: t.echo.address,
       impostorDirect: t.impostor.address,
       gatewayClientCert: t.pki.issued["gateway"],
@@ -88,6 +92,8 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
   describeAttacks(() => ctx);
   describeUpstreamMtls(() => ctx);
   describeRequestSurface(() => ctx);
+  describeRateLimits(() => ctx);
+  describeDecisionLog(() => ctx);
 
   describe("validation is local: no call to the identity provider per request", () => {
     it("serves 200 authenticated requests, 20 of them with tokens it never saw, without one discovery or JWKS fetch", async () => {
@@ -173,4 +179,20 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
   });
 
   describeKeyRotation(() => ctx);
+
+  // Last: every request of the whole run above, through this gateway.
+  describe.runIf(runtime.kind === "native")("the decision log of the whole run", () => {
+    it("has one line per request nginx logged (but TRACE/CONNECT, which nginx refuses before APISIX runs), and no line holds a credential", async () => {
+      await new Promise((r) => setTimeout(r, 3500)); // nginx flushes its buffered access log every 3 s
+      const requests = (await t.gateway.accessLog!()).split("\n").filter((l) => l && !/"(TRACE|CONNECT) /.test(l)).length;
+      const lines = parseDecisionLog(await t.gateway.decisionLog());
+      console.log(`[decision log] ${lines.length} lines for ${requests} requests; reasons: ${JSON.stringify(Object.fromEntries([...new Set(lines.map((d) => d.reason))].map((r) => [r, lines.filter((d) => d.reason === r).length])))}`);
+      expect(requests).toBeGreaterThan(300);
+      expect(lines.length).toBe(requests);
+      expect(new Set(lines.map((d) => d.request_id)).size).toBe(lines.length);
+      const text = await t.gateway.decisionLog();
+      for (const token of Object.values(ctx.tokens)) expect(text.includes(token.split(".")[1])).toBe(false);
+      expect(text).not.toMatch(/eyJ|Bearer |session=|client_secret/);
+    }, 30_000);
+  });
 });

@@ -76,7 +76,7 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["prod-upstreams-mtls", (s) => editConfig(s, withoutDirective("proxy_ssl_verify")), /upstream "shop\.orders" is https but the gateway does not verify the service's certificate/],
   ["routes-authenticated", (s) => editApisix(s, (d) => delete d.routes.find((r: any) => r.id === "orders.0.rule0").plugins["openid-connect"]), /route orders\.0\.rule0 \(\/api\/orders\/\*\) reaches an upstream without openid-connect/],
   ["routes-authenticated", (s) => editApisix(s, (d) => delete d.routes.find((r: any) => r.id === "orders.0.rule0").plugins["gateway-identity"].allow_roles), /route orders\.0\.rule0 \(\/api\/orders\/\*\) runs gateway-identity without allow_roles/],
-  ["header-stripping-covers-identity", (s) => editApisix(s, (d) => { const rm = d.global_rules[0].plugins["proxy-rewrite"].headers.remove; rm.splice(rm.indexOf("X-Tenant-ID"), 1); }), /no global rule removes "X-Tenant-ID"/],
+  ["header-stripping-covers-identity", (s) => editApisix(s, (d) => { const rm = d.global_rules.find((g: any) => g.plugins["proxy-rewrite"]).plugins["proxy-rewrite"].headers.remove; rm.splice(rm.indexOf("X-Tenant-ID"), 1); }), /no global rule removes "X-Tenant-ID"/],
   ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => sessionConfs(d).forEach((c: any) => (c.session.cookie_http_only = false))), /missing session\.cookie_http_only: true/],
   ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => sessionConfs(d).forEach((c: any) => (c.use_pkce = false))), /missing use_pkce: true/],
   ["browser-sessions-within-keycloak", (s) => (appClient(s).clientSessionMaxLifespan = "3600"), /lasts 28800s, longer than client "storefront-gateway"'s Keycloak session \(3600s\)/],

@@ -19,6 +19,8 @@ export interface FlowContext {
   clientToken(clientId: string): Promise<string>;
   /** The gateway's error log so far. */
   gatewayErrorLog(): Promise<string>;
+  /** The gateway's decision log so far (one JSON line per request). */
+  decisionLog(): Promise<string>;
   /** The echo upstream as a caller outside the gateway reaches it, and the impostor. */
   echoDirect: Address;
   impostorDirect: Address;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderAccessMatrix, type AccessMatrixEntry } from "../../../components/gateway";
 import { appOfRoute, type AccessSpec } from "../../../components/spec";
+import { decisionsFor, parseDecisionLog } from "../support/decision-log";
 import { echoedHeaders, reachedUpstream, send } from "../support/http";
 import { CALLERS } from "../support/spec";
 import { claimsOf } from "../support/tokens";
@@ -22,10 +23,16 @@ export function bearerMatrix(spec: AccessSpec): AccessMatrixEntry[] {
  */
 export function describeAccessMatrix(ctx: Ctx, spec: AccessSpec): void {
   describe("the access matrix, answered by the real gateway", () => {
-    it.each(bearerMatrix(spec).map((e) => [`${e.method} ${e.path} as ${matrixCaller(e)}`, e] as const))("%s", async (_label, e) => {
+    // Each row's request id and the reason the decision log must give it.
+    const expected: { label: string; requestId: string; reason: string; caller: string }[] = [];
+    const isPublicPath = (path: string) => spec.services.some((s) => s.routes.some((r) => r.path === path && r.public));
+
+    it.each(bearerMatrix(spec).map((e) => [`${e.method} ${e.path} as ${matrixCaller(e)}`, e] as const))("%s", async (label, e) => {
       const caller = matrixCaller(e);
       const headers: Record<string, string> = caller === "anonymous" ? {} : { authorization: `Bearer ${ctx().tokens[caller]}` };
       const reply = await send(ctx().gateway, e.method, concretePath(e.path), headers);
+      expect(reply.headers["x-request-id"]).toMatch(/^[0-9a-f]{32}$/);
+      expected.push({ label, requestId: reply.headers["x-request-id"] as string, reason: e.outcome.allow ? (isPublicPath(e.path) ? "public" : "allowed") : e.outcome.reason, caller });
       if (!e.outcome.allow) {
         expect(reply.status).toBe(e.outcome.status);
         expect(reachedUpstream(reply)).toBe(false);
@@ -51,6 +58,25 @@ export function describeAccessMatrix(ctx: Ctx, spec: AccessSpec): void {
       expect(seen["x-client-id"]).toEqual([c.clientId]);
       expect(seen["x-userinfo"]).toBeUndefined();
       expect(seen["x-access-token"]).toBeUndefined();
+    });
+
+    it("logged exactly one decision per row, with the matrix's reason, and the verified caller on role decisions", async () => {
+      expect(expected.length).toBe(bearerMatrix(spec).length);
+      await new Promise((r) => setTimeout(r, 300)); // the log phase runs after the last response went out
+      const found = decisionsFor(parseDecisionLog(await ctx().decisionLog()), expected.map((x) => x.requestId));
+      const wrong = expected.flatMap((x) => {
+        const lines = found.get(x.requestId)!;
+        if (lines.length !== 1) return [`${x.label}: ${lines.length} lines`];
+        const d = lines[0];
+        const problems = [];
+        if (d.reason !== x.reason) problems.push(`${x.label}: reason ${d.reason}, expected ${x.reason}`);
+        if (d.decision !== (x.reason === "allowed" || x.reason === "public" ? "allow" : "deny")) problems.push(`${x.label}: decision ${d.decision}`);
+        const verified = x.reason === "allowed" || x.reason === "role_missing";
+        if (verified && d.sub !== claimsOf(ctx().tokens[x.caller]).sub) problems.push(`${x.label}: sub ${d.sub}`);
+        if (!verified && (d.sub !== null || d.client_id !== null)) problems.push(`${x.label}: an unverified caller logged as ${d.sub}/${d.client_id}`);
+        return problems;
+      });
+      expect(wrong).toEqual([]);
     });
 
     it("answers CORS preflight for the browser origin without a token, and never reaches the service", async () => {

@@ -25,7 +25,8 @@ export async function dockerGatewayRuntime(): Promise<{ ready: boolean; reason?:
 
 export async function startDockerGateway(launch: GatewayLaunch): Promise<RunningGateway> {
   const ports = await pickGatewayPorts();
-  const files = adaptForTestHost(launch.files, ports, launch.nodes);
+  const decisionLogPath = "/usr/local/apisix/logs/decisions.log";
+  const files = adaptForTestHost(launch.files, ports, launch.nodes, decisionLogPath);
   const container = await new GenericContainer(IMAGES.apisix)
     .withNetworkMode("host")
     .withEnvironment({ APISIX_STAND_ALONE: "true", ...launch.env })
@@ -37,15 +38,13 @@ export async function startDockerGateway(launch: GatewayLaunch): Promise<Running
     ])
     .start();
   const http = { host: "127.0.0.1", port: ports.http };
-  const errorLog = async () => {
-    const { output } = await container.exec(["sh", "-c", `cat /usr/local/apisix/logs/error.log 2>/dev/null`]);
-    return output;
-  };
+  const readLog = (path: string) => async () => (await container.exec(["sh", "-c", `cat ${path} 2>/dev/null`])).output;
+  const errorLog = readLog("/usr/local/apisix/logs/error.log");
   try {
     await waitFor(`APISIX container to answer 401 on ${launch.readyPath}`, 120_000, () => answersUnauthenticated(http, launch.readyPath));
   } catch (e) {
     await container.stop().catch(() => undefined);
     throw e;
   }
-  return { runtime: "docker", http, https: { host: "127.0.0.1", port: ports.https }, errorLog, stop: async () => void (await container.stop()) };
+  return { runtime: "docker", http, https: { host: "127.0.0.1", port: ports.https }, errorLog, decisionLog: readLog(decisionLogPath), stop: async () => void (await container.stop()) };
 }

@@ -8,10 +8,11 @@
  *   - cluster DNS: an upstream's nodes point at the loopback address of the
  *     test upstream that plays that service (its TLS name stays the service's
  *     DNS name, because the upstream renders `upstream_host`);
- *   - mounts: files the pod gets from Secrets and the init container.
+ *   - mounts: files the pod gets from Secrets and the init container;
+ *   - the decision log: a file the test reads, instead of the pod's stdout.
  */
 import { parse, stringify } from "yaml";
-import { APISIX_YAML_OPTIONS } from "../../../components/gateway";
+import { APISIX_YAML_OPTIONS, DECISIONS_PLUGIN } from "../../../components/gateway";
 import { freePorts } from "./ports";
 
 export type Address = { host: string; port: number };
@@ -37,6 +38,10 @@ export interface RunningGateway {
   https: Address;
   /** The error log so far (for diagnostics and log assertions). */
   errorLog(): Promise<string>;
+  /** The decision log so far: one JSON line per request (gateway-decisions). */
+  decisionLog(): Promise<string>;
+  /** nginx's access log so far, where the runtime keeps it in a file (native; the image sends it to stdout). */
+  accessLog?(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -51,7 +56,7 @@ export async function pickGatewayPorts(): Promise<GatewayPorts> {
  * The rendered files as a test host runs them: listening ports and upstream
  * nodes adapted (see above), everything else as rendered.
  */
-export function adaptForTestHost(files: Record<string, string>, ports: GatewayPorts, nodes: Record<string, Address>): Record<string, string> {
+export function adaptForTestHost(files: Record<string, string>, ports: GatewayPorts, nodes: Record<string, Address>, decisionLogPath: string): Record<string, string> {
   const config = parse(files["config.yaml"]);
   config.apisix.node_listen = [ports.http];
   config.apisix.ssl = { ...config.apisix.ssl, listen: [{ port: ports.https }] };
@@ -67,6 +72,9 @@ export function adaptForTestHost(files: Record<string, string>, ports: GatewayPo
       if (!to) throw new Error(`no test upstream plays ${node} (upstream ${upstream.id})`);
       return [`${to.host}:${to.port}`, weight];
     }));
+  }
+  for (const rule of rules.global_rules ?? []) {
+    if (rule.plugins?.[DECISIONS_PLUGIN]) rule.plugins[DECISIONS_PLUGIN].log_path = decisionLogPath;
   }
   return { ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS), "apisix.yaml": `${stringify(rules, APISIX_YAML_OPTIONS)}#END\n` };
 }

@@ -44,6 +44,8 @@ function adaptForNativeRuntime(configText: string, home: string, root: string, m
   const native = parse(readFileSync(join(home, "conf", "native-config.yaml"), "utf8"));
   config.apisix.enable_http2 = native.apisix.enable_http2;
   delete config.apisix.status;
+  // What the kit's Lua libraries lack for limit-count (lua-resty-redis-connector; the resty.limit.count API APISIX 3.18 calls): see native-shims/.
+  config.apisix.extra_lua_path = `${config.apisix.extra_lua_path};${join(__dirname, "native-shims")}/?.lua`;
   const snippets = config.nginx_config ?? (config.nginx_config = {});
   for (const key of ["main_configuration_snippet", "http_configuration_snippet"]) {
     snippets[key] = [snippets[key], native.nginx_config[key]].filter(Boolean).join("\n");
@@ -70,7 +72,11 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
   chmodSync(dir, 0o755);
   const root = join(dir, "root");
   linkInstallation(home, dir);
-  const files = adaptForTestHost(launch.files, ports, launch.nodes);
+  const decisionLogPath = join(dir, "logs", "decisions.log");
+  // nginx's workers (unprivileged) append to it; in the pod it is the container's stdout.
+  writeAt(decisionLogPath, "", 0o666);
+  chmodSync(decisionLogPath, 0o666);
+  const files = adaptForTestHost(launch.files, ports, launch.nodes, decisionLogPath);
   for (const [path, content] of Object.entries(launch.mounts)) writeAt(join(root, path), content, path.endsWith(".key") ? 0o600 : 0o644);
   for (const [name, content] of Object.entries(files)) {
     if (name.startsWith("plugins/")) writeAt(join(root, PLUGIN_ROOT, "apisix", name), content);
@@ -80,7 +86,8 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
 
   const env = { ...process.env, ...launch.env };
   const cli = (command: string) => run("luajit", ["./apisix/cli/apisix.lua", command], { cwd: dir, env, timeout: 60_000 });
-  const errorLog = async () => (existsSync(join(dir, "logs", "error.log")) ? readFileSync(join(dir, "logs", "error.log"), "utf8") : "");
+  const readLog = (path: string) => async () => (existsSync(path) ? readFileSync(path, "utf8") : "");
+  const errorLog = readLog(join(dir, "logs", "error.log"));
   // `apisix start` exits 0 even when nginx refuses the config: its stderr says so.
   const started = await cli("start").catch((e) => ({ stdout: "", stderr: (e as Error).message }));
   // (The privileged-agent [error] is this runtime's documented limit: Prometheus exports no data.)
@@ -98,6 +105,8 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
     http,
     https: { host: "127.0.0.1", port: ports.https },
     errorLog,
+    decisionLog: readLog(decisionLogPath),
+    accessLog: readLog(join(dir, "logs", "access.log")),
     async stop() {
       await cli("quit").catch(() => cli("stop"));
       await waitFor("native APISIX to exit", 15_000, async () => !existsSync(join(dir, "logs", "nginx.pid"))).catch(() => undefined);

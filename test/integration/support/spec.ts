@@ -14,6 +14,9 @@ export const PORTAL_URL = `http://${ALIASES.gateway}:9080/portal`;
 export const PORTAL_USER = "alice";
 export const BROWSER_ORIGIN = "http://localhost:5173";
 
+/** The limited routes' budget: small, so a check exhausts it quickly; a window long enough that it does not reset mid-check. */
+export const LIMIT = { requests: 5, window: "30s", windowSeconds: 30 } as const;
+
 /** One machine client per role: the matrix's callers get real Keycloak tokens. */
 export const CALLERS = [
   { clientId: "caller-viewer", role: "viewer", tenant: "acme" },
@@ -50,6 +53,9 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
           { path: "/api/orders/*", rules: [{ methods: ["GET", "HEAD"], roles: ["viewer", "writer", "admin"] }, { methods: ["POST", "PUT", "DELETE"], roles: ["writer", "admin"] }] },
           { path: "/api/admin/*", rules: [{ methods: ["GET", "POST"], roles: ["admin"] }] },
           { path: "/api/public", public: true, methods: ["GET"] },
+          // Rate limits: per verified caller (a rule's own limit), per client address (public).
+          { path: "/api/limited/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"], rateLimit: { requests: LIMIT.requests, window: LIMIT.window } }] },
+          { path: "/api/limited-public", public: true, methods: ["GET"], rateLimit: { requests: LIMIT.requests, window: LIMIT.window } },
           { path: "/portal/home/*", rules: [{ methods: ["GET"], roles: ["viewer", "admin"] }] },
           { path: "/portal/api/*", rules: [{ methods: ["GET", "POST"], roles: ["viewer", "admin"] }] },
         ],
@@ -57,7 +63,8 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
       { name: "impostor", namespace: "shop", port: 8443, routes: [{ path: "/api/impostor/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"] }] }] },
     ],
     // Short JWKS cache so the key-rotation drill finishes in minutes; iat shows when a session's token was renewed.
-    gateway: { claimHeaders: [{ claim: "azp", header: "X-Client-ID" }, { claim: "iat", header: "X-Token-Issued-At" }, { claim: "email", header: "X-User-Email" }], jwksCacheSeconds: 30, unknownKeyRefetchSeconds: 2 },
+    // decisionLogPath: a file the Docker tiers read back (the native tier points it into the instance folder).
+    gateway: { decisionLogPath: "/usr/local/apisix/logs/decisions.log", claimHeaders: [{ claim: "azp", header: "X-Client-ID" }, { claim: "iat", header: "X-Token-Issued-At" }, { claim: "email", header: "X-User-Email" }], jwksCacheSeconds: 30, unknownKeyRefetchSeconds: 2 },
     // A one-minute access token: the gateway must renew it (30 s leeway) without a new sign-in.
     apps: [{ name: "portal", url: PORTAL_URL, clientId: "portal-gateway", sessionLifetime: "30m", sessionIdleTimeout: "20m", accessTokenLifespan: "1m" }],
     seedUsers: [{ username: PORTAL_USER, email: "alice@example.com", firstName: "Alice", lastName: "Example", groups: ["viewers"], tenant: "acme" }],

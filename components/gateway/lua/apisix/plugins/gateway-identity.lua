@@ -32,7 +32,12 @@
 --     never the library's error_description (an attacker's kid, internal URLs);
 --   * removes X-Userinfo unless services are meant to see it, and the caller's
 --     Authorization header unless the service opted in (services get identity
---     headers, not credentials they could replay at the gateway).
+--     headers, not credentials they could replay at the gateway);
+--   * records its decision for the decision log (ctx.gateway_decision: the
+--     reason code and the verified sub, client and tenant) and, for an allowed
+--     request, whose rate-limit budget it counts against ($gateway_rate_key:
+--     `client:<azp>` for the spec's service clients, `sub:<sub>` for users),
+--     from verified claims only, so no client header can move it.
 --
 local core = require("apisix.core")
 local ngx = ngx
@@ -90,6 +95,8 @@ local schema = {
         -- The gateway's client id: every token must name it in aud.
         audience = { type = "string", minLength = 1 },
         realm = { type = "string", minLength = 1 },
+        -- The spec's machine clients: their tokens count against the client's budget, not one per token subject.
+        service_clients = { type = "array", items = { type = "string", minLength = 1 }, default = {} },
     },
     required = { "known_roles", "allow_roles", "audience", "realm" },
     additionalProperties = false,
@@ -105,6 +112,18 @@ local _M = {
 
 function _M.check_schema(conf)
     return core.schema.check(schema, conf)
+end
+
+
+-- limit-count's `key` on protected routes (key_type var): set only here, after verification.
+core.ctx.register_var("gateway_rate_key", function(ctx)
+    return ctx.gateway_rate_key
+end)
+
+
+-- What the decision log records of this plugin's decision.
+local function decide(ctx, reason, identity)
+    ctx.gateway_decision = { reason = reason, identity = identity }
 end
 
 
@@ -210,15 +229,16 @@ end
 
 
 -- What openid-connect does not check: audience (it answers 403), exp present, nbf.
+-- Returns the decision log's reason code and a message.
 local function token_problem(conf, claims)
     if not names_audience(claims.aud, conf.audience) then
-        return "the token is for another audience"
+        return "wrong_audience", "the token is for another audience"
     end
     if type(claims.exp) ~= "number" then
-        return "the token has no exp"
+        return "invalid_token", "the token has no exp"
     end
     if type(claims.nbf) == "number" and claims.nbf > ngx.time() + CLOCK_SKEW then
-        return "the token is not valid yet"
+        return "invalid_token", "the token is not valid yet"
     end
     return nil
 end
@@ -286,6 +306,7 @@ function _M.rewrite(conf, ctx)
     end
 
     if cross_site(conf, ctx) then
+        decide(ctx, "cross_site_request")
         return 403, { error = "cross_site_request" }
     end
 
@@ -294,14 +315,16 @@ function _M.rewrite(conf, ctx)
         core.request.set_header(ctx, "X-Userinfo", nil)
         core.request.set_header(ctx, "X-Access-Token", nil)
         core.log.warn(plugin_name, ": ", err)
+        decide(ctx, "invalid_token")
         return 401, { error = "unauthenticated" }
     end
 
-    local problem = token_problem(conf, claims)
-    if problem then
+    local reason, problem = token_problem(conf, claims)
+    if reason then
         core.request.set_header(ctx, "X-Userinfo", nil)
         core.request.set_header(ctx, "X-Access-Token", nil)
         core.log.warn(plugin_name, ": ", problem)
+        decide(ctx, reason)
         return invalid_token(conf)
     end
 
@@ -313,10 +336,19 @@ function _M.rewrite(conf, ctx)
     local roles = declared_roles(conf, claims)
     local tenant = scalar(claim_at(claims, conf.tenant_claim))
     ctx.external_user = { sub = claims.sub, roles = roles, tenant = tenant }
+    local client = scalar(claims.azp) or scalar(claims.client_id)
+    local identity = { sub = scalar(claims.sub), client_id = client, tenant = tenant }
 
     if not holds_any(roles, conf.allow_roles) then
         core.request.set_header(ctx, "X-Userinfo", nil)
+        decide(ctx, "role_missing", identity)
         return 403, { message = "forbidden" }
+    end
+    decide(ctx, "allowed", identity)
+    if client and contains(conf.service_clients, client) then
+        ctx.gateway_rate_key = "client:" .. client
+    elseif identity.sub then
+        ctx.gateway_rate_key = "sub:" .. identity.sub
     end
 
     core.request.set_header(ctx, conf.user_id_header, scalar(claims.sub))

@@ -2,7 +2,13 @@
 -- headers live in ctx.headers (lower-cased names), as APISIX caches them.
 local cjson = require("cjson.safe")
 
-local core = { log = {}, request = {}, json = {}, schema = {} }
+local core = { log = {}, request = {}, json = {}, schema = {}, ctx = {} }
+
+-- Variables plugins register (APISIX resolves ctx.var[name] through them); tests read them here.
+core.registered_vars = {}
+function core.ctx.register_var(name, getter)
+  core.registered_vars[name] = getter
+end
 
 core.logged = {}
 function core.log.warn(...)

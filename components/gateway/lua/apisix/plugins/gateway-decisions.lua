@@ -1,0 +1,255 @@
+--
+-- gateway-decisions: one record of every request the gateway decides.
+--
+-- A global rule, so it sees every request, unmatched ones included. It
+--   * gives each request an id (nginx's random $request_id), sent to the
+--     service and back to the caller as X-Request-Id; a caller's own value is
+--     replaced, so an id in the log always names one request;
+--   * adds Retry-After to a 429 (limit-count sends X-RateLimit-Reset only);
+--   * classifies the outcome: `decision` (allow, deny) and `reason`, a closed
+--     set of codes (README: Decision log). Other plugins say what they
+--     decided (gateway-identity sets ctx.gateway_decision; the gateway's own
+--     answers carry `labels.refusal`); a 401 from openid-connect is told apart
+--     by reading the refused token's claims, unverified, only to name the
+--     reason: who the caller is comes from verified claims alone;
+--   * exposes the classification as $gateway_decision and $gateway_reason
+--     (Prometheus labels) and writes one JSON line per request to `log_path`:
+--     time, route, method, path (no query string: it may carry codes or
+--     tokens), status, decision, reason, sub, client_id, tenant,
+--     upstream_status, latency_ms, request_id. Never a token, cookie or other credential.
+--
+local core = require("apisix.core")
+local ngx = ngx
+local type = type
+local tonumber = tonumber
+local io_open = io.open
+local math_max = math.max
+local math_ceil = math.ceil
+
+local key_guard = require("apisix.plugins.gateway-key-guard")
+local from_base64url = key_guard.from_base64url
+
+local plugin_name = "gateway-decisions"
+
+local schema = {
+    type = "object",
+    properties = {
+        log_path = { type = "string", minLength = 1 },
+        -- The realm's issuer and the gateway's client id, to name why openid-connect refused a token.
+        issuer = { type = "string", minLength = 1 },
+        audience = { type = "string", minLength = 1 },
+    },
+    required = { "log_path", "issuer", "audience" },
+    additionalProperties = false,
+}
+
+local _M = {
+    version = 0.1,
+    -- Before every other plugin of the global rules: the request id exists for all of them.
+    priority = 12100,
+    name = plugin_name,
+    schema = schema,
+}
+
+
+function _M.check_schema(conf)
+    return core.schema.check(schema, conf)
+end
+
+
+-- Reasons under which the request went on (to the service, or answered by the gateway as asked).
+local ALLOWING = { allowed = true, public = true, handled_at_gateway = true }
+
+
+-- The claims of a refused bearer token, read without verifying it (only to name the reason).
+local function unverified_claims(authorization)
+    local token = type(authorization) == "string" and authorization:match("^[Bb]earer%s+(%S+)$")
+    if not token then
+        return nil
+    end
+    local payload = token:match("^[^.]+%.([^.]+)%.[^.]*$")
+    local json = payload and from_base64url(payload)
+    local claims = json and core.json.decode(json)
+    return type(claims) == "table" and claims or nil
+end
+
+
+local function names_audience(aud, audience)
+    if aud == audience then
+        return true
+    end
+    if type(aud) == "table" then
+        for _, value in ipairs(aud) do
+            if value == audience then
+                return true
+            end
+        end
+    end
+    return false
+end
+
+
+-- Why openid-connect refused a request (it says only 401).
+local function token_reason(conf, ctx)
+    local authorization = ctx.var.http_authorization
+    if authorization == nil then
+        return "missing_token"
+    end
+    local claims = unverified_claims(authorization)
+    if not claims then
+        return "invalid_token"
+    end
+    if type(claims.exp) == "number" and claims.exp <= ngx.time() then
+        return "expired_token"
+    end
+    if claims.iss ~= conf.issuer then
+        return "wrong_issuer"
+    end
+    if not names_audience(claims.aud, conf.audience) then
+        return "wrong_audience"
+    end
+    return "invalid_token"
+end
+
+
+-- The reason code for a request's outcome; see the README's table.
+local function reason_for(conf, ctx, status)
+    local route = ctx.matched_route
+    if not route then
+        return "no_route"
+    end
+    local labels = route.value.labels or {}
+    local decided = ctx.gateway_decision
+    if status == 429 then
+        return "rate_limited"
+    end
+    if labels.refusal and status >= 400 then
+        return labels.refusal
+    end
+    if decided and decided.reason ~= "allowed" then
+        return decided.reason
+    end
+    if status == 401 then
+        return labels.session == "true" and "session_required" or token_reason(conf, ctx)
+    end
+    if status == 302 and labels.session == "true" and not decided then
+        return "session_required"
+    end
+    if decided then
+        -- Allowed by gateway-identity, then refused further on (limit-count's store, say): the gateway failed.
+        return status >= 500 and ctx.var.upstream_status == nil and "gateway_error" or "allowed"
+    end
+    if labels.access == "public" then
+        return status >= 500 and ctx.var.upstream_status == nil and "gateway_error" or "public"
+    end
+    if labels.access == "gateway" and status < 400 then
+        return "handled_at_gateway"
+    end
+    return status >= 500 and "gateway_error" or "invalid_request"
+end
+
+
+-- The classification, once per request (the log line and the Prometheus labels share it).
+local function outcome(ctx)
+    local cached = ctx.gateway_outcome
+    if cached then
+        return cached
+    end
+    local conf = ctx.gateway_decisions_conf
+    if not conf then
+        return nil
+    end
+    local reason = reason_for(conf, ctx, ngx.status)
+    cached = { reason = reason, decision = ALLOWING[reason] and "allow" or "deny" }
+    ctx.gateway_outcome = cached
+    return cached
+end
+
+
+core.ctx.register_var("gateway_decision", function(ctx)
+    local o = outcome(ctx)
+    return o and o.decision
+end)
+core.ctx.register_var("gateway_reason", function(ctx)
+    local o = outcome(ctx)
+    return o and o.reason
+end)
+
+
+function _M.rewrite(conf, ctx)
+    ctx.gateway_decisions_conf = conf
+    core.request.set_header(ctx, "X-Request-Id", ngx.var.request_id)
+end
+
+
+-- Seconds until a limited caller's window resets, from limit-count's record.
+local function retry_after(ctx)
+    local info = ctx.var.rate_limiting_info
+    local parsed = type(info) == "string" and core.json.decode(info)
+    local reset = type(parsed) == "table" and tonumber(parsed.rate_limiting_reset)
+    return math_max(1, math_ceil(reset or 1))
+end
+
+
+function _M.header_filter(conf, ctx)
+    ctx.gateway_decisions_conf = conf
+    ngx.header["X-Request-Id"] = ngx.var.request_id
+    if ngx.status == 429 and ngx.header["Retry-After"] == nil then
+        ngx.header["Retry-After"] = tostring(retry_after(ctx))
+    end
+end
+
+
+-- One handle per worker; lines under PIPE_BUF written with O_APPEND do not interleave.
+local handles = {}
+
+local function write_line(path, line)
+    local handle = handles[path]
+    if not handle then
+        local err
+        handle, err = io_open(path, "a")
+        if not handle then
+            core.log.error(plugin_name, ": cannot open ", path, ": ", err)
+            return
+        end
+        handle:setvbuf("no")
+        handles[path] = handle
+    end
+    handle:write(line, "\n")
+end
+
+
+local function iso_time(now)
+    return ngx.utctime():gsub(" ", "T") .. string.format(".%03dZ", math.floor((now % 1) * 1000))
+end
+
+
+function _M.log(conf, ctx)
+    ctx.gateway_decisions_conf = conf
+    local o = outcome(ctx)
+    local identity = ctx.gateway_decision and ctx.gateway_decision.identity or {}
+    local route = ctx.matched_route
+    local upstream_status = tonumber(ctx.var.upstream_status)
+    local now = ngx.now()
+    write_line(conf.log_path, core.json.encode({
+        time = iso_time(now),
+        route = route and route.value.id or core.json.null,
+        method = ngx.req.get_method(),
+        path = ctx.var.uri,
+        status = ngx.status,
+        decision = o.decision,
+        reason = o.reason,
+        sub = identity.sub or core.json.null,
+        client_id = identity.client_id or core.json.null,
+        tenant = identity.tenant or core.json.null,
+        upstream_status = upstream_status or core.json.null,
+        latency_ms = math.floor((now - ngx.req.start_time()) * 1000 + 0.5),
+        request_id = ngx.var.request_id,
+    }))
+end
+
+
+_M.reason_for = reason_for
+_M.token_reason = token_reason
+
+return _M
