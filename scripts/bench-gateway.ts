@@ -7,8 +7,13 @@
  * service is never the bottleneck), loopback only, with `wrk`:
  *   (a) a public route, no auth;
  *   (b) the auth chain (openid-connect + gateway-identity) with a valid token;
- *   (c) the same chain on a gateway without the jwt_verification cache.
- * Runs are bounded (seconds x rounds x 3), interleaved a, b, c per round;
+ *   (c) the same chain on a gateway without the jwt_verification cache;
+ *   (d) the chain on a rate-limited route, counters local (limit set high
+ *       enough never to refuse: this measures the counting, not 429s);
+ *   (e) the same with the counters in Redis (a local redis-server);
+ *   (f) the public route on a gateway without the decision log (its cost: a/f).
+ * Every variant writes the decision log (a file per gateway). Runs are
+ * bounded (seconds x rounds x 6), interleaved a..f per round;
  * medians are reported. Requests that reached the identity provider during
  * (b) are counted at the provider (must be 0 after warm-up); a positive
  * control (a token under an unknown kid) proves the counter counts.
@@ -23,7 +28,8 @@ import { parse, stringify } from "yaml";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "../test/integration/support/gateway-topology";
 import type { Address } from "../test/integration/support/gateway-runtime";
 import { startNginxUpstream } from "../test/integration/support/nginx-upstream";
-import { APISIX_YAML_OPTIONS } from "../components/gateway";
+import { APISIX_YAML_OPTIONS, DECISIONS_PLUGIN, RATE_LIMIT_PASSWORD_ENV } from "../components/gateway";
+import { editRateLimits, redisStoreFiles, startRedis, type RunningRedis } from "../test/integration/support/redis";
 import { clientCredentialsToken } from "../test/integration/support/tokens";
 import { PROJECT_ROOT } from "./lib/run-stack";
 
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
   if (!runtime.kind) throw new Error(`bench:gateway cannot run here: ${runtime.reason}`);
 
   const t = await startGatewayTopology(runtime.start!, startNginxUpstream);
+  let redis: RunningRedis | undefined;
   try {
     const viewer = t.idp.model.clients.find((c) => c.clientId === "caller-viewer")!;
     const token = await clientCredentialsToken({ baseUrl: new URL(t.idp.issuer).origin, realm: t.spec.realm.name }, viewer.clientId, viewer.secret!);
@@ -90,14 +97,27 @@ async function main(): Promise<void> {
       delete config.nginx_config.http.custom_lua_shared_dict.jwt_verification;
       return { ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) };
     });
+    // (d), (e): the limited route with a limit nobody reaches, counted locally or in Redis.
+    const unreachable = (conf: Record<string, unknown>) => void (conf.count = 1_000_000_000);
+    const limitedLocal = await t.startGateway((files) => editRateLimits(files, unreachable));
+    redis = await startRedis();
+    const limitedRedis = await t.startGateway(() => redisStoreFiles(t.spec.keycloak.publicUrl, redis!.port, "deny", unreachable), { [RATE_LIMIT_PASSWORD_ENV]: redis.password });
+    const unlogged = await t.startGateway((files) => {
+      const rules = parse(files["apisix.yaml"].replace(/#END\s*$/, ""));
+      rules.global_rules = rules.global_rules.filter((g: { plugins: Record<string, unknown> }) => !g.plugins[DECISIONS_PLUGIN]);
+      return { ...files, "apisix.yaml": `${stringify(rules, APISIX_YAML_OPTIONS)}#END\n` };
+    });
     const variants = [
       { key: "a", label: "(a) public route, no auth", target: t.gateway.http, path: "/api/public", headers: {} },
       { key: "b", label: "(b) auth chain, valid token", target: t.gateway.http, path: "/api/orders/bench", headers: auth },
       { key: "c", label: "(c) auth chain, no verification cache", target: noCache.http, path: "/api/orders/bench", headers: auth },
+      { key: "d", label: "(d) auth chain + rate limit, local counters", target: limitedLocal.http, path: "/api/limited/bench", headers: auth },
+      { key: "e", label: "(e) auth chain + rate limit, Redis counters", target: limitedRedis.http, path: "/api/limited/bench", headers: auth },
+      { key: "f", label: "(f) public route, no decision log", target: unlogged.http, path: "/api/public", headers: {} },
     ];
     for (const v of variants) await wrk(v.target, v.path, v.headers, 1, connections); // warm-up: keys fetched, connections open
 
-    const results: Record<string, WrkResult[]> = { a: [], b: [], c: [] };
+    const results: Record<string, WrkResult[]> = Object.fromEntries(variants.map((v) => [v.key, []]));
     let idpDuringAuth = 0;
     for (let r = 0; r < rounds; r++) {
       for (const v of variants) {
@@ -124,9 +144,11 @@ async function main(): Promise<void> {
       `- throughput ratio b/a: ${ratio.toFixed(3)} (target >= 0.90: ${ratio >= 0.9 ? "met" : "NOT met"})`,
       `- throughput ratio c/a: ${(med.c.rps / med.a.rps).toFixed(3)} (the verification cache is worth ${(med.b.rps / med.c.rps).toFixed(2)}x)`,
       `- added p99 b - a: ${addedP99.toFixed(2)} ms (target <= 0.5 ms: ${addedP99 <= 0.5 ? "met" : "NOT met"})`,
+      `- decision log: the public route keeps ${(med.a.rps / med.f.rps).toFixed(3)} of its throughput with it (a/f)`,
+      `- rate limiting: local counters d/b ${(med.d.rps / med.b.rps).toFixed(3)}, Redis counters e/b ${(med.e.rps / med.b.rps).toFixed(3)} of the unlimited chain's throughput`,
       `- identity provider requests during (b): ${idpDuringAuth} (target 0); positive control (unknown kid refetches the JWKS): ${controlCounted ? "counted" : "NOT counted"}`,
     ];
-    const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}`;
+    const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}; limited local ${med.d.rps.toFixed(0)} req/s, Redis ${med.e.rps.toFixed(0)} req/s`;
     const dir = join(PROJECT_ROOT, "out", "bench");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "gateway.md"), `# Gateway benchmark\n\n${lines.join("\n")}\n\n${summary}\n`);
@@ -136,6 +158,7 @@ async function main(): Promise<void> {
     console.log(summary);
   } finally {
     await t.stop();
+    await redis?.stop();
   }
 }
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { REFUSALS, renderAccessMatrix, renderAccessMatrixMarkdown } from "../../components/gateway";
 import { spec } from "../fixtures/raw-spec";
 
@@ -45,5 +47,17 @@ describe("the matrix document's refusals", () => {
     for (const r of REFUSALS) expect(md).toContain(`| ${r.reason} | ${r.status} | ${r.says} |`);
     expect(md).toContain("| invalid_token | 401 |");
     expect(md).toContain("| cross_site_request | 403 |");
+  });
+});
+
+describe("the README's decision-log reasons", () => {
+  it("list every refusal reason the matrix document names, and every reason the decision plugin can write", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Decision log"), readme.indexOf("\n## ", readme.indexOf("## Decision log") + 1));
+    const documented = [...section.matchAll(/^\| ([a-z_]+) \| (allow|deny) \|/gm)].map((m) => m[1]);
+    const lua = readFileSync(join(__dirname, "..", "..", "components", "gateway", "lua", "apisix", "plugins", "gateway-decisions.lua"), "utf8");
+    const written = [...lua.matchAll(/(?:return|and|or) "([a-z_]+)"/g)].map((m) => m[1]).filter((r) => r !== "allow" && r !== "deny");
+    expect(written).toContain("gateway_error");
+    for (const reason of [...REFUSALS.map((r) => r.reason), ...written]) expect(documented, reason).toContain(reason);
   });
 });

@@ -54,6 +54,7 @@ describe.skipIf(!environment.ready)(`keycloak tier: Keycloak 26 + APISIX 3.18 in
       forge,
       clientToken,
       gatewayErrorLog: async () => (await t.gateway.exec(["sh", "-c", "cat /usr/local/apisix/logs/error.log"])).output,
+      metrics: async () => (await t.gateway.exec(["curl", "-s", "http://127.0.0.1:9091/apisix/prometheus/metrics"])).output,
       decisionLog: async () => (await t.gateway.exec(["sh", "-c", `cat ${t.spec.gateway.decisionLogPath} 2>/dev/null`])).output,
       echoDirect: { host: t.echo.getHost(), port: t.echo.getMappedPort(8443) },
       impostorDirect: { host: t.impostor.getHost(), port: t.impostor.getMappedPort(8443) },
@@ -90,7 +91,7 @@ describe.skipIf(!environment.ready)(`keycloak tier: Keycloak 26 + APISIX 3.18 in
   describeUpstreamMtls(() => ctx);
   describeRequestSurface(() => ctx);
   describeRateLimits(() => ctx);
-  describeDecisionLog(() => ctx);
+  describeDecisionLog(() => ctx, { metrics: true });
   describeBrowserSignIn(() => ctx);
   describeKeyRotation(() => ctx);
 });

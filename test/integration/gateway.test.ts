@@ -61,6 +61,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       clientToken,
       gatewayErrorLog: () => t.gateway.errorLog(),
       decisionLog: () => t.gateway.decisionLog(),
+      ...(t.gateway.metrics ? { metrics: () => t.gateway.metrics!() } : {}),
       echoDirect: t.echo.address,
       impostorDirect: t.impostor.address,
       gatewayClientCert: t.pki.issued["gateway"],
@@ -93,7 +94,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
   describeUpstreamMtls(() => ctx);
   describeRequestSurface(() => ctx);
   describeRateLimits(() => ctx);
-  describeDecisionLog(() => ctx);
+  describeDecisionLog(() => ctx, { metrics: runtime.kind === "docker" });
 
   describe("validation is local: no call to the identity provider per request", () => {
     it("serves 200 authenticated requests, 20 of them with tokens it never saw, without one discovery or JWKS fetch", async () => {

@@ -9,20 +9,17 @@
  * elsewhere; GATEWAY_E2E_REQUIRED=native makes a skip a failure.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
-import { APISIX_YAML_OPTIONS, RATE_LIMIT_PASSWORD_ENV, RATE_LIMIT_PLUGIN, renderGatewayFiles } from "../../components/gateway";
-import { parseAccessSpec } from "../../components/spec";
+import { RATE_LIMIT_PASSWORD_ENV } from "../../components/gateway";
 import { decisionsFor, parseDecisionLog } from "./support/decision-log";
 import { E2E_REQUIRED } from "./support/environment";
 import type { RunningGateway } from "./support/gateway-runtime";
 import { startGatewayTopology, type GatewayTopology } from "./support/gateway-topology";
 import { reachedUpstream, send } from "./support/http";
 import { findNativeApisix, startNativeGateway } from "./support/native-apisix";
-import { redisServerProblem, startRedis, type RunningRedis } from "./support/redis";
-import { CALLERS, LIMIT, integrationRawSpec } from "./support/spec";
+import { redisServerProblem, redisStoreFiles, startRedis, type RunningRedis } from "./support/redis";
+import { CALLERS, LIMIT } from "./support/spec";
 import { clientCredentialsToken } from "./support/tokens";
 
-const STORE_HOST = "redis.rate-limits.svc.cluster.local";
 const native = process.env.GATEWAY_E2E === "off" ? { reason: "disabled with GATEWAY_E2E=off" } : findNativeApisix();
 const skip = native.reason ?? redisServerProblem();
 if (skip) console.warn(`\n[rate-limit store] SKIPPED: ${skip}\n`);
@@ -40,23 +37,8 @@ describe.skipIf(!!skip)("rate limits in Redis: two gateways, one budget", () => 
   let redis: RunningRedis;
   const tokens: Record<string, string> = {};
 
-  /** The gateway files for a Redis store (whenUnavailable as given), its address mapped to `port` on this host. */
-  const redisFiles = (port: number, whenUnavailable: "deny" | "allow") => () => {
-    const raw = integrationRawSpec(t.spec.keycloak.publicUrl) as any;
-    raw.gateway.rateLimits = { store: { type: "redis", address: `${STORE_HOST}:6379`, namespace: "rate-limits", passwordSecret: { name: "rate-limits-redis", key: "password" }, whenUnavailable } };
-    const files = renderGatewayFiles(parseAccessSpec(raw));
-    const rules = parse(files["apisix.yaml"].replace(/#END\s*$/, ""));
-    for (const route of rules.routes) {
-      const conf = route.plugins?.[RATE_LIMIT_PLUGIN];
-      if (!conf) continue;
-      // As cluster DNS would resolve the store's name.
-      expect([conf.redis_host, conf.redis_port, conf.redis_password]).toEqual([STORE_HOST, 6379, `$env://${RATE_LIMIT_PASSWORD_ENV}`]);
-      Object.assign(conf, { redis_host: "127.0.0.1", redis_port: port });
-    }
-    return { ...files, "apisix.yaml": `${stringify(rules, APISIX_YAML_OPTIONS)}#END\n` };
-  };
   const startWithRedis = (port: number, whenUnavailable: "deny" | "allow" = "deny", password = redis.password) =>
-    t.startGateway(redisFiles(port, whenUnavailable), { [RATE_LIMIT_PASSWORD_ENV]: password });
+    t.startGateway(() => redisStoreFiles(t.spec.keycloak.publicUrl, port, whenUnavailable), { [RATE_LIMIT_PASSWORD_ENV]: password });
 
   let a: RunningGateway;
   let b: RunningGateway;

@@ -21,6 +21,8 @@ export interface FlowContext {
   gatewayErrorLog(): Promise<string>;
   /** The gateway's decision log so far (one JSON line per request). */
   decisionLog(): Promise<string>;
+  /** The gateway's Prometheus exposition, where the runtime exports data (the official image; not the native kit). */
+  metrics?(): Promise<string>;
   /** The echo upstream as a caller outside the gateway reaches it, and the impostor. */
   echoDirect: Address;
   impostorDirect: Address;

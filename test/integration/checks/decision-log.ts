@@ -21,7 +21,7 @@ interface Probe {
  * no line ever holds a credential: tokens sent in headers or in the query
  * string, cookies.
  */
-export function describeDecisionLog(ctx: Ctx): void {
+export function describeDecisionLog(ctx: Ctx, opts: { metrics: boolean }): void {
   describe("the decision log", () => {
     const sent: string[] = [];
     const bearer = (token: string) => {
@@ -80,6 +80,15 @@ export function describeDecisionLog(ctx: Ctx): void {
         for (const s of secrets) expect(line.includes(s.split(".")[1] ?? s), "a token's payload in the log").toBe(false);
         expect(line).not.toMatch(/eyJ|Bearer|not-for-the-log|access_token=/);
       }
+    });
+
+    // Prometheus needs APISIX-Runtime's privileged agent: registered only where the tier has it.
+    it.runIf(opts.metrics)("labels Prometheus' status counter by route, decision and reason", async () => {
+      const text = await ctx().metrics!();
+      const lines = text.split("\n").filter((l) => l.startsWith("apisix_http_status{"));
+      expect(lines.some((l) => /route="echo\.0\.rule0"/.test(l) && /decision="allow"/.test(l) && /reason="allowed"/.test(l)), text.slice(0, 2000)).toBe(true);
+      expect(lines.some((l) => /decision="deny"/.test(l) && /reason="missing_token"/.test(l))).toBe(true);
+      expect(lines.some((l) => /reason="role_missing"/.test(l) && /code="403"/.test(l))).toBe(true);
     });
 
     it("sends the request id to the service and replaces any id the caller sent", async () => {

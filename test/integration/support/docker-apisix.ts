@@ -46,5 +46,5 @@ export async function startDockerGateway(launch: GatewayLaunch): Promise<Running
     await container.stop().catch(() => undefined);
     throw e;
   }
-  return { runtime: "docker", http, https: { host: "127.0.0.1", port: ports.https }, errorLog, decisionLog: readLog(decisionLogPath), stop: async () => void (await container.stop()) };
+  return { runtime: "docker", http, https: { host: "127.0.0.1", port: ports.https }, errorLog, decisionLog: readLog(decisionLogPath), metrics: () => fetch(`http://127.0.0.1:${ports.metrics}/apisix/prometheus/metrics`).then((r) => r.text()), stop: async () => void (await container.stop()) };
 }

@@ -40,6 +40,8 @@ export interface RunningGateway {
   errorLog(): Promise<string>;
   /** The decision log so far: one JSON line per request (gateway-decisions). */
   decisionLog(): Promise<string>;
+  /** The Prometheus exposition, where the runtime exports data (the official image; the native kit has no privileged agent). */
+  metrics?(): Promise<string>;
   /** nginx's access log so far, where the runtime keeps it in a file (native; the image sends it to stdout). */
   accessLog?(): Promise<string>;
   stop(): Promise<void>;

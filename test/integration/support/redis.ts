@@ -5,8 +5,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
+import { parse, stringify } from "yaml";
+import { APISIX_YAML_OPTIONS, RATE_LIMIT_PASSWORD_ENV, RATE_LIMIT_PLUGIN, renderGatewayFiles } from "../../../components/gateway";
+import { parseAccessSpec } from "../../../components/spec";
 import { waitFor } from "./gateway-runtime";
 import { freePort } from "./ports";
+import { integrationRawSpec } from "./spec";
 
 export interface RunningRedis {
   port: number;
@@ -42,4 +46,30 @@ export async function startRedis(): Promise<RunningRedis> {
       child.kill();
     },
   };
+}
+
+/** Where the specs these tests render say the store is (cluster DNS); mapped to the test Redis on the host. */
+export const STORE_HOST = "redis.rate-limits.svc.cluster.local";
+
+/**
+ * The integration spec's gateway files with `gateway.rateLimits.store: redis`
+ * (whenUnavailable as given), its address pointed at `port` on this host as
+ * cluster DNS would resolve the store's name. `edit` changes each rendered
+ * limit-count configuration further (a benchmark raises the counts).
+ */
+export function redisStoreFiles(keycloakUrl: string, port: number, whenUnavailable: "deny" | "allow" = "deny", edit: (conf: Record<string, unknown>) => void = () => undefined): Record<string, string> {
+  const raw = integrationRawSpec(keycloakUrl) as any;
+  raw.gateway.rateLimits = { store: { type: "redis", address: `${STORE_HOST}:6379`, namespace: "rate-limits", passwordSecret: { name: "rate-limits-redis", key: "password" }, whenUnavailable } };
+  return editRateLimits(renderGatewayFiles(parseAccessSpec(raw)), (conf) => {
+    if (conf.redis_host !== STORE_HOST || conf.redis_port !== 6379 || conf.redis_password !== `$env://${RATE_LIMIT_PASSWORD_ENV}`) throw new Error(`unexpected store in ${JSON.stringify(conf)}`);
+    Object.assign(conf, { redis_host: "127.0.0.1", redis_port: port });
+    edit(conf);
+  });
+}
+
+/** Rendered files with every route's limit-count configuration changed by `edit`. */
+export function editRateLimits(files: Record<string, string>, edit: (conf: Record<string, unknown>) => void): Record<string, string> {
+  const rules = parse(files["apisix.yaml"].replace(/#END\s*$/, ""));
+  for (const route of rules.routes) if (route.plugins?.[RATE_LIMIT_PLUGIN]) edit(route.plugins[RATE_LIMIT_PLUGIN]);
+  return { ...files, "apisix.yaml": `${stringify(rules, APISIX_YAML_OPTIONS)}#END\n` };
 }
