@@ -3,6 +3,7 @@ import { openidConnectHardening } from "./apisix-rules";
 import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecurity } from "./keycloak-rules";
 import { containersNonRoot, kubernetesObjectsUnique, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
 import { resourcesWaitForWhatTheyName } from "./order-rules";
+import { rateLimitsShared } from "./rate-limit-rules";
 import { audienceEmitted, browserSessionsWithinKeycloak, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
 
 /** Every rule of the pack, in the order violations are easiest to read. */
@@ -25,6 +26,7 @@ export const policies: Policies = [
   browserSessionsWithinKeycloak,
   resourcesWaitForWhatTheyName,
   kubernetesObjectsUnique,
+  rateLimitsShared,
 ];
 
 export * from "./config";

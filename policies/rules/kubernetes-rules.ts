@@ -5,12 +5,13 @@ const SECRET_MATERIAL = [
   { pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/, what: "a private key" },
   { pattern: /\bclient_secret\b\s*[:=]\s*["']?[^\s"'$][^\s"']*/, what: "a client secret" },
   { pattern: /\bsession\b[\s\S]{0,40}\bsecret\b\s*[:=]\s*["']?[^\s"'$][^\s"']*/, what: "a session secret" },
+  { pattern: /\b(redis|sentinel)_password\b\s*[:=]\s*["']?[^\s"'$][^\s"']*/, what: "a Redis password" },
 ];
 
 /** ConfigMaps are readable by far more than Secrets are. */
 export const noSecretsInConfigMaps: ResourceValidationPolicy = {
   name: "no-secrets-in-configmaps",
-  description: "No ConfigMap holds a private key, a client secret or a session secret; those belong in Secrets ($env:// references in APISIX config).",
+  description: "No ConfigMap holds a private key, a client secret, a session secret or a Redis password; those belong in Secrets ($env:// references in APISIX config).",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== TYPES.configMap) return;

@@ -87,6 +87,9 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["resources-wait-for-what-they-name", (s) => (appClient(s).clientSessionMaxLifespan = "8h"), /client storefront-gateway clientSessionMaxLifespan is "8h": the Keycloak provider takes a number of seconds/],
   ["kubernetes-objects-unique", (s) => s.push({ ...structuredClone(apisixConfigMap(s)), name: "second-gateway-config", urn: "urn:second" }), /ConfigMap gateway\/apisix-config is managed by both gateway-configmap-gateway-apisix-config and second-gateway-config/],
   ["browser-sessions-within-keycloak", (s) => (realm(s).ssoSessionMaxLifespan = "1h"), /longer than realm "shop"'s ssoSessionMaxLifespan \(3600s\)/],
+  ["rate-limits-shared", (s) => editApisix(s, (d) => delete d.routes.find((r: any) => r.id === "orders.0.rule1").plugins["limit-count"].group), /route orders\.0\.rule1: limit-count without a group keeps a counter per worker process/],
+  ["rate-limits-shared", (s) => editApisix(s, (d) => (d.routes.find((r: any) => r.id === "orders.0.rule1").plugins["limit-count"].policy = "local")), /route orders\.0\.rule1: local rate-limit counters on 3 replicas allow 3 times each limit in prod/],
+  ["no-secrets-in-configmaps", (s) => editApisix(s, (d) => (d.routes.find((r: any) => r.id === "orders.0.rule1").plugins["limit-count"].redis_password = "hunter2")), /holds a Redis password/],
 ] as Array<[string, Mutation, RegExp]>).map(([rule, mutate, message]) => ({ rule, mutate, message }));
 
 describe("each rule refuses a stack that breaks it, and only it", () => {
