@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { deploymentWarnings, effectiveRateLimit, parseAccessSpec, SpecValidationError } from "../../components/spec";
+import { deploymentWarnings, effectiveRateLimit, parseAccessSpec } from "../../components/spec";
 import { rawSpec } from "../fixtures/raw-spec";
-
-function problemsOf(raw: any): string[] {
-  try {
-    parseAccessSpec(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecValidationError);
-    return (e as SpecValidationError).problems.map((p) => `${p.path}: ${p.message}`);
-  }
-  throw new Error("expected the spec to be refused");
-}
+import { problemsOf } from "../support/spec-problems";
 
 const redis = { type: "redis", address: "redis.cache.svc.cluster.local:6379", namespace: "cache", passwordSecret: { name: "redis", key: "password" } };
 
@@ -46,15 +37,14 @@ describe("rate limits in the access spec", () => {
     [(r: any) => (r.gateway.rateLimits = { store: { type: "redis", address: "redis", namespace: "cache" } }), 'gateway.rateLimits.store.address: "redis" is not host:port'],
     [(r: any) => (r.gateway.rateLimits = { store: { ...redis, whenUnavailable: "maybe" } }), 'gateway.rateLimits.store.whenUnavailable: "maybe" is not one of deny, allow'],
   ])("refuses a bad limit or store with its path (%#)", (mutate, expected) => {
-    const raw = rawSpec();
-    mutate(raw);
-    expect(problemsOf(raw).join("\n")).toContain(expected);
+    expect(problemsOf(mutate).join("\n")).toContain(expected);
   });
 
   it("refuses per-replica counters in prod, where replicas would multiply every limit, and warns in staging", () => {
+    const limitOrders = (r: any) => (r.services[0].routes[0].rateLimit = { requests: 100, window: "1m" });
+    expect(problemsOf(limitOrders).join("\n")).toContain('gateway.rateLimits.store.type: "local" keeps counters per replica: with gateway.replicas 3 every limit is multiplied by 3 in prod');
     const raw = rawSpec();
-    raw.services[0].routes[0].rateLimit = { requests: 100, window: "1m" };
-    expect(problemsOf(raw).join("\n")).toContain('gateway.rateLimits.store.type: "local" keeps counters per replica: with gateway.replicas 3 every limit is multiplied by 3 in prod');
+    limitOrders(raw);
     raw.environment = "staging";
     expect(deploymentWarnings(parseAccessSpec(raw)).join("\n")).toContain("each replica counts on its own");
     raw.environment = "prod";

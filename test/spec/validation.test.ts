@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ENVIRONMENT_DEFAULTS, parseAccessSpec, SpecValidationError } from "../../components/spec";
+import { ENVIRONMENT_DEFAULTS, parseAccessSpec } from "../../components/spec";
 import { devRawSpec, rawSpec } from "../fixtures/raw-spec";
-
-function problemsOf(mutate: (raw: any) => void, base = rawSpec): string[] {
-  const raw = base();
-  mutate(raw);
-  try {
-    parseAccessSpec(raw);
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecValidationError);
-    return (e as SpecValidationError).problems.map((p) => `${p.path}: ${p.message}`);
-  }
-  throw new Error("expected the spec to be refused");
-}
+import { problemsOf } from "../support/spec-problems";
 
 describe("a valid spec", () => {
   it("parses, with environment defaults filled in", () => {

@@ -45,7 +45,7 @@ function adaptForNativeRuntime(configText: string, home: string, root: string, m
   config.apisix.enable_http2 = native.apisix.enable_http2;
   delete config.apisix.status;
   // What the kit's Lua libraries lack for limit-count (lua-resty-redis-connector; the resty.limit.count API APISIX 3.18 calls): see native-shims/.
-  config.apisix.extra_lua_path = `${config.apisix.extra_lua_path};${join(__dirname, "native-shims")}/?.lua`;
+  config.apisix.extra_lua_path = `${config.apisix.extra_lua_path};${join(root, "native-shims")}/?.lua`;
   const snippets = config.nginx_config ?? (config.nginx_config = {});
   for (const key of ["main_configuration_snippet", "http_configuration_snippet"]) {
     snippets[key] = [snippets[key], native.nginx_config[key]].filter(Boolean).join("\n");
@@ -72,6 +72,8 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
   chmodSync(dir, 0o755);
   const root = join(dir, "root");
   linkInstallation(home, dir);
+  // Copied into the instance: unprivileged workers may not traverse the checkout (a clone under a 0700 temp dir).
+  cpSync(join(__dirname, "native-shims"), join(root, "native-shims"), { recursive: true });
   const decisionLogPath = join(dir, "logs", "decisions.log");
   // nginx's workers (unprivileged) append to it; in the pod it is the container's stdout.
   writeAt(decisionLogPath, "", 0o666);

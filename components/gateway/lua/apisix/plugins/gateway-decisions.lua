@@ -28,6 +28,7 @@ local math_ceil = math.ceil
 
 local key_guard = require("apisix.plugins.gateway-key-guard")
 local from_base64url = key_guard.from_base64url
+local names_audience = require("apisix.plugins.gateway-identity").names_audience
 
 local plugin_name = "gateway-decisions"
 
@@ -71,21 +72,6 @@ local function unverified_claims(authorization)
     local json = payload and from_base64url(payload)
     local claims = json and core.json.decode(json)
     return type(claims) == "table" and claims or nil
-end
-
-
-local function names_audience(aud, audience)
-    if aud == audience then
-        return true
-    end
-    if type(aud) == "table" then
-        for _, value in ipairs(aud) do
-            if value == audience then
-                return true
-            end
-        end
-    end
-    return false
 end
 
 

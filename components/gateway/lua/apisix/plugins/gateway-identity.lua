@@ -395,4 +395,7 @@ function _M.header_filter(conf, ctx)
 end
 
 
+-- Shared with gateway-decisions (naming why a token was refused).
+_M.names_audience = names_audience
+
 return _M
