@@ -183,7 +183,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
 
   // Last: every request of the whole run above, through this gateway.
   describe.runIf(runtime.kind === "native")("the decision log of the whole run", () => {
-    it("has one line per request nginx logged (but TRACE/CONNECT, which nginx refuses before APISIX runs), and no line holds a credential", async () => {
+    it("has one whole JSON line per request nginx logged (but TRACE/CONNECT, which nginx refuses before APISIX runs), and no line holds a credential", async () => {
       await new Promise((r) => setTimeout(r, 3500)); // nginx flushes its buffered access log every 3 s
       const requests = (await t.gateway.accessLog!()).split("\n").filter((l) => l && !/"(TRACE|CONNECT) /.test(l)).length;
       const lines = parseDecisionLog(await t.gateway.decisionLog());

@@ -71,6 +71,14 @@ export function describeDecisionLog(ctx: Ctx, opts: { metrics: boolean }): void 
       }
     });
 
+    it("keeps every line whole under concurrent load (workers share the file): 300 requests at once, 300 lines", async () => {
+      const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => get(`/api/orders/concurrent-${i}`, i % 2 ? bearer(ctx().tokens.viewer) : {})));
+      await new Promise((r) => setTimeout(r, 500));
+      const log = parseDecisionLog(await ctx().decisionLog()); // throws on a broken line
+      const found = decisionsFor(log, replies.map((r) => String(r.headers["x-request-id"])));
+      expect([...found.values()].filter((lines) => lines.length !== 1)).toEqual([]);
+    });
+
     it("holds no credential in any line: no token (header or query), no cookie, only its own fields", async () => {
       const lines = (await ctx().decisionLog()).split("\n").filter(Boolean);
       expect(lines.length).toBeGreaterThan(probes.length);
