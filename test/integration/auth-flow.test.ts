@@ -91,7 +91,7 @@ describe.skipIf(!environment.ready)(`keycloak tier: Keycloak 26 + APISIX 3.18 in
   describeUpstreamMtls(() => ctx);
   describeRequestSurface(() => ctx);
   describeRateLimits(() => ctx);
-  describeDecisionLog(() => ctx, { metrics: true });
+  describeDecisionLog(() => ctx);
   describeBrowserSignIn(() => ctx);
   describeKeyRotation(() => ctx);
 });
