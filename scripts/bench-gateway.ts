@@ -26,7 +26,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "../test/integration/support/gateway-topology";
-import type { Address } from "../test/integration/support/gateway-runtime";
+import { editApisixRules, type Address } from "../test/integration/support/gateway-runtime";
 import { startNginxUpstream } from "../test/integration/support/nginx-upstream";
 import { APISIX_YAML_OPTIONS, DECISIONS_PLUGIN, RATE_LIMIT_PASSWORD_ENV } from "../components/gateway";
 import { editRateLimits, redisStoreFiles, startRedis, type RunningRedis } from "../test/integration/support/redis";
@@ -102,11 +102,11 @@ async function main(): Promise<void> {
     const limitedLocal = await t.startGateway((files) => editRateLimits(files, unreachable));
     redis = await startRedis();
     const limitedRedis = await t.startGateway(() => redisStoreFiles(t.spec.keycloak.publicUrl, redis!.port, "deny", unreachable), { [RATE_LIMIT_PASSWORD_ENV]: redis.password });
-    const unlogged = await t.startGateway((files) => {
-      const rules = parse(files["apisix.yaml"].replace(/#END\s*$/, ""));
-      rules.global_rules = rules.global_rules.filter((g: { plugins: Record<string, unknown> }) => !g.plugins[DECISIONS_PLUGIN]);
-      return { ...files, "apisix.yaml": `${stringify(rules, APISIX_YAML_OPTIONS)}#END\n` };
-    });
+    const unlogged = await t.startGateway((files) =>
+      editApisixRules(files, (rules) => {
+        rules.global_rules = rules.global_rules.filter((g: { plugins: Record<string, unknown> }) => !g.plugins[DECISIONS_PLUGIN]);
+      }),
+    );
     const variants = [
       { key: "a", label: "(a) public route, no auth", target: t.gateway.http, path: "/api/public", headers: {} },
       { key: "b", label: "(b) auth chain, valid token", target: t.gateway.http, path: "/api/orders/bench", headers: auth },

@@ -1,4 +1,4 @@
-import { allRoutes, appOfRoute, corsEnabled, effectiveRateLimit, formatDuration, isAppApiRoute, methodAccess, type AccessSpec, type HttpMethod, type RateLimitSpec, type RouteSpec } from "../spec";
+import { allRoutes, appOfRoute, corsEnabled, effectiveRateLimit, formatDuration, isAppApiRoute, methodAccess, ruleFor, type AccessSpec, type HttpMethod, type RateLimitSpec, type RouteSpec } from "../spec";
 import { METHOD_NOT_ALLOWED } from "./routes";
 
 /** Who a matrix row is about: nobody, a token with no declared role, or a token holding exactly one role. */
@@ -76,8 +76,7 @@ export function renderAccessMatrix(spec: AccessSpec): AccessMatrixEntry[] {
       const access = methodAccess(route, method);
       return callers.map((caller): AccessMatrixEntry => {
         let outcome: Outcome;
-        const rule = route.rules.find((r) => r.methods.includes(method));
-        const limit = effectiveRateLimit(spec, route, rule);
+        const limit = effectiveRateLimit(spec, route, ruleFor(route, method));
         const allowed: Outcome = limit ? { allow: true, rateLimit: limit } : { allow: true };
         if (access.kind === "denied") outcome = { allow: false, status: METHOD_NOT_ALLOWED, reason: "method_not_allowed" };
         else if (access.kind === "public") outcome = allowed;

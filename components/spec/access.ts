@@ -1,4 +1,4 @@
-import type { AccessSpec, BrowserAppSpec, HttpMethod, RouteSpec, ServiceSpec } from "./types";
+import type { AccessRuleSpec, AccessSpec, BrowserAppSpec, HttpMethod, RouteSpec, ServiceSpec } from "./types";
 
 /**
  * Route paths: an exact path (`/api/orders`) or a prefix (`/api/orders/*`,
@@ -42,9 +42,14 @@ export function routesOverlap(a: string, b: string): boolean {
 /** Who may use a method on a route: anyone, callers holding one of some roles, or nobody. */
 export type MethodAccess = { kind: "public" } | { kind: "roles"; roles: string[] } | { kind: "denied" };
 
+/** The rule of a protected route that lists a method (none for public routes and unlisted methods). */
+export function ruleFor(route: RouteSpec, method: HttpMethod): AccessRuleSpec | undefined {
+  return route.rules.find((r) => r.methods.includes(method));
+}
+
 export function methodAccess(route: RouteSpec, method: HttpMethod): MethodAccess {
   if (route.public) return route.methods.includes(method) ? { kind: "public" } : { kind: "denied" };
-  const rule = route.rules.find((r) => r.methods.includes(method));
+  const rule = ruleFor(route, method);
   return rule ? { kind: "roles", roles: [...rule.roles].sort() } : { kind: "denied" };
 }
 

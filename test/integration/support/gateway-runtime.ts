@@ -54,6 +54,13 @@ export async function pickGatewayPorts(): Promise<GatewayPorts> {
   return { http, https, metrics, control };
 }
 
+/** The rendered files with their APISIX rules (apisix.yaml, which must end with #END) changed by `edit`. */
+export function editApisixRules(files: Record<string, string>, edit: (rules: Record<string, any>) => void): Record<string, string> {
+  const rules = parse(files["apisix.yaml"].replace(/#END\s*$/, ""));
+  edit(rules);
+  return { ...files, "apisix.yaml": `${stringify(rules, APISIX_YAML_OPTIONS)}#END\n` };
+}
+
 /**
  * The rendered files as a test host runs them: listening ports and upstream
  * nodes adapted (see above), everything else as rendered.
@@ -67,18 +74,18 @@ export function adaptForTestHost(files: Record<string, string>, ports: GatewayPo
   // APISIX's control API (on by default, 127.0.0.1:9090): one port per gateway on a shared host.
   config.apisix.control = { ip: "127.0.0.1", port: ports.control };
 
-  const rules = parse(files["apisix.yaml"].replace(/#END\s*$/, ""));
-  for (const upstream of rules.upstreams ?? []) {
-    upstream.nodes = Object.fromEntries(Object.entries(upstream.nodes as Record<string, number>).map(([node, weight]) => {
-      const to = nodes[node];
-      if (!to) throw new Error(`no test upstream plays ${node} (upstream ${upstream.id})`);
-      return [`${to.host}:${to.port}`, weight];
-    }));
-  }
-  for (const rule of rules.global_rules ?? []) {
-    if (rule.plugins?.[DECISIONS_PLUGIN]) rule.plugins[DECISIONS_PLUGIN].log_path = decisionLogPath;
-  }
-  return { ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS), "apisix.yaml": `${stringify(rules, APISIX_YAML_OPTIONS)}#END\n` };
+  return editApisixRules({ ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) }, (rules) => {
+    for (const upstream of rules.upstreams ?? []) {
+      upstream.nodes = Object.fromEntries(Object.entries(upstream.nodes as Record<string, number>).map(([node, weight]) => {
+        const to = nodes[node];
+        if (!to) throw new Error(`no test upstream plays ${node} (upstream ${upstream.id})`);
+        return [`${to.host}:${to.port}`, weight];
+      }));
+    }
+    for (const rule of rules.global_rules ?? []) {
+      if (rule.plugins?.[DECISIONS_PLUGIN]) rule.plugins[DECISIONS_PLUGIN].log_path = decisionLogPath;
+    }
+  });
 }
 
 /** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */

@@ -5,10 +5,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
-import { parse, stringify } from "yaml";
-import { APISIX_YAML_OPTIONS, RATE_LIMIT_PASSWORD_ENV, RATE_LIMIT_PLUGIN, renderGatewayFiles } from "../../../components/gateway";
+import { RATE_LIMIT_PASSWORD_ENV, RATE_LIMIT_PLUGIN, renderGatewayFiles } from "../../../components/gateway";
 import { parseAccessSpec } from "../../../components/spec";
-import { waitFor } from "./gateway-runtime";
+import { editApisixRules, waitFor } from "./gateway-runtime";
 import { freePort } from "./ports";
 import { integrationRawSpec } from "./spec";
 
@@ -69,7 +68,7 @@ export function redisStoreFiles(keycloakUrl: string, port: number, whenUnavailab
 
 /** Rendered files with every route's limit-count configuration changed by `edit`. */
 export function editRateLimits(files: Record<string, string>, edit: (conf: Record<string, unknown>) => void): Record<string, string> {
-  const rules = parse(files["apisix.yaml"].replace(/#END\s*$/, ""));
-  for (const route of rules.routes) if (route.plugins?.[RATE_LIMIT_PLUGIN]) edit(route.plugins[RATE_LIMIT_PLUGIN]);
-  return { ...files, "apisix.yaml": `${stringify(rules, APISIX_YAML_OPTIONS)}#END\n` };
+  return editApisixRules(files, (rules) => {
+    for (const route of rules.routes) if (route.plugins?.[RATE_LIMIT_PLUGIN]) edit(route.plugins[RATE_LIMIT_PLUGIN]);
+  });
 }

@@ -27,7 +27,6 @@ local math_max = math.max
 local math_ceil = math.ceil
 
 local key_guard = require("apisix.plugins.gateway-key-guard")
-local from_base64url = key_guard.from_base64url
 local names_audience = require("apisix.plugins.gateway-identity").names_audience
 
 local plugin_name = "gateway-decisions"
@@ -62,26 +61,14 @@ end
 local ALLOWING = { allowed = true, public = true, handled_at_gateway = true }
 
 
--- The claims of a refused bearer token, read without verifying it (only to name the reason).
-local function unverified_claims(authorization)
-    local token = type(authorization) == "string" and authorization:match("^[Bb]earer%s+(%S+)$")
-    if not token then
-        return nil
-    end
-    local payload = token:match("^[^.]+%.([^.]+)%.[^.]*$")
-    local json = payload and from_base64url(payload)
-    local claims = json and core.json.decode(json)
-    return type(claims) == "table" and claims or nil
-end
-
-
 -- Why openid-connect refused a request (it says only 401).
 local function token_reason(conf, ctx)
     local authorization = ctx.var.http_authorization
     if authorization == nil then
         return "missing_token"
     end
-    local claims = unverified_claims(authorization)
+    -- The refused token's claims, read without verifying them: only to name the reason.
+    local claims = key_guard.bearer_jwt_part(authorization, 2)
     if not claims then
         return "invalid_token"
     end

@@ -78,19 +78,27 @@ local function from_base64url(text)
 end
 
 
+-- One part of an Authorization header's bearer JWT (1: header, 2: payload)
+-- as a table, read WITHOUT verifying it; nil when it is not one.
+local function bearer_jwt_part(authorization, index)
+    if type(authorization) ~= "string" then
+        return nil
+    end
+    local header, payload = authorization:match("^[Bb]earer%s+([%w_-]+)%.([%w_-]+)%.[%w_-]*$")
+    local part = index == 1 and header or payload
+    local decoded = part and from_base64url(part)
+    local parsed = decoded and core.json.decode(decoded)
+    return type(parsed) == "table" and parsed or nil
+end
+
+
 -- Whether the request carries a JWT bearer token, and its kid (nil when it names none).
 local function token_kid(ctx)
-    local auth = core.request.header(ctx, "Authorization")
-    if type(auth) ~= "string" then
-        return false
-    end
-    local header = auth:match("^[Bb]earer%s+([%w_-]+)%.[%w_-]+%.[%w_-]*$")
-    local decoded = header and from_base64url(header)
-    local parsed = decoded and core.json.decode(decoded)
-    if type(parsed) ~= "table" then
+    local header = bearer_jwt_part(core.request.header(ctx, "Authorization"), 1)
+    if not header then
         return false -- not a JWT: openid-connect refuses it without a fetch
     end
-    return true, type(parsed.kid) == "string" and parsed.kid or nil
+    return true, type(header.kid) == "string" and header.kid or nil
 end
 
 
@@ -181,6 +189,7 @@ end
 
 
 _M.from_base64url = from_base64url
+_M.bearer_jwt_part = bearer_jwt_part
 
 
 -- Kids this worker recorded lately: the shared record is refreshed once a minute
