@@ -1,6 +1,6 @@
 import type { IdentityEndpoints } from "../identity";
 import { appSessionCookie } from "./plugin";
-import { BROWSER_SESSIONS, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../spec";
+import { BROWSER_SESSIONS, VERIFIED_TOKEN_FILTER, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../spec";
 
 /**
  * How long openid-connect keeps the realm's keys, so that a key removed from
@@ -16,13 +16,32 @@ export function jwksCacheConf(spec: AccessSpec) {
 }
 
 /**
+ * gateway-key-guard's configuration (bearer routes, just before
+ * openid-connect): the discovery URL openid-connect uses, the unknown-key
+ * refetch interval, and the verified-token fast path: tokens openid-connect
+ * verified are remembered per worker for at most the key cache time (and
+ * never past their exp), so a retired key's tokens go back to openid-connect
+ * no later than its keys would.
+ */
+export function renderKeyGuardConf(spec: AccessSpec, discoveryUrl: string) {
+  return {
+    discovery: discoveryUrl,
+    refetch_interval: spec.gateway.unknownKeyRefetchSeconds,
+    realm: spec.realm.name,
+    verified_tokens: { ttl: jwksCacheConf(spec).jwk_expires_in, size: spec.gateway.verifiedTokenCacheSize },
+  };
+}
+
+/**
  * openid-connect for bearer tokens, validated locally: keys from the realm's
  * JWKS (cached), RS256 only, issuer = the realm's public issuer. The audience
  * (the gateway client), exp and nbf are checked by the identity plugin right
- * after. The raw token is not copied into X-Access-Token.
+ * after. The raw token is not copied into X-Access-Token. It stands aside
+ * (its only `_meta`) for a token gateway-key-guard has seen it verify.
  */
 export function renderOpenidConnectConf(spec: AccessSpec, endpoints: IdentityEndpoints) {
   return {
+    _meta: { filter: VERIFIED_TOKEN_FILTER.map((clause) => [...clause]) },
     client_id: endpoints.audience,
     discovery: endpoints.discoveryUrl,
     realm: spec.realm.name,

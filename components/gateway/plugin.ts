@@ -23,11 +23,6 @@ export function projectPluginFiles(): Record<string, string> {
   return Object.fromEntries(PROJECT_PLUGINS.map((name) => [`plugins/${name}.lua`, readFileSync(join(__dirname, "lua", "apisix", "plugins", `${name}.lua`), "utf8")]));
 }
 
-/** gateway-key-guard's configuration: the discovery URL openid-connect uses, the refetch interval. */
-export function renderKeyGuardConf(spec: AccessSpec, discoveryUrl: string) {
-  return { discovery: discoveryUrl, refetch_interval: spec.gateway.unknownKeyRefetchSeconds, realm: spec.realm.name };
-}
-
 export interface IdentityPluginConf {
   known_roles: string[];
   /** The rule's roles: the caller needs one of them (403 otherwise). */

@@ -1,8 +1,8 @@
 import { METHOD_OVERRIDE_PARAM, REQUEST_OVERRIDE_HEADERS, allRoutes, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
 import type { IdentityEndpoints } from "../identity";
-import { renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
+import { renderKeyGuardConf, renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
 import { renderCorsConf } from "./cors";
-import { IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, appSessionCookie, renderIdentityPluginConf, renderKeyGuardConf } from "./plugin";
+import { IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, appSessionCookie, renderIdentityPluginConf } from "./plugin";
 import { RATE_LIMIT_PLUGIN, renderRateLimitConf } from "./rate-limits";
 import { upstreamId } from "./upstreams";
 

@@ -6,8 +6,8 @@
 
 // Facts the policy pack checks live in the pack (it must stand alone to be
 // published); the components use them from there.
-import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS } from "../../policies/contract/names";
-export { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS };
+import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR } from "../../policies/contract/names";
+export { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR };
 
 /** The type-token package of every component (`gateway-auth:index:<Class>`). */
 export const PACKAGE = "gateway-auth";

@@ -232,6 +232,12 @@ export interface GatewaySpec {
   forwardUserinfo: boolean;
   /** Seconds the gateway caches the realm's JWKS. */
   jwksCacheSeconds: number;
+  /**
+   * Bearer tokens each gateway worker remembers as verified, so that their
+   * next requests skip openid-connect's per-request work (the key check,
+   * expiry and role rules still apply). 0 turns the fast path off.
+   */
+  verifiedTokenCacheSize: number;
   /** Hostnames that require client certificates (client -> gateway mTLS). */
   clientCertificateHosts: ClientCertificateHostSpec[];
   resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };

@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { apisixDocumentOf, pluginConfs } from "./apisix";
 import { TYPES } from "./types";
+import { VERIFIED_TOKEN_FILTER } from "../contract/names";
 
 type Requirement = { check: (c: Record<string, any>) => boolean; fix: string };
 const isEnvRef = (v: unknown) => typeof v === "string" && v.startsWith("$env://");
@@ -28,6 +29,18 @@ const SESSION: Requirement[] = [
   { check: (c) => c.accept_unsupported_alg === false, fix: "accept_unsupported_alg: false (APISIX's default is true)" },
 ];
 
+/**
+ * openid-connect may carry one `_meta`: the verified-token fast path's filter.
+ * Anything else there (another filter, `disable`, a priority, a pre_function)
+ * could skip authentication or run it after the identity plugin.
+ */
+function unsafeMeta(conf: Record<string, any>): string | undefined {
+  const meta = conf._meta;
+  if (meta === undefined) return undefined;
+  const onlyFastPath = typeof meta === "object" && meta !== null && Object.keys(meta).join() === "filter" && JSON.stringify(meta.filter) === JSON.stringify(VERIFIED_TOKEN_FILTER);
+  return onlyFastPath ? undefined : `_meta ${JSON.stringify(meta)}: only {"filter": ${JSON.stringify(VERIFIED_TOKEN_FILTER)}} (the verified-token fast path) may decide when it runs`;
+}
+
 /** The identity plugin beside openid-connect checks what openid-connect leaves alone (audience, exp, nbf). */
 const IDENTITY_PLUGIN = "gateway-identity";
 
@@ -42,6 +55,8 @@ export const openidConnectHardening: ResourceValidationPolicy = {
     for (const { where, conf } of pluginConfs(doc, "openid-connect")) {
       const requirements = conf.bearer_only === false ? SESSION : BEARER;
       for (const r of requirements) if (!r.check(conf)) report(`openid-connect on ${where} (ConfigMap ${args.props.metadata?.name}) is missing ${r.fix}.`);
+      const meta = unsafeMeta(conf);
+      if (meta) report(`openid-connect on ${where} (ConfigMap ${args.props.metadata?.name}) has ${meta}.`);
     }
     // Routes that serve with openid-connect (gateway-answered routes such as the sign-in callback have no identity plugin).
     for (const route of doc.routes ?? []) {

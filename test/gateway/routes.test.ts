@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
-  HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, METHOD_NOT_ALLOWED, renderApisixConfig, renderApisixRoutes, renderApisixRules, renderGatewayFiles, pluginsUsed, type ApisixRoute,
+  HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, METHOD_NOT_ALLOWED, renderApisixConfig, renderApisixRoutes, renderApisixRules, renderGatewayFiles, pluginsUsed, type ApisixRoute,
 } from "../../components/gateway";
 import { identityEndpoints } from "../../components/identity";
 import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, REQUEST_OVERRIDE_HEADERS } from "../../components/spec";
@@ -46,6 +46,28 @@ describe("authentication on every protected route", () => {
     expect(confs.some((c) => c.bearer_only === false)).toBe(true);
     expect(confs.some((c) => c.bearer_only === true)).toBe(true);
     for (const c of confs) expect(c.jwk_expires_in).toBe(60);
+  });
+
+  it("the verified-token fast path: openid-connect stands aside only for a token the key guard remembers, which it keeps no longer than the keys (and the spec sizes)", () => {
+    const withApps = appSpec((r) => {
+      r.gateway.jwksCacheSeconds = 120;
+      r.gateway.verifiedTokenCacheSize = 500;
+    });
+    const routes = renderApisixRoutes(withApps, identityEndpoints(withApps)).filter((r) => r.plugins?.["openid-connect"]);
+    const bearer = routes.filter((r) => (r.plugins!["openid-connect"] as any).bearer_only === true);
+    const sessions = routes.filter((r) => (r.plugins!["openid-connect"] as any).bearer_only === false);
+    expect(bearer.length).toBeGreaterThan(0);
+    expect(sessions.length).toBeGreaterThan(0);
+    for (const r of bearer) {
+      expect((r.plugins!["openid-connect"] as any)._meta).toEqual({ filter: [["gateway_token_verified", "~=", "yes"]] });
+      expect((r.plugins![KEY_GUARD_PLUGIN] as any).verified_tokens).toEqual({ ttl: 60, size: 500 });
+    }
+    // A session's token is the gateway's own: no key guard, no fast path.
+    for (const r of sessions) {
+      expect((r.plugins!["openid-connect"] as any)._meta).toBeUndefined();
+      expect(r.plugins![KEY_GUARD_PLUGIN]).toBeUndefined();
+    }
+    expect((byId("orders.0.rule0").plugins![KEY_GUARD_PLUGIN] as any).verified_tokens.size).toBe(10_000);
   });
 
   it("the discovery URL is in-cluster while the accepted issuer is the public one", () => {

@@ -11,6 +11,7 @@ import { describeAttacks, describeUpstreamMtls } from "./checks/attacks";
 import type { FlowContext } from "./checks/context";
 import { describeAccessMatrix } from "./checks/matrix";
 import { describeDecisionLog } from "./checks/decision-log";
+import { describeVerifiedTokenFastPath } from "./checks/fast-path";
 import { describeRateLimits } from "./checks/rate-limits";
 import { describeKeyRotation } from "./checks/rotation";
 import { describeRequestSurface } from "./checks/request-surface";
@@ -91,6 +92,7 @@ describe.skipIf(!environment.ready)(`keycloak tier: Keycloak 26 + APISIX 3.18 in
   describeUpstreamMtls(() => ctx);
   describeRequestSurface(() => ctx);
   describeRateLimits(() => ctx);
+  describeVerifiedTokenFastPath(() => ctx);
   describeDecisionLog(() => ctx);
   describeBrowserSignIn(() => ctx);
   describeKeyRotation(() => ctx);

@@ -14,6 +14,7 @@ import { describeAttacks, describeUpstreamMtls } from "./checks/attacks";
 import type { FlowContext } from "./checks/context";
 import { describeAccessMatrix } from "./checks/matrix";
 import { describeDecisionLog } from "./checks/decision-log";
+import { describeVerifiedTokenFastPath } from "./checks/fast-path";
 import { describeRateLimits } from "./checks/rate-limits";
 import { describeKeyRotation } from "./checks/rotation";
 import { describeRequestSurface } from "./checks/request-surface";
@@ -94,6 +95,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
   describeUpstreamMtls(() => ctx);
   describeRequestSurface(() => ctx);
   describeRateLimits(() => ctx);
+  describeVerifiedTokenFastPath(() => ctx);
   describeDecisionLog(() => ctx, runtime.kind === "docker" ? {} : { noMetrics: "the native kit has no privileged agent, so APISIX exports no Prometheus data (GATEWAY_RUNTIME=docker runs it)" });
 
   describe("validation is local: no call to the identity provider per request", () => {

@@ -63,6 +63,7 @@ const badInputs: Array<[string, (raw: any) => void, string, typeof rawSpec?]> = 
   ["port out of range", (r) => (r.services[0].port = 70000), "services[0].port: expected an integer from 1 to 65535, got 70000"],
   ["claim header that would overwrite a managed header", (r) => (r.gateway.claimHeaders = [{ claim: "sub", header: "X-User-Role" }]), 'gateway.claimHeaders[0].header: "X-User-Role" is managed by the gateway already'],
   ["gateway replicas below the prod minimum", (r) => (r.gateway.replicas = 1), "gateway.replicas: 1 is below the minimum of 2 for this environment"],
+  ["a negative verified-token cache", (r) => (r.gateway.verifiedTokenCacheSize = -1), "gateway.verifiedTokenCacheSize: expected an integer from 0 to 1000000, got -1"],
   ["service name used twice, even in another namespace", (r) => r.services.push({ name: "orders", namespace: "other", port: 80, routes: [{ path: "/api/other/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] }), 'services[1].name: duplicate service "orders"'],
   ["role name with a comma", (r) => r.realm.roles.push({ name: "a,b" }), 'realm.roles[3].name: "a,b" is not a role name'],
 ];

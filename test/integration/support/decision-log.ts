@@ -1,7 +1,7 @@
 /** The gateway's decision log (gateway-decisions), read back by the checks. */
 
 /** The fields of every line, no more: a new field is a new thing the log could leak. */
-export const DECISION_FIELDS = ["client_id", "decision", "latency_ms", "method", "path", "reason", "request_id", "route", "status", "sub", "tenant", "time", "upstream_status"] as const;
+export const DECISION_FIELDS = ["claims_from", "client_id", "decision", "latency_ms", "method", "path", "reason", "request_id", "route", "status", "sub", "tenant", "time", "upstream_status"] as const;
 
 export interface Decision {
   time: string;
@@ -14,6 +14,8 @@ export interface Decision {
   sub: string | null;
   client_id: string | null;
   tenant: string | null;
+  /** How the caller's claims were established: verified by openid-connect on this request, remembered from an earlier one, or the session's. */
+  claims_from: "openid-connect" | "fast-path" | "session" | null;
   upstream_status: number | null;
   latency_ms: number;
   request_id: string;

@@ -145,6 +145,13 @@ describe("gateway-identity", function()
       assert.equals(401, (status_of(claims)))
     end)
 
+    it("refuses a token expired beyond the 60 s clock skew (openid-connect allows 120 s), and accepts one within it", function()
+      local status = status_of(valid({ exp = ngx.time() - 90, realm_access = { roles = { "viewer" } } }))
+      assert.equals(401, status)
+      assert.matches('error="invalid_token"', ngx.header["WWW-Authenticate"], 1, true)
+      assert.is_nil((status_of(valid({ exp = ngx.time() - 30, realm_access = { roles = { "viewer" } } }))))
+    end)
+
     it("refuses a token not valid before a time beyond the 60 s clock skew, and accepts one within it", function()
       assert.equals(401, (status_of(valid({ nbf = ngx.time() + 600, realm_access = { roles = { "viewer" } } }))))
       assert.is_nil((status_of(valid({ nbf = ngx.time() + 30, realm_access = { roles = { "viewer" } } }))))
@@ -331,6 +338,7 @@ describe("gateway-identity", function()
     it("reads the claims from X-Access-Token and sets the same identity headers", function()
       local ctx = ctx_with({ ["X-Access-Token"] = jwt(alice) })
       assert.is_nil(plugin.rewrite(conf({ claims_source = "access_token" }), ctx))
+      assert.equals("session", ctx.gateway_decision.identity.claims_from)
       assert.equals("user-1", ctx.headers["x-user-id"])
       assert.equals("viewer,admin", ctx.headers["x-user-role"])
       assert.equals("acme", ctx.headers["x-tenant-id"])
@@ -350,6 +358,70 @@ describe("gateway-identity", function()
     it("does not read X-Userinfo in session mode (a different source cannot stand in)", function()
       local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice) })
       assert.equals(401, plugin.rewrite(conf({ claims_source = "access_token" }), ctx))
+    end)
+  end)
+
+  describe("tokens the key guard remembers as verified (the fast path: openid-connect stood aside)", function()
+    local guard = require("apisix.plugins.gateway-key-guard")
+    -- What gateway-key-guard puts in ctx for a remembered token.
+    local function remembered(claims, headers)
+      local ctx = ctx_with(headers or {})
+      ctx.gateway_verified_token = { claims = claims, userinfo = userinfo(claims), kid = "k1" }
+      return ctx
+    end
+
+    it("takes the claims from ctx, with no X-Userinfo at all, and sets the same identity headers", function()
+      local ctx = remembered(alice, { ["X-User-ID"] = "root" })
+      assert.is_nil(plugin.rewrite(conf(), ctx))
+      assert.equals("user-1", ctx.headers["x-user-id"])
+      assert.equals("viewer,admin", ctx.headers["x-user-role"])
+      assert.equals("acme", ctx.headers["x-tenant-id"])
+      assert.is_nil(ctx.headers["x-userinfo"])
+      assert.is_nil(ctx.headers["authorization"])
+    end)
+
+    it("says so in the decision log: claims from the fast path", function()
+      local ctx = remembered(alice)
+      plugin.rewrite(conf(), ctx)
+      assert.equals("fast-path", ctx.gateway_decision.identity.claims_from)
+    end)
+
+    it("still applies the rule's roles and the audience check: the cache holds claims, not decisions", function()
+      assert.equals(403, (plugin.rewrite(conf({ allow_roles = { "writer" } }), remembered(alice))))
+      assert.equals(401, (plugin.rewrite(conf({ audience = "other-gateway" }), remembered(alice))))
+    end)
+
+    it("hands services X-Userinfo when forward_userinfo is set, as openid-connect would have", function()
+      local ctx = remembered(alice)
+      plugin.rewrite(conf({ forward_userinfo = true }), ctx)
+      assert.same(alice, cjson.decode(ngx.decode_base64(ctx.headers["x-userinfo"])))
+    end)
+
+    it("is ignored on browser-session routes, whose claims come from the gateway's own token only", function()
+      assert.equals(401, plugin.rewrite(conf({ claims_source = "access_token" }), remembered(alice)))
+    end)
+
+    it("after openid-connect verified a token, asks the key guard to remember it, with the claims and X-Userinfo it read", function()
+      local remember = guard.remember_verified
+      local got
+      guard.remember_verified = function(...) got = { ... } end
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice), Authorization = "Bearer a.b.c" })
+      plugin.rewrite(conf(), ctx)
+      guard.remember_verified = remember
+      assert.equals(ctx, got[1])
+      assert.equals("Bearer a.b.c", got[2])
+      assert.equals("user-1", got[3].sub)
+      assert.equals(userinfo(alice), got[4])
+    end)
+
+    it("does not remember a token whose claims it refused (audience), nor one from the fast path again", function()
+      local remember = guard.remember_verified
+      local calls = 0
+      guard.remember_verified = function() calls = calls + 1 end
+      plugin.rewrite(conf({ audience = "other-gateway" }), ctx_with({ ["X-Userinfo"] = userinfo(alice), Authorization = "Bearer a.b.c" }))
+      plugin.rewrite(conf(), remembered(alice, { Authorization = "Bearer a.b.c" }))
+      guard.remember_verified = remember
+      assert.equals(0, calls)
     end)
   end)
 
@@ -380,7 +452,7 @@ describe("gateway-identity", function()
       local status, ctx = decided(valid({ sub = "user-9", azp = "web", tenant_id = "acme", realm_access = { roles = { "viewer" } } }))
       assert.is_nil(status)
       assert.equals("sub:user-9", ctx.gateway_rate_key)
-      assert.same({ reason = "allowed", identity = { sub = "user-9", client_id = "web", tenant = "acme" } }, ctx.gateway_decision)
+      assert.same({ reason = "allowed", identity = { sub = "user-9", client_id = "web", tenant = "acme", claims_from = "openid-connect" } }, ctx.gateway_decision)
       assert.equals("sub:user-9", core.registered_vars.gateway_rate_key(ctx))
     end)
 
@@ -392,12 +464,14 @@ describe("gateway-identity", function()
     it("names a refusal: role_missing with the verified caller, wrong_audience, invalid_token, cross_site_request", function()
       local status, ctx = decided(valid({ sub = "user-3", realm_access = { roles = { "writer" } } }))
       assert.equals(403, status)
-      assert.same({ reason = "role_missing", identity = { sub = "user-3" } }, ctx.gateway_decision)
+      assert.same({ reason = "role_missing", identity = { sub = "user-3", claims_from = "openid-connect" } }, ctx.gateway_decision)
       assert.is_nil(ctx.gateway_rate_key)
       _, ctx = decided(valid({ aud = "other", realm_access = { roles = { "viewer" } } }))
       assert.equals("wrong_audience", ctx.gateway_decision.reason)
       _, ctx = decided({ sub = "user-2", aud = "api-gateway", realm_access = { roles = { "viewer" } } })
       assert.equals("invalid_token", ctx.gateway_decision.reason)
+      _, ctx = decided(valid({ exp = ngx.time() - 61, realm_access = { roles = { "viewer" } } }))
+      assert.equals("expired_token", ctx.gateway_decision.reason)
       _G.ngx_test_method = "POST"
       ctx = ctx_with({ Origin = "https://evil.example" })
       plugin.rewrite(conf({ app_origin = "https://shop.example.com" }), ctx)

@@ -126,6 +126,121 @@ describe("gateway-key-guard", function()
     assert.is_nil(guard.rewrite(conf, ctx("Basic dXNlcjpwYXNz")))
   end)
 
+  describe("the verified-token fast path", function()
+    local core = require("apisix.core")
+    local fast = { discovery = DISCOVERY, refetch_interval = 10, realm = "shop", verified_tokens = { ttl = 60, size = 100 } }
+    local clock, serial = 1000000, 0
+    local time, now = ngx.time, ngx.now
+    before_each(function()
+      ngx.time = function() return clock end
+      ngx.now = ngx.time
+    end)
+    after_each(function() ngx.time, ngx.now = time, now end)
+
+    -- A token nobody has seen (a fresh subject each time), expiring `life` seconds from now.
+    local function fresh(life, kid)
+      serial = serial + 1
+      local header = { alg = "RS256", kid = kid or "k1" }
+      return "Bearer " .. b64url(cjson.encode(header)) .. "." .. b64url(cjson.encode({ sub = "s" .. serial, exp = clock + (life or 3600) })) .. ".c2ln"
+    end
+    local verified_var = function(c) return core.registered_vars.gateway_token_verified(c) end
+
+    -- What the slow path does: the guard passes it on, openid-connect verifies it, gateway-identity remembers it.
+    local function verify(auth, claims)
+      local c = ctx(auth)
+      assert.is_nil(guard.rewrite(fast, c))
+      assert.is_nil(verified_var(c))
+      guard.remember_verified(c, auth, claims or { sub = "x", exp = clock + 3600 }, "dXNlcmluZm8=")
+      return c
+    end
+
+    it("a token verified once is answered from memory next time: openid-connect's filter variable says yes, and the claims are in ctx", function()
+      local auth = fresh()
+      verify(auth, { sub = "alice", exp = clock + 3600 })
+      local c = ctx(auth)
+      assert.is_nil(guard.rewrite(fast, c))
+      assert.equals("yes", verified_var(c))
+      assert.equals("alice", c.gateway_verified_token.claims.sub)
+      assert.equals("dXNlcmluZm8=", c.gateway_verified_token.userinfo)
+    end)
+
+    it("only that exact Authorization header: another token, or the same one altered, takes the full path", function()
+      local auth = fresh()
+      verify(auth)
+      for _, other in ipairs({ fresh(), auth .. "x", auth:gsub("^Bearer", "bearer"), (auth:gsub("c2ln$", "c2lm")) }) do
+        local c = ctx(other)
+        guard.rewrite(fast, c)
+        assert.is_nil(verified_var(c), other)
+      end
+    end)
+
+    it("remembers nothing a caller could choose: only the header this plugin read before openid-connect ran", function()
+      local auth = fresh()
+      local c = ctx(auth)
+      guard.rewrite(fast, c)
+      local forged = fresh()
+      guard.remember_verified(c, forged, { sub = "x", exp = clock + 3600 }, "")
+      local later = ctx(forged)
+      guard.rewrite(fast, later)
+      assert.is_nil(verified_var(later))
+      -- Nor for a request the guard never saw (no candidate in ctx).
+      local unseen = fresh()
+      guard.remember_verified(ctx(unseen), unseen, { sub = "x", exp = clock + 3600 }, "")
+      local again = ctx(unseen)
+      guard.rewrite(fast, again)
+      assert.is_nil(verified_var(again))
+    end)
+
+    it("forgets a token at its exp (no slack), and any token after the ttl", function()
+      local short, long = fresh(30), fresh(3600)
+      verify(short, { sub = "x", exp = clock + 30 })
+      verify(long, { sub = "y", exp = clock + 3600 })
+      clock = clock + 29
+      local c = ctx(short); guard.rewrite(fast, c); assert.equals("yes", verified_var(c))
+      clock = clock + 1
+      c = ctx(short); guard.rewrite(fast, c); assert.is_nil(verified_var(c))
+      c = ctx(long); guard.rewrite(fast, c); assert.equals("yes", verified_var(c))
+      clock = clock + 31 -- 61 s after it was remembered: past the 60 s ttl
+      c = ctx(long); guard.rewrite(fast, c); assert.is_nil(verified_var(c))
+    end)
+
+    it("never remembers an expired token, or one without exp", function()
+      local expired, timeless = fresh(), fresh()
+      verify(expired, { sub = "x", exp = clock })
+      verify(timeless, { sub = "x" })
+      for _, auth in ipairs({ expired, timeless }) do
+        local c = ctx(auth); guard.rewrite(fast, c); assert.is_nil(verified_var(c))
+      end
+    end)
+
+    it("a remembered token whose key the cached JWKS no longer holds takes the full path, and meets the unknown-key budget", function()
+      local auth = fresh(3600, "k2")
+      verify(auth)
+      ngx.shared.jwks:set(JWKS, cjson.encode({ keys = { { kid = "k1" } } })) -- k2 retired
+      local c = ctx(auth)
+      assert.is_nil(guard.rewrite(fast, c)) -- the interval's one refetch
+      assert.is_nil(verified_var(c))
+      assert.equals(401, (guard.rewrite(fast, ctx(auth))))
+    end)
+
+    it("is off with size 0: nothing remembered, every request takes the full path", function()
+      local off = { discovery = DISCOVERY, refetch_interval = 10, realm = "shop", verified_tokens = { ttl = 60, size = 0 } }
+      local auth = fresh()
+      local c = ctx(auth)
+      guard.rewrite(off, c)
+      assert.is_nil(c.gateway_auth_candidate)
+      guard.remember_verified(c, auth, { sub = "x", exp = clock + 3600 }, "")
+      local again = ctx(auth)
+      guard.rewrite(off, again)
+      assert.is_nil(verified_var(again))
+    end)
+
+    it("checks its settings", function()
+      assert.is_false((guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, realm = "shop", verified_tokens = { ttl = 60 } })))
+      assert.is_false((guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, realm = "shop", verified_tokens = { ttl = 60, size = 1, extra = true } })))
+    end)
+  end)
+
   it("fails closed without its shared dict", function()
     ngx.shared.gateway_auth = nil
     assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "attacker" })))))

@@ -15,8 +15,10 @@
 --   * exposes the classification as $gateway_decision and $gateway_reason
 --     (Prometheus labels) and writes one JSON line per request to `log_path`:
 --     time, route, method, path (no query string: it may carry codes or
---     tokens), status, decision, reason, sub, client_id, tenant,
---     upstream_status, latency_ms, request_id. Never a token, cookie or other credential.
+--     tokens), status, decision, reason, sub, client_id, tenant, claims_from
+--     (openid-connect, fast-path or session: how the caller's claims were
+--     established), upstream_status, latency_ms, request_id. Never a token,
+--     cookie or other credential.
 --
 local core = require("apisix.core")
 local ngx = ngx
@@ -221,6 +223,7 @@ function _M.log(conf, ctx)
         sub = identity.sub or core.json.null,
         client_id = identity.client_id or core.json.null,
         tenant = identity.tenant or core.json.null,
+        claims_from = identity.claims_from or core.json.null,
         upstream_status = upstream_status or core.json.null,
         latency_ms = math.floor((now - ngx.req.start_time()) * 1000 + 0.5),
         request_id = ngx.var.request_id,

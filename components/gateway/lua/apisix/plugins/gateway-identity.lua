@@ -9,6 +9,11 @@
 --     copy first): for bearer tokens the verified payload in X-Userinfo; for
 --     browser sessions the access token the gateway itself obtained from
 --     Keycloak (and refreshes), in X-Access-Token;
+--     or, for a token openid-connect verified on an earlier request (it then
+--     stands aside), the claims gateway-key-guard remembered for exactly that
+--     Authorization header, from ctx (the fast path; bearer routes only);
+--     once it accepts freshly verified claims, it asks the key guard to
+--     remember them;
 --   * fails closed with 401 when there is no verified payload (for example
 --     when openid-connect is missing from the route);
 --   * allows the request only if the caller holds one of the rule's roles
@@ -22,7 +27,8 @@
 --     each one whose claim is absent, so no client value survives;
 --   * checks what openid-connect leaves alone: the audience (401
 --     invalid_token, as RFC 6750 wants, where openid-connect says 403), that
---     the token has an exp, and that nbf is not in the future (60 s skew);
+--     the token has an exp that is not past (60 s skew, where openid-connect
+--     allows 120 s), and that nbf is not in the future (60 s skew);
 --   * passes an email claim only when email_verified is true;
 --   * on browser-session routes, refuses (403) an unsafe method unless its
 --     Origin is the app's own or Sec-Fetch-Site says same-origin: SameSite=Lax
@@ -34,7 +40,8 @@
 --     Authorization header unless the service opted in (services get identity
 --     headers, not credentials they could replay at the gateway);
 --   * records its decision for the decision log (ctx.gateway_decision: the
---     reason code and the verified sub, client and tenant) and, for an allowed
+--     reason code, the verified sub, client and tenant, and where the claims
+--     came from: openid-connect, the fast path or the session) and, for an allowed
 --     request, whose rate-limit budget it counts against ($gateway_rate_key:
 --     `client:<azp>` for the spec's service clients, `sub:<sub>` for users),
 --     from verified claims only, so no client header can move it.
@@ -172,6 +179,12 @@ end
 
 
 local function verified_claims(conf, ctx)
+    -- The fast path: claims gateway-key-guard holds for this exact token,
+    -- verified by openid-connect on an earlier request (bearer routes only).
+    local seen = conf.claims_source == "userinfo" and ctx.gateway_verified_token
+    if seen then
+        return seen.claims, nil, seen
+    end
     local decoded, err = claims_json(conf, ctx)
     if not decoded then
         return nil, err
@@ -228,7 +241,8 @@ local function names_audience(aud, audience)
 end
 
 
--- What openid-connect does not check: audience (it answers 403), exp present, nbf.
+-- What openid-connect does not check: audience (it answers 403), exp present
+-- and within the skew (it allows 120 s), nbf.
 -- Returns the decision log's reason code and a message.
 local function token_problem(conf, claims)
     if not names_audience(claims.aud, conf.audience) then
@@ -237,10 +251,23 @@ local function token_problem(conf, claims)
     if type(claims.exp) ~= "number" then
         return "invalid_token", "the token has no exp"
     end
+    -- openid-connect accepts a token up to 120 s past its exp (lua-resty-openidc's slack).
+    if claims.exp + CLOCK_SKEW < ngx.time() then
+        return "expired_token", "the token expired more than " .. CLOCK_SKEW .. " s ago"
+    end
     if type(claims.nbf) == "number" and claims.nbf > ngx.time() + CLOCK_SKEW then
         return "invalid_token", "the token is not valid yet"
     end
     return nil
+end
+
+
+-- Where the claims came from, for the decision log.
+local function claims_origin(conf, seen)
+    if conf.claims_source == "access_token" then
+        return "session"
+    end
+    return seen and "fast-path" or "openid-connect"
 end
 
 
@@ -310,7 +337,7 @@ function _M.rewrite(conf, ctx)
         return 403, { error = "cross_site_request" }
     end
 
-    local claims, err = verified_claims(conf, ctx)
+    local claims, err, seen = verified_claims(conf, ctx)
     if not claims then
         core.request.set_header(ctx, "X-Userinfo", nil)
         core.request.set_header(ctx, "X-Access-Token", nil)
@@ -328,16 +355,21 @@ function _M.rewrite(conf, ctx)
         return invalid_token(conf)
     end
 
-    -- The token is verified: its key is one the realm uses (gateway-key-guard lets it through while caches refill).
-    if ctx.gateway_auth_kid then
-        key_guard.record_verified(ctx.gateway_auth_kid)
+    -- Verified just now by openid-connect: its key is one the realm uses
+    -- (gateway-key-guard lets it through while caches refill), and the token
+    -- may take the fast path next time.
+    if not seen and conf.claims_source == "userinfo" then
+        if ctx.gateway_auth_kid then
+            key_guard.record_verified(ctx.gateway_auth_kid)
+        end
+        key_guard.remember_verified(ctx, core.request.header(ctx, "Authorization"), claims, core.request.header(ctx, "X-Userinfo"))
     end
 
     local roles = declared_roles(conf, claims)
     local tenant = scalar(claim_at(claims, conf.tenant_claim))
     ctx.external_user = { sub = claims.sub, roles = roles, tenant = tenant }
     local client = scalar(claims.azp) or scalar(claims.client_id)
-    local identity = { sub = scalar(claims.sub), client_id = client, tenant = tenant }
+    local identity = { sub = scalar(claims.sub), client_id = client, tenant = tenant, claims_from = claims_origin(conf, seen) }
 
     if not holds_any(roles, conf.allow_roles) then
         core.request.set_header(ctx, "X-Userinfo", nil)
@@ -365,14 +397,17 @@ function _M.rewrite(conf, ctx)
 
     if not conf.forward_userinfo then
         core.request.set_header(ctx, "X-Userinfo", nil)
+    elseif seen then
+        -- What openid-connect would have set, had it run.
+        core.request.set_header(ctx, "X-Userinfo", seen.userinfo)
     end
     -- Tokens stay at the gateway: services get identity headers, not credentials.
     core.request.set_header(ctx, "X-Access-Token", nil)
     if not conf.forward_authorization then
         core.request.set_header(ctx, "Authorization", nil)
     end
-    local cookie = core.request.header(ctx, "Cookie")
-    if conf.session_cookie and type(cookie) == "string" then
+    local cookie = conf.session_cookie and core.request.header(ctx, "Cookie")
+    if type(cookie) == "string" then
         core.request.set_header(ctx, "Cookie", without_session_cookies(cookie, conf.session_cookie))
     end
 end

@@ -15,10 +15,26 @@
 -- expired), one request goes on to fetch and the others wait for it (up to a
 -- few seconds, then 401): a burst never turns into a burst of fetches.
 --
+-- It also answers for tokens this worker has seen verified (the fast path).
+-- openid-connect's per-request work costs the chain most of its throughput,
+-- even when its verification cache answers (no signature is checked then
+-- either). So once openid-connect has verified a token and gateway-identity
+-- has accepted its claims, the exact Authorization header maps to those
+-- claims here; a request carrying it again sets $gateway_token_verified,
+-- which openid-connect's `_meta.filter` reads to stand aside, and
+-- gateway-identity takes the claims from ctx, never from a header. What the
+-- fast path keeps: the key check above runs first (a token whose key is no
+-- longer known takes the full path), an entry dies at the token's exp (no
+-- slack; openid-connect allows 120 s) and after `verified_tokens.ttl`
+-- seconds at most, and only verified tokens are ever entered, so callers
+-- cannot fill it. Per worker, bounded (`verified_tokens.size`, LRU).
+--
 local core = require("apisix.core")
+local lrucache = require("resty.lrucache")
 local ngx = ngx
 local type = type
 local ipairs = ipairs
+local min = math.min
 
 local plugin_name = "gateway-key-guard"
 -- Declared in config.yaml (nginx_config.http.custom_lua_shared_dict).
@@ -33,6 +49,16 @@ local schema = {
         discovery = { type = "string", minLength = 1 },
         refetch_interval = { type = "integer", minimum = 1, maximum = 3600 },
         realm = { type = "string", minLength = 1 },
+        -- The fast path: size 0 turns it off.
+        verified_tokens = {
+            type = "object",
+            properties = {
+                ttl = { type = "integer", minimum = 1, maximum = 86400 },
+                size = { type = "integer", minimum = 0, maximum = 1000000 },
+            },
+            required = { "ttl", "size" },
+            additionalProperties = false,
+        },
     },
     required = { "discovery", "refetch_interval", "realm" },
     additionalProperties = false,
@@ -93,8 +119,8 @@ end
 
 
 -- Whether the request carries a JWT bearer token, and its kid (nil when it names none).
-local function token_kid(ctx)
-    local header = bearer_jwt_part(core.request.header(ctx, "Authorization"), 1)
+local function token_kid(authorization)
+    local header = bearer_jwt_part(authorization, 1)
     if not header then
         return false -- not a JWT: openid-connect refuses it without a fetch
     end
@@ -152,17 +178,50 @@ local function refuse(conf, why)
 end
 
 
-function _M.rewrite(conf, ctx)
-    local is_jwt, kid = token_kid(ctx)
-    if not is_jwt then
-        return
+-- The fast path's entries (this worker): Authorization header -> { claims, userinfo, kid }.
+local verified = nil
+
+local function verified_tokens(conf)
+    local settings = conf.verified_tokens
+    if not settings or settings.size == 0 then
+        return nil
     end
-    -- For gateway-identity, which records the kid once the token is verified.
-    ctx.gateway_auth_kid = kid or ""
+    if not verified then
+        verified = lrucache.new(settings.size)
+    end
+    return verified
+end
+
+
+-- openid-connect's `_meta.filter` on bearer routes: it stands aside only when this is "yes".
+core.ctx.register_var("gateway_token_verified", function(ctx)
+    return ctx.gateway_verified_token and "yes" or nil
+end)
+
+
+function _M.rewrite(conf, ctx)
+    local authorization = core.request.header(ctx, "Authorization")
     local limits = ngx.shared[DICT]
     -- Fail closed without the dict: unbounded fetching is what this plugin prevents.
     if not limits then
         return refuse(conf, "shared dict " .. DICT .. " missing")
+    end
+    local cache = verified_tokens(conf)
+    local seen = cache and type(authorization) == "string" and cache:get(authorization)
+    if seen and key_state(conf, seen.kid, limits) == "known" then
+        ctx.gateway_verified_token = seen
+        return
+    end
+
+    local is_jwt, kid = token_kid(authorization)
+    if not is_jwt then
+        return
+    end
+    -- For gateway-identity, which records the kid once the token is verified
+    -- and enters the token here (remember_verified) when the cache is on.
+    ctx.gateway_auth_kid = kid or ""
+    if cache then
+        ctx.gateway_auth_candidate = { authorization = authorization, kid = kid, ttl = conf.verified_tokens.ttl }
     end
     local waited = 0
     while true do
@@ -205,6 +264,25 @@ function _M.record_verified(kid)
     end
     limits:set(VERIFIED_KID .. kid, true, VERIFIED_KID_TTL)
     recorded_until[kid] = ngx.time() + RECORD_REFRESH
+end
+
+
+-- Called by gateway-identity when it accepted the claims openid-connect has
+-- just verified for this request's token: later requests with the same
+-- Authorization header take the fast path until the token's exp, or the ttl.
+-- `authorization` is the header as gateway-identity read it; an entry is made
+-- only when it is the one this plugin read before openid-connect ran.
+function _M.remember_verified(ctx, authorization, claims, userinfo)
+    local candidate = ctx.gateway_auth_candidate
+    if not candidate or not verified or type(authorization) ~= "string"
+        or authorization ~= candidate.authorization or type(claims.exp) ~= "number" then
+        return
+    end
+    local ttl = min(candidate.ttl, claims.exp - ngx.time())
+    if ttl <= 0 then
+        return
+    end
+    verified:set(authorization, { claims = claims, userinfo = userinfo, kid = candidate.kid }, ttl)
 end
 
 

@@ -36,6 +36,7 @@ _G.ngx = {
   -- The plugin's patterns use only syntax that Lua patterns and PCRE read alike.
   re_find = function(s, pattern) return s:find(pattern) end,
   time = os.time,
+  now = os.time,
   -- Response headers the plugin sets (WWW-Authenticate).
   header = {},
   req = { get_method = function() return _G.ngx_test_method or "GET" end },
