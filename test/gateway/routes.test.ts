@@ -191,7 +191,9 @@ describe("standalone files", () => {
     expect(new Set(config.plugins)).toEqual(used);
     expect(config.deployment).toEqual({ role: "data_plane", role_data_plane: { config_provider: "yaml" } });
     expect(config.apisix.extra_lua_path).toBe("/opt/apisix-plugins/?.lua");
-    expect(config.nginx_config.http_configuration_snippet).toMatch(/large_client_header_buffers/);
+    // A bearer token fits the first header buffer; one with many roles still fits a large one.
+    expect(config.nginx_config.http_configuration_snippet).toMatch(/client_header_buffer_size 4k;/);
+    expect(config.nginx_config.http_configuration_snippet).toMatch(/large_client_header_buffers 8 32k;/);
   });
 
   it("ships the plugin source", () => {
