@@ -213,10 +213,17 @@ describe("gateway-key-guard", function()
       end
     end)
 
-    it("a remembered token whose key the cached JWKS no longer holds takes the full path, and meets the unknown-key budget", function()
+    it("a remembered token whose key the cached JWKS no longer holds takes the full path within a second, and meets the unknown-key budget", function()
       local auth = fresh(3600, "k2")
       verify(auth)
+      local warm = ctx(auth)
+      guard.rewrite(fast, warm) -- k2 known: the verdict is reused for a second
+      assert.equals("yes", verified_var(warm))
       ngx.shared.jwks:set(JWKS, cjson.encode({ keys = { { kid = "k1" } } })) -- k2 retired
+      local soon = ctx(auth)
+      guard.rewrite(fast, soon)
+      assert.equals("yes", verified_var(soon))
+      clock = clock + 1
       local c = ctx(auth)
       assert.is_nil(guard.rewrite(fast, c)) -- the interval's one refetch
       assert.is_nil(verified_var(c))

@@ -326,21 +326,29 @@ local function cross_site(conf, ctx)
 end
 
 
-function _M.rewrite(conf, ctx)
-    -- Whatever happens next, no identity header from the client survives.
+-- A refused request carries no identity and no claims further, whatever
+-- comes next. (An allowed one gets every managed header set or cleared below,
+-- so a client's copy never survives either way: the global rule removed them
+-- before, too.)
+local function strip_identity(conf, ctx)
     for _, name in ipairs(managed_headers(conf)) do
         core.request.set_header(ctx, name, nil)
     end
+    core.request.set_header(ctx, "X-Userinfo", nil)
+    core.request.set_header(ctx, "X-Access-Token", nil)
+end
 
+
+function _M.rewrite(conf, ctx)
     if cross_site(conf, ctx) then
+        strip_identity(conf, ctx)
         decide(ctx, "cross_site_request")
         return 403, { error = "cross_site_request" }
     end
 
     local claims, err, seen = verified_claims(conf, ctx)
     if not claims then
-        core.request.set_header(ctx, "X-Userinfo", nil)
-        core.request.set_header(ctx, "X-Access-Token", nil)
+        strip_identity(conf, ctx)
         core.log.warn(plugin_name, ": ", err)
         decide(ctx, "invalid_token")
         return 401, { error = "unauthenticated" }
@@ -348,8 +356,7 @@ function _M.rewrite(conf, ctx)
 
     local reason, problem = token_problem(conf, claims)
     if reason then
-        core.request.set_header(ctx, "X-Userinfo", nil)
-        core.request.set_header(ctx, "X-Access-Token", nil)
+        strip_identity(conf, ctx)
         core.log.warn(plugin_name, ": ", problem)
         decide(ctx, reason)
         return invalid_token(conf)
@@ -372,7 +379,7 @@ function _M.rewrite(conf, ctx)
     local identity = { sub = scalar(claims.sub), client_id = client, tenant = tenant, claims_from = claims_origin(conf, seen) }
 
     if not holds_any(roles, conf.allow_roles) then
-        core.request.set_header(ctx, "X-Userinfo", nil)
+        strip_identity(conf, ctx)
         decide(ctx, "role_missing", identity)
         return 403, { message = "forbidden" }
     end

@@ -24,7 +24,8 @@
 -- which openid-connect's `_meta.filter` reads to stand aside, and
 -- gateway-identity takes the claims from ctx, never from a header. What the
 -- fast path keeps: the key check above runs first (a token whose key is no
--- longer known takes the full path), an entry dies at the token's exp (no
+-- longer known takes the full path; a verdict of "known" is reused for at
+-- most a second), an entry dies at the token's exp (no
 -- slack; openid-connect allows 120 s) and after `verified_tokens.ttl`
 -- seconds at most, and only verified tokens are ever entered, so callers
 -- cannot fill it. Per worker, bounded (`verified_tokens.size`, LRU).
@@ -193,6 +194,31 @@ local function verified_tokens(conf)
 end
 
 
+-- The fast path asks key_state at most once a second per key (this worker):
+-- its shared-dict reads were a tenth of the remaining chain's cost. A key
+-- that leaves the cached JWKS is noticed at most that much later.
+local KNOWN_MEMO = 1
+local NO_KID = {}
+local known_until = {}
+
+local function known_lately(conf, kid, limits)
+    local memo = known_until[conf.discovery]
+    if not memo then
+        memo = {}
+        known_until[conf.discovery] = memo
+    end
+    local now = ngx.now()
+    if (memo[kid or NO_KID] or 0) > now then
+        return true
+    end
+    if key_state(conf, kid, limits) ~= "known" then
+        return false
+    end
+    memo[kid or NO_KID] = now + KNOWN_MEMO
+    return true
+end
+
+
 -- openid-connect's `_meta.filter` on bearer routes: it stands aside only when this is "yes".
 core.ctx.register_var("gateway_token_verified", function(ctx)
     return ctx.gateway_verified_token and "yes" or nil
@@ -208,7 +234,7 @@ function _M.rewrite(conf, ctx)
     end
     local cache = verified_tokens(conf)
     local seen = cache and type(authorization) == "string" and cache:get(authorization)
-    if seen and key_state(conf, seen.kid, limits) == "known" then
+    if seen and known_lately(conf, seen.kid, limits) then
         ctx.gateway_verified_token = seen
         return
     end
