@@ -77,5 +77,9 @@ export const DEFAULT_GATEWAY_IMAGE = "apache/apisix:3.18.0-debian";
 export const DEFAULT_TENANT_ATTRIBUTE = "tenant_id";
 /** JWKS cache: short enough that a retired key stops being trusted within minutes, long enough to spare Keycloak. */
 export const DEFAULT_JWKS_CACHE_SECONDS = 300;
-/** Tokens each gateway worker remembers as verified (the fast path; least recently used out first). */
-export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+/**
+ * Tokens each gateway worker remembers as verified (the fast path; least
+ * recently used out first). About 3.2 KB each for a 1.3 KB Keycloak token
+ * (measured with LuaJIT and resty.lrucache): about 6.4 MB per worker.
+ */
+export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 2_000;

@@ -401,17 +401,26 @@ describe("gateway-identity", function()
       assert.equals(401, plugin.rewrite(conf({ claims_source = "access_token" }), remembered(alice)))
     end)
 
-    it("after openid-connect verified a token, asks the key guard to remember it, with the claims and X-Userinfo it read", function()
+    it("after openid-connect verified a token, asks the key guard to remember it with its claims (and X-Userinfo only where services get it)", function()
       local remember = guard.remember_verified
       local got
       guard.remember_verified = function(...) got = { ... } end
       local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice), Authorization = "Bearer a.b.c" })
       plugin.rewrite(conf(), ctx)
-      guard.remember_verified = remember
       assert.equals(ctx, got[1])
       assert.equals("Bearer a.b.c", got[2])
       assert.equals("user-1", got[3].sub)
+      assert.is_nil(got[4])
+      plugin.rewrite(conf({ forward_userinfo = true }), ctx_with({ ["X-Userinfo"] = userinfo(alice), Authorization = "Bearer a.b.c" }))
+      guard.remember_verified = remember
       assert.equals(userinfo(alice), got[4])
+    end)
+
+    it("hands services X-Userinfo built from the claims when the entry holds none", function()
+      local ctx = remembered(alice)
+      ctx.gateway_verified_token.userinfo = nil
+      plugin.rewrite(conf({ forward_userinfo = true }), ctx)
+      assert.same(alice, cjson.decode(ngx.decode_base64(ctx.headers["x-userinfo"])))
     end)
 
     it("does not remember a token whose claims it refused (audience), nor one from the fast path again", function()

@@ -369,7 +369,8 @@ function _M.rewrite(conf, ctx)
         if ctx.gateway_auth_kid then
             key_guard.record_verified(ctx.gateway_auth_kid)
         end
-        key_guard.remember_verified(ctx, core.request.header(ctx, "Authorization"), claims, core.request.header(ctx, "X-Userinfo"))
+        -- X-Userinfo is kept only where services get it (it doubles an entry's size).
+        key_guard.remember_verified(ctx, core.request.header(ctx, "Authorization"), claims, conf.forward_userinfo and core.request.header(ctx, "X-Userinfo") or nil)
     end
 
     local roles = declared_roles(conf, claims)
@@ -406,7 +407,7 @@ function _M.rewrite(conf, ctx)
         core.request.set_header(ctx, "X-Userinfo", nil)
     elseif seen then
         -- What openid-connect would have set, had it run.
-        core.request.set_header(ctx, "X-Userinfo", seen.userinfo)
+        core.request.set_header(ctx, "X-Userinfo", seen.userinfo or ngx.encode_base64(core.json.encode(seen.claims)))
     end
     -- Tokens stay at the gateway: services get identity headers, not credentials.
     core.request.set_header(ctx, "X-Access-Token", nil)

@@ -179,7 +179,7 @@ local function refuse(conf, why)
 end
 
 
--- The fast path's entries (this worker): Authorization header -> { claims, userinfo, kid }.
+-- The fast path's entries (this worker): Authorization header -> { claims, kid, userinfo (when forwarded) }.
 local verified = nil
 
 local function verified_tokens(conf)
@@ -195,7 +195,7 @@ end
 
 
 -- The fast path asks key_state at most once a second per key (this worker):
--- its shared-dict reads were a tenth of the remaining chain's cost. A key
+-- its shared-dict reads cost about 4% of the gateway's throughput. A key
 -- that leaves the cached JWKS is noticed at most that much later.
 local KNOWN_MEMO = 1
 local NO_KID = {}
