@@ -2,6 +2,7 @@ require("ngx_stub")
 local cjson = require("cjson.safe")
 local core = require("apisix.core")
 local plugin = require("apisix.plugins.gateway-identity")
+local request = require("request")
 
 local function conf(overrides)
   local c = {
@@ -23,9 +24,7 @@ end
 
 -- A request as the plugin sees it after openid-connect: verified claims in X-Userinfo.
 local function ctx_with(headers)
-  local h = {}
-  for k, v in pairs(headers) do h[k:lower()] = v end
-  return { headers = h }
+  return request.new(headers)
 end
 
 local FAR = 4102444800 -- 2100-01-01: tokens in these specs have not expired
@@ -79,6 +78,29 @@ describe("gateway-identity", function()
     it("removes X-Userinfo so services see only the identity headers", function()
       assert.is_nil(ctx.headers["x-userinfo"])
     end)
+  end)
+
+  it("leaves later plugins no stale $http_ value of a header it wrote", function()
+    local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice), ["X-User-ID"] = "root", Authorization = "Bearer abc" })
+    -- Read (and cached) before the plugin runs, as a plugin ahead of it might.
+    assert.equals("root", ctx.var.http_x_user_id)
+    assert.equals("Bearer abc", ctx.var.http_authorization)
+    plugin.rewrite(conf(), ctx)
+    assert.equals("user-1", ctx.var.http_x_user_id)
+    assert.is_nil(ctx.var.http_authorization)
+  end)
+
+  it("reads nested claim paths, each as configured, however often", function()
+    local claims = { sub = "u", aud = "api-gateway", exp = FAR, resource_access = { ["api-gateway"] = { roles = { "writer" } }, account = { roles = { "admin" } } }, org = { id = "t-9" } }
+    local c = conf({ roles_claim = "resource_access.api-gateway.roles", tenant_claim = "org.id", allow_roles = { "writer" } })
+    for _ = 1, 3 do
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(claims) })
+      assert.is_nil(plugin.rewrite(c, ctx))
+      assert.equals("writer", ctx.headers["x-user-role"])
+      assert.equals("t-9", ctx.headers["x-tenant-id"])
+    end
+    local other = ctx_with({ ["X-Userinfo"] = userinfo(claims) })
+    assert.equals(403, plugin.rewrite(conf({ roles_claim = "resource_access.account.roles", allow_roles = { "writer" } }), other))
   end)
 
   it("keeps X-Userinfo when forward_userinfo is set", function()

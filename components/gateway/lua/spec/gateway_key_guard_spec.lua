@@ -1,6 +1,7 @@
 require("ngx_stub")
 local cjson = require("cjson.safe")
 local guard = require("apisix.plugins.gateway-key-guard")
+local request = require("request")
 
 -- ngx.shared dictionaries as openid-connect and the guard use them.
 local function dict()
@@ -20,7 +21,7 @@ local conf = { discovery = DISCOVERY, refetch_interval = 10, realm = "shop" }
 
 local function b64url(t) return (ngx.encode_base64(t):gsub("+", "-"):gsub("/", "_"):gsub("=", "")) end
 local function token(header) return "Bearer " .. b64url(cjson.encode(header)) .. "." .. b64url('{"sub":"x"}') .. ".c2ln" end
-local function ctx(auth) return { headers = { authorization = auth } } end
+local function ctx(auth) return request.new({ Authorization = auth }) end
 
 describe("gateway-key-guard", function()
   local limits

@@ -134,16 +134,57 @@ local function decide(ctx, reason, identity)
 end
 
 
+-- Claim paths split once: the per-request lookup is then plain indexing
+-- (gmatch per request kept this function out of LuaJIT's compiled code).
+-- Paths come from route configuration, so the table stays small.
+local claim_path_parts = {}
+
+local function path_parts(path)
+    local parts = claim_path_parts[path]
+    if not parts then
+        parts = {}
+        for part in gmatch(path, "[^.]+") do
+            parts[#parts + 1] = part
+        end
+        claim_path_parts[path] = parts
+    end
+    return parts
+end
+
+
 -- A dotted claim path ("realm_access.roles") looked up in the payload.
 local function claim_at(claims, path)
     local value = claims
-    for part in gmatch(path, "[^.]+") do
+    local parts = path_parts(path)
+    for i = 1, #parts do
         if type(value) ~= "table" then
             return nil
         end
-        value = value[part]
+        value = value[parts[i]]
     end
     return value
+end
+
+
+-- Request headers are written with ngx.req.set_header rather than
+-- core.request.set_header: this runs up to nine times per request, and the
+-- wrapper builds two strings per write to forget a ctx.var entry under a name
+-- nobody reads for hyphenated headers ("http_x-user-id", where ctx.var caches
+-- $http_x_user_id). This forgets the entry ctx.var really keeps, under a name
+-- computed once per header. (On APISIX-Runtime, the official image, the
+-- runtime itself marks the request's headers as changed on every
+-- ngx.req.set_header, and core.request.header then reads them afresh.)
+local req_set_header = ngx.req.set_header
+local var_of_header = {}
+
+local function set_request_header(ctx, name, value)
+    req_set_header(name, value)
+    local var = var_of_header[name]
+    if not var then
+        var = "http_" .. (name:lower():gsub("-", "_"))
+        var_of_header[name] = var
+    end
+    ctx.var[var] = nil
 end
 
 
@@ -332,10 +373,10 @@ end
 -- before, too.)
 local function strip_identity(conf, ctx)
     for _, name in ipairs(managed_headers(conf)) do
-        core.request.set_header(ctx, name, nil)
+        set_request_header(ctx, name, nil)
     end
-    core.request.set_header(ctx, "X-Userinfo", nil)
-    core.request.set_header(ctx, "X-Access-Token", nil)
+    set_request_header(ctx, "X-Userinfo", nil)
+    set_request_header(ctx, "X-Access-Token", nil)
 end
 
 
@@ -391,32 +432,32 @@ function _M.rewrite(conf, ctx)
         ctx.gateway_rate_key = "sub:" .. identity.sub
     end
 
-    core.request.set_header(ctx, conf.user_id_header, scalar(claims.sub))
-    core.request.set_header(ctx, conf.roles_header, #roles > 0 and concat(roles, ",") or nil)
-    core.request.set_header(ctx, conf.tenant_header, tenant)
+    set_request_header(ctx, conf.user_id_header, scalar(claims.sub))
+    set_request_header(ctx, conf.roles_header, #roles > 0 and concat(roles, ",") or nil)
+    set_request_header(ctx, conf.tenant_header, tenant)
     for _, mapping in ipairs(conf.claim_headers or {}) do
         local value = scalar(claim_at(claims, mapping.claim))
         -- Users may set their own email: only one the realm verified is an identity.
         if mapping.claim == "email" and claims.email_verified ~= true then
             value = nil
         end
-        core.request.set_header(ctx, mapping.header, value)
+        set_request_header(ctx, mapping.header, value)
     end
 
     if not conf.forward_userinfo then
-        core.request.set_header(ctx, "X-Userinfo", nil)
+        set_request_header(ctx, "X-Userinfo", nil)
     elseif seen then
         -- What openid-connect would have set, had it run.
-        core.request.set_header(ctx, "X-Userinfo", seen.userinfo or ngx.encode_base64(core.json.encode(seen.claims)))
+        set_request_header(ctx, "X-Userinfo", seen.userinfo or ngx.encode_base64(core.json.encode(seen.claims)))
     end
     -- Tokens stay at the gateway: services get identity headers, not credentials.
-    core.request.set_header(ctx, "X-Access-Token", nil)
+    set_request_header(ctx, "X-Access-Token", nil)
     if not conf.forward_authorization then
-        core.request.set_header(ctx, "Authorization", nil)
+        set_request_header(ctx, "Authorization", nil)
     end
     local cookie = conf.session_cookie and core.request.header(ctx, "Cookie")
     if type(cookie) == "string" then
-        core.request.set_header(ctx, "Cookie", without_session_cookies(cookie, conf.session_cookie))
+        set_request_header(ctx, "Cookie", without_session_cookies(cookie, conf.session_cookie))
     end
 end
 

@@ -226,7 +226,10 @@ end)
 
 
 function _M.rewrite(conf, ctx)
-    local authorization = core.request.header(ctx, "Authorization")
+    -- $http_authorization, not core.request.header: on the native runtime that
+    -- copies every request header into a new table on each call. (nginx
+    -- refuses a request with two Authorization headers, so there is one value.)
+    local authorization = ctx.var.http_authorization
     local limits = ngx.shared[DICT]
     -- Fail closed without the dict: unbounded fetching is what this plugin prevents.
     if not limits then

@@ -39,7 +39,12 @@ _G.ngx = {
   now = os.time,
   -- Response headers the plugin sets (WWW-Authenticate).
   header = {},
-  req = { get_method = function() return _G.ngx_test_method or "GET" end },
+  -- The current request (spec/support/request.lua makes one).
+  ctx = {},
+  req = {
+    get_method = function() return _G.ngx_test_method or "GET" end,
+    set_header = function(name, value) _G.ngx.ctx.api_ctx.headers[name:lower()] = value end,
+  },
   -- A test may hook sleeping (another request's fetch landing meanwhile).
   sleep = function(seconds) if _G.ngx_test_on_sleep then _G.ngx_test_on_sleep(seconds) end end,
 }
