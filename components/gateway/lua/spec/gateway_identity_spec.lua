@@ -413,6 +413,40 @@ describe("gateway-identity", function()
       assert.equals(401, (plugin.rewrite(conf({ audience = "other-gateway" }), remembered(alice))))
     end)
 
+    it("reuses what a rule made of a remembered token on its later requests, each rule its own, and still checks exp on every one", function()
+      local entry = remembered(alice).gateway_verified_token
+      local readers, writers = conf(), conf({ allow_roles = { "writer" } })
+      local function again(c)
+        local ctx = remembered(alice, { ["X-User-ID"] = "root", ["X-Tenant-ID"] = "evil" })
+        ctx.gateway_verified_token = entry
+        return plugin.rewrite(c, ctx), ctx
+      end
+      for _ = 1, 2 do
+        local status, ctx = again(readers)
+        assert.is_nil(status)
+        assert.equals("user-1", ctx.headers["x-user-id"])
+        assert.equals("acme", ctx.headers["x-tenant-id"])
+        assert.equals("sub:user-1", ctx.gateway_rate_key)
+        assert.equals(403, (again(writers)))
+      end
+      -- The claims expire under the kept view: refused, whatever the view says.
+      local expired = remembered(valid({ exp = os.time() - 120, realm_access = { roles = { "viewer" } } })).gateway_verified_token
+      local ctx = remembered(alice)
+      ctx.gateway_verified_token = expired
+      expired.views = entry.views
+      assert.equals(401, (plugin.rewrite(readers, ctx)))
+    end)
+
+    it("keeps no request's state in a reused view: each request gets its own decision", function()
+      local entry = remembered(alice).gateway_verified_token
+      local first = remembered(alice); first.gateway_verified_token = entry
+      local second = remembered(alice); second.gateway_verified_token = entry
+      plugin.rewrite(conf(), first)
+      plugin.rewrite(conf(), second)
+      assert.are_not.equal(first.gateway_decision, second.gateway_decision)
+      assert.equals("allowed", second.gateway_decision.reason)
+    end)
+
     it("hands services X-Userinfo when forward_userinfo is set, as openid-connect would have", function()
       local ctx = remembered(alice)
       plugin.rewrite(conf({ forward_userinfo = true }), ctx)

@@ -351,6 +351,67 @@ local function managed_headers(conf)
 end
 
 
+-- What a route's rule makes of verified claims: the caller's declared roles
+-- and whether they pass the rule, the identity for later plugins and the
+-- log, the rate-limit key and the identity headers (name, value pairs; false
+-- clears). A function of the rule and the claims alone, so the fast path
+-- keeps a remembered token's view with it (per rule) and reuses it: the view
+-- and its tables are shared by requests and must stay read-only.
+local function identity_view(conf, claims, claims_from)
+    local roles = declared_roles(conf, claims)
+    local tenant = scalar(claim_at(claims, conf.tenant_claim))
+    local sub = scalar(claims.sub)
+    local client = scalar(claims.azp) or scalar(claims.client_id)
+    local rate_key
+    if client and contains(conf.service_clients, client) then
+        rate_key = "client:" .. client
+    elseif sub then
+        rate_key = "sub:" .. sub
+    end
+    local headers = {
+        conf.user_id_header, sub or false,
+        conf.roles_header, #roles > 0 and concat(roles, ",") or false,
+        conf.tenant_header, tenant or false,
+    }
+    for _, mapping in ipairs(conf.claim_headers or {}) do
+        local value = scalar(claim_at(claims, mapping.claim))
+        -- Users may set their own email: only one the realm verified is an identity.
+        if mapping.claim == "email" and claims.email_verified ~= true then
+            value = nil
+        end
+        headers[#headers + 1] = mapping.header
+        headers[#headers + 1] = value or false
+    end
+    return {
+        allowed = holds_any(roles, conf.allow_roles),
+        user = { sub = claims.sub, roles = roles, tenant = tenant },
+        identity = { sub = sub, client_id = client, tenant = tenant, claims_from = claims_from },
+        rate_key = rate_key,
+        headers = headers,
+    }
+end
+
+
+-- A remembered token's view under this rule, made on its first fast-path
+-- request. Keyed weakly by the rule's conf: a reloaded config's rules are new
+-- tables, and the old views go with the old confs.
+local WEAK_KEYS = { __mode = "k" }
+
+local function remembered_view(conf, seen)
+    local views = seen.views
+    if not views then
+        views = setmetatable({}, WEAK_KEYS)
+        seen.views = views
+    end
+    local view = views[conf]
+    if not view then
+        view = identity_view(conf, seen.claims, "fast-path")
+        views[conf] = view
+    end
+    return view
+end
+
+
 local SAFE_METHODS = { GET = true, HEAD = true, OPTIONS = true }
 
 
@@ -414,34 +475,19 @@ function _M.rewrite(conf, ctx)
         key_guard.remember_verified(ctx, core.request.header(ctx, "Authorization"), claims, conf.forward_userinfo and core.request.header(ctx, "X-Userinfo") or nil)
     end
 
-    local roles = declared_roles(conf, claims)
-    local tenant = scalar(claim_at(claims, conf.tenant_claim))
-    ctx.external_user = { sub = claims.sub, roles = roles, tenant = tenant }
-    local client = scalar(claims.azp) or scalar(claims.client_id)
-    local identity = { sub = scalar(claims.sub), client_id = client, tenant = tenant, claims_from = claims_origin(conf, seen) }
-
-    if not holds_any(roles, conf.allow_roles) then
+    local view = seen and remembered_view(conf, seen) or identity_view(conf, claims, claims_origin(conf, seen))
+    ctx.external_user = view.user
+    if not view.allowed then
         strip_identity(conf, ctx)
-        decide(ctx, "role_missing", identity)
+        decide(ctx, "role_missing", view.identity)
         return 403, { message = "forbidden" }
     end
-    decide(ctx, "allowed", identity)
-    if client and contains(conf.service_clients, client) then
-        ctx.gateway_rate_key = "client:" .. client
-    elseif identity.sub then
-        ctx.gateway_rate_key = "sub:" .. identity.sub
-    end
+    decide(ctx, "allowed", view.identity)
+    ctx.gateway_rate_key = view.rate_key
 
-    set_request_header(ctx, conf.user_id_header, scalar(claims.sub))
-    set_request_header(ctx, conf.roles_header, #roles > 0 and concat(roles, ",") or nil)
-    set_request_header(ctx, conf.tenant_header, tenant)
-    for _, mapping in ipairs(conf.claim_headers or {}) do
-        local value = scalar(claim_at(claims, mapping.claim))
-        -- Users may set their own email: only one the realm verified is an identity.
-        if mapping.claim == "email" and claims.email_verified ~= true then
-            value = nil
-        end
-        set_request_header(ctx, mapping.header, value)
+    local headers = view.headers
+    for i = 1, #headers, 2 do
+        set_request_header(ctx, headers[i], headers[i + 1] or nil)
     end
 
     if not conf.forward_userinfo then
