@@ -1,5 +1,5 @@
 /**
- * npm run bench:gateway [-- --seconds 5 --rounds 5 --connections 32]
+ * npm run bench:gateway [-- --seconds 5 --rounds 5 --connections 32 --no-pin]
  *
  * Throughput and latency through the real APISIX 3.18.0 (native from
  * APISIX_HOME, or Docker) running this project's rendered files, against one
@@ -26,6 +26,12 @@
  * adds where requests do not queue (the summary's "added p99"; the one at
  * full load is printed too, but at 32 connections on shared cores it is
  * mostly the queue).
+ * Pinned (the default on a native gateway with 2+ CPUs and taskset): every
+ * gateway runs one worker on the last CPU, and wrk, the upstream, Redis and
+ * the identity provider (this process) share the others, so the ratios are
+ * the gateway's own CPU per request rather than how the scheduler shared the
+ * cores with the load generator. `--no-pin` runs everything unpinned with
+ * APISIX's default worker count.
  * Writes out/bench/gateway.md; the last line printed is the summary.
  */
 import { execFile, spawnSync } from "node:child_process";
@@ -51,6 +57,26 @@ function arg(name: string, fallback: number): number {
   return value;
 }
 
+/** Where the gateway and the load run: `gatewayCpu` alone for the gateway, `loadCpus` (a taskset list) for the rest. */
+export interface Pinning { gatewayCpu: number; loadCpus: string }
+
+/** Pinning, or why not: it needs a native gateway, 2+ CPUs, taskset and ss. */
+export function choosePinning(runtime: string, cpuCount: number, wanted: boolean): Pinning | { reason: string } {
+  if (!wanted) return { reason: "--no-pin" };
+  if (runtime !== "native") return { reason: `the ${runtime} gateway is not pinned` };
+  if (cpuCount < 2) return { reason: "one CPU" };
+  if (spawnSync("sh", ["-c", "command -v taskset && command -v ss"]).status !== 0) return { reason: "taskset or ss is not on PATH" };
+  return { gatewayCpu: cpuCount - 1, loadCpus: cpuCount === 2 ? "0" : `0-${cpuCount - 2}` };
+}
+
+/** Pins every process listening on `port` (an nginx master and its workers, redis-server), and its threads. */
+async function pinListeners(port: number, cpus: string | number): Promise<void> {
+  const { stdout } = await run("ss", ["-ltnpH", `sport = :${port}`]);
+  const pids = [...new Set([...stdout.matchAll(/pid=(\d+)/g)].map((m) => m[1]))];
+  if (pids.length === 0) throw new Error(`nothing listens on ${port} to pin`);
+  for (const pid of pids) await run("taskset", ["-a", "-p", "-c", String(cpus), pid]);
+}
+
 export interface WrkResult { rps: number; p50: number; p99: number; errors: number }
 
 /** wrk's summary: Requests/sec, latency percentiles (us/ms/s -> ms), non-2xx and socket errors. */
@@ -69,9 +95,11 @@ export function parseWrk(out: string): WrkResult {
   return { rps: Number(rps[1]), p50: pct("50"), p99: pct("99"), errors: non2xx + socketErrors };
 }
 
-async function wrk(target: Address, path: string, headers: Record<string, string>, seconds: number, connections: number): Promise<WrkResult> {
+async function wrk(target: Address, path: string, headers: Record<string, string>, seconds: number, connections: number, pin?: Pinning): Promise<WrkResult> {
   const h = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
-  const { stdout } = await run("wrk", ["-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...h, `http://${target.host}:${target.port}${path}`], { timeout: (seconds + 30) * 1000 });
+  const command = ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...h, `http://${target.host}:${target.port}${path}`];
+  const [file, ...args] = pin ? ["taskset", "-c", pin.loadCpus, ...command] : command;
+  const { stdout } = await run(file, args, { timeout: (seconds + 30) * 1000 });
   return parseWrk(stdout);
 }
 
@@ -94,9 +122,24 @@ async function main(): Promise<void> {
   const runtime = await chooseGatewayRuntime();
   if (!runtime.kind) throw new Error(`bench:gateway cannot run here: ${runtime.reason}`);
 
+  const chosen = choosePinning(runtime.kind, cpus().length, !process.argv.includes("--no-pin"));
+  const pin = "gatewayCpu" in chosen ? chosen : undefined;
+  const arrangement = pin
+    ? `pinned: each gateway one worker on CPU ${pin.gatewayCpu}, wrk, upstream, Redis and identity provider on CPU ${pin.loadCpus}`
+    : `not pinned (${"reason" in chosen ? chosen.reason : ""}): APISIX's default worker count, all processes on all CPUs`;
+
   const t = await startGatewayTopology(runtime.start!, startNginxUpstream);
   let redis: RunningRedis | undefined;
   try {
+    // Pinned, every gateway runs one worker (its CPU is its own).
+    const oneWorker = (files: Record<string, string>) => {
+      if (!pin) return files;
+      const config = parse(files["config.yaml"]);
+      config.nginx_config.worker_processes = 1;
+      return { ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) };
+    };
+    const startGateway = (edit: (files: Record<string, string>) => Record<string, string> = (f) => f, env?: Record<string, string>) =>
+      t.startGateway((files) => oneWorker(edit(files)), env);
     const viewer = t.idp.model.clients.find((c) => c.clientId === "caller-viewer")!;
     const token = await clientCredentialsToken({ baseUrl: new URL(t.idp.issuer).origin, realm: t.spec.realm.name }, viewer.clientId, viewer.secret!);
     const auth = { authorization: `Bearer ${token}` };
@@ -105,33 +148,40 @@ async function main(): Promise<void> {
       editApisixRules(files, (rules) => {
         for (const route of rules.routes) if (route.plugins?.[KEY_GUARD_PLUGIN]) route.plugins[KEY_GUARD_PLUGIN].verified_tokens.size = 0;
       });
-    const noFastPath = await t.startGateway(withoutFastPath);
+    const gateway = await startGateway();
+    const noFastPath = await startGateway(withoutFastPath);
     // (c): that, and the jwt_verification shared dict taken out of config.yaml.
-    const noCache = await t.startGateway((files) => {
+    const noCache = await startGateway((files) => {
       const config = parse(files["config.yaml"]);
       delete config.nginx_config.http.custom_lua_shared_dict.jwt_verification;
       return withoutFastPath({ ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) });
     });
     // (d), (e): the limited route with a limit nobody reaches, counted locally or in Redis.
     const unreachable = (conf: Record<string, unknown>) => void (conf.count = 1_000_000_000);
-    const limitedLocal = await t.startGateway((files) => editRateLimits(files, unreachable));
+    const limitedLocal = await startGateway((files) => editRateLimits(files, unreachable));
     redis = await startRedis();
-    const limitedRedis = await t.startGateway(() => redisStoreFiles(t.spec.keycloak.publicUrl, redis!.port, "deny", unreachable), { [RATE_LIMIT_PASSWORD_ENV]: redis.password });
-    const unlogged = await t.startGateway((files) =>
+    const limitedRedis = await startGateway(() => redisStoreFiles(t.spec.keycloak.publicUrl, redis!.port, "deny", unreachable), { [RATE_LIMIT_PASSWORD_ENV]: redis.password });
+    const unlogged = await startGateway((files) =>
       editApisixRules(files, (rules) => {
         rules.global_rules = rules.global_rules.filter((g: { plugins: Record<string, unknown> }) => !g.plugins[DECISIONS_PLUGIN]);
       }),
     );
     const variants = [
-      { key: "a", label: "(a) public route, no auth", target: t.gateway.http, path: "/api/public", headers: {} },
-      { key: "b", label: "(b) auth chain, valid token", target: t.gateway.http, path: "/api/orders/bench", headers: auth },
+      { key: "a", label: "(a) public route, no auth", target: gateway.http, path: "/api/public", headers: {} },
+      { key: "b", label: "(b) auth chain, valid token", target: gateway.http, path: "/api/orders/bench", headers: auth },
       { key: "c", label: "(c) auth chain, no verification cache at all", target: noCache.http, path: "/api/orders/bench", headers: auth },
       { key: "d", label: "(d) auth chain + rate limit, local counters", target: limitedLocal.http, path: "/api/limited/bench", headers: auth },
       { key: "e", label: "(e) auth chain + rate limit, Redis counters", target: limitedRedis.http, path: "/api/limited/bench", headers: auth },
       { key: "f", label: "(f) public route, no decision log", target: unlogged.http, path: "/api/public", headers: {} },
       { key: "g", label: "(g) auth chain, fast path off", target: noFastPath.http, path: "/api/orders/bench", headers: auth },
     ];
-    for (const v of variants) await wrk(v.target, v.path, v.headers, 1, connections); // warm-up: keys fetched, connections open
+    if (pin) {
+      for (const g of [gateway, noFastPath, noCache, limitedLocal, limitedRedis, unlogged]) await pinListeners(g.http.port, pin.gatewayCpu);
+      // The topology's own gateway (idle here), the upstreams, Redis and this process (the identity provider).
+      for (const port of [t.gateway.http.port, t.echo.address.port, t.impostor.address.port, redis.port]) await pinListeners(port, pin.loadCpus);
+      await run("taskset", ["-a", "-p", "-c", pin.loadCpus, String(process.pid)]);
+    }
+    for (const v of variants) await wrk(v.target, v.path, v.headers, 1, connections, pin); // warm-up: keys fetched, connections open
 
     // Interleaved rounds over some variants at some connection count; identity
     // provider requests during (b) are counted, whichever pass runs it.
@@ -141,7 +191,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < rounds; r++) {
         for (const v of chosen) {
           const before = idpRequests(t);
-          out[v.key].push(await wrk(v.target, v.path, v.headers, seconds, conns));
+          out[v.key].push(await wrk(v.target, v.path, v.headers, seconds, conns, pin));
           if (v.key === "b") idpDuringAuth += idpRequests(t) - before;
         }
       }
@@ -154,7 +204,7 @@ async function main(): Promise<void> {
     const unloaded = await interleaved(variants.filter((v) => v.key === "a" || v.key === "b"), 1);
     // Positive control: an unknown kid makes the gateway refetch the JWKS, which the counter must see.
     const beforeControl = idpRequests(t);
-    const control = await fetch(`http://${t.gateway.http.host}:${t.gateway.http.port}/api/orders/bench`, { headers: { authorization: `Bearer ${await unknownKidToken(t)}` } });
+    const control = await fetch(`http://${gateway.http.host}:${gateway.http.port}/api/orders/bench`, { headers: { authorization: `Bearer ${await unknownKidToken(t)}` } });
     const controlCounted = control.status === 401 && idpRequests(t) > beforeControl;
 
     const medians = (all: Record<string, WrkResult[]>) =>
@@ -168,7 +218,7 @@ async function main(): Promise<void> {
     const addedP99 = one.b.p99 - one.a.p99;
     const addedP99Loaded = med.b.p99 - med.a.p99;
     const lines = [
-      `machine: ${machine()}; gateway: APISIX 3.18.0 ${runtime.kind}; wrk -t1 -c${connections}, ${rounds} rounds x ${seconds} s per variant, interleaved, medians`,
+      `machine: ${machine()}; gateway: APISIX 3.18.0 ${runtime.kind}; wrk -t1 -c${connections}, ${rounds} rounds x ${seconds} s per variant, interleaved, medians; ${arrangement}`,
       "",
       "| variant | req/s | p50 ms | p99 ms | errors |",
       "|---|---|---|---|---|",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseWrk } from "../../scripts/bench-gateway";
+import { spawnSync } from "node:child_process";
+import { choosePinning, parseWrk } from "../../scripts/bench-gateway";
 
 const WRK = `Running 5s test @ http://127.0.0.1:40000/api/orders/bench
   1 threads and 32 connections
@@ -25,5 +26,20 @@ describe("bench:gateway reads wrk's summary", () => {
 
   it("refuses output without the figures instead of reporting zeros", () => {
     expect(() => parseWrk("unable to connect to 127.0.0.1:1 Connection refused")).toThrow(/Requests\/sec|latency/);
+  });
+});
+
+describe("bench:gateway gives the gateway a CPU of its own where it can", () => {
+  const tools = spawnSync("sh", ["-c", "command -v taskset && command -v ss"]).status === 0;
+
+  it.skipIf(!tools)("puts the native gateway on the last CPU and the load on the others", () => {
+    expect(choosePinning("native", 2, true)).toEqual({ gatewayCpu: 1, loadCpus: "0" });
+    expect(choosePinning("native", 8, true)).toEqual({ gatewayCpu: 7, loadCpus: "0-6" });
+  });
+
+  it("says why it does not pin: asked not to, one CPU, or a Docker gateway", () => {
+    expect(choosePinning("native", 8, false)).toEqual({ reason: "--no-pin" });
+    expect(choosePinning("native", 1, true)).toEqual({ reason: "one CPU" });
+    expect(choosePinning("docker", 8, true)).toEqual({ reason: "the docker gateway is not pinned" });
   });
 });
