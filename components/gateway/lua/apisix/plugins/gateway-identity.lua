@@ -405,7 +405,7 @@ local function remembered_view(conf, seen)
     end
     local view = views[conf]
     if not view then
-        view = identity_view(conf, seen.claims, "fast-path")
+        view = identity_view(conf, seen.claims, claims_origin(conf, seen))
         views[conf] = view
     end
     return view
