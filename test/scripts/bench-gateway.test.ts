@@ -32,7 +32,9 @@ describe("bench:gateway reads wrk's summary", () => {
 describe("bench:gateway gives the gateway a CPU of its own where it can", () => {
   const tools = spawnSync("sh", ["-c", "command -v taskset && command -v ss"]).status === 0;
 
-  it.skipIf(!tools)("puts the native gateway on the last CPU and the load on the others", () => {
+  const noTools = tools ? "" : " (skipped: taskset or ss is not on PATH; Debian packages util-linux and iproute2)";
+  if (noTools) console.warn(`[bench:gateway pinning]${noTools}`);
+  it.skipIf(!tools)(`puts the native gateway on the last CPU and the load on the others${noTools}`, () => {
     expect(choosePinning("native", 2, true)).toEqual({ gatewayCpu: 1, loadCpus: "0" });
     expect(choosePinning("native", 8, true)).toEqual({ gatewayCpu: 7, loadCpus: "0-6" });
   });
