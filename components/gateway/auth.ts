@@ -27,6 +27,7 @@ export function renderKeyGuardConf(spec: AccessSpec, discoveryUrl: string) {
   return {
     discovery: discoveryUrl,
     refetch_interval: spec.gateway.unknownKeyRefetchSeconds,
+    jwks_ttl: jwksCacheConf(spec).jwk_expires_in,
     realm: spec.realm.name,
     verified_tokens: { ttl: jwksCacheConf(spec).jwk_expires_in, size: spec.gateway.verifiedTokenCacheSize },
   };

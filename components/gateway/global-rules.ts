@@ -1,21 +1,37 @@
 import type { IdentityEndpoints } from "../identity";
-import { OIDC_PLUGIN_HEADERS, type AccessSpec } from "../spec";
-import { DECISIONS_PLUGIN, managedIdentityHeaders } from "./plugin";
+import { CONVENTIONAL_IDENTITY_HEADERS, KEPT_HEADERS, METHOD_OVERRIDE_KEYS, OIDC_PLUGIN_HEADERS, REQUEST_OVERRIDE_HEADERS, STRIPPED_HEADER_PATTERNS, type AccessSpec } from "../spec";
+import { DECISIONS_PLUGIN, REQUEST_GUARD_PLUGIN, appSessionCookie, managedIdentityHeaders } from "./plugin";
 
 export const HEADER_STRIPPING_RULE_ID = "strip-identity-headers";
 
+const lower = (names: readonly string[]) => [...new Set(names.map((n) => n.toLowerCase()))];
+
 /**
- * Anti-spoofing: global rules run before every route's plugins, so removing
- * the identity headers here means a client's copy never reaches a service,
- * on any route, public ones included. Only the identity plugin sets them
- * again, after the token is verified. (Headers spelled with underscores never
- * get this far: config.yaml turns underscores_in_headers off. The caller's
+ * Anti-spoofing, and what reaches a service is what the gateway judged:
+ * global rules run before every route's plugins, so gateway-request-guard
+ * here removes from every request, on every route (public ones included),
+ * the identity headers, APISIX's token headers and the identity header
+ * families other proxies use (by name and by pattern); the caller's
+ * Authorization outside protected routes; the apps' session cookies outside
+ * their session routes; override headers and parameters, unless a route's
+ * service opted in. Only the identity plugin sets identity headers again,
+ * after the token is verified. (Headers spelled with underscores never get
+ * this far: config.yaml turns underscores_in_headers off. The caller's
  * client-address chain is APISIX's trust boundary's: see renderApisixConfig.)
  */
 export function renderHeaderStrippingRule(spec: AccessSpec) {
   return {
     id: HEADER_STRIPPING_RULE_ID,
-    plugins: { "proxy-rewrite": { headers: { remove: [...managedIdentityHeaders(spec), ...OIDC_PLUGIN_HEADERS] } } },
+    plugins: {
+      [REQUEST_GUARD_PLUGIN]: {
+        strip_headers: lower([...managedIdentityHeaders(spec), ...OIDC_PLUGIN_HEADERS, ...CONVENTIONAL_IDENTITY_HEADERS]),
+        strip_header_patterns: [...STRIPPED_HEADER_PATTERNS],
+        keep_headers: lower(KEPT_HEADERS),
+        override_headers: lower(REQUEST_OVERRIDE_HEADERS),
+        override_keys: [...METHOD_OVERRIDE_KEYS],
+        session_cookies: spec.apps.map(appSessionCookie),
+      },
+    },
   };
 }
 

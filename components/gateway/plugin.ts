@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLAIMS, IDENTITY_HEADERS, type AccessSpec, type BrowserAppSpec, type ServiceSpec } from "../spec";
+import { CLAIMS, IDENTITY_HEADERS, REQUEST_GUARD_PLUGIN, longestAccessTokenLifespan, type AccessSpec, type BrowserAppSpec, type ServiceSpec } from "../spec";
 
 /** The cookie an app's session lives in (lua-resty-session adds _2, _3 ... chunks to long ones). */
 export const appSessionCookie = (app: Pick<BrowserAppSpec, "name">) => `${app.name}_session`;
@@ -11,8 +11,10 @@ export const IDENTITY_PLUGIN = "gateway-identity";
 export const KEY_GUARD_PLUGIN = "gateway-key-guard";
 /** The project's global plugin: request ids, Retry-After, and the decision log (one JSON line per request). */
 export const DECISIONS_PLUGIN = "gateway-decisions";
+/** The project's global plugin that removes what the gateway consumes or vouches for and refuses requests frameworks would read otherwise. */
+export { REQUEST_GUARD_PLUGIN } from "../spec";
 /** Every plugin this project ships (Lua, in lua/apisix/plugins). */
-export const PROJECT_PLUGINS = [IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, DECISIONS_PLUGIN] as const;
+export const PROJECT_PLUGINS = [IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, DECISIONS_PLUGIN, REQUEST_GUARD_PLUGIN] as const;
 
 /** Where plugins live in the APISIX container (`apisix.extra_lua_path` points at the folder above `apisix/plugins`). */
 export const PLUGIN_ROOT = "/opt/apisix-plugins";
@@ -44,6 +46,8 @@ export interface IdentityPluginConf {
   app_origin?: string;
   /** The gateway's client id, which every token must name in aud (checked here: 401 invalid_token). */
   audience: string;
+  /** The longest exp - iat the realm issues (seconds): tokens claiming more, or issued in the future, are refused. */
+  max_token_lifetime: number;
   realm: string;
   /** The spec's machine clients: each one's tokens share one rate-limit budget (the client's). */
   service_clients: string[];
@@ -64,6 +68,7 @@ export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[],
     forward_userinfo: spec.gateway.forwardUserinfo,
     forward_authorization: service?.forwardBearerToken ?? false,
     audience: spec.clients.gateway.clientId,
+    max_token_lifetime: longestAccessTokenLifespan(spec),
     realm: spec.realm.name,
     service_clients: spec.clients.service.map((c) => c.clientId),
     ...(app ? { session_cookie: appSessionCookie(app), app_origin: app.origin } : {}),

@@ -1,8 +1,8 @@
-import { METHOD_OVERRIDE_PARAM, REQUEST_OVERRIDE_HEADERS, allRoutes, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
+import { allRoutes, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
 import type { IdentityEndpoints } from "../identity";
 import { renderKeyGuardConf, renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
 import { renderCorsConf } from "./cors";
-import { IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, appSessionCookie, renderIdentityPluginConf } from "./plugin";
+import { IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, renderIdentityPluginConf } from "./plugin";
 import { RATE_LIMIT_PLUGIN, renderRateLimitConf } from "./rate-limits";
 import { upstreamId } from "./upstreams";
 
@@ -17,8 +17,11 @@ export interface ApisixRoute {
    * `access`: protected (authenticated), public (the spec says so), or gateway
    * (answered by the gateway itself). `refusal`: the decision log's reason for
    * a route that refuses at the gateway. `session`: a browser-app route.
+   * `override`: the service opted in to method overrides (gateway-request-guard
+   * lets them through). `sign_in`: an app's sign-in callback (the guard checks
+   * that a sign-in is in progress).
    */
-  labels?: { access: RouteAccessLabel; refusal?: string; session?: "true" };
+  labels?: { access: RouteAccessLabel; refusal?: string; session?: "true"; override?: "allowed"; sign_in?: "callback" };
   upstream_id?: string;
   plugins?: Record<string, unknown>;
 }
@@ -52,18 +55,6 @@ function clientCertificateGuards(spec: AccessSpec, x: LocatedRoute): ApisixRoute
 }
 
 /**
- * Method overrides: a `_method` argument is refused above every other route
- * for the path, and the override headers are removed on the way to the
- * service. Unless the service opted out (allowMethodOverride). Matched on the
- * raw query string, in any letter case and percent-encoded (`%5Fmethod`, which
- * PHP decodes): APISIX's arg_ variables compare names case-sensitively.
- */
-function methodOverrideGuard(x: LocatedRoute, hosts: { hosts?: string[] }): ApisixRoute[] {
-  if (x.service.allowMethodOverride) return [];
-  return [guard(x, "method-override", hosts, [["args", "~*", `(^|&)(_|%5f)${METHOD_OVERRIDE_PARAM.slice(1)}(=|&|$)`]], 400, "method_override_refused")];
-}
-
-/**
  * Browser apps: openid-connect remembers the raw request URI and returns there
  * after sign-in. `//evil.example/x%2F..%2F..%2Fapp/...` is routed as an app page
  * (nginx normalises the path) but, sent back as a Location, leaves the app's
@@ -76,7 +67,8 @@ function returnAddressGuard(x: LocatedRoute, app: BrowserAppSpec | undefined): A
   return [guard(x, "return-address", { hosts: [app.host] }, [["real_request_uri", "~~", "^/(/|\\\\|%2[fF]|%5[cC])"]], 400, "unsafe_request_uri")];
 }
 
-const overrideHeadersRemoved = (x: LocatedRoute) => (x.service.allowMethodOverride ? {} : { "proxy-rewrite": { headers: { remove: [...REQUEST_OVERRIDE_HEADERS] } } });
+/** Method overrides are refused and their headers removed by gateway-request-guard, unless the service opted in. */
+const overrideLabel = (x: LocatedRoute) => (x.service.allowMethodOverride ? { override: "allowed" as const } : {});
 
 function routeId(x: LocatedRoute, suffix: string): string {
   const tail = `.${x.routeIndex}.${suffix}`;
@@ -96,9 +88,8 @@ function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserA
   const logout = { uri: appLogoutPath(app), hosts: [app.host] };
   const callback = { uri: appCallbackPath(app), hosts: [app.host], methods: ["GET" as const] };
   return [
-    { id: id("callback"), ...callback, ...labels(), plugins: { "openid-connect": conf } },
-    // No session cookie: no sign-in is in progress, so the code and state cannot be ours (openid-connect would answer 500).
-    { id: id("callback-without-session"), ...callback, ...labels("no_sign_in_in_progress"), priority: GUARD_PRIORITY, vars: [[`cookie_${appSessionCookie(app)}`, "!", "~~", "."]], plugins: answer(400, "no_sign_in_in_progress") },
+    // gateway-request-guard answers 400 no_sign_in_in_progress unless the session this browser holds issued the state (openid-connect would answer 500).
+    { id: id("callback"), ...callback, labels: { ...labels().labels, sign_in: "callback" }, plugins: { "openid-connect": conf } },
     { id: id("logout"), ...logout, ...labels(), methods: ["POST"], plugins: { "openid-connect": conf } },
     { id: id("logout-cross-site"), ...logout, ...labels("cross_site_request"), methods: ["POST"], priority: GUARD_PRIORITY, vars: [["http_origin", "~=", app.origin]], plugins: answer(403, "cross_site_request") },
     { id: id("logout-other-methods"), ...logout, ...labels("method_not_allowed"), priority: FALLBACK_PRIORITY, plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: "POST" }) },
@@ -107,8 +98,10 @@ function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserA
 
 /**
  * The APISIX routes for a spec. Per spec route:
- *   - guards above everything for its path: client certificates per host,
- *     `_method` arguments, and (browser apps) request URIs that leave the origin;
+ *   - guards above everything for its path: client certificates per host
+ *     and (browser apps) request URIs that leave the origin (method overrides,
+ *     dot-segment path parameters and stray credentials are the global
+ *     gateway-request-guard's, see `renderHeaderStrippingRule`);
  *   - one route per rule (its methods): gateway-key-guard (bearer), openid-connect,
  *     then the identity plugin, which allows the rule's roles only, then the
  *     rule's rate limit per verified caller; or, for a public route, one route
@@ -144,14 +137,14 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     };
 
     const served: ApisixRoute[] = x.route.public
-      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, labels: { access: "public" }, plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), ...limited(routeId(x, "public")) } }]
+      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, labels: { access: "public", ...overrideLabel(x) }, plugins: { ...corsPlugin(allowed), ...limited(routeId(x, "public")) } }]
       : x.route.rules.map((rule, i) => ({
           id: routeId(x, `rule${i}`),
           ...base,
           methods: [...rule.methods],
           ...upstream,
-          labels: { access: "protected", ...session },
-          plugins: { ...corsPlugin(allowed), ...overrideHeadersRemoved(x), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service, app), ...limited(routeId(x, `rule${i}`), rule) },
+          labels: { access: "protected", ...session, ...overrideLabel(x) },
+          plugins: { ...corsPlugin(allowed), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service, app), ...limited(routeId(x, `rule${i}`), rule) },
         }));
 
     const preflight: ApisixRoute[] = cors
@@ -166,7 +159,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
       labels: { access: "gateway", refusal: "method_not_allowed" },
       plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: allowed.join(", ") }),
     };
-    return [...clientCertificateGuards(spec, x), ...methodOverrideGuard(x, hosts), ...returnAddressGuard(x, app), ...served, ...preflight, fallback];
+    return [...clientCertificateGuards(spec, x), ...returnAddressGuard(x, app), ...served, ...preflight, fallback];
   });
   return [...spec.apps.flatMap((a) => appRoutes(spec, endpoints, a)), ...specRoutes];
 }

@@ -82,6 +82,28 @@ function upstreamMtls(spec: AccessSpec) {
 const NO_TRUSTED_PEER = "0.0.0.0/32";
 const trustedPeers = (spec: AccessSpec) => (spec.gateway.trustedProxies.length > 0 ? [...spec.gateway.trustedProxies] : [NO_TRUSTED_PEER]);
 
+/**
+ * Requests nginx refuses itself, before APISIX runs (a malformed request
+ * line or header, a duplicate Host, a URI or headers too long, TRACE): no
+ * plugin sees them, so nginx writes their decision-log line, in the same
+ * JSON shape (reason `refused_by_nginx`, the path left out: it is what nginx
+ * could not parse). A request APISIX handled has $upstream_scheme set by its
+ * location; these never reach a location. A server-level access_log
+ * replaces the http-level one, so APISIX's own access log is declared again.
+ */
+export const NGINX_REFUSAL_REASON = "refused_by_nginx";
+const ACCESS_LOG = "logs/access.log";
+function nginxRefusals(spec: AccessSpec) {
+  const line = [
+    `"time":"$time_iso8601"`, `"route":null`, `"method":"$request_method"`, `"path":null`, `"status":$status`, `"decision":"deny"`, `"reason":"${NGINX_REFUSAL_REASON}"`,
+    `"sub":null`, `"client_id":null`, `"tenant":null`, `"claims_from":null`, `"upstream_status":null`, `"latency_ms":null`, `"request_id":"$request_id"`,
+  ].join(",");
+  return {
+    http: [`map $upstream_scheme $gateway_refused_by_nginx { "" 1; default 0; }`, `log_format gateway_refusals escape=json '{${line}}';`],
+    server: [`access_log ${ACCESS_LOG} main buffer=16384 flush=3;`, `access_log ${spec.gateway.decisionLogPath} gateway_refusals if=$gateway_refused_by_nginx;`],
+  };
+}
+
 /** `conf/config.yaml` as data: standalone data plane reading apisix.yaml, with exactly the plugins used. */
 export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
   const mtls = upstreamMtls(spec);
@@ -113,8 +135,8 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
       // measured 7-10% of the gateway's throughput (one pinned worker, A/B of
       // 1 KB and 4 KB, 15 interleaved rounds; README: Benchmarks). Tokens
       // with many roles outgrow even 4 KB: large buffers up to 32 KB (not 400/431).
-      http_configuration_snippet: "client_header_buffer_size 4k; large_client_header_buffers 8 32k;",
-      ...(mtls.server ? { http_server_configuration_snippet: mtls.server } : {}),
+      http_configuration_snippet: ["client_header_buffer_size 4k; large_client_header_buffers 8 32k;", ...nginxRefusals(spec).http].join("\n"),
+      http_server_configuration_snippet: [...(mtls.server ? [mtls.server] : []), ...nginxRefusals(spec).server].join("\n"),
       http: {
         // nginx drops headers spelled with underscores: X_User_Role would reach CGI/WSGI/Rack as HTTP_X_USER_ROLE.
         underscores_in_headers: "off",

@@ -119,3 +119,12 @@ export function appLogoutPath(app: Pick<BrowserAppSpec, "pathPrefix">): string {
 export function isAppApiRoute(app: BrowserAppSpec, route: Pick<RouteSpec, "path">): boolean {
   return app.apiPathPrefixes.some((p) => routeLiteral(route.path).startsWith(p));
 }
+
+/**
+ * The longest access-token lifetime (exp - iat) the realm can issue: the
+ * realm's lifespan, or a browser app client's own when longer. The gateway
+ * refuses bearer tokens that claim more (a stolen key's forgeries, say).
+ */
+export function longestAccessTokenLifespan(spec: Pick<AccessSpec, "realm" | "apps">): number {
+  return Math.max(spec.realm.tokens.accessTokenLifespan, ...spec.apps.map((a) => a.accessTokenLifespan ?? 0));
+}

@@ -6,8 +6,8 @@
 
 // Facts the policy pack checks live in the pack (it must stand alone to be
 // published); the components use them from there.
-import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR } from "../../policies/contract/names";
-export { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR };
+import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR } from "../../policies/contract/names";
+export { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR };
 
 /** The type-token package of every component (`gateway-auth:index:<Class>`). */
 export const PACKAGE = "gateway-auth";
@@ -23,13 +23,48 @@ export const IDENTITY_HEADERS = {
 /**
  * Headers that make common frameworks act on something other than the
  * request line the gateway judged: another method (Rails, Laravel, Express
- * method-override, Spring HiddenHttpMethodFilter) or another path (IIS,
- * Symfony, Zend). Removed unless a service opts out (allowMethodOverride).
+ * method-override, Spring HiddenHttpMethodFilter, Traefik/nginx forward-auth
+ * conventions) or another path (IIS, Symfony, Zend, auth_request's
+ * X-Original-URI). Removed unless a service opts out (allowMethodOverride).
  */
-export const REQUEST_OVERRIDE_HEADERS = ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URL", "X-Rewrite-URL"] as const;
-/** The query parameter form of a method override (Rails, Laravel, Symfony). */
+export const REQUEST_OVERRIDE_HEADERS = [
+  "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URL", "X-Rewrite-URL",
+  "X-Forwarded-Method", "X-Original-Method", "X-Original-URI", "X-Forwarded-Uri",
+] as const;
+/**
+ * Parameter names frameworks read as a method override, in the query string
+ * or a form body (Rails/Rack, Laravel/Symfony, Express method-override,
+ * Spring HiddenHttpMethodFilter, ASP.NET Core's form field option),
+ * compared after decoding as those frameworks decode (gateway-request-guard).
+ */
 export const METHOD_OVERRIDE_PARAM = "_method";
+export const METHOD_OVERRIDE_KEYS = [METHOD_OVERRIDE_PARAM, "x-http-method-override", "x_http_method_override", "x-http-method", "x_http_method", "x-method-override", "x_method_override"] as const;
 
+/**
+ * Identity headers other proxies set by convention (oauth2-proxy, Apache and
+ * nginx auth_request, Kong, cloud identity-aware proxies): services migrated
+ * from them trust these by habit, so no caller's copy may reach one.
+ * Exact names, then Lua patterns on lower-case names.
+ */
+export const CONVENTIONAL_IDENTITY_HEADERS = [
+  "X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-Groups", "X-Forwarded-Preferred-Username",
+  "X-Remote-User", "Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name",
+  "X-User", "X-Email", "X-Auth-User", "X-Authenticated-User", "X-Authenticated-Userid", "X-Authenticated-Scope", "X-Authenticated-Groups",
+  "X-Consumer-ID", "X-Consumer-Username", "X-Consumer-Custom-ID", "X-Credential-Identifier", "X-Anonymous-Consumer",
+  "X-Jwt-Assertion", "X-Raw-ID-Token", "Proxy-Authorization",
+] as const;
+/**
+ * Header-name families removed from every request: every `X-...-Token`
+ * spelling (X-Access-Token, X-Raw-ID-Token, X-Forwarded-Access-Token, ...),
+ * the `X-Auth-Request-*` and `X-Remote-*` families, cloud proxies' identity
+ * headers, and `X-User-*` / `X-Tenant-*` beside the gateway's own.
+ */
+export const STRIPPED_HEADER_PATTERNS = [
+  "^x%-.+%-token$", "^x%-.+%-token%-", "^x%-userinfo", "^x%-auth%-request%-", "^x%-remote%-", "^x%-forwarded%-user", "^x%-forwarded%-email", "^x%-forwarded%-groups",
+  "^x%-user%-", "^x%-tenant%-", "^x%-amzn%-oidc%-", "^x%-goog%-authenticated%-", "^x%-goog%-iap%-", "^x%-ms%-client%-principal", "^x%-ms%-token%-", "^cf%-access%-",
+] as const;
+/** Names a pattern above matches that are not credentials: anti-CSRF tokens, which services check against their own cookie. */
+export const KEPT_HEADERS = ["X-CSRF-Token", "X-XSRF-Token", "X-CSRFToken"] as const;
 
 /** The client scope that carries the gateway's mappers (roles, tenant, audience). */
 export const GATEWAY_SCOPE_NAME = "gateway-access";

@@ -28,3 +28,6 @@ export const OIDC_PLUGIN_HEADERS = ["X-Userinfo", "X-Access-Token", "X-ID-Token"
  */
 export const VERIFIED_TOKEN_VAR = "gateway_token_verified";
 export const VERIFIED_TOKEN_FILTER: ReadonlyArray<readonly [string, string, string]> = [[VERIFIED_TOKEN_VAR, "~=", "yes"]];
+
+/** The project's global plugin that removes, from every request, the headers a service must not take from a caller (its conf's strip_headers). */
+export const REQUEST_GUARD_PLUGIN = "gateway-request-guard";

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { parseDuration } from "../contract/durations";
-import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS } from "../contract/names";
+import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN } from "../contract/names";
 import { gatewayConfigs, pluginConfs, serverDirectives, upstreamNamespaces } from "./apisix";
 import { ENVIRONMENT_CONFIG, environmentOf } from "./config";
 import { TYPES, type StackResource } from "./types";
@@ -206,12 +206,15 @@ export const headerStrippingCoversIdentity: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const g of gatewayConfigs(args.resources as StackResource[])) {
+      // Either plugin may do it: APISIX's proxy-rewrite, or the project's request guard.
       const removed = new Set<string>(
-        (g.doc.global_rules ?? []).flatMap((rule) => (rule.plugins?.["proxy-rewrite"]?.headers?.remove ?? []) as string[]).map((h) => h.toLowerCase()),
+        (g.doc.global_rules ?? [])
+          .flatMap((rule) => [...((rule.plugins?.["proxy-rewrite"]?.headers?.remove ?? []) as string[]), ...((rule.plugins?.[REQUEST_GUARD_PLUGIN]?.strip_headers ?? []) as string[])])
+          .map((h) => h.toLowerCase()),
       );
       const set = pluginConfs(g.doc, IDENTITY_PLUGIN).flatMap(({ conf }) => [conf.user_id_header ?? "X-User-ID", conf.roles_header ?? "X-User-Role", conf.tenant_header ?? "X-Tenant-ID", ...(conf.claim_headers ?? []).map((c: any) => c.header)]);
       for (const h of [...new Set([...set, ...OIDC_PLUGIN_HEADERS])]) {
-        if (!removed.has(h.toLowerCase())) report(`no global rule removes "${h}" from incoming requests: a client could send it and a service would trust it. Add it to the header-stripping global rule's proxy-rewrite.headers.remove.`, g.resource.urn);
+        if (!removed.has(h.toLowerCase())) report(`no global rule removes "${h}" from incoming requests: a client could send it and a service would trust it. Add it to the header-stripping global rule's ${REQUEST_GUARD_PLUGIN}.strip_headers (or a proxy-rewrite.headers.remove).`, g.resource.urn);
       }
     }
   },

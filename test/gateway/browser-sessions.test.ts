@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ApisixGateway, HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, renderAccessMatrix, renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
+import { ApisixGateway, HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, REQUEST_GUARD_PLUGIN, renderAccessMatrix, renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
 import { BROWSER_SESSIONS } from "../../components/spec";
 import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { appSpec } from "../fixtures/raw-spec";
@@ -75,7 +75,10 @@ describe("routes of a browser app use the gateway's session", () => {
   });
 
   it("the session's token never reaches services: the global rule strips X-Access-Token too", () => {
-    expect((rules.global_rules.find((g) => g.id === HEADER_STRIPPING_RULE_ID)!.plugins["proxy-rewrite"] as any).headers.remove).toContain("X-Access-Token");
+    const guard = rules.global_rules.find((g) => g.id === HEADER_STRIPPING_RULE_ID)!.plugins[REQUEST_GUARD_PLUGIN] as any;
+    expect(guard.strip_headers).toContain("x-access-token");
+    // ... and the app's session cookie everywhere but its own session routes.
+    expect(guard.session_cookies).toEqual(["storefront_session"]);
   });
 
   it("the access matrix says 302 for anonymous page requests and 401 for API ones", () => {

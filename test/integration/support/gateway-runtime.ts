@@ -73,6 +73,10 @@ export function adaptForTestHost(files: Record<string, string>, ports: GatewayPo
   if (config.apisix.status) config.apisix.status = { ...config.apisix.status, ip: "127.0.0.1" };
   // APISIX's control API (on by default, 127.0.0.1:9090): one port per gateway on a shared host.
   config.apisix.control = { ip: "127.0.0.1", port: ports.control };
+  // nginx writes the decision-log lines of the requests it refuses itself: to the same file.
+  const snippet = config.nginx_config?.http_server_configuration_snippet;
+  const logged = /access_log (\S+) gateway_refusals/.exec(snippet ?? "");
+  if (logged) config.nginx_config.http_server_configuration_snippet = snippet.replace(`access_log ${logged[1]} gateway_refusals`, `access_log ${decisionLogPath} gateway_refusals`);
 
   return editApisixRules({ ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) }, (rules) => {
     for (const upstream of rules.upstreams ?? []) {

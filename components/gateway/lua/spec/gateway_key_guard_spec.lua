@@ -3,39 +3,54 @@ local cjson = require("cjson.safe")
 local guard = require("apisix.plugins.gateway-key-guard")
 local request = require("request")
 
--- ngx.shared dictionaries as openid-connect and the guard use them.
+-- ngx.shared dictionaries as openid-connect and the guard use them, on one clock (tick moves it).
+local now = 0
+local function tick(seconds) now = now + seconds end
 local function dict()
   local data, expires = {}, {}
-  local now = 0
-  return {
-    get = function(_, k) if expires[k] and expires[k] <= now then data[k] = nil end return data[k] end,
-    set = function(_, k, v) data[k] = v end,
-    add = function(self, k, v, ttl) if self:get(k) ~= nil then return false, "exists" end data[k] = v; expires[k] = ttl and now + ttl or nil; return true end,
-    tick = function(_, seconds) now = now + seconds end,
-  }
+  local d = {}
+  function d.get(_, k) if expires[k] and expires[k] <= now then data[k], expires[k] = nil, nil end return data[k] end
+  function d.set(_, k, v, ttl) data[k] = v; expires[k] = (ttl and ttl > 0) and now + ttl or nil; return true end
+  function d.add(self, k, v, ttl) if self:get(k) ~= nil then return false, "exists" end return self:set(k, v, ttl) end
+  function d.delete(_, k) data[k], expires[k] = nil, nil end
+  function d.ttl(self, k) if self:get(k) == nil then return nil, "not found" end return expires[k] and expires[k] - now or 0 end
+  return d
 end
 
 local DISCOVERY = "http://kc/realms/shop/.well-known/openid-configuration"
 local JWKS = "http://kc/realms/shop/protocol/openid-connect/certs"
-local conf = { discovery = DISCOVERY, refetch_interval = 10, realm = "shop" }
+local conf = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop" }
 
 local function b64url(t) return (ngx.encode_base64(t):gsub("+", "-"):gsub("/", "_"):gsub("=", "")) end
 local function token(header) return "Bearer " .. b64url(cjson.encode(header)) .. "." .. b64url('{"sub":"x"}') .. ".c2ln" end
 local function ctx(auth) return request.new({ Authorization = auth }) end
+local function jwks(...) local keys = {} for _, kid in ipairs({ ... }) do keys[#keys + 1] = { kid = kid } end return cjson.encode({ keys = keys }) end
+
+-- The identity provider as the guard's fetches see it: what it serves, and how often it was asked.
+local served, fetches
+local timers
+guard.http_get = function(uri)
+  fetches[uri] = (fetches[uri] or 0) + 1
+  if served[uri] == nil then return nil, "connection refused" end
+  return served[uri]
+end
 
 describe("gateway-key-guard", function()
   local limits
   before_each(function()
+    now, served, fetches, timers = 0, { [DISCOVERY] = cjson.encode({ jwks_uri = JWKS }), [JWKS] = jwks("k1", "k2") }, {}, {}
     limits = dict()
     ngx.shared = { discovery = dict(), jwks = dict(), gateway_auth = limits }
     ngx.header = {}
+    ngx.timer = { at = function(_, fn) timers[#timers + 1] = fn; return true end }
     ngx.shared.discovery:set(DISCOVERY, cjson.encode({ jwks_uri = JWKS }))
-    ngx.shared.jwks:set(JWKS, cjson.encode({ keys = { { kid = "k1" }, { kid = "k2" } } }))
+    ngx.shared.jwks:set(JWKS, jwks("k1", "k2"), conf.jwks_ttl)
   end)
+  local function run_timers() for _, fn in ipairs(timers) do fn(false) end timers = {} end
 
   it("runs just before openid-connect", function()
     assert.equals(2600, guard.priority)
-    assert.is_true(guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, realm = "shop" }))
+    assert.is_true(guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop" }))
     assert.is_false((guard.check_schema({ discovery = DISCOVERY })))
   end)
 
@@ -44,92 +59,111 @@ describe("gateway-key-guard", function()
     assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k2" }))))
   end)
 
-  it("lets the first unknown-key token of an interval refetch, refuses the rest with 401 invalid_token", function()
-    assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "attacker-1" }))))
+  it("an unknown kid: the first of an interval refetches the JWKS (and passes if the realm now publishes it), the rest get 401 invalid_token without a fetch", function()
+    assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "attacker-1" })))))
+    assert.equals(1, fetches[JWKS])
     local status = guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "attacker-2" })))
     assert.equals(401, status)
+    assert.equals(1, fetches[JWKS])
     assert.equals('Bearer realm="shop", error="invalid_token"', ngx.header["WWW-Authenticate"])
-    limits:tick(11)
+    served[JWKS] = jwks("k1", "k2", "new-key-after-rotation")
+    tick(11)
     assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "new-key-after-rotation" }))))
+    assert.equals(2, fetches[JWKS])
   end)
 
   it("treats a kid-less token as unknown when the JWKS holds several keys, and as known when it holds one", function()
-    assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256" }))))
     assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256" })))))
-    ngx.shared.jwks:set(JWKS, cjson.encode({ keys = { { kid = "only" } } }))
+    ngx.shared.jwks:set(JWKS, jwks("only"), 20)
     assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256" }))))
   end)
 
-  it("knows a key by the PEM openid-connect derived, even without the JWKS document", function()
+  it("stores what it fetched where openid-connect reads it, for jwks_ttl: openid-connect never fetches on its own", function()
     ngx.shared.jwks = dict()
-    ngx.shared.jwks:set(JWKS .. "#k9", "-----BEGIN PUBLIC KEY-----")
-    assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k9" }))))
+    assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" }))))
+    assert.same(cjson.decode(served[JWKS]), cjson.decode(ngx.shared.jwks:get(JWKS)))
+    assert.equals(conf.jwks_ttl, ngx.shared.jwks:ttl(JWKS))
   end)
 
-  describe("while nothing is cached (cold gateway, or the JWKS just expired)", function()
+  it("refreshes the JWKS in a timer before it expires, once per gateway: steady traffic never meets an expired cache", function()
+    tick(conf.jwks_ttl - 6)
+    for _ = 1, 5 do assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" })))) end
+    assert.equals(0, #timers) -- not due yet
+    tick(2) -- within a quarter of jwks_ttl of its expiry
+    for _ = 1, 5 do assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" })))) end
+    assert.equals(1, #timers)
+    served[JWKS] = jwks("k1")
+    run_timers()
+    assert.equals(1, fetches[JWKS])
+    assert.equals(conf.jwks_ttl, ngx.shared.jwks:ttl(JWKS))
+    -- k2 left the realm's JWKS: refused from now on (its one refetch finds it gone).
+    assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k2" })))))
+  end)
+
+  describe("refuses, with 401 invalid_token, what openid-connect should never parse", function()
+    local h, p = b64url('{"alg":"RS256","kid":"k1"}'), b64url('{"sub":"x"}')
+    for _, bad in ipairs({
+      "Bearer " .. h .. "." .. p .. ".c2ln.c2ln", -- an extra segment
+      "Bearer " .. h .. "." .. p .. ".",          -- no signature
+      "Bearer " .. h .. ".." .. p,                 -- an empty part
+      "Bearer ....",
+      "Bearer " .. h .. "." .. b64url("null") .. ".c2ln",
+      "Bearer " .. h .. "." .. b64url("[1]") .. ".c2ln",
+      "Bearer " .. b64url('{"kid":"k1"}') .. "." .. p .. ".c2ln",            -- no alg
+      "Bearer " .. b64url('{"alg":"RS256","kid":7}') .. "." .. p .. ".c2ln", -- a kid that is not a string
+      "Bearer " .. h .. "." .. p .. ".c2ln extra",
+      "Bearer not-a-jwt", "Bearer", "", "Basic dXNlcjpwYXNz", "Token " .. h .. "." .. p .. ".c2ln",
+    }) do
+      it(("%q"):format(bad:sub(1, 40)), function()
+        assert.equals(401, (guard.rewrite(conf, ctx(bad))))
+        assert.equals('Bearer realm="shop", error="invalid_token"', ngx.header["WWW-Authenticate"])
+      end)
+    end
+    it("a crit header (extensions the gateway does not understand, RFC 7515 4.1.11)", function()
+      assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1", crit = { "exp" }, exp = 1 })))))
+      assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1", crit = {} })))))
+    end)
+    it("but passes the scheme in any letter case, and leaves a missing Authorization to openid-connect", function()
+      assert.is_nil(guard.rewrite(conf, ctx("bEaReR " .. h .. "." .. p .. ".c2ln")))
+      assert.is_nil(guard.rewrite(conf, ctx(nil)))
+    end)
+  end)
+
+  describe("while nothing is cached (cold gateway, or the JWKS expired)", function()
     after_each(function() _G.ngx_test_on_sleep = nil end)
 
-    it("lets one request fetch; the next waits, and is judged by what that fetch cached", function()
+    it("one request fetches the keys itself; the others wait for it and are judged by what it cached", function()
       ngx.shared.jwks = dict()
-      assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" }))))
       local waits = 0
       _G.ngx_test_on_sleep = function()
         waits = waits + 1
-        if waits == 3 then ngx.shared.jwks:set(JWKS, cjson.encode({ keys = { { kid = "k1" } } })) end
+        if waits == 3 then ngx.shared.jwks:set(JWKS, jwks("k1"), 20) end
       end
+      limits:add("fetch:" .. DISCOVERY, true, 3) -- another request is fetching
       assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" }))))
       assert.equals(3, waits)
+      assert.is_nil(fetches[JWKS])
     end)
 
-    it("a burst under unknown keys: one fetches, the waiters then meet the unknown-key budget", function()
+    it("a cold gateway with nothing cached fetches discovery and keys once", function()
+      ngx.shared.discovery, ngx.shared.jwks = dict(), dict()
+      served[DISCOVERY .. "?cold"] = served[DISCOVERY]
+      assert.is_nil(guard.rewrite({ discovery = DISCOVERY .. "?cold", refetch_interval = 10, jwks_ttl = 20, realm = "shop" }, ctx(token({ alg = "RS256", kid = "k1" }))))
+      assert.same({ 1, 1 }, { fetches[DISCOVERY .. "?cold"], fetches[JWKS] })
+    end)
+
+    it("refuses when the keys cannot be fetched, and a waiter gives up after a bound", function()
       ngx.shared.jwks = dict()
-      assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "a1" }))))
-      _G.ngx_test_on_sleep = function() ngx.shared.jwks:set(JWKS, cjson.encode({ keys = { { kid = "k1" } } })) end
-      assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "a2" })))) -- the interval's one refetch
-      assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "a3" })))))
-    end)
-
-    it("lets a kid tokens were verified under through at once (their verifications are cached: no fetch would come)", function()
-      ngx.shared.jwks = dict()
-      guard.record_verified("k1")
-      assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "other" })))) -- takes the fetch lock
-      local waits = 0
-      _G.ngx_test_on_sleep = function() waits = waits + 1 end
-      for _ = 1, 5 do assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" })))) end
-      assert.equals(0, waits)
-    end)
-
-    it("records a kid in the shared dict once a minute per worker, not per request", function()
-      local writes = 0
-      local set = limits.set
-      limits.set = function(self, k, v, ttl) writes = writes + 1; return set(self, k, v, ttl) end
-      for _ = 1, 5 do guard.record_verified("busy-kid") end
-      assert.equals(1, writes)
-      assert.is_true(limits:get("verified-kid:busy-kid"))
-    end)
-
-    it("but a verified kid the cached JWKS no longer holds (retired, or forged under it) meets the budget", function()
-      guard.record_verified("retired")
-      assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "retired" }))))
-      assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "retired" })))))
-    end)
-
-    it("refuses after waiting when the keys cannot be fetched in time", function()
-      ngx.shared.jwks = dict()
-      assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" }))))
+      served[JWKS] = nil
+      assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" })))))
+      limits:add("fetch:" .. DISCOVERY, true, 3)
       assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" })))))
     end)
   end)
 
-  it("leaves requests without a JWT to openid-connect", function()
-    assert.is_nil(guard.rewrite(conf, ctx(nil)))
-    assert.is_nil(guard.rewrite(conf, ctx("Bearer not-a-jwt")))
-    assert.is_nil(guard.rewrite(conf, ctx("Basic dXNlcjpwYXNz")))
-  end)
-
   describe("the verified-token fast path", function()
     local core = require("apisix.core")
-    local fast = { discovery = DISCOVERY, refetch_interval = 10, realm = "shop", verified_tokens = { ttl = 60, size = 100 } }
+    local fast = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60, size = 100 } }
     local clock, serial = 1000000, 0
     local time, now = ngx.time, ngx.now
     before_each(function()
@@ -220,19 +254,20 @@ describe("gateway-key-guard", function()
       local warm = ctx(auth)
       guard.rewrite(fast, warm) -- k2 known: the verdict is reused for a second
       assert.equals("yes", verified_var(warm))
-      ngx.shared.jwks:set(JWKS, cjson.encode({ keys = { { kid = "k1" } } })) -- k2 retired
+      ngx.shared.jwks:set(JWKS, jwks("k1"), 20) -- k2 retired: the refreshed JWKS lacks it
+      served[JWKS] = jwks("k1")
       local soon = ctx(auth)
       guard.rewrite(fast, soon)
       assert.equals("yes", verified_var(soon))
       clock = clock + 1
       local c = ctx(auth)
-      assert.is_nil(guard.rewrite(fast, c)) -- the interval's one refetch
+      assert.equals(401, (guard.rewrite(fast, c))) -- the interval's one refetch finds it gone
       assert.is_nil(verified_var(c))
       assert.equals(401, (guard.rewrite(fast, ctx(auth))))
     end)
 
     it("is off with size 0: nothing remembered, every request takes the full path", function()
-      local off = { discovery = DISCOVERY, refetch_interval = 10, realm = "shop", verified_tokens = { ttl = 60, size = 0 } }
+      local off = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60, size = 0 } }
       local auth = fresh()
       local c = ctx(auth)
       guard.rewrite(off, c)
@@ -244,8 +279,8 @@ describe("gateway-key-guard", function()
     end)
 
     it("checks its settings", function()
-      assert.is_false((guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, realm = "shop", verified_tokens = { ttl = 60 } })))
-      assert.is_false((guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, realm = "shop", verified_tokens = { ttl = 60, size = 1, extra = true } })))
+      assert.is_false((guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60 } })))
+      assert.is_false((guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60, size = 1, extra = true } })))
     end)
   end)
 

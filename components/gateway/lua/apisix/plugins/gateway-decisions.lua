@@ -24,6 +24,7 @@ local core = require("apisix.core")
 local ngx = ngx
 local type = type
 local tonumber = tonumber
+local pairs = pairs
 local io_open = io.open
 local math_max = math.max
 local math_ceil = math.ceil
@@ -176,8 +177,8 @@ end
 
 
 -- One handle per worker, unbuffered, appending: each line is ONE write(2) of
--- at most a few hundred bytes (the path is cut), so lines from several workers
--- never interleave. (Writing the line and "\n" separately did, under load.)
+-- at most MAX_LINE bytes (see encode_line), so lines from several workers
+-- never interleave, in a file or a pipe. (Writing the line and "\n" separately did, under load.)
 local handles = {}
 
 local function write_line(path, line)
@@ -196,13 +197,65 @@ local function write_line(path, line)
 end
 
 
--- Longer paths are cut: a line must stay one atomic append.
-local MAX_PATH = 1024
+-- A line must stay ONE atomic write wherever it goes: a file opened for
+-- appending, or a pipe (container stdout, a FIFO), where Linux keeps writes of
+-- at most PIPE_BUF (4096) bytes whole. Strings are cut to these lengths (the
+-- line records what was cut and its length), then the path harder if needed.
+local MAX_LINE = 4000
+local MAX_FIELD = { path = 1024, route = 128, method = 32, sub = 256, client_id = 256, tenant = 256 }
+local SHORT_PATH = 256
+
+
+-- Bytes a strict JSON parser refuses as UTF-8 (and non-ASCII in general)
+-- are percent-encoded: a path is a URI, and the other fields are ASCII in
+-- practice. A line is then always valid UTF-8 JSON.
+local function ascii(text)
+    if not text:find("[\128-\255]") then
+        return text
+    end
+    return (text:gsub("[\128-\255]", function(c) return string.format("%%%02X", c:byte()) end))
+end
+
+
+-- The record's string fields made safe and bounded; `truncated` names what was cut and its length.
+local function bounded(record, limits)
+    local truncated
+    for field, limit in pairs(limits) do
+        local value = record[field]
+        if type(value) == "string" then
+            value = ascii(value)
+            if #value > limit then
+                truncated = truncated or {}
+                truncated[field] = #value
+                value = value:sub(1, limit) .. "..."
+            end
+            record[field] = value
+        end
+    end
+    if truncated then
+        record.truncated = truncated
+    end
+    return record
+end
 
 
 local function iso_time(now)
     return ngx.utctime():gsub(" ", "T") .. string.format(".%03dZ", math.floor((now % 1) * 1000))
 end
+
+
+-- One line of the decision log, never longer than MAX_LINE bytes.
+local function encode_line(record)
+    local line = core.json.encode(bounded(record, MAX_FIELD))
+    if #line > MAX_LINE then
+        local cut = {}
+        for k, v in pairs(MAX_FIELD) do cut[k] = v end
+        cut.path, cut.sub, cut.client_id, cut.tenant = SHORT_PATH, 64, 64, 64
+        line = core.json.encode(bounded(record, cut))
+    end
+    return line
+end
+_M.encode_line = encode_line
 
 
 function _M.log(conf, ctx)
@@ -212,11 +265,11 @@ function _M.log(conf, ctx)
     local route = ctx.matched_route
     local upstream_status = tonumber(ctx.var.upstream_status)
     local now = ngx.now()
-    write_line(conf.log_path, core.json.encode({
+    write_line(conf.log_path, encode_line({
         time = iso_time(now),
         route = route and route.value.id or core.json.null,
         method = ngx.req.get_method(),
-        path = ctx.var.uri:sub(1, MAX_PATH),
+        path = ctx.var.uri or "",
         status = ngx.status,
         decision = o.decision,
         reason = o.reason,

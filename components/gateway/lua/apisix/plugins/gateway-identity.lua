@@ -101,6 +101,8 @@ local schema = {
         app_origin = { type = "string", pattern = "^https?://[^/]+$" },
         -- The gateway's client id: every token must name it in aud.
         audience = { type = "string", minLength = 1 },
+        -- The longest exp - iat the realm issues: a token claiming more is no token of the realm's.
+        max_token_lifetime = { type = "integer", minimum = 1 },
         realm = { type = "string", minLength = 1 },
         -- The spec's machine clients: their tokens count against the client's budget, not one per token subject.
         service_clients = { type = "array", items = { type = "string", minLength = 1 }, default = {} },
@@ -299,6 +301,19 @@ local function token_problem(conf, claims)
     if type(claims.nbf) == "number" and claims.nbf > ngx.time() + CLOCK_SKEW then
         return "invalid_token", "the token is not valid yet"
     end
+    -- The realm always sets iat: a token issued in the future, or living
+    -- longer than anything the realm issues, was not issued by it.
+    if conf.max_token_lifetime then
+        if type(claims.iat) ~= "number" then
+            return "invalid_token", "the token has no iat"
+        end
+        if claims.iat > ngx.time() + CLOCK_SKEW then
+            return "invalid_token", "the token was issued in the future"
+        end
+        if claims.exp - claims.iat > conf.max_token_lifetime + CLOCK_SKEW then
+            return "invalid_token", "the token lives longer than the realm issues tokens"
+        end
+    end
     return nil
 end
 
@@ -464,13 +479,8 @@ function _M.rewrite(conf, ctx)
         return invalid_token(conf)
     end
 
-    -- Verified just now by openid-connect: its key is one the realm uses
-    -- (gateway-key-guard lets it through while caches refill), and the token
-    -- may take the fast path next time.
+    -- Verified just now by openid-connect: the token may take the fast path next time.
     if not seen and conf.claims_source == "userinfo" then
-        if ctx.gateway_auth_kid then
-            key_guard.record_verified(ctx.gateway_auth_kid)
-        end
         -- X-Userinfo is kept only where services get it (it doubles an entry's size).
         key_guard.remember_verified(ctx, core.request.header(ctx, "Authorization"), claims, conf.forward_userinfo and core.request.header(ctx, "X-Userinfo") or nil)
     end

@@ -1,34 +1,19 @@
 --
--- gateway-key-guard: bounds the JWKS fetches that tokens under unknown keys
--- cause. lua-resty-openidc refetches the realm's JWKS, bypassing its cache,
--- for every token whose kid it does not hold (and for a kid-less token when
--- the JWKS has several keys), and caches no miss: a stream of tokens with
--- random kids is a stream of calls to Keycloak.
---
--- Runs just before openid-connect (priority 2600 > 2599) on bearer routes and
--- reads only the token's header (nothing is trusted from it: openid-connect
--- still verifies everything). A token passes on when its key is known (the
--- PEM or the JWKS document openid-connect caches names it), or when it is the
--- first unknown-key token of the interval (that refetch is how a new key is
--- learnt after a rotation); others under unknown keys get 401 invalid_token
--- without a fetch. While nothing is cached (a cold gateway, or the JWKS just
--- expired), one request goes on to fetch and the others wait for it (up to a
--- few seconds, then 401): a burst never turns into a burst of fetches.
---
--- It also answers for tokens this worker has seen verified (the fast path).
--- openid-connect's per-request work costs the chain most of its throughput,
--- even when its verification cache answers (no signature is checked then
--- either). So once openid-connect has verified a token and gateway-identity
--- has accepted its claims, the exact Authorization header maps to those
--- claims here; a request carrying it again sets $gateway_token_verified,
--- which openid-connect's `_meta.filter` reads to stand aside, and
--- gateway-identity takes the claims from ctx, never from a header. What the
--- fast path keeps: the key check above runs first (a token whose key is no
--- longer known takes the full path; a verdict of "known" is reused for at
--- most a second), an entry dies at the token's exp (no
--- slack; openid-connect allows 120 s) and after `verified_tokens.ttl`
--- seconds at most, and only verified tokens are ever entered, so callers
--- cannot fill it. Per worker, bounded (`verified_tokens.size`, LRU).
+-- gateway-key-guard: the realm's keys, and which tokens may reach
+-- openid-connect (bearer routes, just before it: priority 2600 > 2599).
+--   * Refuses (401 invalid_token) an Authorization header that is not a
+--     well-formed bearer JWT with an alg, or whose header carries `crit`.
+--   * Owns the realm's JWKS: fetches it (one fetcher per gateway, the others
+--     wait), refreshes it in a timer before it expires, and stores it where
+--     openid-connect reads it, so openid-connect never fetches on its own.
+--   * A token under a kid the cached JWKS does not hold: the first of each
+--     refetch_interval refetches (how a new key is learnt), the others get
+--     401 without a fetch. A retired key is refused once the refreshed JWKS
+--     lacks it: within jwks_ttl, fast path included.
+--   * The fast path: the exact Authorization header of a token openid-connect
+--     verified (and gateway-identity accepted) maps to its claims, per worker;
+--     $gateway_token_verified then makes openid-connect stand aside.
+-- docs: README "How a request is decided".
 --
 local core = require("apisix.core")
 local lrucache = require("resty.lrucache")
@@ -40,8 +25,10 @@ local min = math.min
 local plugin_name = "gateway-key-guard"
 -- Declared in config.yaml (nginx_config.http.custom_lua_shared_dict).
 local DICT = "gateway_auth"
--- How long a worker trusts the jwks_uri it read from the cached discovery document.
+-- How long a worker trusts the jwks_uri it read from the discovery document.
 local JWKS_URI_TTL = 300
+-- A fetch of the realm's discovery document or keys gives up after this.
+local FETCH_TIMEOUT_MS = 3000
 
 local schema = {
     type = "object",
@@ -49,6 +36,8 @@ local schema = {
         -- The discovery URL openid-connect uses on the same route: its cached document names the jwks_uri.
         discovery = { type = "string", minLength = 1 },
         refetch_interval = { type = "integer", minimum = 1, maximum = 3600 },
+        -- openid-connect's jwk_expires_in: the cached JWKS is never older than this.
+        jwks_ttl = { type = "integer", minimum = 1, maximum = 86400 },
         realm = { type = "string", minLength = 1 },
         -- The fast path: size 0 turns it off.
         verified_tokens = {
@@ -61,7 +50,7 @@ local schema = {
             additionalProperties = false,
         },
     },
-    required = { "discovery", "refetch_interval", "realm" },
+    required = { "discovery", "refetch_interval", "jwks_ttl", "realm" },
     additionalProperties = false,
 }
 
@@ -78,15 +67,35 @@ function _M.check_schema(conf)
 end
 
 
+-- Fetches go through here (a test stands in for resty.http).
+local function http_get(uri)
+    local httpc = require("resty.http").new()
+    httpc:set_timeout(FETCH_TIMEOUT_MS)
+    local res, err = httpc:request_uri(uri, { ssl_verify = true, keepalive = true })
+    if not res then
+        return nil, err
+    end
+    if res.status ~= 200 then
+        return nil, "status " .. res.status
+    end
+    return res.body
+end
+_M.http_get = http_get
+
+
 local jwks_uri_of = {}
 
--- openid-connect's jwks_uri for a discovery URL, from the document it caches.
+-- The realm's jwks_uri: from openid-connect's cached discovery document, or
+-- fetched (a cold gateway), and kept JWKS_URI_TTL per worker.
 local function jwks_uri(conf)
     local known = jwks_uri_of[conf.discovery]
     if known and known.expires > ngx.time() then
         return known.uri
     end
     local doc = ngx.shared.discovery and ngx.shared.discovery:get(conf.discovery)
+    if type(doc) ~= "string" then
+        doc = _M.http_get(conf.discovery)
+    end
     local parsed = type(doc) == "string" and core.json.decode(doc)
     local uri = type(parsed) == "table" and type(parsed.jwks_uri) == "string" and parsed.jwks_uri or nil
     if uri then
@@ -96,79 +105,84 @@ local function jwks_uri(conf)
 end
 
 
--- base64url (JWT segments) to the bytes ngx decodes; gateway-identity uses it too.
-local function from_base64url(text)
-    local b64 = text:gsub("-", "+"):gsub("_", "/")
-    local pad = #b64 % 4
-    if pad == 2 then b64 = b64 .. "==" elseif pad == 3 then b64 = b64 .. "=" elseif pad == 1 then return nil end
-    return ngx.decode_base64(b64)
-end
+-- The kids of a JWKS document (its JSON text), decoded once per document.
+local last_doc, last_kids, last_count
 
-
--- One part of an Authorization header's bearer JWT (1: header, 2: payload)
--- as a table, read WITHOUT verifying it; nil when it is not one.
-local function bearer_jwt_part(authorization, index)
-    if type(authorization) ~= "string" then
-        return nil
+local function kids_of(doc)
+    if doc ~= last_doc then
+        local parsed = core.json.decode(doc)
+        local keys = type(parsed) == "table" and type(parsed.keys) == "table" and parsed.keys or {}
+        local kids = {}
+        for _, key in ipairs(keys) do
+            if type(key) == "table" and type(key.kid) == "string" then
+                kids[key.kid] = true
+            end
+        end
+        last_doc, last_kids, last_count = doc, kids, #keys
     end
-    local header, payload = authorization:match("^[Bb]earer%s+([%w_-]+)%.([%w_-]+)%.[%w_-]*$")
-    local part = index == 1 and header or payload
-    local decoded = part and from_base64url(part)
-    local parsed = decoded and core.json.decode(decoded)
-    return type(parsed) == "table" and parsed or nil
+    return last_kids, last_count
 end
 
 
--- Whether the request carries a JWT bearer token, and its kid (nil when it names none).
-local function token_kid(authorization)
-    local header = bearer_jwt_part(authorization, 1)
-    if not header then
-        return false -- not a JWT: openid-connect refuses it without a fetch
+-- Fetches the realm's JWKS and stores it where openid-connect reads it
+-- (lua-resty-openidc's "jwks" cache: the JSON text, for jwks_ttl seconds),
+-- so openid-connect never fetches on its own: the key guard decides when.
+local function fetch_jwks(conf, uri)
+    local body, err = _M.http_get(uri)
+    local parsed = body and core.json.decode(body)
+    if type(parsed) ~= "table" or type(parsed.keys) ~= "table" then
+        core.log.warn(plugin_name, ": cannot fetch the realm's keys from ", uri, ": ", err or "not a JWKS")
+        return false
     end
-    return true, type(header.kid) == "string" and header.kid or nil
+    ngx.shared.jwks:set(uri, core.json.encode(parsed), conf.jwks_ttl)
+    return true
 end
 
 
--- gateway-identity records here each kid a token verified under (bearer routes).
-local VERIFIED_KID = "verified-kid:"
-local VERIFIED_KID_TTL = 86400
+-- Before the cached JWKS expires, one request of the gateway (a lock in the
+-- shared dict) refreshes it in a timer: steady traffic never meets an expired
+-- cache (no request waits, no burst of fetches), and the cached document is
+-- never older than jwks_ttl, which bounds how long a retired key is trusted.
+local function refresh_margin(conf)
+    return math.max(1, math.floor(conf.jwks_ttl / 4))
+end
 
--- What openid-connect would do for this kid: "known" (no fetch), "unknown"
--- (a forced refetch), or "uncached" (it may fetch).
-local function key_state(conf, kid, limits)
+local function refresh_soon(conf, uri)
+    local left = ngx.shared.jwks:ttl(uri)
+    if not left or left > refresh_margin(conf) then
+        return
+    end
+    if ngx.shared[DICT]:add("prefetch:" .. uri, true, refresh_margin(conf)) then
+        ngx.timer.at(0, function(premature)
+            if not premature then
+                fetch_jwks(conf, uri)
+            end
+        end)
+    end
+end
+
+
+-- What the cached JWKS says of a kid: "known", "unknown", or "uncached"
+-- (nothing cached, or no jwks_uri yet). A kid-less token is known only when
+-- the JWKS holds one key (lua-resty-openidc would pick it).
+local function key_state(conf, kid)
     local uri = jwks_uri(conf)
-    local jwks = ngx.shared.jwks
-    if uri and jwks:get(uri .. "#" .. (kid or "")) then
-        return "known" -- the PEM openid-connect derived for it
+    local doc = uri and ngx.shared.jwks:get(uri)
+    if type(doc) ~= "string" then
+        return "uncached", uri
     end
-    local doc = uri and jwks:get(uri)
-    if not doc then
-        -- Nothing cached. A kid tokens were verified under passes at once: its
-        -- tokens are mostly in openid-connect's verification cache, which never
-        -- fetches, so waiting for a fetch would stall them. Only consulted here:
-        -- while the JWKS is cached, the document alone decides.
-        if limits:get(VERIFIED_KID .. (kid or "")) then
-            return "known"
-        end
-        return "uncached"
-    end
-    local parsed = core.json.decode(doc)
-    local keys = type(parsed) == "table" and type(parsed.keys) == "table" and parsed.keys or {}
+    refresh_soon(conf, uri)
+    local kids, count = kids_of(doc)
     if kid == nil then
-        return #keys == 1 and "known" or "unknown", uri
+        return count == 1 and "known" or "unknown", uri
     end
-    for _, key in ipairs(keys) do
-        if key.kid == kid then
-            return "known"
-        end
-    end
-    return "unknown", uri
+    return kids[kid] and "known" or "unknown", uri
 end
 
 
 local WAIT_STEP = 0.02
 -- One fetcher at a time while nothing is cached; a stuck fetch hands over after this.
-local FETCH_LOCK = 1
+local FETCH_LOCK = 3
 local WAIT_LIMIT = 3
 
 
@@ -176,6 +190,45 @@ local function refuse(conf, why)
     core.log.warn(plugin_name, ": ", why)
     ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '", error="invalid_token"'
     return 401, { error = "invalid_token" }
+end
+
+
+-- Whether the realm's keys hold `kid`, fetching them when the gateway has
+-- none (one fetcher, the others wait for it) or when a kid is unknown (at
+-- most one refetch per refetch_interval: that is how a new key is learnt
+-- after a rotation; every other unknown kid is refused without a fetch).
+-- Returns nil when the token may go on, or the refusal.
+local function check_key(conf, kid, limits)
+    local waited = 0
+    while true do
+        local state, uri = key_state(conf, kid)
+        if state == "known" then
+            return nil
+        end
+        if state == "unknown" then
+            if not limits:add("refetch:" .. uri, true, conf.refetch_interval) then
+                return refuse(conf, "token under an unknown key refused without a JWKS fetch (one per " .. conf.refetch_interval .. " s)")
+            end
+            if fetch_jwks(conf, uri) and key_state(conf, kid) == "known" then
+                return nil
+            end
+            return refuse(conf, "token under a key the realm does not publish")
+        end
+        if limits:add("fetch:" .. conf.discovery, true, FETCH_LOCK) then
+            -- This request fetches; the others wait for what it caches.
+            local fetched = uri and fetch_jwks(conf, uri)
+            limits:delete("fetch:" .. conf.discovery)
+            if not fetched then
+                return refuse(conf, "the realm's keys could not be fetched")
+            end
+        else
+            if waited >= WAIT_LIMIT then
+                return refuse(conf, "the realm's keys could not be fetched in time")
+            end
+            ngx.sleep(WAIT_STEP)
+            waited = waited + WAIT_STEP
+        end
+    end
 end
 
 
@@ -201,7 +254,7 @@ local KNOWN_MEMO = 1
 local NO_KID = {}
 local known_until = {}
 
-local function known_lately(conf, kid, limits)
+local function known_lately(conf, kid)
     local memo = known_until[conf.discovery]
     if not memo then
         memo = {}
@@ -211,7 +264,7 @@ local function known_lately(conf, kid, limits)
     if (memo[kid or NO_KID] or 0) > now then
         return true
     end
-    if key_state(conf, kid, limits) ~= "known" then
+    if key_state(conf, kid) ~= "known" then
         return false
     end
     memo[kid or NO_KID] = now + KNOWN_MEMO
@@ -223,6 +276,66 @@ end
 core.ctx.register_var("gateway_token_verified", function(ctx)
     return ctx.gateway_verified_token and "yes" or nil
 end)
+
+
+-- base64url (JWT segments) to the bytes ngx decodes; gateway-identity uses it too.
+local function from_base64url(text)
+    local b64 = text:gsub("-", "+"):gsub("_", "/")
+    local pad = #b64 % 4
+    if pad == 2 then b64 = b64 .. "==" elseif pad == 3 then b64 = b64 .. "=" elseif pad == 1 then return nil end
+    return ngx.decode_base64(b64)
+end
+
+
+-- A bearer JWT in compact JWS form: the scheme "Bearer" in any letter case,
+-- spaces, three non-empty base64url parts and nothing else.
+local function bearer_parts(authorization)
+    if type(authorization) ~= "string" then
+        return nil
+    end
+    local scheme, header, payload, signature = authorization:match("^(%a+) +([%w_-]+)%.([%w_-]+)%.([%w_-]+)$")
+    if not scheme or scheme:lower() ~= "bearer" then
+        return nil
+    end
+    return header, payload, signature
+end
+
+
+local function json_object(part)
+    local decoded = part and from_base64url(part)
+    local parsed = decoded and core.json.decode(decoded)
+    -- An object: an array is a table too.
+    return type(parsed) == "table" and parsed[1] == nil and parsed or nil
+end
+
+
+-- One part of an Authorization header's bearer JWT (1: header, 2: payload)
+-- as a table, read WITHOUT verifying it; nil when it is not one.
+local function bearer_jwt_part(authorization, index)
+    local header, payload = bearer_parts(authorization)
+    return json_object(index == 1 and header or payload)
+end
+
+
+-- The token's JOSE header, when the token is one openid-connect may verify:
+-- well formed (lua-resty-jwt answers 500 to some malformed tokens, and reads
+-- others leniently), an alg, a string kid if any, and no `crit` (RFC 7515
+-- 4.1.11: extensions a recipient does not understand make the token invalid;
+-- the gateway understands none). Else nil and why.
+local function verifiable_header(authorization)
+    local header_part, payload_part = bearer_parts(authorization)
+    local header = json_object(header_part)
+    if not header or type(header.alg) ~= "string" or not json_object(payload_part) then
+        return nil, "not a bearer JWT"
+    end
+    if header.crit ~= nil then
+        return nil, "a crit header names extensions the gateway does not understand"
+    end
+    if header.kid ~= nil and type(header.kid) ~= "string" then
+        return nil, "kid is not a string"
+    end
+    return header
+end
 
 
 function _M.rewrite(conf, ctx)
@@ -237,63 +350,29 @@ function _M.rewrite(conf, ctx)
     end
     local cache = verified_tokens(conf)
     local seen = cache and type(authorization) == "string" and cache:get(authorization)
-    if seen and known_lately(conf, seen.kid, limits) then
+    if seen and known_lately(conf, seen.kid) then
         ctx.gateway_verified_token = seen
         return
     end
+    if authorization == nil then
+        return -- openid-connect answers 401 (missing_token)
+    end
 
-    local is_jwt, kid = token_kid(authorization)
-    if not is_jwt then
-        return
+    local header, problem = verifiable_header(authorization)
+    if not header then
+        return refuse(conf, problem)
     end
-    -- For gateway-identity, which records the kid once the token is verified
-    -- and enters the token here (remember_verified) when the cache is on.
-    ctx.gateway_auth_kid = kid or ""
+    -- For gateway-identity, which enters the token here (remember_verified) once verified.
     if cache then
-        ctx.gateway_auth_candidate = { authorization = authorization, kid = kid, ttl = conf.verified_tokens.ttl }
+        ctx.gateway_auth_candidate = { authorization = authorization, kid = header.kid, ttl = conf.verified_tokens.ttl }
     end
-    local waited = 0
-    while true do
-        local state, uri = key_state(conf, kid, limits)
-        if state == "known" then
-            return
-        end
-        if state == "unknown" then
-            if limits:add("refetch:" .. uri, true, conf.refetch_interval) then
-                return
-            end
-            return refuse(conf, "token under an unknown key refused without a JWKS fetch (one per " .. conf.refetch_interval .. " s)")
-        end
-        if limits:add("fetch:" .. conf.discovery, true, FETCH_LOCK) then
-            return -- this request fetches; the others wait for what it caches
-        end
-        if waited >= WAIT_LIMIT then
-            return refuse(conf, "the realm's keys could not be fetched in time")
-        end
-        ngx.sleep(WAIT_STEP)
-        waited = waited + WAIT_STEP
-    end
+    return check_key(conf, header.kid, limits)
 end
 
 
 _M.from_base64url = from_base64url
 _M.bearer_jwt_part = bearer_jwt_part
-
-
--- Kids this worker recorded lately: the shared record is refreshed once a minute
--- per worker, not on every request (a shared-dict write takes its lock).
-local recorded_until = {}
-local RECORD_REFRESH = 60
-
--- Called by gateway-identity after openid-connect verified a token under `kid`.
-function _M.record_verified(kid)
-    local limits = ngx.shared[DICT]
-    if not limits or not kid or (recorded_until[kid] or 0) > ngx.time() then
-        return
-    end
-    limits:set(VERIFIED_KID .. kid, true, VERIFIED_KID_TTL)
-    recorded_until[kid] = ngx.time() + RECORD_REFRESH
-end
+_M.verifiable_header = verifiable_header
 
 
 -- Called by gateway-identity when it accepted the claims openid-connect has
