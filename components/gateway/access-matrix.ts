@@ -25,7 +25,7 @@ export interface AccessMatrixEntry {
  */
 export const REFUSALS = [
   { reason: "missing_token", status: 401, says: "challenge `Bearer realm=...`", when: "a protected bearer route without `Authorization: Bearer`" },
-  { reason: "invalid_token", status: 401, says: "`invalid_token`", when: "bad signature, unknown key (beyond the refetch budget), `alg` other than RS256, garbage, no `exp`, `nbf` in the future" },
+  { reason: "invalid_token", status: 401, says: "`invalid_token`", when: "bad signature, unknown or retired key, `alg` other than RS256, a malformed JWT, `crit`, no `exp` or `iat`, `nbf` or `iat` in the future, a lifetime longer than the realm issues" },
   { reason: "expired_token", status: 401, says: "`invalid_token`", when: "`exp` has passed" },
   { reason: "wrong_issuer", status: 401, says: "`invalid_token`", when: "a token of another realm or issuer" },
   { reason: "wrong_audience", status: 401, says: "`invalid_token`", when: "a token that does not name the gateway's client in `aud`" },
@@ -34,9 +34,10 @@ export const REFUSALS = [
   { reason: "rate_limited", status: 429, says: "`rate_limited`, `Retry-After`", when: "a caller over the route's (or rule's) limit in the current window" },
   { reason: "session_required", status: 302, says: "redirect to the realm's login", when: "a browser-app page without a session (an API path: 401)" },
   { reason: "cross_site_request", status: 403, says: "`cross_site_request`", when: "an unsafe method on a browser-app route, or logout, from another origin" },
-  { reason: "method_override_refused", status: 400, says: "`method_override_refused`", when: "a `_method` argument, unless the service sets allowMethodOverride" },
+  { reason: "method_override_refused", status: 400, says: "`method_override_refused`", when: "a method override in the query string or a form/JSON body, in any spelling a framework decodes, unless the service sets allowMethodOverride" },
+  { reason: "unsafe_path", status: 400, says: "`unsafe_path`", when: "a path segment that is `.` or `..` before a `;` parameter (`/a/..;/b`)" },
   { reason: "unsafe_request_uri", status: 400, says: "`unsafe_request_uri`", when: "a browser-app request URI a browser would read as another host (`//`, `/\\`)" },
-  { reason: "no_sign_in_in_progress", status: 400, says: "`no_sign_in_in_progress`", when: "the sign-in callback without a session cookie" },
+  { reason: "no_sign_in_in_progress", status: 400, says: "`no_sign_in_in_progress`", when: "a sign-in callback without a session that issued its `state`" },
   { reason: "client_certificate_required", status: 403, says: "`client_certificate_required`", when: "a client-certificate host without a verified certificate" },
   { reason: "no_route", status: 404, says: "APISIX's `404 Route Not Found`", when: "a host or path no route serves" },
   { reason: "gateway_error", status: 500, says: "`failed to limit count`", when: "the rate-limit store is unreachable and `whenUnavailable` is deny (the default)" },

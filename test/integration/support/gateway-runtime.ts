@@ -30,6 +30,12 @@ export interface GatewayLaunch {
   readyPath: string;
   /** A name for logs and the instance folder. */
   name?: string;
+  /**
+   * Native only: the decision log is a FIFO read by a deliberately slow
+   * reader (as container stdout can be), and decisionLog() returns what that
+   * reader got. Lines longer than PIPE_BUF would interleave there.
+   */
+  decisionLogPipe?: boolean;
 }
 
 export interface RunningGateway {

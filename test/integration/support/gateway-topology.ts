@@ -58,7 +58,7 @@ export interface GatewayTopology {
   impostor: EchoUpstream;
   gateway: RunningGateway;
   /** Launches another gateway on the same world (e.g. with another config.yaml, or more of the pod's environment). */
-  startGateway(edit?: (files: Record<string, string>) => Record<string, string>, env?: Record<string, string>): Promise<RunningGateway>;
+  startGateway(edit?: (files: Record<string, string>) => Record<string, string>, env?: Record<string, string>, options?: Pick<GatewayLaunch, "decisionLogPipe">): Promise<RunningGateway>;
   stop(): Promise<void>;
 }
 
@@ -99,9 +99,9 @@ export async function startGatewayTopology(start: (launch: GatewayLaunch) => Pro
     // Right DNS name, certificate from another CA; it would accept the gateway (it trusts the real CA).
     const impostor = await startEchoUpstream(ALIASES.impostor, { ...fake.issued["service-shop-impostor"], caPem: pki.caCertPem });
     stops.push(() => impostor.stop());
-    const startGateway = async (edit = (f: Record<string, string>) => f, env: Record<string, string> = {}) => {
+    const startGateway = async (edit = (f: Record<string, string>) => f, env: Record<string, string> = {}, options: Pick<GatewayLaunch, "decisionLogPipe"> = {}) => {
       const launch = launchOf(spec, idp, pki, { echo, impostor }, edit(renderGatewayFiles(spec)));
-      const running = await start({ ...launch, env: { ...launch.env, ...env } });
+      const running = await start({ ...launch, ...options, env: { ...launch.env, ...env } });
       stops.push(() => running.stop());
       return running;
     };

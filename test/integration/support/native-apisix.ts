@@ -5,7 +5,7 @@
  * installation, `conf/` and `logs/` are its own, and the pod's mounts live
  * under `root/` with the config's paths pointed there.
  */
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -44,8 +44,6 @@ function adaptForNativeRuntime(configText: string, home: string, root: string, m
   const native = parse(readFileSync(join(home, "conf", "native-config.yaml"), "utf8"));
   config.apisix.enable_http2 = native.apisix.enable_http2;
   delete config.apisix.status;
-  // What the kit's Lua libraries lack for limit-count (lua-resty-redis-connector; the resty.limit.count API APISIX 3.18 calls): see native-shims/.
-  config.apisix.extra_lua_path = `${config.apisix.extra_lua_path};${join(root, "native-shims")}/?.lua`;
   const snippets = config.nginx_config ?? (config.nginx_config = {});
   for (const key of ["main_configuration_snippet", "http_configuration_snippet"]) {
     snippets[key] = [snippets[key], native.nginx_config[key]].filter(Boolean).join("\n");
@@ -65,6 +63,20 @@ function writeAt(path: string, content: string, mode = 0o644): void {
   writeFileSync(path, content, { mode });
 }
 
+/**
+ * A FIFO at `fifo` and a reader that takes at most 512 bytes every 5 ms into
+ * `readPath`: writers fill the pipe and block, as behind a slow log shipper.
+ * Started before nginx, which opens the FIFO for writing at start.
+ */
+function slowPipeReader(fifo: string, readPath: string) {
+  mkdirSync(dirname(fifo), { recursive: true });
+  const made = spawnSync("mkfifo", ["-m", "0666", fifo]);
+  if (made.status !== 0) throw new Error(`mkfifo ${fifo}: ${made.stderr}`);
+  writeFileSync(readPath, "");
+  const reader = spawn("sh", ["-c", `exec 3<>"${fifo}"; while :; do dd bs=512 count=1 <&3 2>/dev/null; sleep 0.005; done >> "${readPath}"`], { stdio: "ignore", detached: true });
+  return { readPath, stop: () => { try { process.kill(-reader.pid!, "SIGKILL"); } catch { /* gone */ } } };
+}
+
 export async function startNativeGateway(home: string, launch: GatewayLaunch): Promise<RunningGateway> {
   const ports = await pickGatewayPorts();
   const dir = mkdtempSync(join(tmpdir(), `apisix-${launch.name ?? "gateway"}-`));
@@ -72,11 +84,10 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
   chmodSync(dir, 0o755);
   const root = join(dir, "root");
   linkInstallation(home, dir);
-  // Copied into the instance: unprivileged workers may not traverse the checkout (a clone under a 0700 temp dir).
-  cpSync(join(__dirname, "native-shims"), join(root, "native-shims"), { recursive: true });
   const decisionLogPath = join(dir, "logs", "decisions.log");
   // nginx's workers (unprivileged) append to it; in the pod it is the container's stdout.
-  writeAt(decisionLogPath, "", 0o666);
+  const pipe = launch.decisionLogPipe ? slowPipeReader(decisionLogPath, join(dir, "logs", "decisions.read")) : undefined;
+  if (!pipe) writeAt(decisionLogPath, "", 0o666);
   chmodSync(decisionLogPath, 0o666);
   const files = adaptForTestHost(launch.files, ports, launch.nodes, decisionLogPath);
   for (const [path, content] of Object.entries(launch.mounts)) writeAt(join(root, path), content, path.endsWith(".key") ? 0o600 : 0o644);
@@ -107,10 +118,11 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
     http,
     https: { host: "127.0.0.1", port: ports.https },
     errorLog,
-    decisionLog: readLog(decisionLogPath),
+    decisionLog: readLog(pipe ? pipe.readPath : decisionLogPath),
     accessLog: readLog(join(dir, "logs", "access.log")),
     async stop() {
       await cli("quit").catch(() => cli("stop"));
+      pipe?.stop();
       await waitFor("native APISIX to exit", 15_000, async () => !existsSync(join(dir, "logs", "nginx.pid"))).catch(() => undefined);
       if (!process.env.GATEWAY_E2E_KEEP) rmSync(dir, { recursive: true, force: true });
     },

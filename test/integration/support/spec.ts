@@ -58,6 +58,8 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
           { path: "/api/limited-public", public: true, methods: ["GET"], rateLimit: { requests: LIMIT.requests, window: LIMIT.window } },
           { path: "/portal/home/*", rules: [{ methods: ["GET"], roles: ["viewer", "admin"] }] },
           { path: "/portal/api/*", rules: [{ methods: ["GET", "POST"], roles: ["viewer", "admin"] }] },
+          // Public under the app's path (its static assets): the app's session cookie must not reach the service there.
+          { path: "/portal/assets/*", public: true, methods: ["GET"] },
         ],
       },
       { name: "impostor", namespace: "shop", port: 8443, routes: [{ path: "/api/impostor/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"] }] }] },

@@ -174,6 +174,19 @@ describe("gateway-identity", function()
       assert.is_nil((status_of(valid({ exp = ngx.time() - 30, realm_access = { roles = { "viewer" } } }))))
     end)
 
+    it("with the realm's bounds: refuses a token without iat, issued in the future, or living longer than the realm issues (60 s skew)", function()
+      local bounded = { max_token_lifetime = 300 }
+      local now = ngx.time()
+      local roles = { roles = { "viewer" } }
+      assert.equals(401, (status_of(valid({ exp = now + 300, realm_access = roles }), bounded)))
+      assert.equals(401, (status_of(valid({ iat = now + 600, exp = now + 900, realm_access = roles }), bounded)))
+      assert.equals(401, (status_of(valid({ iat = now, exp = now + 10 * 365 * 86400, realm_access = roles }), bounded)))
+      assert.equals(401, (status_of(valid({ iat = now - 100, exp = now + 300, realm_access = roles }), bounded)))
+      assert.is_nil((status_of(valid({ iat = now, exp = now + 300, realm_access = roles }), bounded)))
+      assert.is_nil((status_of(valid({ iat = now + 30, exp = now + 330, realm_access = roles }), bounded)))
+      assert.is_nil((status_of(valid({ iat = now - 50, exp = now + 300, realm_access = roles }), bounded)))
+    end)
+
     it("refuses a token not valid before a time beyond the 60 s clock skew, and accepts one within it", function()
       assert.equals(401, (status_of(valid({ nbf = ngx.time() + 600, realm_access = { roles = { "viewer" } } }))))
       assert.is_nil((status_of(valid({ nbf = ngx.time() + 30, realm_access = { roles = { "viewer" } } }))))

@@ -333,8 +333,7 @@ end
 -- (Tomcat and Jetty resolve /a/..;/b as /b; nginx routes it under /a/).
 local function has_dot_segment_parameter(raw_uri)
     local path = raw_uri:match("^[^?#]*")
-    local lower = path:lower()
-    if not path:find(";", 1, true) and not lower:find("%3b", 1, true) then
+    if not path:find(";", 1, true) and not path:find("%", 1, true) then
         return false
     end
     local decoded = path:gsub("%%(%x%x)", hex_byte)
