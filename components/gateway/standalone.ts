@@ -7,6 +7,7 @@ import { renderApisixRoutes } from "./routes";
 import { gatewaySecretEnv } from "./env";
 import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams, renderApisixSsls } from "./tls";
 import { renderApisixUpstreams } from "./upstreams";
+import { toApisixYaml } from "./yaml";
 
 
 export interface ApisixRules {
@@ -164,7 +165,7 @@ export function renderGatewayFiles(spec: AccessSpec, endpoints: IdentityEndpoint
   const header = "# Rendered by gateway-auth from the access spec. Do not edit: change the spec and render again.\n";
   return {
     "config.yaml": header + stringify(renderApisixConfig(spec, rules), APISIX_YAML_OPTIONS),
-    "apisix.yaml": header + stringify(rules, APISIX_YAML_OPTIONS) + "#END\n",
+    "apisix.yaml": header + toApisixYaml(rules as never) + "#END\n",
     ...projectPluginFiles(),
   };
 }

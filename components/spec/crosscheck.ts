@@ -1,4 +1,4 @@
-import { LocatedRoute, allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, routeMethods, routesOverlap, sameAccess } from "./access";
+import { LocatedRoute, allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, overlappingPathPairs, routeMethods, sameAccess } from "./access";
 import { ENVIRONMENT_DEFAULTS, SSL_REQUIRED_STRENGTH } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, gatewayToServicePolicyName, serviceMtlsSecretName } from "./names";
@@ -140,18 +140,16 @@ function checkRoutes(r: SpecReader, spec: AccessSpec): void {
       if (methods.indexOf(m) !== i) r.fail(`${routePath(x)}`, `method ${m} is listed more than once; give each method one rule`);
     });
   }
-  routes.forEach((a, i) =>
-    routes.slice(i + 1).forEach((b) => {
-      if (!routesOverlap(a.route.path, b.route.path)) return;
-      if (a.route.path === b.route.path) {
-        r.fail(`${routePath(b)}.path`, `duplicate path ${show(b.route.path)} (first at ${routePath(a)}.path)`);
-      } else if (a.service !== b.service) {
-        r.fail(`${routePath(b)}.path`, `${show(b.route.path)} overlaps ${show(a.route.path)} of service ${show(a.service.name)} (${routePath(a)}): a request path must name one service`);
-      } else if (!sameAccess(a.route, b.route, HTTP_METHODS)) {
-        r.fail(`${routePath(b)}.path`, `${show(b.route.path)} overlaps ${show(a.route.path)} (${routePath(a)}) with different rules: give them disjoint paths or the same rules`);
-      }
-    }),
-  );
+  for (const [i, j] of overlappingPathPairs(routes.map((x) => x.route.path))) {
+    const [a, b] = [routes[i], routes[j]];
+    if (a.route.path === b.route.path) {
+      r.fail(`${routePath(b)}.path`, `duplicate path ${show(b.route.path)} (first at ${routePath(a)}.path)`);
+    } else if (a.service !== b.service) {
+      r.fail(`${routePath(b)}.path`, `${show(b.route.path)} overlaps ${show(a.route.path)} of service ${show(a.service.name)} (${routePath(a)}): a request path must name one service`);
+    } else if (!sameAccess(a.route, b.route, HTTP_METHODS)) {
+      r.fail(`${routePath(b)}.path`, `${show(b.route.path)} overlaps ${show(a.route.path)} (${routePath(a)}) with different rules: give them disjoint paths or the same rules`);
+    }
+  }
 }
 
 function checkGateway(r: SpecReader, spec: AccessSpec): void {

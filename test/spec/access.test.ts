@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { methodAccess, routeMatches, routesOverlap } from "../../components/spec";
+import { methodAccess, overlappingPathPairs, routeMatches, routesOverlap } from "../../components/spec";
 import { spec } from "../fixtures/raw-spec";
 
 describe("route paths", () => {
@@ -34,5 +34,22 @@ describe("method access", () => {
   it("a public route is public for its methods only", () => {
     expect(methodAccess(publicRoute, "GET")).toEqual({ kind: "public" });
     expect(methodAccess(publicRoute, "POST")).toEqual({ kind: "denied" });
+  });
+});
+
+describe("overlappingPathPairs", () => {
+  it("finds exactly the pairs a comparison of every pair finds (generated path sets)", () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const segments = ["api", "orders", "o", "ord", "v1", "x"];
+    for (let round = 0; round < 50; round++) {
+      const paths = Array.from({ length: 2 + rnd(12) }, () => {
+        const parts = Array.from({ length: 1 + rnd(3) }, () => segments[rnd(segments.length)]);
+        return rnd(8) === 0 ? "/*" : `/${parts.join("/")}${rnd(2) ? "/*" : ""}`;
+      });
+      const brute: Array<[number, number]> = [];
+      paths.forEach((a, i) => paths.slice(i + 1).forEach((b, k) => routesOverlap(a, b) && brute.push([i, i + 1 + k])));
+      expect(overlappingPathPairs(paths), paths.join(" ")).toEqual(brute);
+    }
   });
 });
