@@ -24,8 +24,11 @@ import { gatewayTierProblem } from "./support/environment";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "./support/gateway-topology";
 import { parseDecisionLog } from "./support/decision-log";
 import { reachedUpstream, send, waitUntil } from "./support/http";
+import { TestBrowser, loginForm } from "./support/browser";
+import { editApisixRules } from "./support/gateway-runtime";
+import { KEY_GUARD_PLUGIN } from "../../components/gateway";
 import { keycloakDefaultRoles } from "./support/identity-provider";
-import { ALIASES, CALLERS, PORTAL_USER, integrationSpec } from "./support/spec";
+import { ALIASES, CALLERS, PORTAL_URL, PORTAL_USER, integrationSpec } from "./support/spec";
 import { TokenForge, claimsOf, clientCredentialsToken } from "./support/tokens";
 
 const runtime = await chooseGatewayRuntime();
@@ -194,6 +197,54 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       expect(broken).toEqual([]);
       expect(lines.filter((l) => l.includes('"/api/public/')).length).toBe(paths.length);
       await piped.stop();
+    }, 90_000);
+  });
+
+  describe("steady state: requests to the identity provider do not grow with traffic", () => {
+    it("fast path, fast path off (every token new) and sessions: under concurrent load across the JWKS cache's expiry, only the scheduled refreshes reach the provider", async () => {
+      const noFastPath = await t.startGateway((files) =>
+        editApisixRules(files, (rules) => {
+          for (const route of rules.routes) if (route.plugins?.[KEY_GUARD_PLUGIN]) route.plugins[KEY_GUARD_PLUGIN].verified_tokens.size = 0;
+        }),
+      );
+      // A signed-in browser (the portal's session).
+      const browser = new TestBrowser(ctx.browserAddresses);
+      const login = await browser.navigate("GET", `${PORTAL_URL}/home/steady`);
+      const landed = await browser.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), { username: ctx.portalUser.username, password: ctx.portalUser.password, credentialId: "" });
+      expect(reachedUpstream(landed.reply)).toBe(true);
+      const fresh = await Promise.all(Array.from({ length: 40 }, () => ctx.clientToken("caller-viewer")));
+      const warm = await ctx.clientToken("caller-viewer");
+
+      const get = (gw: typeof ctx.gateway, token: string) => send(gw, "GET", "/api/orders/steady", { authorization: `Bearer ${token}` }).then((r) => r.status);
+      // Warm: each gateway has fetched what it needs (a cold start is measured elsewhere).
+      for (const gw of [ctx.gateway, noFastPath.http]) expect(await get(gw, warm)).toBe(200);
+      const ttl = Math.floor(t.spec.gateway.jwksCacheSeconds / 2);
+      const seconds = ttl + 4; // the cached JWKS expires (or is refreshed) at least once meanwhile
+      const before = { jwks: t.idp.count("jwks"), discovery: t.idp.count("discovery") };
+      const started = Date.now();
+      const statuses = new Map<string, number>();
+      const loop = async (name: string, one: (i: number) => Promise<number>) => {
+        for (let i = 0; Date.now() - started < seconds * 1000; i++) {
+          const status = await one(i);
+          statuses.set(`${name} ${status}`, (statuses.get(`${name} ${status}`) ?? 0) + 1);
+        }
+      };
+      await Promise.all([
+        ...Array.from({ length: 4 }, () => loop("fast path", () => get(ctx.gateway, warm))),
+        // Many at once: when the cached keys expire, every request in flight needs them.
+        ...Array.from({ length: 16 }, (_, k) => loop("fast path off", (i) => get(noFastPath.http, fresh[(i * 16 + k) % fresh.length]))),
+        ...Array.from({ length: 2 }, () => loop("session", () => browser.request("GET", `${PORTAL_URL}/home/steady`).then((r) => r.status))),
+      ]);
+      const elapsed = (Date.now() - started) / 1000;
+      const jwks = t.idp.count("jwks") - before.jwks;
+      const requests = [...statuses.values()].reduce((a, b) => a + b, 0);
+      // Per gateway, one refresh per (ttl - margin) seconds at most, plus one that may be due at the start.
+      const perGateway = Math.ceil(elapsed / (ttl - Math.max(1, Math.floor(ttl / 4)))) + 1;
+      console.log(`[steady state] ${requests} requests in ${elapsed.toFixed(1)} s (${JSON.stringify(Object.fromEntries(statuses))}): ${jwks} JWKS and ${t.idp.count("discovery") - before.discovery} discovery requests at the provider (scheduled refreshes allowed: ${2 * perGateway})`);
+      expect([...statuses.keys()].every((k) => k.endsWith(" 200")), JSON.stringify(Object.fromEntries(statuses))).toBe(true);
+      expect(t.idp.count("discovery")).toBe(before.discovery);
+      expect(jwks).toBeLessThanOrEqual(2 * perGateway);
+      await noFastPath.stop();
     }, 90_000);
   });
 

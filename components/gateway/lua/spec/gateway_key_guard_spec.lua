@@ -150,6 +150,8 @@ describe("gateway-key-guard", function()
       served[DISCOVERY .. "?cold"] = served[DISCOVERY]
       assert.is_nil(guard.rewrite({ discovery = DISCOVERY .. "?cold", refetch_interval = 10, jwks_ttl = 20, realm = "shop" }, ctx(token({ alg = "RS256", kid = "k1" }))))
       assert.same({ 1, 1 }, { fetches[DISCOVERY .. "?cold"], fetches[JWKS] })
+      -- Cached where openid-connect reads it: it does not fetch the discovery document again.
+      assert.same(cjson.decode(served[DISCOVERY]), cjson.decode(ngx.shared.discovery:get(DISCOVERY .. "?cold")))
     end)
 
     it("refuses when the keys cannot be fetched, and a waiter gives up after a bound", function()

@@ -85,21 +85,28 @@ _M.http_get = http_get
 
 local jwks_uri_of = {}
 
--- The realm's jwks_uri: from openid-connect's cached discovery document, or
--- fetched (a cold gateway), and kept JWKS_URI_TTL per worker.
-local function jwks_uri(conf)
+-- The realm's jwks_uri: from openid-connect's cached discovery document or,
+-- when `may_fetch` (the one fetcher of a cold gateway), fetched and cached
+-- where openid-connect reads it. Kept JWKS_URI_TTL per worker.
+local DISCOVERY_TTL = 86400
+
+local function jwks_uri(conf, may_fetch)
     local known = jwks_uri_of[conf.discovery]
     if known and known.expires > ngx.time() then
         return known.uri
     end
     local doc = ngx.shared.discovery and ngx.shared.discovery:get(conf.discovery)
-    if type(doc) ~= "string" then
-        doc = _M.http_get(conf.discovery)
+    local fetched = false
+    if type(doc) ~= "string" and may_fetch then
+        doc, fetched = _M.http_get(conf.discovery), true
     end
     local parsed = type(doc) == "string" and core.json.decode(doc)
     local uri = type(parsed) == "table" and type(parsed.jwks_uri) == "string" and parsed.jwks_uri or nil
     if uri then
         jwks_uri_of[conf.discovery] = { uri = uri, expires = ngx.time() + JWKS_URI_TTL }
+        if fetched and ngx.shared.discovery then
+            ngx.shared.discovery:set(conf.discovery, core.json.encode(parsed), DISCOVERY_TTL)
+        end
     end
     return uri
 end
@@ -215,7 +222,8 @@ local function check_key(conf, kid, limits)
             return refuse(conf, "token under a key the realm does not publish")
         end
         if limits:add("fetch:" .. conf.discovery, true, FETCH_LOCK) then
-            -- This request fetches; the others wait for what it caches.
+            -- This request fetches (the discovery document too, on a cold gateway); the others wait for what it caches.
+            uri = uri or jwks_uri(conf, true)
             local fetched = uri and fetch_jwks(conf, uri)
             limits:delete("fetch:" .. conf.discovery)
             if not fetched then
