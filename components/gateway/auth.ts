@@ -1,6 +1,6 @@
 import type { IdentityEndpoints } from "../identity";
 import { appSessionCookie } from "./plugin";
-import { BROWSER_SESSIONS, VERIFIED_TOKEN_FILTER, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../spec";
+import { BROWSER_SESSIONS, VERIFIED_TOKEN_FILTER, longestAccessTokenLifespan, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../spec";
 
 /**
  * How long openid-connect keeps the realm's keys, so that a key removed from
@@ -15,13 +15,16 @@ export function jwksCacheConf(spec: AccessSpec) {
   return { jwk_expires_in: Math.max(1, Math.floor(spec.gateway.jwksCacheSeconds / 2)) };
 }
 
+/** The nginx shared dict of the fast path's shared level (declared in config.yaml, read by gateway-key-guard). */
+export const VERIFIED_TOKENS_DICT = "gateway_verified_tokens";
+
 /**
  * gateway-key-guard's configuration (bearer routes, just before
  * openid-connect): the discovery URL openid-connect uses, the unknown-key
- * refetch interval, and the verified-token fast path: tokens openid-connect
- * verified are remembered per worker for at most the key cache time (and
- * never past their exp), so a retired key's tokens go back to openid-connect
- * no later than its keys would.
+ * refetch interval, the JWKS cache time it refreshes within, and the
+ * verified-token fast path: tokens openid-connect verified are remembered per
+ * worker and per pod until their exp; each use meets the key check first, so
+ * a retired key's tokens are refused as soon as the refreshed JWKS lacks it.
  */
 export function renderKeyGuardConf(spec: AccessSpec, discoveryUrl: string) {
   return {
@@ -29,7 +32,9 @@ export function renderKeyGuardConf(spec: AccessSpec, discoveryUrl: string) {
     refetch_interval: spec.gateway.unknownKeyRefetchSeconds,
     jwks_ttl: jwksCacheConf(spec).jwk_expires_in,
     realm: spec.realm.name,
-    verified_tokens: { ttl: jwksCacheConf(spec).jwk_expires_in, size: spec.gateway.verifiedTokenCacheSize },
+    // An entry lives until the token's exp (at most the longest lifespan the realm issues): a retired key
+    // is caught by the key check every remembered token meets first, not by entries dying young.
+    verified_tokens: { ttl: longestAccessTokenLifespan(spec), size: spec.gateway.verifiedTokenCacheSize, shared: spec.gateway.verifiedTokenCacheMegabytes > 0 },
   };
 }
 

@@ -8,6 +8,7 @@ import { gatewaySecretEnv } from "./env";
 import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams, renderApisixSsls } from "./tls";
 import { renderApisixUpstreams } from "./upstreams";
 import { toApisixYaml } from "./yaml";
+import { VERIFIED_TOKENS_DICT } from "./auth";
 
 
 export interface ApisixRules {
@@ -146,7 +147,12 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
         proxy_ssl_server_name: true,
         // lua-resty-openidc caches verified tokens here when the dict exists: one RS256 check per token, not per request.
         // gateway_auth: gateway-key-guard's refetch budget for unknown keys.
-        custom_lua_shared_dict: { jwt_verification: "10m", gateway_auth: "1m" },
+        // gateway_verified_tokens: the fast path's level shared by the workers (gateway.verifiedTokenCacheMegabytes).
+        custom_lua_shared_dict: {
+          jwt_verification: "10m",
+          gateway_auth: "1m",
+          ...(spec.gateway.verifiedTokenCacheMegabytes > 0 ? { [VERIFIED_TOKENS_DICT]: `${spec.gateway.verifiedTokenCacheMegabytes}m` } : {}),
+        },
       },
     },
   };

@@ -238,6 +238,13 @@ export interface GatewaySpec {
    * expiry and role rules still apply). 0 turns the fast path off.
    */
   verifiedTokenCacheSize: number;
+  /**
+   * The fast path's second level, shared by a gateway's workers and bounded
+   * in bytes (an nginx shared dict, least recently used out first): every
+   * verified token's claims, so more active users than a worker remembers
+   * still skip openid-connect. 0 turns it off. Default 32.
+   */
+  verifiedTokenCacheMegabytes: number;
   /** Hostnames that require client certificates (client -> gateway mTLS). */
   clientCertificateHosts: ClientCertificateHostSpec[];
   resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };

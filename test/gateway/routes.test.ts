@@ -4,7 +4,7 @@ import {
   HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, METHOD_NOT_ALLOWED, renderApisixConfig, renderApisixRoutes, renderApisixRules, renderGatewayFiles, pluginsUsed, type ApisixRoute,
 } from "../../components/gateway";
 import { identityEndpoints } from "../../components/identity";
-import { CONVENTIONAL_IDENTITY_HEADERS, IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, REQUEST_OVERRIDE_HEADERS, STRIPPED_HEADER_PATTERNS } from "../../components/spec";
+import { longestAccessTokenLifespan, CONVENTIONAL_IDENTITY_HEADERS, IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, REQUEST_OVERRIDE_HEADERS, STRIPPED_HEADER_PATTERNS } from "../../components/spec";
 import { appSpec, spec } from "../fixtures/raw-spec";
 
 const s = spec((r) => (r.gateway.claimHeaders = [{ claim: "email", header: "X-User-Email" }]));
@@ -60,7 +60,8 @@ describe("authentication on every protected route", () => {
     expect(sessions.length).toBeGreaterThan(0);
     for (const r of bearer) {
       expect((r.plugins!["openid-connect"] as any)._meta).toEqual({ filter: [["gateway_token_verified", "~=", "yes"]] });
-      expect((r.plugins![KEY_GUARD_PLUGIN] as any).verified_tokens).toEqual({ ttl: 60, size: 500 });
+      // Until the token's exp, at most the longest access token the realm issues.
+      expect((r.plugins![KEY_GUARD_PLUGIN] as any).verified_tokens).toEqual({ ttl: longestAccessTokenLifespan(withApps), size: 500, shared: true });
     }
     // A session's token is the gateway's own: no key guard, no fast path.
     for (const r of sessions) {
@@ -68,6 +69,11 @@ describe("authentication on every protected route", () => {
       expect(r.plugins![KEY_GUARD_PLUGIN]).toBeUndefined();
     }
     expect((byId("orders.0.rule0").plugins![KEY_GUARD_PLUGIN] as any).verified_tokens.size).toBe(2_000);
+    // The shared level: a dict of gateway.verifiedTokenCacheMegabytes (default 32), or none when 0.
+    expect((renderApisixConfig(withApps, renderApisixRules(withApps)) as any).nginx_config.http.custom_lua_shared_dict.gateway_verified_tokens).toBe("32m");
+    const off = appSpec((r) => (r.gateway.verifiedTokenCacheMegabytes = 0));
+    expect((renderApisixConfig(off, renderApisixRules(off)) as any).nginx_config.http.custom_lua_shared_dict.gateway_verified_tokens).toBeUndefined();
+    expect((renderApisixRules(off).routes.find((r) => r.plugins?.[KEY_GUARD_PLUGIN])!.plugins![KEY_GUARD_PLUGIN] as any).verified_tokens.shared).toBe(false);
   });
 
   it("the discovery URL is in-cluster while the accepted issuer is the public one", () => {

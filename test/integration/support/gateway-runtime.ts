@@ -50,6 +50,8 @@ export interface RunningGateway {
   metrics?(): Promise<string>;
   /** nginx's access log so far, where the runtime keeps it in a file (native; the image sends it to stdout). */
   accessLog?(): Promise<string>;
+  /** Native: replaces the running instance's conf/apisix.yaml (standalone mode reloads it by itself). */
+  replaceRules?(apisixYaml: string): void;
   stop(): Promise<void>;
 }
 

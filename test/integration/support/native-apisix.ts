@@ -120,6 +120,7 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
     errorLog,
     decisionLog: readLog(pipe ? pipe.readPath : decisionLogPath),
     accessLog: readLog(join(dir, "logs", "access.log")),
+    replaceRules: (apisixYaml: string) => writeAt(join(dir, "conf", "apisix.yaml"), apisixYaml),
     async stop() {
       await cli("quit").catch(() => cli("stop"));
       pipe?.stop();

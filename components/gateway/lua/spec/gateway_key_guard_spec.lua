@@ -280,6 +280,65 @@ describe("gateway-key-guard", function()
       assert.is_nil(verified_var(again))
     end)
 
+    describe("the level shared by the workers", function()
+      local shared_conf = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60, size = 100, shared = true } }
+      local function other_worker()
+        -- Another worker: its own memory is empty, the shared dict is the same.
+        package.loaded["apisix.plugins.gateway-key-guard"] = nil
+        local fresh_guard = require("apisix.plugins.gateway-key-guard")
+        fresh_guard.http_get = guard.http_get
+        return fresh_guard
+      end
+      before_each(function()
+        ngx.shared.gateway_verified_tokens = dict()
+        ngx.shared.gateway_verified_tokens.ttl = function(self, k) if self:get(k) == nil then return nil end return 30 end
+      end)
+
+      it("a token one worker verified is answered by another from the shared level, with its claims, and its key still checked", function()
+        local auth = fresh()
+        local c = ctx(auth)
+        assert.is_nil(guard.rewrite(shared_conf, c))
+        guard.remember_verified(c, auth, { sub = "alice", exp = clock + 3600 }, nil)
+        local worker2 = other_worker()
+        local c2 = ctx(auth)
+        assert.is_nil(worker2.rewrite(shared_conf, c2))
+        assert.equals("yes", verified_var(c2))
+        assert.equals("alice", c2.gateway_verified_token.claims.sub)
+        -- Its key leaves the JWKS: the shared entry no longer answers (the key check comes first).
+        ngx.shared.jwks:set(JWKS, jwks("k2"), 20)
+        served[JWKS] = jwks("k2")
+        clock = clock + 2
+        local worker3 = other_worker()
+        assert.equals(401, (worker3.rewrite(shared_conf, ctx(auth))))
+      end)
+
+      it("nothing enters it but what this worker verified (the same rules as its own memory)", function()
+        local auth = fresh()
+        local c = ctx(auth)
+        guard.rewrite(shared_conf, c)
+        local forged = fresh()
+        guard.remember_verified(c, forged, { sub = "x", exp = clock + 3600 }, nil)
+        assert.is_nil(ngx.shared.gateway_verified_tokens:get(forged))
+        assert.is_nil(ngx.shared.gateway_verified_tokens:get(auth))
+      end)
+
+      it("keeps tokens too large for a worker's memory (bounded in bytes there), and off by default", function()
+        local big = "Bearer " .. b64url(cjson.encode({ alg = "RS256", kid = "k1" })) .. "." .. b64url(cjson.encode({ sub = "big", exp = clock + 3600, pad = ("r"):rep(6000) })) .. ".c2ln"
+        local c = ctx(big)
+        guard.rewrite(shared_conf, c)
+        guard.remember_verified(c, big, { sub = "big", exp = clock + 3600 }, nil)
+        assert.is_string(ngx.shared.gateway_verified_tokens:get(big))
+        local again = ctx(big)
+        guard.rewrite(shared_conf, again)
+        assert.equals("yes", verified_var(again))
+        local plain = fresh()
+        local p = ctx(plain)
+        guard.rewrite(fast, p)
+        guard.remember_verified(p, plain, { sub = "x", exp = clock + 3600 }, nil)
+        assert.is_nil(ngx.shared.gateway_verified_tokens:get(plain))
+      end)
+    end)
+
     it("checks its settings", function()
       assert.is_false((guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60 } })))
       assert.is_false((guard.check_schema({ discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60, size = 1, extra = true } })))
