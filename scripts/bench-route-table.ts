@@ -65,12 +65,12 @@ async function main(): Promise<void> {
       rps.large.push(b.rps);
       ratios.push(b.rps / a.rps);
     }
-    // Reload: the same large table plus one public route; served once standalone mode has read the file.
+    // Reload: the running large table plus one public route; served once standalone mode has read the file again.
     // The public route's upstream, as rendered (the probe reaches the same service).
     const upstreamOfModel = /upstream_id: "?([^"\s]+)"?/.exec(renderGatewayFiles(t.spec)["apisix.yaml"])?.[1] ?? "echo";
     const probe = { id: "reload-probe", uri: "/api/reload-probe", methods: ["GET"], upstream_id: upstreamOfModel, labels: { access: "public" }, plugins: {} };
     const reloadStarted = Date.now();
-    large.gateway.replaceRules!(withMoreRoutes(renderGatewayFiles(t.spec), routes, [probe])["apisix.yaml"]);
+    large.gateway.editRules!((files) => withMoreRoutes(files, 0, [probe]));
     await waitFor("the reloaded route table", 120_000, async () => (await send(large.gateway.http, "GET", "/api/reload-probe", {})).status === 200);
     const reloadMs = Date.now() - reloadStarted;
     const ratio = median(ratios);

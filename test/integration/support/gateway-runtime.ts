@@ -50,8 +50,8 @@ export interface RunningGateway {
   metrics?(): Promise<string>;
   /** nginx's access log so far, where the runtime keeps it in a file (native; the image sends it to stdout). */
   accessLog?(): Promise<string>;
-  /** Native: replaces the running instance's conf/apisix.yaml (standalone mode reloads it by itself). */
-  replaceRules?(apisixYaml: string): void;
+  /** Native: rewrites the running instance's conf/apisix.yaml (standalone mode reloads it by itself within a second or so). */
+  editRules?(edit: (files: Record<string, string>) => Record<string, string>): void;
   stop(): Promise<void>;
 }
 

@@ -120,7 +120,10 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
     errorLog,
     decisionLog: readLog(pipe ? pipe.readPath : decisionLogPath),
     accessLog: readLog(join(dir, "logs", "access.log")),
-    replaceRules: (apisixYaml: string) => writeAt(join(dir, "conf", "apisix.yaml"), apisixYaml),
+    editRules: (edit) => {
+      const path = join(dir, "conf", "apisix.yaml");
+      writeAt(path, edit({ "apisix.yaml": readFileSync(path, "utf8") })["apisix.yaml"]);
+    },
     async stop() {
       await cli("quit").catch(() => cli("stop"));
       pipe?.stop();
