@@ -8,6 +8,7 @@ import { createSign } from "node:crypto";
 import { parse as qsParse } from "qs";
 import { describe, expect, it } from "vitest";
 import { echoedHeaders, reachedUpstream, send, sendRaw } from "../support/http";
+import { kidOf } from "../support/tokens";
 import type { Ctx } from "./context";
 
 const target = "/api/orders/item-1";
@@ -173,6 +174,15 @@ export function describeTrustBoundary(ctx: Ctx): void {
         expect(reply.status, what).toBe(401);
       }
       expect(reachedUpstream(await send(ctx().gateway, "GET", target, bearer(await forge.valid(["viewer"], { iat: now, exp: now + lifespan }))))).toBe(true);
+    });
+
+    it("a forged signature under the realm's kid is refused by the key guard itself (OpenSSL, RS256), before openid-connect's per-request work", async () => {
+      const token = await ctx().forge.foreignKey(kidOf(ctx().tokens.viewer));
+      const reply = await send(ctx().gateway, "GET", target, bearer(token));
+      expect(reply.status).toBe(401);
+      expect(await ctx().gatewayErrorLog()).toMatch(/gateway-key-guard: the signature does not verify under the realm's key/);
+      // Control: the realm's own token still passes the same check.
+      expect(reachedUpstream(await send(ctx().gateway, "GET", target, bearer(ctx().tokens.viewer)))).toBe(true);
     });
 
     it("no client input yields a 5xx, and nothing unverified reaches a protected service (bounded fuzz)", async () => {

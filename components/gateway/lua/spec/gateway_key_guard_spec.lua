@@ -129,6 +129,38 @@ describe("gateway-key-guard", function()
     end)
   end)
 
+  describe("refuses forged signatures before openid-connect (the cheap refusal)", function()
+    local real = guard.rs256_valid
+    local checked
+    before_each(function()
+      checked = {}
+      -- Stands in for OpenSSL: a signature is "valid" when it is "c2ln" ("sig").
+      guard.rs256_valid = function(jwk, input, signature) checked[#checked + 1] = { kid = jwk.kid, input = input }; return signature == "sig" end
+    end)
+    after_each(function() guard.rs256_valid = real end)
+
+    it("checks the signature under the key the kid names, over header.payload, and refuses one that does not verify", function()
+      local good = token({ alg = "RS256", kid = "k2" })
+      assert.is_nil(guard.rewrite(conf, ctx(good)))
+      assert.equals("k2", checked[1].kid)
+      assert.equals(good:match("^Bearer (.-%..-)%."), checked[1].input)
+      local forged = (good:gsub("%.c2ln$", ".Zm9yZ2Vk"))
+      assert.equals(401, (guard.rewrite(conf, ctx(forged))))
+      assert.equals('Bearer realm="shop", error="invalid_token"', ngx.header["WWW-Authenticate"])
+    end)
+
+    it("refuses any alg but RS256 (openid-connect accepts RS256 only)", function()
+      for _, alg in ipairs({ "HS256", "none", "RS512", "PS256", "ES256" }) do
+        assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = alg, kid = "k1" })))), alg)
+      end
+    end)
+
+    it("leaves a key it cannot use to openid-connect (it does not refuse what it could not check)", function()
+      guard.rs256_valid = function() return nil end
+      assert.is_nil(guard.rewrite(conf, ctx((token({ alg = "RS256", kid = "k1" }):gsub("%.c2ln$", ".Zm9yZ2Vk")))))
+    end)
+  end)
+
   describe("while nothing is cached (cold gateway, or the JWKS expired)", function()
     after_each(function() _G.ngx_test_on_sleep = nil end)
 

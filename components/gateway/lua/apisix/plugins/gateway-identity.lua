@@ -333,17 +333,11 @@ local function invalid_token(conf)
 end
 
 
--- The Cookie header without the gateway's session cookie and its chunks (name, name_2, ...).
+-- The Cookie header without the gateway's session cookie and its chunks (name, name_2, ...): the request guard's reader.
+local without_cookies = require("apisix.plugins.gateway-request-guard").without_cookies
+
 local function without_session_cookies(header, name)
-    local kept = {}
-    for pair in gmatch(header, "[^;]+") do
-        local trimmed = pair:match("^%s*(.-)%s*$")
-        local key = trimmed:match("^([^=]+)=") or trimmed
-        if key ~= name and key:sub(1, #name + 1) ~= name .. "_" then
-            kept[#kept + 1] = trimmed
-        end
-    end
-    return #kept > 0 and concat(kept, "; ") or nil
+    return without_cookies(header, { name })
 end
 
 
