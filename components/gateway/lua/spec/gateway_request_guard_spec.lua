@@ -99,4 +99,16 @@ describe("gateway-request-guard", function()
       assert.is_false(guard.stripped(conf, name), name)
     end
   end)
+
+  it("classes every header name the same however many names came before (the per-worker memo is bounded)", function()
+    local conf = { strip_headers = { "x-user-id" }, strip_header_patterns = { "^x%-.+%-token$" }, keep_headers = {}, override_headers = { "x-http-method-override" }, override_keys = {} }
+    local expected = { ["X-User-ID"] = "strip", ["X-Foo-Token"] = "strip", ["AUTHORIZATION"] = "credential", ["Proxy-Authorization"] = "credential",
+      ["X-HTTP-Method-Override"] = "override", ["Cookie"] = "cookie", ["Accept"] = "pass" }
+    for round = 1, 3 do
+      for i = 1, 700 do guard.header_class(conf, "x-noise-" .. round .. "-" .. i) end
+      for name, class in pairs(expected) do
+        assert.equals(class, guard.header_class(conf, name), name)
+      end
+    end
+  end)
 end)
