@@ -149,6 +149,22 @@ describe("gateway-key-guard", function()
       assert.equals('Bearer realm="shop", error="invalid_token"', ngx.header["WWW-Authenticate"])
     end)
 
+    it("names the refusal invalid_token whatever the forged claims say, and logs it at info, not warn (a flood must not flood the error log)", function()
+      local core = require("apisix.core")
+      local before = #core.logged_at.warn
+      local expired_forged = "Bearer " .. b64url(cjson.encode({ alg = "RS256", kid = "k1" })) .. "." .. b64url('{"sub":"x","exp":1,"iss":"elsewhere"}') .. ".Zm9yZ2Vk"
+      for _, auth in ipairs({ expired_forged, token({ alg = "RS256", kid = "unknown-kid" }), "Bearer not.a.jwt" }) do
+        local c = ctx(auth)
+        assert.equals(401, (guard.rewrite(conf, c)), auth)
+        assert.same({ reason = "invalid_token" }, c.gateway_decision, auth)
+      end
+      assert.equals(before, #core.logged_at.warn)
+      assert.is_true(#core.logged_at.info >= 3)
+      local good = ctx(token({ alg = "RS256", kid = "k1" }))
+      assert.is_nil(guard.rewrite(conf, good))
+      assert.is_nil(good.gateway_decision)
+    end)
+
     it("refuses any alg but RS256 (openid-connect accepts RS256 only)", function()
       for _, alg in ipairs({ "HS256", "none", "RS512", "PS256", "ES256" }) do
         assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = alg, kid = "k1" })))), alg)

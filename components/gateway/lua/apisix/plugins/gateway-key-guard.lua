@@ -114,11 +114,13 @@ local function jwks_uri(conf, may_fetch)
 end
 
 
--- The kids of a JWKS document (its JSON text), decoded once per document.
-local last_doc, last_kids, last_count, last_only
+-- The keys of each realm's JWKS document (its JSON text), by kid, decoded
+-- once per document; per discovery URL (a realm), for this worker.
+local keys_of = {}
 
-local function kids_of(doc)
-    if doc ~= last_doc then
+local function kids_of(conf, doc)
+    local known = keys_of[conf.discovery]
+    if not known or known.doc ~= doc then
         local parsed = core.json.decode(doc)
         local keys = type(parsed) == "table" and type(parsed.keys) == "table" and parsed.keys or {}
         local kids = {}
@@ -127,9 +129,10 @@ local function kids_of(doc)
                 kids[key.kid] = key
             end
         end
-        last_doc, last_kids, last_count, last_only = doc, kids, #keys, keys[1]
+        known = { doc = doc, kids = kids, count = #keys, only = keys[1] }
+        keys_of[conf.discovery] = known
     end
-    return last_kids, last_count
+    return known.kids, known.count
 end
 
 
@@ -181,7 +184,7 @@ local function key_state(conf, kid)
         return "uncached", uri
     end
     refresh_soon(conf, uri)
-    local kids, count = kids_of(doc)
+    local kids, count = kids_of(conf, doc)
     if kid == nil then
         return count == 1 and "known" or "unknown", uri
     end
@@ -195,8 +198,12 @@ local FETCH_LOCK = 3
 local WAIT_LIMIT = 3
 
 
-local function refuse(conf, why)
-    core.log.warn(plugin_name, ": ", why)
+-- A refused token is logged at info: the decision log has a line for every
+-- refusal already, and a flood of forged tokens must not become a flood of
+-- error-log writes (they cost a seventh of a refusal). What an operator must
+-- act on (keys that cannot be fetched, a missing dict) is a warning.
+local function refuse(conf, why, level)
+    core.log[level or "info"](plugin_name, ": ", why)
     ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '", error="invalid_token"'
     return 401, { error = "invalid_token" }
 end
@@ -229,11 +236,11 @@ local function check_key(conf, kid, limits)
             local fetched = uri and fetch_jwks(conf, uri)
             limits:delete("fetch:" .. conf.discovery)
             if not fetched then
-                return refuse(conf, "the realm's keys could not be fetched")
+                return refuse(conf, "the realm's keys could not be fetched", "warn")
             end
         else
             if waited >= WAIT_LIMIT then
-                return refuse(conf, "the realm's keys could not be fetched in time")
+                return refuse(conf, "the realm's keys could not be fetched in time", "warn")
             end
             ngx.sleep(WAIT_STEP)
             waited = waited + WAIT_STEP
@@ -282,8 +289,12 @@ local function remembered(conf, cache, authorization)
     if type(seen) ~= "table" or type(seen.claims) ~= "table" then
         return nil
     end
-    local left = shared:ttl(authorization)
-    if #authorization <= MAX_WORKER_ENTRY and left and left > 0 then
+    -- The entry says when it ends (a shared:ttl call would cost another dict lookup).
+    local left = type(seen.expires) == "number" and seen.expires - ngx.time() or 0
+    if left <= 0 then
+        return nil
+    end
+    if #authorization <= MAX_WORKER_ENTRY then
         cache:set(authorization, seen, left)
     end
     return seen
@@ -321,12 +332,10 @@ core.ctx.register_var("gateway_token_verified", function(ctx)
 end)
 
 
--- base64url (JWT segments) to the bytes ngx decodes; gateway-identity uses it too.
+-- base64url (JWT segments) to bytes, nil when it is not base64url; gateway-identity uses it too.
+local decode_base64url = require("ngx.base64").decode_base64url
 local function from_base64url(text)
-    local b64 = text:gsub("-", "+"):gsub("_", "/")
-    local pad = #b64 % 4
-    if pad == 2 then b64 = b64 .. "==" elseif pad == 3 then b64 = b64 .. "=" elseif pad == 1 then return nil end
-    return ngx.decode_base64(b64)
+    return (decode_base64url(text))
 end
 
 
@@ -352,6 +361,19 @@ local function json_object(part)
 end
 
 
+-- An Authorization header's bearer JWT, read WITHOUT verifying it: its three
+-- segments and its decoded header and payload (objects), or nil.
+local function parse_bearer(authorization)
+    local header_part, payload_part, signature_part = bearer_parts(authorization)
+    local header = json_object(header_part)
+    local payload = header and json_object(payload_part)
+    if not payload then
+        return nil
+    end
+    return { header = header, payload = payload, signed = header_part .. "." .. payload_part, signature = signature_part }
+end
+
+
 -- One part of an Authorization header's bearer JWT (1: header, 2: payload)
 -- as a table, read WITHOUT verifying it; nil when it is not one.
 local function bearer_jwt_part(authorization, index)
@@ -360,15 +382,15 @@ local function bearer_jwt_part(authorization, index)
 end
 
 
--- The token's JOSE header, when the token is one openid-connect may verify:
--- well formed (lua-resty-jwt answers 500 to some malformed tokens, and reads
--- others leniently), an alg, a string kid if any, and no `crit` (RFC 7515
--- 4.1.11: extensions a recipient does not understand make the token invalid;
--- the gateway understands none). Else nil and why.
-local function verifiable_header(authorization)
-    local header_part, payload_part = bearer_parts(authorization)
-    local header = json_object(header_part)
-    if not header or type(header.alg) ~= "string" or not json_object(payload_part) then
+-- The token when it is one openid-connect may verify: well formed
+-- (lua-resty-jwt answers 500 to some malformed tokens, and reads others
+-- leniently), an alg, a string kid if any, and no `crit` (RFC 7515 4.1.11:
+-- extensions a recipient does not understand make the token invalid; the
+-- gateway understands none). Else nil and why.
+local function verifiable_token(authorization)
+    local token = parse_bearer(authorization)
+    local header = token and token.header
+    if not header or type(header.alg) ~= "string" then
         return nil, "not a bearer JWT"
     end
     if header.crit ~= nil then
@@ -377,7 +399,12 @@ local function verifiable_header(authorization)
     if header.kid ~= nil and type(header.kid) ~= "string" then
         return nil, "kid is not a string"
     end
-    return header
+    return token
+end
+
+local function verifiable_header(authorization)
+    local token, problem = verifiable_token(authorization)
+    return token and token.header, problem
 end
 
 
@@ -408,33 +435,37 @@ function _M.rs256_valid(jwk, input, signature)
 end
 
 -- The JWK a token names (its kid, or the only key), from the JWKS just checked.
-local function signing_key(kid)
-    if kid == nil then
-        return last_count == 1 and last_only or nil
+local function signing_key(conf, kid)
+    local known = keys_of[conf.discovery]
+    if not known then
+        return nil
     end
-    return last_kids and last_kids[kid] or nil
+    if kid == nil then
+        return known.count == 1 and known.only or nil
+    end
+    return known.kids[kid]
 end
 
 -- Refuses a token whose alg is not RS256 or whose signature does not verify
 -- under its (known) key; nil lets it go on.
-local function refuse_forged(conf, header, authorization)
+local function refuse_forged(conf, token)
+    local header = token.header
     if header.alg ~= "RS256" then
         return refuse(conf, "alg " .. header.alg .. " is not RS256")
     end
-    local jwk = signing_key(header.kid)
-    local header_part, payload_part, signature_part = bearer_parts(authorization)
-    local signature = jwk and from_base64url(signature_part)
+    local jwk = signing_key(conf, header.kid)
+    local signature = jwk and from_base64url(token.signature)
     if not signature then
         return nil
     end
-    if _M.rs256_valid(jwk, header_part .. "." .. payload_part, signature) == false then
+    if _M.rs256_valid(jwk, token.signed, signature) == false then
         return refuse(conf, "the signature does not verify under the realm's key")
     end
     return nil
 end
 
 
-function _M.rewrite(conf, ctx)
+local function screen(conf, ctx)
     -- $http_authorization, not core.request.header: on the native runtime that
     -- copies every request header into a new table on each call. (nginx
     -- refuses a request with two Authorization headers, so there is one value.)
@@ -442,7 +473,7 @@ function _M.rewrite(conf, ctx)
     local limits = ngx.shared[DICT]
     -- Fail closed without the dict: unbounded fetching is what this plugin prevents.
     if not limits then
-        return refuse(conf, "shared dict " .. DICT .. " missing")
+        return refuse(conf, "shared dict " .. DICT .. " missing", "warn")
     end
     local cache = verified_tokens(conf)
     local seen = cache and type(authorization) == "string" and remembered(conf, cache, authorization)
@@ -454,10 +485,11 @@ function _M.rewrite(conf, ctx)
         return -- openid-connect answers 401 (missing_token)
     end
 
-    local header, problem = verifiable_header(authorization)
-    if not header then
+    local token, problem = verifiable_token(authorization)
+    if not token then
         return refuse(conf, problem)
     end
+    local header = token.header
     -- For gateway-identity, which enters the token here (remember_verified) once verified.
     if cache then
         ctx.gateway_auth_candidate = { authorization = authorization, kid = header.kid, ttl = conf.verified_tokens.ttl, shared = shared_level(conf) }
@@ -466,7 +498,18 @@ function _M.rewrite(conf, ctx)
     if status then
         return status, body
     end
-    return refuse_forged(conf, header, authorization)
+    return refuse_forged(conf, token)
+end
+
+
+function _M.rewrite(conf, ctx)
+    local status, body = screen(conf, ctx)
+    if status then
+        -- Refused before anything verified it: the token's claims (an
+        -- attacker's, maybe) must not name the reason (gateway-decisions).
+        ctx.gateway_decision = { reason = "invalid_token" }
+    end
+    return status, body
 end
 
 
@@ -496,6 +539,7 @@ function _M.remember_verified(ctx, authorization, claims, userinfo)
     end
     if candidate.shared then
         -- Full, nginx evicts the least recently used entries: a miss costs one verification, never a wrong answer.
+        entry.expires = ngx.time() + ttl
         candidate.shared:set(authorization, core.json.encode(entry), ttl)
     end
 end

@@ -10,9 +10,16 @@ function core.ctx.register_var(name, getter)
   core.registered_vars[name] = getter
 end
 
+-- Every level's lines, in order, and by level (core.logged_at.info, ...).
 core.logged = {}
-function core.log.warn(...)
-  core.logged[#core.logged + 1] = table.concat({ ... })
+core.logged_at = {}
+for _, level in ipairs({ "error", "warn", "info" }) do
+  core.logged_at[level] = {}
+  core.log[level] = function(...)
+    local line = table.concat({ ... })
+    core.logged[#core.logged + 1] = line
+    table.insert(core.logged_at[level], line)
+  end
 end
 
 function core.request.header(ctx, name)
