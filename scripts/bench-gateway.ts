@@ -37,7 +37,9 @@
  * the gateway's own CPU per request rather than how the scheduler shared the
  * cores with the load generator. `--no-pin` runs everything unpinned with
  * APISIX's default worker count.
- * Writes out/bench/gateway.md; the last line printed is the summary.
+ * Writes out/bench/gateway.md; the last line printed is the summary. Exits
+ * non-zero when a run errs, the IdP counter or its control fails, or a target
+ * (TARGETS: b/a, added p99, many users, under attack) is missed.
  */
 import { execFile, spawnSync } from "node:child_process";
 import { createSign, randomBytes } from "node:crypto";
@@ -244,6 +246,9 @@ async function main(): Promise<void> {
     const refreshBound = rounds * (1 + Math.ceil(seconds / (ttl - Math.max(1, Math.floor(ttl / 4)))));
     const addedP99 = one.b.p99 - one.a.p99;
     const addedP99Loaded = med.b.p99 - med.a.p99;
+    const unmet: string[] = [];
+    const met = (ok: boolean) => (ok ? "met" : "NOT met");
+    for (const [name, ok] of [["b/a", ratio >= TARGETS.authRatio], ["added p99", addedP99 <= TARGETS.addedP99Ms], ["many users", manyUsers >= TARGETS.manyUsers], ["under attack", underAttack >= TARGETS.underAttack]] as const) if (!ok) unmet.push(name);
     const lines = [
       `machine: ${machine()}; gateway: APISIX 3.18.0 ${runtime.kind}; wrk -t1 -c${connections}, ${rounds} rounds x ${seconds} s per variant, interleaved, medians; ${arrangement}`,
       "",
@@ -251,16 +256,16 @@ async function main(): Promise<void> {
       "|---|---|---|---|---|",
       ...variants.map((v) => `| ${v.label} | ${med[v.key].rps.toFixed(0)} | ${med[v.key].p50.toFixed(2)} | ${med[v.key].p99.toFixed(2)} | ${med[v.key].errors} |`),
       "",
-      `- throughput ratio b/a (median of the rounds' ratios: ${results.b.map((b, r) => (b.rps / results.a[r].rps).toFixed(3)).join(", ")}): ${ratio.toFixed(3)} (target >= 0.90: ${ratio >= 0.9 ? "met" : "NOT met"})`,
+      `- throughput ratio b/a (median of the rounds' ratios: ${results.b.map((b, r) => (b.rps / results.a[r].rps).toFixed(3)).join(", ")}): ${ratio.toFixed(3)} (target >= ${TARGETS.authRatio}: ${met(ratio >= TARGETS.authRatio)})`,
       `- throughput ratio c/a: ${(med.c.rps / med.a.rps).toFixed(3)} (verification caching is worth ${(med.b.rps / med.c.rps).toFixed(2)}x)`,
       `- the fast path: b/g ${(med.b.rps / med.g.rps).toFixed(3)} (the chain with openid-connect on every request keeps g/a ${(med.g.rps / med.a.rps).toFixed(3)})`,
-      `- added p99 b - a, one connection: ${addedP99.toFixed(2)} ms (target <= 0.5 ms: ${addedP99 <= 0.5 ? "met" : "NOT met"}); (a) p50 ${one.a.p50.toFixed(2)} / p99 ${one.a.p99.toFixed(2)} ms, (b) p50 ${one.b.p50.toFixed(2)} / p99 ${one.b.p99.toFixed(2)} ms`,
+      `- added p99 b - a, one connection: ${addedP99.toFixed(2)} ms (target <= ${TARGETS.addedP99Ms} ms: ${met(addedP99 <= TARGETS.addedP99Ms)}); (a) p50 ${one.a.p50.toFixed(2)} / p99 ${one.a.p99.toFixed(2)} ms, (b) p50 ${one.b.p50.toFixed(2)} / p99 ${one.b.p99.toFixed(2)} ms`,
       `- added p99 b - a at ${connections} connections: ${addedP99Loaded.toFixed(2)} ms (mostly queueing: see the table)`,
       `- decision log: the public route keeps ${(med.a.rps / med.f.rps).toFixed(3)} of its throughput with it (a/f)`,
       `- rate limiting: local counters d/b ${(med.d.rps / med.b.rps).toFixed(3)}, Redis counters e/b ${(med.e.rps / med.b.rps).toFixed(3)} of the unlimited chain's throughput`,
       `- identity provider requests during (b): ${idpDuringAuth} (the scheduled JWKS refreshes allow ${refreshBound}: none per request); positive control (unknown kid refetches the JWKS): ${controlCounted ? "counted" : "NOT counted"}`,
-      `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${results.h.map((h, r) => (h.rps / results.a[r].rps).toFixed(3)).join(", ")}; target >= 0.85: ${manyUsers >= 0.85 ? "met" : "NOT met"})`,
-      `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= 0.8: ${underAttack >= 0.8 ? "met" : "NOT met"}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s)`,
+      `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${results.h.map((h, r) => (h.rps / results.a[r].rps).toFixed(3)).join(", ")}; target >= ${TARGETS.manyUsers}: ${met(manyUsers >= TARGETS.manyUsers)})`,
+      `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}: ${met(underAttack >= TARGETS.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s)`,
     ];
     const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}; added p99 at ${connections} connections ${addedP99Loaded.toFixed(2)} ms; limited local ${med.d.rps.toFixed(0)} req/s, Redis ${med.e.rps.toFixed(0)} req/s; many users ratio ${manyUsers.toFixed(3)}; under attack ratio ${underAttack.toFixed(3)}`;
     const dir = join(PROJECT_ROOT, "out", "bench");
@@ -270,13 +275,18 @@ async function main(): Promise<void> {
     console.log(`\nwritten to out/bench/gateway.md`);
     // (i)'s 401s are the attack being refused, not errors.
     const errored = [...Object.entries(med).filter(([k]) => k !== "i").map(([, m]) => m), ...Object.values(one)].some((m) => m.errors > 0);
-    if (!controlCounted || idpDuringAuth > refreshBound || errored) process.exitCode = 1;
+    // Exit 0 only when every target holds: the run is the check (issue 26's "done when").
+    if (unmet.length) console.log(`targets NOT met: ${unmet.join(", ")}`);
+    if (!controlCounted || idpDuringAuth > refreshBound || errored || unmet.length) process.exitCode = 1;
     console.log(summary);
   } finally {
     await t.stop();
     await redis?.stop();
   }
 }
+
+/** The goals the bench checks (issue 26); it exits non-zero when one is missed. */
+const TARGETS = { authRatio: 0.95, addedP99Ms: 0.5, manyUsers: 0.85, underAttack: 0.8 } as const;
 
 /** Active users in (h): five times what one worker remembers by default. */
 const MANY_USERS = 10_000;
