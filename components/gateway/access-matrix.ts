@@ -1,8 +1,14 @@
-import { allRoutes, appOfRoute, corsEnabled, effectiveRateLimit, formatDuration, isAppApiRoute, methodAccess, ruleFor, type AccessSpec, type HttpMethod, type RateLimitSpec, type RouteSpec } from "../spec";
+import { allRoutes, appOfRoute, corsEnabled, effectiveRateLimit, formatDuration, isAppApiRoute, methodAccess, ruleFor, tenantSegmentIndex, type AccessSpec, type HttpMethod, type RateLimitSpec, type RouteSpec } from "../spec";
 import { METHOD_NOT_ALLOWED } from "./routes";
 
-/** Who a matrix row is about: nobody, a token with no declared role, or a token holding exactly one role. */
-export type Caller = { kind: "anonymous" } | { kind: "no-role" } | { kind: "role"; role: string };
+/**
+ * Who a matrix column is about: nobody; a token with no declared role; a
+ * token holding exactly one role (and every API scope, and the tenant a
+ * tenant-bound path names); and, where the spec uses them, a token holding
+ * every role but no API scope (`no-scope`), every role and scope but calling
+ * another tenant's path (`other-tenant`), or naming no tenant (`no-tenant`).
+ */
+export type Caller = { kind: "anonymous" } | { kind: "no-role" } | { kind: "role"; role: string } | { kind: "no-scope" } | { kind: "other-tenant" } | { kind: "no-tenant" };
 
 /**
  * What the gateway does: pass to the upstream (within the caller's rate
@@ -30,6 +36,9 @@ export const REFUSALS = [
   { reason: "wrong_issuer", status: 401, says: "`invalid_token`", when: "a token of another realm or issuer" },
   { reason: "wrong_audience", status: 401, says: "`invalid_token`", when: "a token that does not name the gateway's client in `aud`" },
   { reason: "role_missing", status: 403, says: "`forbidden`", when: "a valid token without one of the rule's roles" },
+  { reason: "scope_missing", status: 403, says: "`insufficient_scope`, challenge `Bearer realm=..., error=\"insufficient_scope\", scope=\"...\"`", when: "a valid token with a rule's role but not every one of its scopes (in its `scope` claim)" },
+  { reason: "tenant_mismatch", status: 403, says: "`tenant_mismatch`", when: "a tenant-bound path (`{tenant}`) naming another tenant than the token's, or naming it in another spelling (percent-encoded, other case, shifted by `//` or dot segments)" },
+  { reason: "tenant_missing", status: 403, says: "`tenant_mismatch`", when: "a tenant-bound path and a token without a tenant claim" },
   { reason: "method_not_allowed", status: 405, says: "`method_not_allowed`", when: "a method the route does not offer (`Allow` lists those it does); logout by anything but POST" },
   { reason: "rate_limited", status: 429, says: "`rate_limited`, `Retry-After`", when: "a caller over the route's (or rule's) limit in the current window" },
   { reason: "session_required", status: 302, says: "redirect to the realm's login", when: "a browser-app page without a session (an API path: 401)" },
@@ -51,12 +60,35 @@ export function matrixMethods(spec: AccessSpec): HttpMethod[] {
   return corsEnabled(spec) ? methods : [...methods, "OPTIONS"];
 }
 
+/** Whether any rule requires a scope / any route binds a tenant: the matrix then has the columns that show it. */
+const usesScopes = (spec: AccessSpec) => allRoutes(spec).some((x) => x.route.rules.some((r) => r.scopes.length > 0));
+const bindsTenants = (spec: AccessSpec) => allRoutes(spec).some((x) => tenantSegmentIndex(x.route.path) !== undefined);
+
 export function matrixCallers(spec: AccessSpec): Caller[] {
-  return [{ kind: "anonymous" }, { kind: "no-role" }, ...spec.realm.roles.map((r) => ({ kind: "role" as const, role: r.name }))];
+  return [
+    { kind: "anonymous" },
+    { kind: "no-role" },
+    ...spec.realm.roles.map((r) => ({ kind: "role" as const, role: r.name })),
+    ...(usesScopes(spec) ? [{ kind: "no-scope" as const }] : []),
+    ...(bindsTenants(spec) ? [{ kind: "other-tenant" as const }, { kind: "no-tenant" as const }] : []),
+  ];
 }
 
+const CALLER_LABELS = { anonymous: "(anonymous)", "no-role": "(no role)", "no-scope": "(no scope)", "other-tenant": "(other tenant)", "no-tenant": "(no tenant)" } as const;
+
 export function callerLabel(c: Caller): string {
-  return c.kind === "role" ? c.role : c.kind === "anonymous" ? "(anonymous)" : "(no role)";
+  return c.kind === "role" ? c.role : CALLER_LABELS[c.kind];
+}
+
+/** A verified caller on a protected rule: the role check, then scopes, then the tenant (the identity plugin's order). */
+function verifiedOutcome(caller: Exclude<Caller, { kind: "anonymous" }>, access: { roles: string[]; scopes: string[] }, route: RouteSpec, allowed: Outcome): Outcome {
+  if (caller.kind === "no-role" || (caller.kind === "role" && !access.roles.includes(caller.role))) return { allow: false, status: 403, reason: "role_missing" };
+  if (caller.kind === "no-scope" && access.scopes.length > 0) return { allow: false, status: 403, reason: "scope_missing" };
+  if (tenantSegmentIndex(route.path) !== undefined) {
+    if (caller.kind === "other-tenant") return { allow: false, status: 403, reason: "tenant_mismatch" };
+    if (caller.kind === "no-tenant") return { allow: false, status: 403, reason: "tenant_missing" };
+  }
+  return allowed;
 }
 
 /** Bearer routes and an app's API routes answer 401; an app's pages send the browser to sign in. */
@@ -84,7 +116,7 @@ export function renderAccessMatrix(spec: AccessSpec): AccessMatrixEntry[] {
         else if (caller.kind === "anonymous") {
           const status = unauthenticatedStatus(spec, route);
           outcome = { allow: false, status, reason: status === 302 || appOfRoute(spec, route) ? "session_required" : "missing_token" };
-        } else outcome = caller.kind === "role" && access.roles.includes(caller.role) ? allowed : { allow: false, status: 403, reason: "role_missing" };
+        } else outcome = verifiedOutcome(caller, access, route, allowed);
         return { service: service.name, path: route.path, method, caller, outcome };
       });
     }),
@@ -100,7 +132,10 @@ export function renderAccessMatrixMarkdown(spec: AccessSpec): string {
     `# Access matrix (${spec.environment})`,
     "",
     "What the gateway does per route, method and caller: `allow` passes the request to the service with identity headers;",
-    "a refusal shows its status and the decision log's reason (see Refusals).",
+    "a refusal shows its status and the decision log's reason (see Refusals). A role column's caller holds that role,",
+    "every API scope, and (on a `{tenant}` path) the tenant the path names.",
+    usesScopes(spec) ? "(no scope): a token holding every role but no API scope." : "",
+    bindsTenants(spec) ? "(other tenant): every role and scope, on another tenant's path. (no tenant): every role and scope, no tenant claim." : "",
     corsEnabled(spec) ? "OPTIONS is CORS preflight, answered by the gateway for every route without a token." : "",
     "",
     `| service | path | method | ${callers.map(callerLabel).join(" | ")} |`,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLAIMS, IDENTITY_HEADERS, REQUEST_GUARD_PLUGIN, longestAccessTokenLifespan, type AccessSpec, type BrowserAppSpec, type ServiceSpec } from "../spec";
+import { CLAIMS, IDENTITY_HEADERS, REQUEST_GUARD_PLUGIN, longestAccessTokenLifespan, tenantSegmentIndex, type AccessSpec, type BrowserAppSpec, type ServiceSpec } from "../spec";
 
 /** The cookie an app's session lives in (lua-resty-session adds _2, _3 ... chunks to long ones). */
 export const appSessionCookie = (app: Pick<BrowserAppSpec, "name">) => `${app.name}_session`;
@@ -29,6 +29,10 @@ export interface IdentityPluginConf {
   known_roles: string[];
   /** The rule's roles: the caller needs one of them (403 otherwise). */
   allow_roles: string[];
+  /** The rule's scopes: the token's `scope` claim must carry every one (403 insufficient_scope otherwise). */
+  required_scopes: string[];
+  /** Tenant-bound routes: the 1-based path segment that must equal the tenant claim (403 tenant_mismatch otherwise). */
+  tenant_segment?: number;
   /** userinfo: bearer tokens (X-Userinfo, verified by openid-connect); access_token: browser sessions. */
   claims_source: "userinfo" | "access_token";
   roles_claim: string;
@@ -53,11 +57,21 @@ export interface IdentityPluginConf {
   service_clients: string[];
 }
 
-/** Configuration of the identity plugin for one rule: which roles exist, which it allows, which claim goes to which header. */
-export function renderIdentityPluginConf(spec: AccessSpec, allowRoles: string[], claimsSource: IdentityPluginConf["claims_source"] = "userinfo", service?: Pick<ServiceSpec, "forwardBearerToken">, app?: Pick<BrowserAppSpec, "name" | "origin">): IdentityPluginConf {
+/** What one rule asks of a caller: one of its roles, every one of its scopes, and (a `{tenant}` path) the tenant it names. */
+export interface RuleAccess {
+  roles: string[];
+  scopes?: string[];
+  routePath?: string;
+}
+
+/** Configuration of the identity plugin for one rule: which roles exist, which it allows, which scopes and tenant it demands, which claim goes to which header. */
+export function renderIdentityPluginConf(spec: AccessSpec, rule: RuleAccess, claimsSource: IdentityPluginConf["claims_source"] = "userinfo", service?: Pick<ServiceSpec, "forwardBearerToken">, app?: Pick<BrowserAppSpec, "name" | "origin">): IdentityPluginConf {
+  const tenantSegment = rule.routePath ? tenantSegmentIndex(rule.routePath) : undefined;
   return {
     known_roles: spec.realm.roles.map((r) => r.name),
-    allow_roles: [...allowRoles].sort(),
+    allow_roles: [...rule.roles].sort(),
+    required_scopes: [...(rule.scopes ?? [])].sort(),
+    ...(tenantSegment ? { tenant_segment: tenantSegment } : {}),
     claims_source: claimsSource,
     roles_claim: CLAIMS.realmRoles,
     tenant_claim: spec.realm.tenantAttribute,

@@ -1,4 +1,4 @@
-import { allRoutes, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
+import { allRoutes, apisixRouteMatch, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
 import type { IdentityEndpoints } from "../identity";
 import { renderKeyGuardConf, renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
 import { renderCorsConf } from "./cors";
@@ -42,7 +42,8 @@ const answer = (status: number, error: string, headers?: Record<string, string>)
 
 /** A route above every other for the spec route's path, answering at the gateway when `vars` match. */
 function guard(x: LocatedRoute, suffix: string, hosts: { hosts?: string[] }, vars: unknown[], status: number, error: string): ApisixRoute {
-  return { id: routeId(x, suffix), uri: x.route.path, ...hosts, priority: GUARD_PRIORITY, vars, labels: { access: "gateway", refusal: error }, plugins: answer(status, error) };
+  const match = apisixRouteMatch(x.route.path);
+  return { id: routeId(x, suffix), uri: match.uri, ...hosts, priority: GUARD_PRIORITY, vars: [...(match.vars ?? []), ...vars], labels: { access: "gateway", refusal: error }, plugins: answer(status, error) };
 }
 
 /**
@@ -126,7 +127,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     const claimsSource = app ? "access_token" : "userinfo";
     // Bearer tokens come from callers: bound the JWKS refetches their unknown keys cause. (A session's token is the gateway's own.)
     const keyGuard = app ? {} : { [KEY_GUARD_PLUGIN]: renderKeyGuardConf(spec, endpoints.discoveryUrl) };
-    const base = { uri: x.route.path, ...hosts };
+    const base = { ...apisixRouteMatch(x.route.path), ...hosts };
     const corsPlugin = (methods: HttpMethod[]) => (cors ? { cors: renderCorsConf(spec, methods) } : {});
     const upstream = { upstream_id: upstreamId(x.service) };
 
@@ -144,7 +145,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
           methods: [...rule.methods],
           ...upstream,
           labels: { access: "protected", ...session, ...overrideLabel(x) },
-          plugins: { ...corsPlugin(allowed), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, rule.roles, claimsSource, x.service, app), ...limited(routeId(x, `rule${i}`), rule) },
+          plugins: { ...corsPlugin(allowed), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, { ...rule, routePath: x.route.path }, claimsSource, x.service, app), ...limited(routeId(x, `rule${i}`), rule) },
         }));
 
     const preflight: ApisixRoute[] = cors

@@ -22,10 +22,15 @@ export function renderServiceClient(client: ServiceClientSpec): ClientSettings {
   return { ...NO_FLOWS, clientId: client.clientId, accessType: "CONFIDENTIAL", serviceAccountsEnabled: true };
 }
 
-/** A browser app: public, authorization code with PKCE S256, exact redirect URIs, no implicit or password grant. */
+/**
+ * A browser app: public, authorization code with PKCE S256, exact redirect
+ * URIs, no implicit or password grant; a third-party app asks its users to
+ * consent to the scopes it requests (`consentRequired`).
+ */
 export function renderBrowserClient(client: BrowserClientSpec): ClientSettings {
   return {
     ...NO_FLOWS,
+    consentRequired: client.consentRequired,
     clientId: client.clientId,
     accessType: "PUBLIC",
     standardFlowEnabled: true,

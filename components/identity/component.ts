@@ -6,6 +6,7 @@ import { defaultScopesForCallers, renderGatewayScopeMappers, renderServiceTenant
 import { renderAppClient, renderBrowserClient, renderGatewayClient, renderServiceClient } from "./clients";
 import { identityEndpoints } from "./endpoints";
 import { renderRealmSettings, renderUserProfileAttributes } from "./realm";
+import { apiScopesOfClient, renderApiClientScope } from "./scopes";
 
 export interface KeycloakIdentityArgs {
   /** The validated access spec (see `parseAccessSpec`). */
@@ -55,11 +56,14 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
     const groups = new Map(spec.realm.groups.map((g) => [g.name, this.group(name, realmId, g.name, g.roles.map((r) => roles.get(r)!))]));
 
     const gatewayClient = new keycloak.openid.Client(`${name}-client-${spec.clients.gateway.clientId}`, { realmId, ...renderGatewayClient(spec.clients.gateway.clientId) }, child);
-    const scope = this.gatewayScope(name, spec, realmId, gatewayClient);
+    const gatewayScope = this.gatewayScope(name, spec, realmId, gatewayClient);
+    // The API's OAuth 2.0 scopes (realm.scopes): one client scope each, attached to the clients that may obtain it.
+    const apiScopes = new Map(spec.realm.scopes.map((s) => [s.name, new keycloak.openid.ClientScope(`${name}-api-scope-${s.name.replace(/:/g, "%3A")}`, { realmId, ...renderApiClientScope(s) }, child)]));
+    const scopes = { gateway: gatewayScope, api: apiScopes };
 
     const serviceSecrets: Record<string, pulumi.Output<string>> = {};
     for (const c of spec.clients.service) {
-      const client = this.callingClient(name, realmId, c.clientId, renderServiceClient(c), scope);
+      const client = this.callingClient(name, spec, realmId, c.clientId, renderServiceClient(c), scopes);
       new keycloak.openid.HardcodedClaimProtocolMapper(`${name}-client-${c.clientId}-tenant`, { realmId, clientId: client.id, ...renderServiceTenantClaim(spec, c.tenant) }, child);
       for (const role of c.roles) {
         const dependsOn = [roles.get(role)!];
@@ -67,8 +71,8 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
       }
       serviceSecrets[c.clientId] = client.clientSecret;
     }
-    for (const c of spec.clients.browser) this.callingClient(name, realmId, c.clientId, renderBrowserClient(c), scope);
-    const appSecrets = Object.fromEntries(spec.apps.map((a) => [a.name, this.callingClient(name, realmId, a.clientId, renderAppClient(a), scope).clientSecret]));
+    for (const c of spec.clients.browser) this.callingClient(name, spec, realmId, c.clientId, renderBrowserClient(c), scopes);
+    const appSecrets = Object.fromEntries(spec.apps.map((a) => [a.name, this.callingClient(name, spec, realmId, a.clientId, renderAppClient(a), scopes).clientSecret]));
 
     const passwords = Object.fromEntries(spec.seedUsers.map((u) => [u.username, this.seedUser(name, spec, realmId, u, groups, profile)]));
 
@@ -113,11 +117,22 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
     return scope;
   }
 
-  /** A client that calls the gateway: its default scopes include the gateway scope. */
-  private callingClient(name: string, realmId: pulumi.Output<string>, clientId: string, settings: Omit<keycloak.openid.ClientArgs, "realmId">, scope: keycloak.openid.ClientScope): keycloak.openid.Client {
-    const client = new keycloak.openid.Client(`${name}-client-${clientId}`, { realmId, ...settings }, { parent: this });
-    const defaultScopes = defaultScopesForCallers().map((s) => (s === GATEWAY_SCOPE_NAME ? scope.name : pulumi.output(s)));
-    new keycloak.openid.ClientDefaultScopes(`${name}-client-${clientId}-default-scopes`, { realmId, clientId: client.id, defaultScopes }, { parent: this });
+  /**
+   * A client that calls the gateway: its default scopes include the gateway
+   * scope and the API scopes it is granted; its optional scopes are the API
+   * scopes it may ask for, and nothing else (Keycloak's built-in optional
+   * scopes, offline_access included, are not offered to it).
+   */
+  private callingClient(name: string, spec: AccessSpec, realmId: pulumi.Output<string>, clientId: string, settings: Omit<keycloak.openid.ClientArgs, "realmId">, scopes: { gateway: keycloak.openid.ClientScope; api: Map<string, keycloak.openid.ClientScope> }): keycloak.openid.Client {
+    const child = { parent: this };
+    const client = new keycloak.openid.Client(`${name}-client-${clientId}`, { realmId, ...settings }, child);
+    const api = apiScopesOfClient(spec, clientId);
+    const named = (names: string[]) => names.map((s) => scopes.api.get(s)!.name);
+    const defaultScopes = [...defaultScopesForCallers().map((s) => (s === GATEWAY_SCOPE_NAME ? scopes.gateway.name : pulumi.output(s))), ...named(api.defaults)];
+    new keycloak.openid.ClientDefaultScopes(`${name}-client-${clientId}-default-scopes`, { realmId, clientId: client.id, defaultScopes }, child);
+    if (api.optional.length > 0) {
+      new keycloak.openid.ClientOptionalScopes(`${name}-client-${clientId}-optional-scopes`, { realmId, clientId: client.id, optionalScopes: named(api.optional) }, child);
+    }
     return client;
   }
 

@@ -1,15 +1,16 @@
 import { LocatedRoute, allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, overlappingPathPairs, routeMethods, sameAccess } from "./access";
 import { ENVIRONMENT_DEFAULTS, SSL_REQUIRED_STRENGTH } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
-import { IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, gatewayToServicePolicyName, serviceMtlsSecretName } from "./names";
+import { GATEWAY_SCOPE_NAME, IDENTITY_HEADERS, KEYCLOAK_BUILTIN_SCOPES, OIDC_PLUGIN_HEADERS, gatewayToServicePolicyName, serviceMtlsSecretName } from "./names";
 import { perReplicaCounters } from "./rate-limits";
-import { SpecReader, show } from "./reader";
+import { SpecReader, didYouMean, show } from "./reader";
 import { AccessSpec, HTTP_METHODS } from "./types";
 
 /** Checks that need the whole spec: names that refer to each other, and environment bounds. */
 export function crossCheck(r: SpecReader, spec: AccessSpec): void {
   checkRealm(r, spec);
   checkClients(r, spec);
+  checkScopes(r, spec);
   checkRoutes(r, spec);
   checkGateway(r, spec);
   checkSeedUsers(r, spec);
@@ -73,7 +74,41 @@ function checkMtls(r: SpecReader, spec: AccessSpec): void {
 }
 
 function checkRoleDeclared(r: SpecReader, spec: AccessSpec, path: string, role: string): void {
-  if (!spec.realm.roles.some((d) => d.name === role)) r.fail(path, `role ${show(role)} is not declared in realm.roles`);
+  const known = spec.realm.roles.map((d) => d.name);
+  if (!known.includes(role)) r.fail(path, `role ${show(role)} is not declared in realm.roles${didYouMean(role, known)}`);
+}
+
+/**
+ * API scopes: declared once, each obtainable by clients that exist (never the
+ * gateway's own), named apart from Keycloak's built-in scopes; rules name
+ * declared scopes only; an app that asks for one must be among its clients.
+ */
+function checkScopes(r: SpecReader, spec: AccessSpec): void {
+  const { scopes } = spec.realm;
+  const declared = scopes.map((s) => s.name);
+  const callers = [...spec.clients.service, ...spec.clients.browser, ...spec.apps].map((c) => c.clientId);
+  r.unique(scopes, (s) => s.name, (i) => `realm.scopes[${i}].name`, "scope");
+  scopes.forEach((scope, i) => {
+    if ([...KEYCLOAK_BUILTIN_SCOPES, GATEWAY_SCOPE_NAME].includes(scope.name)) r.fail(`realm.scopes[${i}].name`, `${show(scope.name)} is a scope Keycloak or the gateway defines already; name the API's scope apart (e.g. "orders:read")`);
+    scope.clients.forEach((id, j) => {
+      if (!callers.includes(id)) r.fail(`realm.scopes[${i}].clients[${j}]`, `${show(id)} is not a service client, browser client or app client id${didYouMean(id, callers)}`);
+    });
+    r.unique(scope.clients, (c) => c, (j) => `realm.scopes[${i}].clients[${j}]`, "client id");
+  });
+  for (const x of allRoutes(spec)) {
+    x.route.rules.forEach((rule, i) => {
+      rule.scopes.forEach((scope, j) => {
+        if (!declared.includes(scope)) r.fail(`${routePath(x)}.rules[${i}].scopes[${j}]`, `scope ${show(scope)} is not declared in realm.scopes${didYouMean(scope, declared)}`);
+      });
+      r.unique(rule.scopes, (s) => s, (j) => `${routePath(x)}.rules[${i}].scopes[${j}]`, "scope");
+    });
+  }
+  spec.apps.forEach((app, i) =>
+    app.scopes.forEach((name, j) => {
+      const scope = scopes.find((s) => s.name === name);
+      if (scope && !scope.clients.includes(app.clientId)) r.fail(`apps[${i}].scopes[${j}]`, `the app asks for ${show(name)}, but realm.scopes does not list its client ${show(app.clientId)} among that scope's clients`);
+    }),
+  );
 }
 
 function checkRealm(r: SpecReader, spec: AccessSpec): void {

@@ -71,6 +71,8 @@ export const GATEWAY_SCOPE_NAME = "gateway-access";
 
 /** Keycloak's built-in default scopes a calling client keeps (`basic` carries `sub` since Keycloak 25). */
 export const KEYCLOAK_BUILTIN_DEFAULT_SCOPES = ["basic", "profile", "email", "web-origins", "acr"] as const;
+/** Every client scope a Keycloak 26 realm starts with (plus `openid`, which clients always ask for): API scopes must not reuse them. */
+export const KEYCLOAK_BUILTIN_SCOPES: readonly string[] = [...KEYCLOAK_BUILTIN_DEFAULT_SCOPES, "openid", "roles", "offline_access", "address", "phone", "microprofile-jwt", "organization", "service_account"];
 
 /** Labels every Kubernetes object of this project carries. */
 export const MANAGED_BY_LABEL = { "app.kubernetes.io/managed-by": "gateway-auth" } as const;

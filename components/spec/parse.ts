@@ -1,11 +1,11 @@
-import { isValidRoutePath } from "./access";
+import { TENANT_SEGMENT, isValidRoutePath } from "./access";
 import { DEFAULT_GATEWAY_IMAGE, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES, DEFAULT_PASSWORD_POLICY, DEFAULT_TENANT_ATTRIBUTE, ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
 import { parseDuration } from "./durations";
 import * as P from "./patterns";
 import { readGatewayRateLimits, readRateLimit } from "./rate-limits";
 import { Raw, SpecReader, join, show } from "./reader";
 import {
-  AccessRuleSpec, AccessSpec, BrowserAppSpec, BrowserClientSpec, ClaimHeaderSpec, ClientCertificateHostSpec, ClientsSpec, MonitoringAccessSpec, MtlsSpec, NetworkSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
+  AccessRuleSpec, AccessSpec, ApiScopeSpec, BrowserAppSpec, BrowserClientSpec, ClaimHeaderSpec, ClientCertificateHostSpec, ClientsSpec, MonitoringAccessSpec, MtlsSpec, NetworkSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
   HTTP_METHODS, HttpMethod, KeycloakEndpointsSpec, RealmSpec, RoleSpec, RouteSpec, SeedUserSpec, ServiceClientSpec, ServiceSpec,
 } from "./types";
 
@@ -107,7 +107,7 @@ function readRole(r: SpecReader, path: string, value: Raw): RoleSpec {
 }
 
 function readRealm(r: SpecReader, value: Raw, env: EnvironmentDefaults): RealmSpec {
-  const o = r.object("realm", value, ["name", "displayName", "roles", "groups", "tenantAttribute", "tokens", "sslRequired", "passwordPolicy"]) ?? {};
+  const o = r.object("realm", value, ["name", "displayName", "roles", "groups", "scopes", "tenantAttribute", "tokens", "sslRequired", "passwordPolicy"]) ?? {};
   const tokens = r.optionalObject("realm.tokens", o.tokens, ["accessTokenLifespan", "ssoSessionIdleTimeout", "ssoSessionMaxLifespan"]);
   const name = r.string("realm.name", o.name, P.REALM_NAME);
   return {
@@ -115,6 +115,7 @@ function readRealm(r: SpecReader, value: Raw, env: EnvironmentDefaults): RealmSp
     displayName: r.string("realm.displayName", o.displayName, { default: name }),
     roles: r.array("realm.roles", o.roles, (p, v) => readRole(r, p, v), { minItems: 1 }),
     groups: r.array("realm.groups", o.groups, (p, v) => readGroup(r, p, v), { optional: true }),
+    scopes: r.array("realm.scopes", o.scopes, (p, v) => readApiScope(r, p, v), { optional: true }),
     tenantAttribute: r.string("realm.tenantAttribute", o.tenantAttribute, { default: DEFAULT_TENANT_ATTRIBUTE, ...P.ATTRIBUTE_NAME }),
     tokens: {
       accessTokenLifespan: readDuration(r, "realm.tokens.accessTokenLifespan", tokens.accessTokenLifespan, env.accessTokenLifespan),
@@ -123,6 +124,16 @@ function readRealm(r: SpecReader, value: Raw, env: EnvironmentDefaults): RealmSp
     },
     sslRequired: r.oneOf("realm.sslRequired", o.sslRequired, ["none", "external", "all"], env.sslRequired),
     passwordPolicy: r.string("realm.passwordPolicy", o.passwordPolicy, { default: DEFAULT_PASSWORD_POLICY }),
+  };
+}
+
+function readApiScope(r: SpecReader, path: string, value: Raw): ApiScopeSpec {
+  const o = r.object(path, value, ["name", "description", "clients", "browserDefault"]) ?? {};
+  return {
+    name: r.string(join(path, "name"), o.name, P.SCOPE_NAME),
+    description: r.string(join(path, "description"), o.description, { default: "" }),
+    clients: r.array(join(path, "clients"), o.clients, (p, v) => r.string(p, v, P.CLIENT_ID), { minItems: 1 }),
+    browserDefault: r.boolean(join(path, "browserDefault"), o.browserDefault, false),
   };
 }
 
@@ -145,13 +156,14 @@ function readClients(r: SpecReader, value: Raw, env: EnvironmentDefaults): Clien
 }
 
 function readBrowserClient(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaults): BrowserClientSpec {
-  const o = r.object(path, value, ["clientId", "redirectUris", "webOrigins", "postLogoutRedirectUris"]) ?? {};
+  const o = r.object(path, value, ["clientId", "redirectUris", "webOrigins", "postLogoutRedirectUris", "consentRequired"]) ?? {};
   const uri = (p: string, v: Raw) => readUrl(r, p, v, env, { allowPath: true, allowWildcard: env.allowWildcardRedirects, exact: true });
   return {
     clientId: r.string(join(path, "clientId"), o.clientId, P.CLIENT_ID),
     redirectUris: r.array(join(path, "redirectUris"), o.redirectUris, uri, { minItems: 1 }),
     webOrigins: r.array(join(path, "webOrigins"), o.webOrigins, (p, v) => readUrl(r, p, v, env), { optional: true }),
     postLogoutRedirectUris: r.array(join(path, "postLogoutRedirectUris"), o.postLogoutRedirectUris, uri, { optional: true }),
+    consentRequired: r.boolean(join(path, "consentRequired"), o.consentRequired, false),
   };
 }
 
@@ -169,11 +181,12 @@ function readMethod(r: SpecReader, path: string, value: Raw): HttpMethod {
 }
 
 function readRule(r: SpecReader, path: string, value: Raw): AccessRuleSpec {
-  const o = r.object(path, value, ["methods", "roles", "rateLimit"]) ?? {};
+  const o = r.object(path, value, ["methods", "roles", "scopes", "rateLimit"]) ?? {};
   const rateLimit = readRateLimit(r, join(path, "rateLimit"), o.rateLimit);
   return {
     methods: r.array(join(path, "methods"), o.methods, (p, v) => readMethod(r, p, v), { minItems: 1 }),
     roles: r.array(join(path, "roles"), o.roles, (p, v) => r.string(p, v, P.ROLE_NAME), { minItems: 1 }),
+    scopes: r.array(join(path, "scopes"), o.scopes, (p, v) => r.string(p, v, P.SCOPE_NAME), { optional: true }),
     ...(rateLimit ? { rateLimit } : {}),
   };
 }
@@ -184,10 +197,11 @@ function readRoute(r: SpecReader, path: string, value: Raw): RouteSpec {
   const limit = readRateLimit(r, join(path, "rateLimit"), o.rateLimit);
   const rateLimit = limit ? { rateLimit: limit } : {};
   if (routePath && !isValidRoutePath(routePath)) {
-    r.fail(join(path, "path"), `${show(routePath)} is not a route path ('/a/b' or '/a/b/*'; plain segments, no '..', '//', '%' or inner '*')`);
+    r.fail(join(path, "path"), `${show(routePath)} is not a route path ('/a/b' or '/a/b/*'; plain segments, no '..', '//', '%' or inner '*'; at most one whole segment '{tenant}')`);
   }
   const isPublic = r.boolean(join(path, "public"), o.public, false);
   if (isPublic) {
+    if (routePath.includes(TENANT_SEGMENT)) r.fail(join(path, "path"), `${show(routePath)} binds a {tenant} segment on a public route: there is no verified tenant to compare it with; make the route protected`);
     if (o.rules !== undefined) r.fail(join(path, "rules"), "a public route takes `methods`, not `rules`");
     return { path: routePath, public: true, methods: r.array(join(path, "methods"), o.methods ?? ["GET", "HEAD"], (p, v) => readMethod(r, p, v), { minItems: 1 }), rules: [], ...rateLimit };
   }
@@ -343,7 +357,7 @@ function readApp(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaul
     host,
     pathPrefix,
     clientId: r.string(join(path, "clientId"), o.clientId, P.CLIENT_ID),
-    scopes: r.array(join(path, "scopes"), o.scopes ?? DEFAULT_APP_SCOPES, (p, v) => r.string(p, v, { pattern: /^[A-Za-z0-9_:.-]+$/, describe: "a scope name" }), { minItems: 1 }),
+    scopes: r.array(join(path, "scopes"), o.scopes ?? DEFAULT_APP_SCOPES, (p, v) => r.string(p, v, P.SCOPE_NAME), { minItems: 1 }),
     apiPathPrefixes: r.array(join(path, "apiPathPrefixes"), o.apiPathPrefixes ?? apiDefault, (p, v) => r.string(p, v, { pattern: /^\/[A-Za-z0-9._~\/-]*\/$/, describe: "a path prefix ending in '/'" })),
     sessionLifetime: readDuration(r, join(path, "sessionLifetime"), o.sessionLifetime, "8h"),
     sessionIdleTimeout: readDuration(r, join(path, "sessionIdleTimeout"), o.sessionIdleTimeout, "30m"),

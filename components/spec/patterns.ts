@@ -17,3 +17,5 @@ export const IMAGE = { pattern: /^[a-z0-9./_-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0
 export const LABEL_KEY = /^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 export const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/;
 export const PEM_CERTIFICATE = { pattern: /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/, describe: "a PEM certificate" };
+/** OAuth 2.0 scope tokens (RFC 6749 3.3), narrowed: they travel space-separated in `scope` and quoted in WWW-Authenticate. */
+export const SCOPE_NAME = { pattern: /^[A-Za-z0-9][A-Za-z0-9_:.-]{0,63}$/, describe: "a scope name (letters, digits, '_', ':', '.', '-')" };

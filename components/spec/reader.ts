@@ -129,3 +129,21 @@ export class SpecReader {
     });
   }
 }
+
+/** Edit distance (insertions, deletions, substitutions): how far a typo is from a known name. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length];
+}
+
+/** ` (did you mean "x"?)` for the known name nearest a misspelt one, or "" when none is near. */
+export function didYouMean(value: string, known: readonly string[]): string {
+  const scored = known.map((k) => ({ k, d: editDistance(value.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d);
+  const best = scored[0];
+  return best && best.d <= Math.max(1, Math.floor(Math.max(value.length, best.k.length) / 3)) ? ` (did you mean ${show(best.k)}?)` : "";
+}

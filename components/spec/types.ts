@@ -37,6 +37,26 @@ export interface RoleSpec {
   description: string;
 }
 
+/**
+ * An OAuth 2.0 scope an API offers (`orders:read`), declared once: rules
+ * require it, Keycloak gets a client scope of that name, and the clients
+ * listed may obtain it.
+ */
+export interface ApiScopeSpec {
+  name: string;
+  /** Shown to users on the consent screen of clients that ask for consent. */
+  description: string;
+  /**
+   * Client ids that may obtain the scope. A service client is granted it
+   * (every client-credentials token carries it); a browser client or an
+   * app's client gets it by default when `browserDefault`, else when it asks
+   * for it (`scope=` at sign-in; an app lists it in `apps[].scopes`).
+   */
+  clients: string[];
+  /** Browser clients and apps get it without asking. Default false: they ask for what they need. */
+  browserDefault: boolean;
+}
+
 export interface GroupSpec {
   name: string;
   roles: string[];
@@ -56,6 +76,8 @@ export interface RealmSpec {
   displayName: string;
   roles: RoleSpec[];
   groups: GroupSpec[];
+  /** OAuth 2.0 scopes rules may require (none by default). */
+  scopes: ApiScopeSpec[];
   /** User attribute (and access-token claim) that names the caller's tenant. */
   tenantAttribute: string;
   tokens: TokenLifetimesSpec;
@@ -73,6 +95,8 @@ export interface BrowserClientSpec {
   redirectUris: string[];
   webOrigins: string[];
   postLogoutRedirectUris: string[];
+  /** A third-party app: Keycloak asks the user to consent to the scopes it requests. Default false (first-party). */
+  consentRequired: boolean;
 }
 
 export interface ServiceClientSpec {
@@ -93,6 +117,12 @@ export interface AccessRuleSpec {
   methods: HttpMethod[];
   /** Realm roles of which the caller needs at least one. */
   roles: string[];
+  /**
+   * Scopes (declared in realm.scopes) the token's `scope` claim must carry,
+   * every one of them, on top of one of `roles`. Missing one: 403
+   * `insufficient_scope` (RFC 6750 3.1). Default: none.
+   */
+  scopes: string[];
   /** This rule's limit per caller; overrides the route's and the gateway's default. */
   rateLimit?: RateLimitSpec;
 }
@@ -138,7 +168,11 @@ export interface GatewayRateLimitsSpec {
 }
 
 export interface RouteSpec {
-  /** Exact path (`/api/orders`) or prefix (`/api/orders/*`). */
+  /**
+   * Exact path (`/api/orders`) or prefix (`/api/orders/*`). One segment may be
+   * `{tenant}` (protected routes): it matches any one segment, which must
+   * equal the token's tenant claim exactly (403 `tenant_mismatch` otherwise).
+   */
   path: string;
   /** Anonymous access for `methods`; identity headers are still stripped. */
   public: boolean;

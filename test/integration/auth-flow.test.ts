@@ -9,7 +9,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeAttacks, describeUpstreamMtls } from "./checks/attacks";
 import type { FlowContext } from "./checks/context";
-import { describeAccessMatrix } from "./checks/matrix";
+import { describeAccessMatrix, matrixCallerTokens } from "./checks/matrix";
+import { describeScopesAndTenants } from "./checks/scopes-and-tenants";
 import { describeDecisionLog } from "./checks/decision-log";
 import { describeVerifiedTokenFastPath } from "./checks/fast-path";
 import { describeRateLimits } from "./checks/rate-limits";
@@ -18,7 +19,7 @@ import { describeRequestSurface } from "./checks/request-surface";
 import { describeBrowserSignIn } from "./checks/sessions";
 import { KEYCLOAK_TIER_REQUIRED, probeE2eEnvironment } from "./support/environment";
 import { KeycloakAdmin } from "./support/keycloak-admin";
-import { ALIASES, CALLERS, PORTAL_USER, integrationSpec } from "./support/spec";
+import { ALIASES, PORTAL_USER, integrationSpec } from "./support/spec";
 import { TokenForge, claimsOf, clientCredentialsToken, testKeyKid } from "./support/tokens";
 import { startTopology, type Topology } from "./support/topology";
 
@@ -41,12 +42,10 @@ describe.skipIf(!environment.ready)(`keycloak tier: Keycloak 26 + APISIX 3.18 in
   beforeAll(async () => {
     t = await startTopology();
     const clientToken = (clientId: string) => clientCredentialsToken(t.kc, clientId, t.provisioned.clientSecrets[clientId]);
-    const tokens: Record<string, string> = {};
-    for (const c of CALLERS) tokens[c.role] = await clientToken(c.clientId);
     const issuer = `${t.spec.keycloak.publicUrl}/realms/${t.spec.realm.name}`;
     const kid = await testKeyKid(t.kc, t.provisioned.testKey.publicKeyPem);
     const forge = new TokenForge({ issuer, audience: t.spec.clients.gateway.clientId }, { ...t.provisioned.testKey, kid });
-    tokens["no-role"] = await forge.valid([]);
+    const tokens = await matrixCallerTokens(clientToken, forge);
     const admin = await KeycloakAdmin.login(t.kc);
     Object.assign(ctx, {
       spec: t.spec,
@@ -88,6 +87,7 @@ describe.skipIf(!environment.ready)(`keycloak tier: Keycloak 26 + APISIX 3.18 in
   });
 
   describeAccessMatrix(() => ctx, integrationSpec());
+  describeScopesAndTenants(() => ctx);
   describeAttacks(() => ctx);
   describeUpstreamMtls(() => ctx);
   describeRequestSurface(() => ctx);

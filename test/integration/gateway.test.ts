@@ -12,7 +12,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeAttacks, describeUpstreamMtls } from "./checks/attacks";
 import type { FlowContext } from "./checks/context";
-import { describeAccessMatrix } from "./checks/matrix";
+import { describeAccessMatrix, matrixCallerTokens } from "./checks/matrix";
+import { describeScopesAndTenants } from "./checks/scopes-and-tenants";
 import { describeDecisionLog } from "./checks/decision-log";
 import { describeVerifiedTokenFastPath } from "./checks/fast-path";
 import { describeRateLimits } from "./checks/rate-limits";
@@ -28,7 +29,7 @@ import { TestBrowser, loginForm } from "./support/browser";
 import { editApisixRules } from "./support/gateway-runtime";
 import { KEY_GUARD_PLUGIN } from "../../components/gateway";
 import { keycloakDefaultRoles } from "./support/identity-provider";
-import { ALIASES, CALLERS, PORTAL_URL, PORTAL_USER, integrationSpec } from "./support/spec";
+import { ALIASES, PORTAL_URL, PORTAL_USER, integrationSpec } from "./support/spec";
 import { TokenForge, claimsOf, clientCredentialsToken } from "./support/tokens";
 
 const runtime = await chooseGatewayRuntime();
@@ -53,10 +54,8 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
     const realm = { baseUrl: t.idp.issuer.replace(/\/realms\/.*$/, ""), realm: t.spec.realm.name };
     const secretOf = (clientId: string) => t.idp.model.clients.find((c) => c.clientId === clientId)!.secret!;
     const clientToken = (clientId: string) => clientCredentialsToken(realm, clientId, secretOf(clientId));
-    const tokens: Record<string, string> = {};
-    for (const c of CALLERS) tokens[c.role] = await clientToken(c.clientId);
     const forge = new TokenForge({ issuer: t.idp.issuer, audience: t.spec.clients.gateway.clientId }, t.idp.testKey);
-    tokens["no-role"] = await forge.valid([]);
+    const tokens = await matrixCallerTokens(clientToken, forge);
     const portal = t.idp.model.users.find((u) => u.username === PORTAL_USER)!;
     Object.assign(ctx, {
       spec: t.spec,
@@ -101,6 +100,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
   describeTrustBoundary(() => ctx);
   describeRateLimits(() => ctx);
   describeVerifiedTokenFastPath(() => ctx);
+  describeScopesAndTenants(() => ctx);
   describeDecisionLog(() => ctx, runtime.kind === "docker" ? {} : { noMetrics: "the native kit has no privileged agent, so APISIX exports no Prometheus data (GATEWAY_RUNTIME=docker runs it)" });
 
   describe("validation is local: no call to the identity provider per request", () => {

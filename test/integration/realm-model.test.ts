@@ -53,7 +53,7 @@ describe("the realm, read from KeycloakIdentity's resources", () => {
 });
 
 describe("tokens from that realm carry what the gateway reads", () => {
-  const gatewayReads = () => renderIdentityPluginConf(spec, ["viewer"]);
+  const gatewayReads = () => renderIdentityPluginConf(spec, { roles: ["viewer"] });
 
   it("roles at the identity plugin's claim path, Keycloak's default roles included; tenant at its tenant claim; the gateway's audience", () => {
     const claims = keycloakAccessClaims(model, client("caller-viewer"), undefined);

@@ -7,7 +7,8 @@
  * realm model (see realm-model.ts). Access tokens are RS256 JWTs shaped like
  * Keycloak's: `iss`, `sub`, `aud` (from the audience mapper), `azp`,
  * `realm_access.roles` (with Keycloak's default roles), the tenant claim,
- * `preferred_username`, `scope`, `typ: Bearer`, `iat`, `exp`.
+ * `preferred_username`, `scope` (with the API scopes the client is granted, or
+ * asked for and may have), `typ: Bearer`, `iat`, `exp`.
  *
  * Where it differs from Keycloak (and the Docker Keycloak tier covers it):
  * the login page is a minimal form; logout asks for confirmation with a form
@@ -77,6 +78,8 @@ export function keycloakAccessClaims(model: RealmModel, client: RealmClient, use
 export class RealmIdentityProvider {
   /** Requests served, by endpoint (`discovery`, `jwks`, `token`, `authorization`, `revocation`, `end_session`, `userinfo`, `login`). */
   readonly calls = new Map<string, number>();
+  /** A sign-in's API scopes (grant id -> names): the client's defaults and the optional ones it asked for. */
+  private readonly grantedApiScopes = new Map<string, string[]>();
   private provider: any;
   private keys: SigningKey[] = [];
   /** Published in the JWKS, never used by the provider itself: signs claim-isolation tokens in tests. */
@@ -182,7 +185,8 @@ export class RealmIdentityProvider {
       clientAuthMethods: ["client_secret_basic", "none"],
       jwks: { keys: [...this.keys.map((k) => k.privateJwk), this.testKey.privateJwk] },
       routes: KEYCLOAK_PATHS,
-      scopes: ["openid", "offline_access", "profile", "email"],
+      // The API's scopes too, so a sign-in (and its refreshes) may ask for them.
+      scopes: ["openid", "offline_access", "profile", "email", ...new Set(model.clients.flatMap((c) => [...c.apiScopes.defaults, ...c.apiScopes.optional]))],
       claims: { openid: ["sub"], profile: ["name", "given_name", "family_name", "preferred_username"], email: ["email", "email_verified"] },
       findAccount: (_ctx: unknown, sub: string) => {
         const user = model.users.find((u) => u.id === sub);
@@ -210,11 +214,12 @@ export class RealmIdentityProvider {
       },
       formats: {
         customizers: {
-          jwt: (_ctx: unknown, token: { clientId: string; accountId?: string }, jwt: { header?: Record<string, unknown>; payload: Record<string, any> }) => {
+          jwt: (_ctx: unknown, token: { clientId: string; accountId?: string; grantId?: string }, jwt: { header?: Record<string, unknown>; payload: Record<string, any> }) => {
             const client = this.clientOf(token.clientId);
             const user = token.accountId ? model.users.find((u) => u.id === token.accountId) : undefined;
             const { iss, iat, exp, jti } = jwt.payload;
-            jwt.payload = { exp, iat, jti, iss, ...keycloakAccessClaims(model, client, user), scope: user ? "openid profile email" : "profile email" };
+            const api = (token.grantId && this.grantedApiScopes.get(token.grantId)) || client.apiScopes.defaults;
+            jwt.payload = { exp, iat, jti, iss, ...keycloakAccessClaims(model, client, user), scope: [user ? "openid profile email" : "profile email", ...api].join(" ") };
             jwt.header = { typ: "JWT" };
           },
         },
@@ -238,10 +243,15 @@ export class RealmIdentityProvider {
         const existing = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
         if (existing) return ctx.oidc.provider.Grant.find(existing);
         const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-        grant.addOIDCScope("openid profile email offline_access");
+        // Keycloak: a client's default API scopes always, its optional ones when the sign-in asks for them.
+        const asked = String(ctx.oidc.params?.scope ?? "").split(" ");
+        const client = this.clientOf(ctx.oidc.client.clientId);
+        const api = [...client.apiScopes.defaults, ...client.apiScopes.optional.filter((s) => asked.includes(s))];
+        grant.addOIDCScope(["openid profile email offline_access", ...api].join(" "));
         grant.addOIDCClaims(["sub", "preferred_username", "email", "email_verified", "given_name", "family_name", "name"]);
         grant.addResourceScope(RESOURCE, "gateway");
         await grant.save();
+        this.grantedApiScopes.set(grant.jti, api);
         return grant;
       },
       interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `${this.prefix}/login-actions/${interaction.uid}` },

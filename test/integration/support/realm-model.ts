@@ -3,7 +3,8 @@
  * resources this project's `KeycloakIdentity` registers (run under Pulumi's
  * mock runtime): its roles, groups and their roles, clients and their flows,
  * secrets, redirect URIs, lifespans, the gateway scope's mappers (realm roles,
- * tenant, audience), service-account roles, hard-coded claims and seed users.
+ * tenant, audience), the API scopes each client gets or may ask for,
+ * service-account roles, hard-coded claims and seed users.
  * Nothing is written again by hand: the native tier's identity provider
  * issues tokens from this model, so a drift between what the identity
  * component creates and what the gateway expects fails the native tier.
@@ -35,6 +36,8 @@ export interface RealmClient {
   /** user attribute -> claim name, from the tenant mapper. */
   attributeClaims: Array<{ attribute: string; claim: string }>;
   hardcodedClaims: Record<string, string>;
+  /** API scopes (client scopes included in the token's `scope`): in every token, and those it may ask for. */
+  apiScopes: { defaults: string[]; optional: string[] };
   /** The service account: its user id (the token's sub) and realm roles. */
   serviceAccount?: { userId: string; roles: string[] };
 }
@@ -76,6 +79,7 @@ const T = {
   hardcodedMapper: "keycloak:openid/hardcodedClaimProtocolMapper:HardcodedClaimProtocolMapper",
   client: "keycloak:openid/client:Client",
   defaultScopes: "keycloak:openid/clientDefaultScopes:ClientDefaultScopes",
+  optionalScopes: "keycloak:openid/clientOptionalScopes:ClientOptionalScopes",
   serviceAccountRole: "keycloak:openid/clientServiceAccountRealmRole:ClientServiceAccountRealmRole",
   user: "keycloak:index/user:User",
   userGroups: "keycloak:index/userGroups:UserGroups",
@@ -116,9 +120,14 @@ export function realmModelFromResources(resources: RecordedResource[]): RealmMod
     attributeClaims: onScope(T.attributeMapper).map((x) => ({ attribute: x.in.userAttribute as string, claim: x.in.claimName as string })),
   };
 
+  // Client scopes that name themselves in the token's `scope` claim: the API's.
+  const apiScopeNames = new Set(of(T.scope).filter((x) => x.in.includeInTokenScope === true && x.in.name !== GATEWAY_SCOPE_NAME).map((x) => x.in.name as string));
+  const apiOnly = (names: string[]) => names.filter((n) => apiScopeNames.has(n));
+
   const clients = of(T.client).map(({ r, in: c }): RealmClient => {
     const id = idOf(r);
     const defaults = of(T.defaultScopes).find((x) => x.in.clientId === id)?.in.defaultScopes ?? [];
+    const optional = of(T.optionalScopes).find((x) => x.in.clientId === id)?.in.optionalScopes ?? [];
     const gets = defaults.includes(GATEWAY_SCOPE_NAME);
     const serviceAccountUserId = `mock-sa-${r.name}`;
     return {
@@ -135,6 +144,7 @@ export function realmModelFromResources(resources: RecordedResource[]): RealmMod
       audiences: gets ? scopeClaims.audiences : [],
       realmRolesClaim: gets ? scopeClaims.realmRolesClaim : undefined,
       attributeClaims: gets ? scopeClaims.attributeClaims : [],
+      apiScopes: { defaults: apiOnly(defaults), optional: apiOnly(optional) },
       hardcodedClaims: Object.fromEntries(of(T.hardcodedMapper).filter((x) => x.in.clientId === id && x.in.addToAccessToken !== false).map((x) => [x.in.claimName, x.in.claimValue])),
       serviceAccount: c.serviceAccountsEnabled
         ? { userId: serviceAccountUserId, roles: of(T.serviceAccountRole).filter((x) => x.in.serviceAccountUserId === serviceAccountUserId).map((x) => x.in.role as string) }

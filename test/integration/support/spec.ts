@@ -14,8 +14,12 @@ export const PORTAL_URL = `http://${ALIASES.gateway}:9080/portal`;
 export const PORTAL_USER = "alice";
 export const BROWSER_ORIGIN = "http://localhost:5173";
 
-/** The limited routes' budget: small, so a check exhausts it quickly; a window long enough that it does not reset mid-check. */
-export const LIMIT = { requests: 5, window: "30s", windowSeconds: 30 } as const;
+/**
+ * The limited routes' budget: small, so a check exhausts it quickly, yet above
+ * the matrix's callers (8), whose requests to the limited public route all
+ * come from one address; a window long enough that it does not reset mid-check.
+ */
+export const LIMIT = { requests: 10, window: "30s", windowSeconds: 30 } as const;
 
 /** One machine client per role: the matrix's callers get real Keycloak tokens. */
 export const CALLERS = [
@@ -23,6 +27,13 @@ export const CALLERS = [
   { clientId: "caller-writer", role: "writer", tenant: "acme" },
   { clientId: "caller-admin", role: "admin", tenant: "globex" },
 ] as const;
+
+/** A machine client holding every role and no API scope: the matrix's "(no scope)" caller, with a real token. */
+export const UNSCOPED_CALLER = { clientId: "caller-unscoped", roles: ["viewer", "writer", "admin"], tenant: "acme" } as const;
+/** The API scopes the suite declares: every role caller holds them all (a role column's caller holds every scope). */
+export const API_SCOPES = ["orders:read", "orders:write"] as const;
+/** The tenant the "(other tenant)" caller's path names (its token says acme). */
+export const OTHER_TENANT = "globex";
 
 /**
  * The access spec the suite deploys: dev (plain http to Keycloak inside the
@@ -36,13 +47,15 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
     realm: {
       name: "e2e",
       roles: ["viewer", "writer", "admin"].map((name) => ({ name })),
+      // orders:read also reaches the portal's sign-in (it asks for it); nobody gets either by default in a browser.
+      scopes: API_SCOPES.map((name) => ({ name, description: `${name} of the echo service`, clients: [...CALLERS.map((c) => c.clientId), ...(name === "orders:read" ? ["portal-gateway"] : [])] })),
       groups: [{ name: "admins", roles: ["admin"] }, { name: "viewers", roles: ["viewer"] }],
       tokens: { accessTokenLifespan: "5m", ssoSessionIdleTimeout: "30m", ssoSessionMaxLifespan: "1h" },
     },
     clients: {
       gateway: { clientId: "api-gateway" },
       browser: [{ clientId: "web", redirectUris: [`${BROWSER_ORIGIN}/callback`], webOrigins: [BROWSER_ORIGIN] }],
-      service: CALLERS.map((c) => ({ clientId: c.clientId, roles: [c.role], tenant: c.tenant })),
+      service: [...CALLERS.map((c) => ({ clientId: c.clientId, roles: [c.role], tenant: c.tenant })), { ...UNSCOPED_CALLER, roles: [...UNSCOPED_CALLER.roles] }],
     },
     services: [
       {
@@ -50,14 +63,16 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
         namespace: "shop",
         port: 8443,
         routes: [
-          { path: "/api/orders/*", rules: [{ methods: ["GET", "HEAD"], roles: ["viewer", "writer", "admin"] }, { methods: ["POST", "PUT", "DELETE"], roles: ["writer", "admin"] }] },
+          { path: "/api/orders/*", rules: [{ methods: ["GET", "HEAD"], roles: ["viewer", "writer", "admin"] }, { methods: ["POST", "PUT", "DELETE"], roles: ["writer", "admin"], scopes: ["orders:write"] }] },
+          // Tenant-bound: the {tenant} segment must be the token's tenant claim.
+          { path: "/api/tenants/{tenant}/orders/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"], scopes: ["orders:read"] }, { methods: ["POST"], roles: ["writer", "admin"], scopes: ["orders:write"] }] },
           { path: "/api/admin/*", rules: [{ methods: ["GET", "POST"], roles: ["admin"] }] },
           { path: "/api/public", public: true, methods: ["GET"] },
           // Rate limits: per verified caller (a rule's own limit), per client address (public).
           { path: "/api/limited/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"], rateLimit: { requests: LIMIT.requests, window: LIMIT.window } }] },
           { path: "/api/limited-public", public: true, methods: ["GET"], rateLimit: { requests: LIMIT.requests, window: LIMIT.window } },
           { path: "/portal/home/*", rules: [{ methods: ["GET"], roles: ["viewer", "admin"] }] },
-          { path: "/portal/api/*", rules: [{ methods: ["GET", "POST"], roles: ["viewer", "admin"] }] },
+          { path: "/portal/api/*", rules: [{ methods: ["GET", "POST"], roles: ["viewer", "admin"], scopes: ["orders:read"] }] },
           // Public under the app's path (its static assets): the app's session cookie must not reach the service there.
           { path: "/portal/assets/*", public: true, methods: ["GET"] },
         ],
@@ -68,7 +83,7 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
     // decisionLogPath: a file the Docker tiers read back (the native tier points it into the instance folder).
     gateway: { decisionLogPath: "/usr/local/apisix/logs/decisions.log", claimHeaders: [{ claim: "azp", header: "X-Client-ID" }, { claim: "iat", header: "X-Token-Issued-At" }, { claim: "email", header: "X-User-Email" }], jwksCacheSeconds: 30, unknownKeyRefetchSeconds: 2 },
     // A one-minute access token: the gateway must renew it (30 s leeway) without a new sign-in.
-    apps: [{ name: "portal", url: PORTAL_URL, clientId: "portal-gateway", sessionLifetime: "30m", sessionIdleTimeout: "20m", accessTokenLifespan: "1m" }],
+    apps: [{ name: "portal", url: PORTAL_URL, clientId: "portal-gateway", scopes: ["openid", "profile", "email", "orders:read"], sessionLifetime: "30m", sessionIdleTimeout: "20m", accessTokenLifespan: "1m" }],
     seedUsers: [{ username: PORTAL_USER, email: "alice@example.com", firstName: "Alice", lastName: "Example", groups: ["viewers"], tenant: "acme" }],
   };
 }

@@ -144,6 +144,101 @@ describe("gateway-identity", function()
     end)
   end)
 
+  describe("requires every scope of the rule, after the role check (RFC 6750 insufficient_scope)", function()
+    local scoped = function() return conf({ required_scopes = { "orders:read", "orders:write" } }) end
+    local function with_scope(scope)
+      local claims = valid({ realm_access = { roles = { "viewer" } }, scope = scope })
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(claims), ["X-User-ID"] = "root" })
+      ngx.header["WWW-Authenticate"] = nil
+      return plugin.rewrite(scoped(), ctx), ctx
+    end
+
+    it("passes a token carrying all of them among others", function()
+      assert.is_nil((with_scope("profile orders:write email orders:read")))
+    end)
+
+    it("refuses with 403 and a challenge naming the scopes when one is missing, and sets no identity", function()
+      for _, scope in ipairs({ "orders:read", "", "orders:read,orders:write", "orders:readorders:write", "ORDERS:READ ORDERS:WRITE", "orders:read\torders:write" }) do
+        local status, ctx = with_scope(scope)
+        assert.equals(403, status, scope)
+        assert.equals('Bearer realm="shop", error="insufficient_scope", scope="orders:read orders:write"', ngx.header["WWW-Authenticate"])
+        assert.is_nil(ctx.headers["x-user-id"])
+        assert.same({ reason = "scope_missing", identity = { sub = "user-2", claims_from = "openid-connect" } }, ctx.gateway_decision)
+      end
+    end)
+
+    it("refuses a scope claim that is not a string (a list is not RFC 6749's form)", function()
+      assert.equals(403, (with_scope({ "orders:read", "orders:write" })))
+    end)
+
+    it("checks roles first: a caller without the role is role_missing, scopes or not", function()
+      local claims = valid({ realm_access = { roles = { "writer" } }, scope = "orders:read orders:write" })
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(claims) })
+      assert.equals(403, (plugin.rewrite(scoped(), ctx)))
+      assert.equals("role_missing", ctx.gateway_decision.reason)
+    end)
+
+    it("applies to remembered tokens too (the fast path keeps claims, not decisions)", function()
+      local ctx = ctx_with({})
+      ctx.gateway_verified_token = { claims = valid({ realm_access = { roles = { "viewer" } }, scope = "orders:read" }), kid = "k1" }
+      assert.equals(403, (plugin.rewrite(scoped(), ctx)))
+      assert.equals("scope_missing", ctx.gateway_decision.reason)
+    end)
+  end)
+
+  describe("binds a tenant path segment to the token's tenant, exactly", function()
+    local bound = function() return conf({ tenant_segment = 3 }) end
+    -- uri: the normalised path the route matched; raw: the request line's target.
+    local function at(uri, raw, tenant)
+      if tenant == nil then tenant = "acme" end
+      local claims = valid({ realm_access = { roles = { "viewer" } }, tenant_id = tenant or nil })
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(claims) })
+      ctx.var.uri = uri
+      ctx.var.real_request_uri = raw
+      return plugin.rewrite(bound(), ctx), ctx
+    end
+
+    it("passes the token's own tenant, with a query string or not", function()
+      assert.is_nil((at("/api/tenants/acme/orders/1", "/api/tenants/acme/orders/1?x=/a/b")))
+      assert.is_nil((at("/api/tenants/acme", "/api/tenants/acme")))
+    end)
+
+    it("refuses another tenant, a prefix or extension of it, another case, or a path too short", function()
+      for _, path in ipairs({ "/api/tenants/globex/orders", "/api/tenants/acm/orders", "/api/tenants/acme2/orders", "/api/tenants/ACME/orders", "/api/tenants/acme;x/orders", "/api/tenants/", "/api/tenants" }) do
+        local status, ctx = at(path, path)
+        assert.equals(403, status, path)
+        assert.equals("tenant_mismatch", ctx.gateway_decision.reason, path)
+        assert.is_nil(ctx.headers["x-tenant-id"])
+      end
+    end)
+
+    it("refuses when the path the caller sent names the tenant in any other spelling than the normalised one", function()
+      for _, raw in ipairs({ "/api/tenants/%61cme/orders", "/api/tenants/acm%65/orders", "/api//tenants/acme/orders", "/api/tenants/globex/../acme/orders", "/api/./tenants/acme/orders", "/api/tenants/acme%2Forders" }) do
+        assert.equals(403, (at("/api/tenants/acme/orders", raw)), raw)
+      end
+    end)
+
+    it("refuses when the normalised path names another tenant than the raw one", function()
+      assert.equals(403, (at("/api/tenants/globex/orders", "/api/tenants/acme/../globex/orders")))
+    end)
+
+    it("refuses a token without a tenant (tenant_missing), and one whose tenant is not a string", function()
+      local status, ctx = at("/api/tenants/acme/orders", "/api/tenants/acme/orders", false)
+      assert.equals(403, status)
+      assert.equals("tenant_missing", ctx.gateway_decision.reason)
+      for _, odd in ipairs({ { "1" }, 1, true, "" }) do
+        local path = "/api/tenants/" .. tostring(type(odd) == "table" and odd[1] or odd) .. "/orders"
+        assert.equals(403, (at(path, path, odd)), path)
+      end
+    end)
+
+    it("does nothing on routes that bind no tenant", function()
+      local ctx = ctx_with({ ["X-Userinfo"] = userinfo(valid({ realm_access = { roles = { "viewer" } } })) })
+      ctx.var.uri = "/api/tenants/globex/orders"
+      assert.is_nil(plugin.rewrite(conf(), ctx))
+    end)
+  end)
+
   describe("claims openid-connect does not check", function()
     local function status_of(claims, overrides)
       local ctx = ctx_with({ ["X-Userinfo"] = userinfo(claims) })
