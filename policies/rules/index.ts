@@ -1,5 +1,6 @@
 import type { Policies } from "@pulumi/policy";
 import { openidConnectHardening } from "./apisix-rules";
+import { gatewayScopesGrantable, tenantClaimEmitted } from "./authorization-rules";
 import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecurity } from "./keycloak-rules";
 import { containersNonRoot, kubernetesObjectsUnique, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
 import { resourcesWaitForWhatTheyName } from "./order-rules";
@@ -18,6 +19,8 @@ export const policies: Policies = [
   containersNonRoot,
   gatewayRolesReachTokens,
   audienceEmitted,
+  gatewayScopesGrantable,
+  tenantClaimEmitted,
   issuerMatchesRealm,
   serviceNamespacesIsolated,
   prodUpstreamsMtls,

@@ -8,17 +8,17 @@ import { TYPES, type StackResource } from "./types";
 const IDENTITY_PLUGIN = "gateway-identity";
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
-const ofType = (resources: StackResource[], type: string) => resources.filter((r) => r.type === type);
+export const ofType = (resources: StackResource[], type: string) => resources.filter((r) => r.type === type);
 const sessionConfs = (doc: Parameters<typeof pluginConfs>[0]) => pluginConfs(doc, "openid-connect").filter(({ conf }) => conf.bearer_only === false);
 
 /** The resource a property's value came from (by property dependency, else by id). */
-function dependency(resources: StackResource[], r: StackResource, prop: string): StackResource | undefined {
+export function dependency(resources: StackResource[], r: StackResource, prop: string): StackResource | undefined {
   const urn = r.propertyDependencies?.[prop]?.[0]?.urn;
   return urn ? resources.find((x) => x.urn === urn) : resources.find((x) => x.props.id !== undefined && x.props.id === r.props[prop]);
 }
 
 /** Clients that obtain tokens (any flow on); the audience client itself has none. */
-function callingClients(resources: StackResource[]): StackResource[] {
+export function callingClients(resources: StackResource[]): StackResource[] {
   return ofType(resources, TYPES.client).filter((c) => c.props.standardFlowEnabled || c.props.serviceAccountsEnabled || c.props.directAccessGrantsEnabled || c.props.implicitFlowEnabled);
 }
 
@@ -26,7 +26,7 @@ function callingClients(resources: StackResource[]): StackResource[] {
  * Where a mapper applies: a client scope (reaching each caller that has it as
  * a default scope) or one client. Returns the calling clients it does not reach.
  */
-function clientsMissing(resources: StackResource[], mapper: StackResource): StackResource[] {
+export function clientsMissing(resources: StackResource[], mapper: StackResource): StackResource[] {
   const callers = callingClients(resources);
   const onClient = dependency(resources, mapper, "clientId");
   if (onClient) return callers.filter((c) => c !== onClient);

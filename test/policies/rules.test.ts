@@ -47,6 +47,7 @@ const withoutDirective = (name: string) => (c: any) => {
 };
 const oidcConfs = (doc: any) => doc.routes.filter((r: any) => r.plugins?.["openid-connect"]?.bearer_only).map((r: any) => r.plugins["openid-connect"]);
 const sessionConfs = (doc: any) => doc.routes.filter((r: any) => r.plugins?.["openid-connect"]?.bearer_only === false).map((r: any) => r.plugins["openid-connect"]);
+const scopeNamed = (s: StackResource[], name: string) => s.find((r) => r.type === "keycloak:openid/clientScope:ClientScope" && r.props.name === name)!.props;
 const appClient = (s: StackResource[]) => find(s, "keycloak:openid/client:Client", "identity-client-storefront-gateway").props;
 
 /** For each rule: a change to the prod stack that breaks exactly that rule, and what its message must say. */
@@ -71,6 +72,11 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["gateway-roles-reach-tokens", (s) => remove(s, s.find((r) => r.type.endsWith("UserRealmRoleProtocolMapper"))!), /no UserRealmRoleProtocolMapper puts realm roles into access tokens/],
   ["gateway-roles-reach-tokens", (s) => (s.find((r) => r.type.endsWith("UserRealmRoleProtocolMapper"))!.propertyDependencies = { clientScopeId: [{ urn: "urn:elsewhere" }] }), /client "billing-worker" does not get the realm-role mapper/],
   ["gateway-audience-emitted", (s) => remove(s, s.find((r) => r.type.endsWith("AudienceProtocolMapper"))!), /requires audience "api-gateway" but no AudienceProtocolMapper adds it/],
+  ["gateway-scopes-grantable", (s) => (scopeNamed(s, "orders:write").includeInTokenScope = false), /client scope "orders:write" .* sets includeInTokenScope false/],
+  ["gateway-scopes-grantable", (s) => { const d = find(s, "keycloak:openid/clientDefaultScopes:ClientDefaultScopes", "identity-client-billing-worker-default-scopes").props; d.defaultScopes = d.defaultScopes.filter((x: string) => x !== "orders:write"); }, /requires scope "orders:write", but no calling client has it as a default or optional scope/],
+  ["gateway-scopes-grantable", (s) => editApisix(s, (d) => d.routes.find((r: any) => r.id === "orders.0.rule1").plugins["gateway-identity"].required_scopes.push("orders:delete")), /requires scope "orders:delete", which no keycloak ClientScope declares/],
+  ["gateway-tenant-claim-emitted", (s) => remove(s, s.find((r) => r.type.endsWith("UserAttributeProtocolMapper") && r.props.claimName === "tenant_id")!), /binds a \{tenant\} segment to claim "tenant_id", but no UserAttributeProtocolMapper puts "tenant_id" into access tokens/],
+  ["gateway-tenant-claim-emitted", (s) => (s.find((r) => r.type.endsWith("UserAttributeProtocolMapper") && r.props.claimName === "tenant_id")!.propertyDependencies = { clientScopeId: [{ urn: "urn:elsewhere" }] }), /client "shop-web" does not get a mapper for tenant claim "tenant_id"/],
   ["gateway-issuer-matches-realm", (s) => (realm(s).attributes.frontendUrl = "https://login.example.com"), /accepts issuers \["https:\/\/auth\.example\.com\/realms\/shop"\] but realm "shop" issues "https:\/\/login\.example\.com\/realms\/shop"/],
   ["service-namespaces-isolated", (s) => remove(s, policy(s, "shop", "apisix-default-deny-ingress")), /namespace "shop" \(an upstream of the gateway\) has no default-deny ingress NetworkPolicy/],
   ["service-namespaces-isolated", (s) => remove(s, policy(s, "shop-admin", "allow-apisix-to-admin")), /namespace "shop-admin" has no NetworkPolicy admitting the gateway's pods/],
