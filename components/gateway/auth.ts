@@ -32,6 +32,7 @@ export function renderKeyGuardConf(spec: AccessSpec, discoveryUrl: string) {
     refetch_interval: spec.gateway.unknownKeyRefetchSeconds,
     jwks_ttl: jwksCacheConf(spec).jwk_expires_in,
     realm: spec.realm.name,
+    keys_stale_if_unreachable: spec.gateway.keysStaleIfUnreachableSeconds,
     // An entry lives until the token's exp (at most the longest lifespan the realm issues): a retired key
     // is caught by the key check every remembered token meets first, not by entries dying young.
     verified_tokens: { ttl: longestAccessTokenLifespan(spec), size: spec.gateway.verifiedTokenCacheSize, shared: spec.gateway.verifiedTokenCacheMegabytes > 0 },

@@ -89,3 +89,10 @@ export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 2_000;
  * Keycloak token (header and claims), 32 MB holds some 12,000 active users.
  */
 export const DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES = 32;
+
+/**
+ * How long the last fetched keys outlive an unreachable realm (past their
+ * refresh): a Keycloak restart or upgrade takes minutes; a retired key is
+ * still dropped by the first fetch that succeeds.
+ */
+export const DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS = 300;

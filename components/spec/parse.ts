@@ -1,5 +1,5 @@
 import { TENANT_SEGMENT, isValidRoutePath } from "./access";
-import { DEFAULT_GATEWAY_IMAGE, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES, DEFAULT_PASSWORD_POLICY, DEFAULT_TENANT_ATTRIBUTE, ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
+import { DEFAULT_GATEWAY_IMAGE, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS, DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES, DEFAULT_PASSWORD_POLICY, DEFAULT_TENANT_ATTRIBUTE, ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
 import { parseDuration } from "./durations";
 import * as P from "./patterns";
 import { readGatewayRateLimits, readRateLimit } from "./rate-limits";
@@ -243,7 +243,7 @@ function readClaimHeader(r: SpecReader, path: string, value: Raw): ClaimHeaderSp
 }
 
 function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): GatewaySpec {
-  const o = r.optionalObject("gateway", value, ["name", "unknownKeyRefetchSeconds", "trustedProxies", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "clientCertificateHosts", "resources", "rateLimits", "decisionLogPath", "verifiedTokenCacheSize", "verifiedTokenCacheMegabytes"]);
+  const o = r.optionalObject("gateway", value, ["name", "unknownKeyRefetchSeconds", "trustedProxies", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "keysStaleIfUnreachableSeconds", "clientCertificateHosts", "resources", "rateLimits", "decisionLogPath", "verifiedTokenCacheSize", "verifiedTokenCacheMegabytes"]);
   const res = r.optionalObject("gateway.resources", o.resources, ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"]);
   const replicas = r.integer("gateway.replicas", o.replicas, { default: env.gatewayReplicas, min: 1, max: 100 });
   if (replicas < env.minimumGatewayReplicas) {
@@ -261,6 +261,7 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
     claimHeaders: r.array("gateway.claimHeaders", o.claimHeaders, (p, v) => readClaimHeader(r, p, v), { optional: true }),
     forwardUserinfo: r.boolean("gateway.forwardUserinfo", o.forwardUserinfo, false),
     jwksCacheSeconds: r.integer("gateway.jwksCacheSeconds", o.jwksCacheSeconds, { default: DEFAULT_JWKS_CACHE_SECONDS, min: 30, max: 86400 }),
+    keysStaleIfUnreachableSeconds: r.integer("gateway.keysStaleIfUnreachableSeconds", o.keysStaleIfUnreachableSeconds, { default: DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS, min: 0, max: 3600 }),
     verifiedTokenCacheSize: r.integer("gateway.verifiedTokenCacheSize", o.verifiedTokenCacheSize, { default: DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, min: 0, max: 1_000_000 }),
     verifiedTokenCacheMegabytes: r.integer("gateway.verifiedTokenCacheMegabytes", o.verifiedTokenCacheMegabytes, { default: DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES, min: 0, max: 1024 }),
     clientCertificateHosts: r.array("gateway.clientCertificateHosts", o.clientCertificateHosts, (p, v) => readClientCertificateHost(r, p, v), { optional: true }),

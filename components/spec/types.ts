@@ -267,6 +267,13 @@ export interface GatewaySpec {
   /** Seconds the gateway caches the realm's JWKS. */
   jwksCacheSeconds: number;
   /**
+   * The outage policy: while the realm's JWKS cannot be fetched, the last
+   * keys fetched stay in use at most this many seconds past their refresh
+   * (tokens keep their answer through a Keycloak restart); then 401. A key
+   * retires only through a fetch that succeeded. 0: fail closed at once.
+   */
+  keysStaleIfUnreachableSeconds: number;
+  /**
    * Bearer tokens each gateway worker remembers as verified, so that their
    * next requests skip openid-connect's per-request work (the key check,
    * expiry and role rules still apply). 0 turns the fast path off.

@@ -29,7 +29,7 @@ import { TestBrowser, loginForm } from "./support/browser";
 import { editApisixRules } from "./support/gateway-runtime";
 import { KEY_GUARD_PLUGIN } from "../../components/gateway";
 import { keycloakDefaultRoles } from "./support/identity-provider";
-import { ALIASES, PORTAL_URL, PORTAL_USER, integrationSpec } from "./support/spec";
+import { ALIASES, OUTAGE_BOUND_SECONDS, PORTAL_URL, PORTAL_USER, integrationSpec } from "./support/spec";
 import { TokenForge, claimsOf, clientCredentialsToken } from "./support/tokens";
 
 const runtime = await chooseGatewayRuntime();
@@ -258,6 +258,53 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
   });
 
   describeKeyRotation(() => ctx);
+
+  describe("the identity provider goes away (the outage policy)", () => {
+    it(`keeps answering valid tokens, seen and never seen, with the last known keys for ${OUTAGE_BOUND_SECONDS} s past their refresh, never waiting on the dead provider; then fails closed; and recovers at once when it is back`, async () => {
+      const ttl = Math.floor(t.spec.gateway.jwksCacheSeconds / 2);
+      const seen = await ctx.clientToken("caller-viewer");
+      expect((await send(ctx.gateway, "GET", "/api/orders/outage", { authorization: `Bearer ${seen}` })).status).toBe(200);
+      let serial = 0;
+      const probe = async () => {
+        const fresh = await ctx.forge.valid(["viewer"], { sub: `outage-${++serial}` });
+        const started = Date.now();
+        const statuses = [];
+        for (const token of [seen, fresh]) statuses.push((await send(ctx.gateway, "GET", "/api/orders/outage", { authorization: `Bearer ${token}` })).status);
+        return { at: Date.now(), statuses, waited: Date.now() - started };
+      };
+      const down = Date.now();
+      t.idp.unreachable = true;
+      const during: Array<{ at: number; statuses: number[]; waited: number }> = [];
+      try {
+        // The last fetch was at most `ttl` s ago: keys are kept until it + ttl + the bound, so at least `bound` s from now.
+        while (Date.now() - down < (ttl + OUTAGE_BOUND_SECONDS + 4) * 1000) {
+          during.push(await probe());
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      } finally {
+        t.idp.unreachable = false;
+      }
+      const secondsIn = (p: { at: number }) => (p.at - down) / 1000;
+      const served = during.filter((p) => secondsIn(p) < OUTAGE_BOUND_SECONDS - 1);
+      const refused = during.filter((p) => secondsIn(p) > ttl + OUTAGE_BOUND_SECONDS + 2);
+      console.log(`[outage] ${during.length} probes: all 200 for ${served.length}, then 401 from ${secondsIn(during.find((p) => p.statuses.includes(401)) ?? { at: NaN }).toFixed(1)} s; longest wait ${Math.max(...during.map((p) => p.waited))} ms for two requests; ${t.idp.count("unreachable")} refused connections at the provider`);
+      expect(served.every((p) => p.statuses.every((s) => s === 200))).toBe(true);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((p) => p.statuses.every((s) => s === 401))).toBe(true);
+      // No request hangs on the dead provider: a fetch gives up after 3 s, nobody else waits for it longer.
+      expect(Math.max(...during.map((p) => p.waited))).toBeLessThan(7000);
+      // Refetch attempts are bounded by the refresh windows, not by traffic.
+      expect(t.idp.count("unreachable")).toBeLessThan(during.length);
+
+      const back = Date.now();
+      const recovered = await probe();
+      expect(recovered.statuses).toEqual([200, 200]);
+      const jwks = t.idp.count("jwks");
+      for (let i = 0; i < 20; i++) expect((await probe()).statuses).toEqual([200, 200]);
+      console.log(`[outage] recovered in ${((recovered.at - back) / 1000).toFixed(1)} s; ${t.idp.count("jwks") - jwks} JWKS requests during 20 recovery probes`);
+      expect(t.idp.count("jwks") - jwks).toBeLessThanOrEqual(2);
+    }, 90_000);
+  });
 
   // Last: every request of the whole run above, through this gateway. nginx's access log is the count,
   // which the official image writes to stdout, not a file.

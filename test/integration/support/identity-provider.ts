@@ -78,6 +78,8 @@ export function keycloakAccessClaims(model: RealmModel, client: RealmClient, use
 export class RealmIdentityProvider {
   /** Requests served, by endpoint (`discovery`, `jwks`, `token`, `authorization`, `revocation`, `end_session`, `userinfo`, `login`). */
   readonly calls = new Map<string, number>();
+  /** While true, every connection is dropped before an answer: the realm is down (counted as `unreachable`). */
+  unreachable = false;
   /** A sign-in's API scopes (grant id -> names): the client's defaults and the optional ones it asked for. */
   private readonly grantedApiScopes = new Map<string, string[]>();
   private provider: any;
@@ -136,8 +138,9 @@ export class RealmIdentityProvider {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? "/";
     if (!path.startsWith(`${this.prefix}/`)) { res.statusCode = 404; res.end(); return; }
-    const endpoint = this.endpointOf(path.split("?")[0]);
+    const endpoint = this.unreachable ? "unreachable" : this.endpointOf(path.split("?")[0]);
     this.calls.set(endpoint, this.count(endpoint) + 1);
+    if (this.unreachable) return void req.socket.destroy();
     if (endpoint === "login") return this.login(req, res);
     // Mounted under the realm's path: oidc-provider reads its mount from originalUrl.
     (req as any).originalUrl = path;

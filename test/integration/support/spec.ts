@@ -28,6 +28,9 @@ export const CALLERS = [
   { clientId: "caller-admin", role: "admin", tenant: "globex" },
 ] as const;
 
+/** The suite's outage bound: the last keys outlive an unreachable realm this long (short, so the drill ends). */
+export const OUTAGE_BOUND_SECONDS = 20;
+
 /** A machine client holding every role and no API scope: the matrix's "(no scope)" caller, with a real token. */
 export const UNSCOPED_CALLER = { clientId: "caller-unscoped", roles: ["viewer", "writer", "admin"], tenant: "acme" } as const;
 /** The API scopes the suite declares: every role caller holds them all (a role column's caller holds every scope). */
@@ -81,7 +84,7 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
     ],
     // Short JWKS cache so the key-rotation drill finishes in minutes; iat shows when a session's token was renewed.
     // decisionLogPath: a file the Docker tiers read back (the native tier points it into the instance folder).
-    gateway: { decisionLogPath: "/usr/local/apisix/logs/decisions.log", claimHeaders: [{ claim: "azp", header: "X-Client-ID" }, { claim: "iat", header: "X-Token-Issued-At" }, { claim: "email", header: "X-User-Email" }], jwksCacheSeconds: 30, unknownKeyRefetchSeconds: 2 },
+    gateway: { decisionLogPath: "/usr/local/apisix/logs/decisions.log", claimHeaders: [{ claim: "azp", header: "X-Client-ID" }, { claim: "iat", header: "X-Token-Issued-At" }, { claim: "email", header: "X-User-Email" }], jwksCacheSeconds: 30, unknownKeyRefetchSeconds: 2, keysStaleIfUnreachableSeconds: OUTAGE_BOUND_SECONDS },
     // A one-minute access token: the gateway must renew it (30 s leeway) without a new sign-in.
     apps: [{ name: "portal", url: PORTAL_URL, clientId: "portal-gateway", scopes: ["openid", "profile", "email", "orders:read"], sessionLifetime: "30m", sessionIdleTimeout: "20m", accessTokenLifespan: "1m" }],
     seedUsers: [{ username: PORTAL_USER, email: "alice@example.com", firstName: "Alice", lastName: "Example", groups: ["viewers"], tenant: "acme" }],

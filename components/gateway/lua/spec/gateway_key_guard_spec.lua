@@ -211,6 +211,56 @@ describe("gateway-key-guard", function()
     end)
   end)
 
+  describe("while the realm cannot be reached (the outage policy)", function()
+    local outage = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", keys_stale_if_unreachable = 30 }
+    local function k1() return guard.rewrite(outage, ctx(token({ alg = "RS256", kid = "k1" }))) end
+
+    before_each(function()
+      -- A fetch that succeeded: the keys are known, and kept as the last known ones.
+      ngx.shared.jwks = dict()
+      assert.is_nil(k1())
+      served[JWKS] = nil -- then the realm goes away
+    end)
+
+    it("keeps the last known keys past their expiry, one refetch attempt per refresh window, then fails closed at the bound", function()
+      local seen = {}
+      for second = 1, 60 do
+        tick(1)
+        seen[second] = k1() or 200
+        run_timers()
+      end
+      -- Fetched at 0 (ttl 20), kept until 20 + 30: served through second 50, refused after.
+      for second = 1, 49 do assert.equals(200, seen[second], "second " .. second) end
+      for second = 50, 60 do assert.equals(401, seen[second], "second " .. second) end
+      assert.is_true(fetches[JWKS] <= 1 + 60 / 5 + 2, "fetches: " .. fetches[JWKS])
+    end)
+
+    it("recovers without a restart when the realm is back; a key it retired is refused, and the next outage keeps the new keys", function()
+      tick(25)
+      assert.is_nil(k1()) -- the last known keys, 5 s past their expiry
+      served[JWKS] = jwks("k1", "k3")
+      tick(21)
+      assert.is_nil(k1()) -- fetched again: the realm is back
+      served[JWKS] = jwks("k3")
+      tick(21)
+      assert.equals(401, (k1())) -- retired by a fetch that succeeded: never revived
+      served[JWKS] = nil
+      tick(25)
+      assert.is_nil(guard.rewrite(outage, ctx(token({ alg = "RS256", kid = "k3" }))))
+      assert.equals(401, (k1()))
+    end)
+
+    it("fails closed at once without a bound (keys_stale_if_unreachable 0, the plugin's default)", function()
+      ngx.shared.jwks, ngx.shared.gateway_auth = dict(), dict()
+      served[JWKS] = jwks("k1")
+      local strict = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop" }
+      assert.is_nil(guard.rewrite(strict, ctx(token({ alg = "RS256", kid = "k1" }))))
+      served[JWKS] = nil
+      tick(21)
+      assert.equals(401, (guard.rewrite(strict, ctx(token({ alg = "RS256", kid = "k1" })))))
+    end)
+  end)
+
   describe("the verified-token fast path", function()
     local core = require("apisix.core")
     local fast = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60, size = 100 } }

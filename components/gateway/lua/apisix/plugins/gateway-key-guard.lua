@@ -39,6 +39,8 @@ local schema = {
         -- openid-connect's jwk_expires_in: the cached JWKS is never older than this.
         jwks_ttl = { type = "integer", minimum = 1, maximum = 86400 },
         realm = { type = "string", minLength = 1 },
+        -- While the realm cannot be reached, its last fetched JWKS stays in use this long past its own expiry (0: fail closed at once).
+        keys_stale_if_unreachable = { type = "integer", minimum = 0, maximum = 86400, default = 0 },
         -- The fast path: size 0 turns it off.
         verified_tokens = {
             type = "object",
@@ -136,17 +138,50 @@ local function kids_of(conf, doc)
 end
 
 
+-- The outage policy. Every JWKS fetched is also kept as the last known one,
+-- for jwks_ttl + keys_stale_if_unreachable seconds. When a fetch fails (the
+-- realm down, a timeout, an error status, not a JWKS), that document is put
+-- back where openid-connect reads it, so verified and never-seen tokens keep
+-- their answer while the realm is away, at most keys_stale_if_unreachable
+-- seconds past the moment the keys should have been refreshed; then the
+-- gateway fails closed (401). A key retires only through a fetch that
+-- succeeded, which replaces the last known document at once: an outage
+-- never revives a retired key.
+local function last_known_key(uri)
+    return "lastgood:" .. uri
+end
+
+local function keep_last_known(conf, uri)
+    local dict = ngx.shared[DICT]
+    local doc = dict and dict:get(last_known_key(uri))
+    local left = type(doc) == "string" and dict:ttl(last_known_key(uri))
+    if not left or left <= 0 then
+        return false
+    end
+    left = math.ceil(left)
+    ngx.shared.jwks:set(uri, doc, math.min(conf.jwks_ttl, left))
+    core.log.warn(plugin_name, ": the realm's keys cannot be fetched: its last known keys stay in use for at most ", left, " s more")
+    return true
+end
+
+
 -- Fetches the realm's JWKS and stores it where openid-connect reads it
 -- (lua-resty-openidc's "jwks" cache: the JSON text, for jwks_ttl seconds),
 -- so openid-connect never fetches on its own: the key guard decides when.
+-- A failed fetch keeps the last known keys where the outage policy allows.
 local function fetch_jwks(conf, uri)
     local body, err = _M.http_get(uri)
     local parsed = body and core.json.decode(body)
     if type(parsed) ~= "table" or type(parsed.keys) ~= "table" then
         core.log.warn(plugin_name, ": cannot fetch the realm's keys from ", uri, ": ", err or "not a JWKS")
-        return false
+        return keep_last_known(conf, uri)
     end
-    ngx.shared.jwks:set(uri, core.json.encode(parsed), conf.jwks_ttl)
+    local doc = core.json.encode(parsed)
+    ngx.shared.jwks:set(uri, doc, conf.jwks_ttl)
+    local stale = conf.keys_stale_if_unreachable or 0
+    if stale > 0 and ngx.shared[DICT] then
+        ngx.shared[DICT]:set(last_known_key(uri), doc, conf.jwks_ttl + stale)
+    end
     return true
 end
 
