@@ -4,9 +4,23 @@ import { BROWSER_SESSIONS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL
 import { PLUGIN_DIR } from "./plugin";
 import { gatewaySecretEnv } from "./env";
 import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams } from "./tls";
+import { UPSTREAM_TIMEOUTS } from "./upstreams";
 
 
 export const CONFIG_CHECKSUM_ANNOTATION = "gateway-auth/config-checksum";
+
+/**
+ * Draining a gateway pod: Kubernetes removes it from the Service's endpoints
+ * and signals it at the same time, and kube-proxies and load balancers learn
+ * of the removal seconds later. The pod keeps serving that long (preStop)
+ * before nginx's graceful stop (the official image's stop signal, SIGQUIT),
+ * which finishes every accepted request; the grace period covers the delay
+ * plus the longest request the gateway lets run (its upstream timeouts).
+ */
+export const GATEWAY_DRAIN = {
+  preStopSeconds: 10,
+  terminationGracePeriodSeconds: 10 + UPSTREAM_TIMEOUTS.connect + UPSTREAM_TIMEOUTS.send + UPSTREAM_TIMEOUTS.read + 5,
+} as const;
 const APISIX_HOME = "/usr/local/apisix";
 const APISIX_UID = 636;
 
@@ -88,6 +102,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
         spec: {
           serviceAccountName: names.workload,
           automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: GATEWAY_DRAIN.terminationGracePeriodSeconds,
           securityContext: { runAsNonRoot: true, runAsUser: APISIX_UID, runAsGroup: APISIX_UID, fsGroup: APISIX_UID, seccompProfile: { type: "RuntimeDefault" } },
           topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...podLabels } } }],
           initContainers: [{
@@ -105,6 +120,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
             env: gatewaySecretEnv(spec),
             readinessProbe: { httpGet: { path: "/status/ready", port: "status" }, periodSeconds: 5, failureThreshold: 3 },
             livenessProbe: { httpGet: { path: "/status", port: "status" }, initialDelaySeconds: 10, periodSeconds: 10 },
+            lifecycle: { preStop: { exec: { command: ["sleep", String(GATEWAY_DRAIN.preStopSeconds)] } } },
             resources: {
               requests: { cpu: spec.gateway.resources.cpuRequest, memory: spec.gateway.resources.memoryRequest },
               limits: { cpu: spec.gateway.resources.cpuLimit, memory: spec.gateway.resources.memoryLimit },

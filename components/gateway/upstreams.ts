@@ -4,6 +4,9 @@ export function upstreamId(service: Pick<ServiceSpec, "name" | "namespace">): st
   return `${service.namespace}.${service.name}`.slice(0, 64);
 }
 
+/** Seconds the gateway gives a service to accept, take and answer a request: the longest request it lets run. */
+export const UPSTREAM_TIMEOUTS = { connect: 5, send: 30, read: 30 } as const;
+
 export interface ApisixUpstream {
   id: string;
   type: "roundrobin";
@@ -30,6 +33,6 @@ export function renderApisixUpstreams(spec: AccessSpec): ApisixUpstream[] {
     nodes: { [`${serviceHost(s)}:${s.port}`]: 1 },
     pass_host: "rewrite",
     upstream_host: serviceHost(s),
-    timeout: { connect: 5, send: 30, read: 30 },
+    timeout: { ...UPSTREAM_TIMEOUTS },
   }));
 }

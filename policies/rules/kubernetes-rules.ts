@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { GATEWAY_POD_LABELS } from "../contract/names";
 import { TYPES, WORKLOAD_TYPES, type StackResource } from "./types";
 
 const SECRET_MATERIAL = [
@@ -78,6 +79,38 @@ export const kubernetesObjectsUnique: StackValidationPolicy = {
       const first = owners.get(key);
       if (first) report(`${key} is managed by both ${first} and ${r.name}. Give each gateway instance its own gateway.name (and namespace).`, r.urn);
       else owners.set(key, r.name);
+    }
+  },
+};
+
+/** Seconds a gateway pod must keep serving after its endpoint removal starts (propagation), and then have for requests in flight. */
+const MIN_PRESTOP_SECONDS = 5;
+const MIN_DRAIN_SECONDS = 30;
+
+/** The preStop delay of a container, when it is a plain `sleep N` (exec or the sleep action). */
+function preStopSeconds(container: any): number | undefined {
+  const hook = container?.lifecycle?.preStop;
+  if (typeof hook?.sleep?.seconds === "number") return hook.sleep.seconds;
+  const command = hook?.exec?.command;
+  return Array.isArray(command) && command[0] === "sleep" && /^\d+$/.test(String(command[1])) ? Number(command[1]) : undefined;
+}
+
+/** A gateway pod replaced in a rollout finishes what it accepted, and gets no new traffic while it stops. */
+export const gatewayDrainsBeforeStopping: ResourceValidationPolicy = {
+  name: "gateway-drains-before-stopping",
+  description: `A gateway Deployment's container keeps serving at least ${MIN_PRESTOP_SECONDS} s after its pod is told to stop (a preStop sleep, while endpoint removal propagates), and the pod's termination grace period leaves at least ${MIN_DRAIN_SECONDS} s more for requests in flight.`,
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== "kubernetes:apps/v1:Deployment") return;
+    const pod = args.props.spec?.template;
+    const labels = pod?.metadata?.labels ?? {};
+    if (!Object.entries(GATEWAY_POD_LABELS).every(([k, v]) => labels[k] === v)) return;
+    const where = `${args.props.metadata?.namespace ?? "default"}/${args.props.metadata?.name ?? args.name}`;
+    const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+    for (const c of pod.spec?.containers ?? []) {
+      const delay = preStopSeconds(c);
+      if (delay === undefined || delay < MIN_PRESTOP_SECONDS) report(`gateway Deployment ${where} container ${c.name} has no preStop sleep of at least ${MIN_PRESTOP_SECONDS} s: it stops while load balancers still send it requests, which then fail. Add lifecycle.preStop (sleep).`);
+      else if (grace < delay + MIN_DRAIN_SECONDS) report(`gateway Deployment ${where} gives its pods terminationGracePeriodSeconds ${grace}, less than the preStop sleep (${delay} s) plus ${MIN_DRAIN_SECONDS} s for requests in flight: Kubernetes kills them mid-request.`);
     }
   },
 };

@@ -14,6 +14,13 @@ const podSpec = deployment.spec.template.spec;
 const apisix = podSpec.containers[0];
 
 describe("gateway manifests", () => {
+  it("drain a stopping pod: a preStop sleep while its endpoint removal propagates, then a grace period covering the longest request (upstream connect + send + read)", () => {
+    expect(apisix.lifecycle).toEqual({ preStop: { exec: { command: ["sleep", "10"] } } });
+    const upstream = (files["apisix.yaml"].match(/timeout:\s*\n\s*connect: (\d+)\s*\n\s*send: (\d+)\s*\n\s*read: (\d+)/) ?? []).slice(1).map(Number);
+    expect(upstream).toHaveLength(3);
+    expect(podSpec.terminationGracePeriodSeconds).toBeGreaterThan(10 + upstream.reduce((a: number, b: number) => a + b, 0));
+  });
+
   it("are the expected kinds, and every one validates against the Kubernetes schema", () => {
     expect(manifests.map((m) => m.kind)).toEqual(["Namespace", "ServiceAccount", "ConfigMap", "ConfigMap", "Deployment", "Service", "PodDisruptionBudget"]);
     for (const m of manifests) expect(() => validateManifest(m), `${m.kind}/${m.metadata.name}`).not.toThrow();

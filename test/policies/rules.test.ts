@@ -68,6 +68,8 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => (oidcConfs(d)[0]._meta.priority = 1)), /has _meta .*"priority":1/],
   ["networkpolicy-declares-policy-types", (s) => delete policy(s, "shop", "allow-apisix-to-orders").props.spec.policyTypes, /shop\/allow-apisix-to-orders does not declare spec\.policyTypes/],
   ["containers-run-as-non-root", (s) => (deployment(s).spec.template.spec.initContainers[0].securityContext.runAsNonRoot = false), /container apisix\/prepare-conf may run as root/],
+  ["gateway-drains-before-stopping", (s) => delete deployment(s).spec.template.spec.containers[0].lifecycle, /container apisix has no preStop sleep of at least 5 s/],
+  ["gateway-drains-before-stopping", (s) => (deployment(s).spec.template.spec.terminationGracePeriodSeconds = 20), /terminationGracePeriodSeconds 20, less than the preStop sleep \(10 s\) plus 30 s/],
   ["gateway-roles-reach-tokens", (s) => editApisix(s, (d) => d.routes.find((r: any) => r.plugins?.["gateway-identity"]).plugins["gateway-identity"].allow_roles.push("auditor")), /requires role "auditor", which no keycloak\.Role in the realm declares/],
   ["gateway-roles-reach-tokens", (s) => remove(s, s.find((r) => r.type.endsWith("UserRealmRoleProtocolMapper"))!), /no UserRealmRoleProtocolMapper puts realm roles into access tokens/],
   ["gateway-roles-reach-tokens", (s) => (s.find((r) => r.type.endsWith("UserRealmRoleProtocolMapper"))!.propertyDependencies = { clientScopeId: [{ urn: "urn:elsewhere" }] }), /client "billing-worker" does not get the realm-role mapper/],
