@@ -5,6 +5,13 @@ import { TYPES, type StackResource } from "./types";
 
 const IDENTITY_PLUGIN = "gateway-identity";
 
+/** Each name the identity plugin's confs give (by `names`), with the first route that gives it. */
+function namedByRules(doc: Parameters<typeof pluginConfs>[0], names: (conf: any) => string[]): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const { where, conf } of pluginConfs(doc, IDENTITY_PLUGIN)) for (const name of names(conf)) if (!found.has(name)) found.set(name, where);
+  return found;
+}
+
 /** The client scopes a client may obtain: its default and optional sets, by name. */
 function obtainable(resources: StackResource[], client: StackResource): string[] {
   const sets = [...ofType(resources, TYPES.clientDefaultScopes).map((d) => ({ d, names: d.props.defaultScopes })), ...ofType(resources, TYPES.clientOptionalScopes).map((d) => ({ d, names: d.props.optionalScopes }))];
@@ -21,9 +28,7 @@ export const gatewayScopesGrantable: StackValidationPolicy = {
     const scopes = ofType(resources, TYPES.clientScope);
     const callers = callingClients(resources);
     for (const g of gatewayConfigs(resources)) {
-      const required = new Map<string, string>();
-      for (const { where, conf } of pluginConfs(g.doc, IDENTITY_PLUGIN)) for (const s of (conf.required_scopes ?? []) as string[]) if (!required.has(s)) required.set(s, where);
-      for (const [name, where] of required) {
+      for (const [name, where] of namedByRules(g.doc, (conf) => conf.required_scopes ?? [])) {
         const scope = scopes.find((s) => s.props.name === name);
         if (!scope) report(`${IDENTITY_PLUGIN} on ${where} requires scope "${name}", which no keycloak ClientScope declares: no token can carry it. Declare it in realm.scopes.`, g.resource.urn);
         else if (scope.props.includeInTokenScope === false) report(`client scope "${name}" (required on ${where}) sets includeInTokenScope false: tokens never name it in their scope claim, so every request is refused. Set it true.`, scope.urn);
@@ -41,9 +46,7 @@ export const tenantClaimEmitted: StackValidationPolicy = {
   validateStack: (args, report) => {
     const resources = args.resources as StackResource[];
     for (const g of gatewayConfigs(resources)) {
-      const claims = new Map<string, string>();
-      for (const { where, conf } of pluginConfs(g.doc, IDENTITY_PLUGIN)) if (conf.tenant_segment !== undefined && !claims.has(conf.tenant_claim ?? "tenant_id")) claims.set(conf.tenant_claim ?? "tenant_id", where);
-      for (const [claim, where] of claims) {
+      for (const [claim, where] of namedByRules(g.doc, (conf) => (conf.tenant_segment !== undefined ? [conf.tenant_claim ?? "tenant_id"] : []))) {
         const mappers = ofType(resources, TYPES.attributeMapper).filter((m) => m.props.claimName === claim && m.props.addToAccessToken !== false);
         if (mappers.length === 0) {
           report(`${IDENTITY_PLUGIN} on ${where} binds a {tenant} segment to claim "${claim}", but no UserAttributeProtocolMapper puts "${claim}" into access tokens: every request would be refused (403). Keep the tenant mapper in the gateway client scope.`, g.resource.urn);

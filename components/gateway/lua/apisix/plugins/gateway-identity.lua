@@ -344,16 +344,20 @@ local function claims_origin(conf, seen)
 end
 
 
+-- The challenge every refusal of this plugin answers with: the realm, then RFC 6750's parameters.
+local function bearer_challenge(conf, params)
+    return 'Bearer realm="' .. conf.realm .. '"' .. (params or "")
+end
+
 local function invalid_token(conf)
-    ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '", error="invalid_token"'
+    ngx.header["WWW-Authenticate"] = bearer_challenge(conf, ', error="invalid_token"')
     return 401, { error = "invalid_token" }
 end
 
 
 -- RFC 6750 3.1: the token is valid but lacks a scope the rule requires; the challenge names them all.
 local function insufficient_scope(conf)
-    ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '", error="insufficient_scope", scope="'
-        .. concat(conf.required_scopes, " ") .. '"'
+    ngx.header["WWW-Authenticate"] = bearer_challenge(conf, ', error="insufficient_scope", scope="' .. concat(conf.required_scopes, " ") .. '"')
     return 403, { error = "insufficient_scope" }
 end
 
@@ -618,11 +622,8 @@ function _M.header_filter(conf, ctx)
     if type(current) == "table" then
         current = current[1]
     end
-    local stable = 'Bearer realm="' .. conf.realm .. '"'
-    if type(current) == "string" and current:find('error="', 1, true) then
-        stable = stable .. ', error="invalid_token"'
-    end
-    ngx.header["WWW-Authenticate"] = stable
+    local refused = type(current) == "string" and current:find('error="', 1, true)
+    ngx.header["WWW-Authenticate"] = bearer_challenge(conf, refused and ', error="invalid_token"' or nil)
 end
 
 
