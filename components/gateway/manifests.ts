@@ -4,7 +4,7 @@ import { BROWSER_SESSIONS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL
 import { PLUGIN_DIR } from "./plugin";
 import { gatewaySecretEnv } from "./env";
 import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams } from "./tls";
-import { UPSTREAM_TIMEOUTS } from "./upstreams";
+import { longestUpstreamRequestSeconds } from "./upstreams";
 
 
 export const CONFIG_CHECKSUM_ANNOTATION = "gateway-auth/config-checksum";
@@ -17,10 +17,12 @@ export const CONFIG_CHECKSUM_ANNOTATION = "gateway-auth/config-checksum";
  * which finishes every accepted request; the grace period covers the delay
  * plus the longest request the gateway lets run (its upstream timeouts).
  */
-export const GATEWAY_DRAIN = {
-  preStopSeconds: 10,
-  terminationGracePeriodSeconds: 10 + UPSTREAM_TIMEOUTS.connect + UPSTREAM_TIMEOUTS.send + UPSTREAM_TIMEOUTS.read + 5,
-} as const;
+export function gatewayDrain(spec: Pick<AccessSpec, "services">): { preStopSeconds: number; terminationGracePeriodSeconds: number } {
+  const preStopSeconds = 10;
+  const longestRequest = Math.max(...spec.services.map(longestUpstreamRequestSeconds));
+  // 5 s more: nginx's own shutdown (closing idle keep-alive connections, flushing logs).
+  return { preStopSeconds, terminationGracePeriodSeconds: preStopSeconds + longestRequest + 5 };
+}
 const APISIX_HOME = "/usr/local/apisix";
 const APISIX_UID = 636;
 
@@ -75,6 +77,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
   const ruleFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => !k.startsWith("plugins/")));
   const pluginFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => k.startsWith("plugins/")).map(([k, v]) => [k.slice("plugins/".length), v]));
   const mtls = hasMtlsUpstreams(spec);
+  const drain = gatewayDrain(spec);
   // The gateway's client certificate, key and CA as files nginx reads (group-readable for the pod's fsGroup only).
   const mtlsVolume = { name: "upstream-mtls", secret: { secretName: names.upstreamTlsSecret, defaultMode: 0o440 } };
   const mtlsMount = { name: "upstream-mtls", mountPath: GATEWAY_UPSTREAM_TLS.mountPath, readOnly: true };
@@ -102,7 +105,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
         spec: {
           serviceAccountName: names.workload,
           automountServiceAccountToken: false,
-          terminationGracePeriodSeconds: GATEWAY_DRAIN.terminationGracePeriodSeconds,
+          terminationGracePeriodSeconds: drain.terminationGracePeriodSeconds,
           securityContext: { runAsNonRoot: true, runAsUser: APISIX_UID, runAsGroup: APISIX_UID, fsGroup: APISIX_UID, seccompProfile: { type: "RuntimeDefault" } },
           topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...podLabels } } }],
           initContainers: [{
@@ -120,7 +123,7 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
             env: gatewaySecretEnv(spec),
             readinessProbe: { httpGet: { path: "/status/ready", port: "status" }, periodSeconds: 5, failureThreshold: 3 },
             livenessProbe: { httpGet: { path: "/status", port: "status" }, initialDelaySeconds: 10, periodSeconds: 10 },
-            lifecycle: { preStop: { exec: { command: ["sleep", String(GATEWAY_DRAIN.preStopSeconds)] } } },
+            lifecycle: { preStop: { exec: { command: ["sleep", String(drain.preStopSeconds)] } } },
             resources: {
               requests: { cpu: spec.gateway.resources.cpuRequest, memory: spec.gateway.resources.memoryRequest },
               limits: { cpu: spec.gateway.resources.cpuLimit, memory: spec.gateway.resources.memoryLimit },

@@ -4,8 +4,11 @@ export function upstreamId(service: Pick<ServiceSpec, "name" | "namespace">): st
   return `${service.namespace}.${service.name}`.slice(0, 64);
 }
 
-/** Seconds the gateway gives a service to accept, take and answer a request: the longest request it lets run. */
-export const UPSTREAM_TIMEOUTS = { connect: 5, send: 30, read: 30 } as const;
+/** The longest a request to `service` can run at the gateway: every phase's timeout, once (no retries). */
+export function longestUpstreamRequestSeconds(service: Pick<ServiceSpec, "timeouts">): number {
+  const t = service.timeouts;
+  return t.connectSeconds + t.sendSeconds + t.readSeconds;
+}
 
 export interface ApisixUpstream {
   id: string;
@@ -15,6 +18,7 @@ export interface ApisixUpstream {
   pass_host: "rewrite";
   upstream_host: string;
   timeout: { connect: number; send: number; read: number };
+  retries: number;
   [extra: string]: unknown;
 }
 
@@ -24,6 +28,11 @@ export interface ApisixUpstream {
  * service's certificate against) whatever address the node resolves to. mTLS
  * services get https; the gateway's client certificate is set for every https
  * upstream at nginx level (see `renderApisixConfig`).
+ *
+ * No retries: the node is the service's one cluster name, a retry would hit
+ * the same Service again, and one after the request was sent could run a
+ * POST twice. A failure is answered at once (502 refused or reset, 504 timed
+ * out) and the spec's timeouts bound every request.
  */
 export function renderApisixUpstreams(spec: AccessSpec): ApisixUpstream[] {
   return spec.services.map((s) => ({
@@ -33,6 +42,7 @@ export function renderApisixUpstreams(spec: AccessSpec): ApisixUpstream[] {
     nodes: { [`${serviceHost(s)}:${s.port}`]: 1 },
     pass_host: "rewrite",
     upstream_host: serviceHost(s),
-    timeout: { ...UPSTREAM_TIMEOUTS },
+    timeout: { connect: s.timeouts.connectSeconds, send: s.timeouts.sendSeconds, read: s.timeouts.readSeconds },
+    retries: 0,
   }));
 }

@@ -1,4 +1,4 @@
-import type { Environment, SslRequired } from "./types";
+import type { Environment, SslRequired, UpstreamTimeoutsSpec } from "./types";
 
 /**
  * What differs per environment when a stack says nothing. Production is
@@ -96,3 +96,11 @@ export const DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES = 32;
  * still dropped by the first fetch that succeeds.
  */
 export const DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS = 300;
+
+/**
+ * What a service gets when it says nothing: 5 s to accept a connection (a
+ * healthy pod on the cluster network takes milliseconds), 30 s to take a
+ * request and between two reads of its answer (nginx's own 60 s is long for an
+ * API, and every second of it is a second a rollout must wait).
+ */
+export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeoutsSpec = { connectSeconds: 5, sendSeconds: 30, readSeconds: 30 };

@@ -5,7 +5,7 @@ export { parseAccessSpec } from "./load";
 export { readStackSettings, rawSpecFromConfig, STACK_CONFIG_KEYS, type StackSettings, type KeycloakAdminSettings } from "./config";
 export { SpecValidationError, type SpecProblem } from "./reader";
 export { type RawAccessSpec, SPEC_CONFIG_KEYS } from "./parse";
-export { ENVIRONMENT_DEFAULTS, type EnvironmentDefaults } from "./defaults";
+export { ENVIRONMENT_DEFAULTS, DEFAULT_UPSTREAM_TIMEOUTS, type EnvironmentDefaults } from "./defaults";
 export { parseDuration, formatDuration, parseGoDuration, formatGoDuration } from "./durations";
 export { deploymentWarnings } from "./warnings";
 export { effectiveRateLimit, hasRateLimits, perReplicaCounters } from "./rate-limits";

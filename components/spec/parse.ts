@@ -1,12 +1,12 @@
 import { TENANT_SEGMENT, isValidRoutePath } from "./access";
-import { DEFAULT_GATEWAY_IMAGE, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS, DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES, DEFAULT_PASSWORD_POLICY, DEFAULT_TENANT_ATTRIBUTE, ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
+import { DEFAULT_GATEWAY_IMAGE, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS, DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES, DEFAULT_PASSWORD_POLICY, DEFAULT_TENANT_ATTRIBUTE, DEFAULT_UPSTREAM_TIMEOUTS, ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
 import { parseDuration } from "./durations";
 import * as P from "./patterns";
 import { readGatewayRateLimits, readRateLimit } from "./rate-limits";
 import { Raw, SpecReader, join, show } from "./reader";
 import {
   AccessRuleSpec, AccessSpec, ApiScopeSpec, BrowserAppSpec, BrowserClientSpec, ClaimHeaderSpec, ClientCertificateHostSpec, ClientsSpec, MonitoringAccessSpec, MtlsSpec, NetworkSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
-  HTTP_METHODS, HttpMethod, KeycloakEndpointsSpec, RealmSpec, RoleSpec, RouteSpec, SeedUserSpec, ServiceClientSpec, ServiceSpec,
+  HTTP_METHODS, HttpMethod, KeycloakEndpointsSpec, RealmSpec, RoleSpec, RouteSpec, SeedUserSpec, ServiceClientSpec, ServiceSpec, UpstreamTimeoutsSpec,
 } from "./types";
 
 /** The stack-config keys the spec is read from (`gateway-auth:<key>`). */
@@ -215,7 +215,7 @@ function readLabels(r: SpecReader, path: string, value: Raw): Record<string, str
 }
 
 function readService(r: SpecReader, path: string, value: Raw, mtlsDefault: boolean): ServiceSpec {
-  const o = r.object(path, value, ["name", "namespace", "port", "podSelector", "mtls", "allowMethodOverride", "forwardBearerToken", "routes"]) ?? {};
+  const o = r.object(path, value, ["name", "namespace", "port", "podSelector", "mtls", "allowMethodOverride", "forwardBearerToken", "timeouts", "routes"]) ?? {};
   const name = r.string(join(path, "name"), o.name, P.K8S_NAME);
   return {
     name,
@@ -225,7 +225,18 @@ function readService(r: SpecReader, path: string, value: Raw, mtlsDefault: boole
     mtls: r.boolean(join(path, "mtls"), o.mtls, mtlsDefault),
     allowMethodOverride: r.boolean(join(path, "allowMethodOverride"), o.allowMethodOverride, false),
     forwardBearerToken: r.boolean(join(path, "forwardBearerToken"), o.forwardBearerToken, false),
+    timeouts: readUpstreamTimeouts(r, join(path, "timeouts"), o.timeouts),
     routes: r.array(join(path, "routes"), o.routes, (p, v) => readRoute(r, p, v), { minItems: 1 }),
+  };
+}
+
+function readUpstreamTimeouts(r: SpecReader, path: string, value: Raw): UpstreamTimeoutsSpec {
+  const o = r.optionalObject(path, value, ["connectSeconds", "sendSeconds", "readSeconds"]);
+  const d = DEFAULT_UPSTREAM_TIMEOUTS;
+  return {
+    connectSeconds: r.integer(join(path, "connectSeconds"), o.connectSeconds, { default: d.connectSeconds, min: 1, max: 60 }),
+    sendSeconds: r.integer(join(path, "sendSeconds"), o.sendSeconds, { default: d.sendSeconds, min: 1, max: 600 }),
+    readSeconds: r.integer(join(path, "readSeconds"), o.readSeconds, { default: d.readSeconds, min: 1, max: 600 }),
   };
 }
 

@@ -54,7 +54,7 @@ export class SpecReader {
     // Unknown keys are almost always typos of optional settings; silently
     // ignoring them would leave a security setting at its default.
     for (const key of Object.keys(obj)) {
-      if (!known.includes(key)) this.fail(join(path, key), `unknown field (known: ${known.join(", ")})`);
+      if (!known.includes(key)) this.fail(join(path, key), `unknown field${didYouMean(key, known)} (known: ${known.join(", ")})`);
     }
     return obj;
   }
@@ -143,6 +143,9 @@ function editDistance(a: string, b: string): number {
 
 /** ` (did you mean "x"?)` for the known name nearest a misspelt one, or "" when none is near. */
 export function didYouMean(value: string, known: readonly string[]): string {
+  // A unit or qualifier left off ("read" for "readSeconds") is as common as a typo.
+  const extended = value.length >= 3 ? known.filter((k) => k.toLowerCase().startsWith(value.toLowerCase())) : [];
+  if (extended.length === 1) return ` (did you mean ${show(extended[0])}?)`;
   const scored = known.map((k) => ({ k, d: editDistance(value.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d);
   const best = scored[0];
   return best && best.d <= Math.max(1, Math.floor(Math.max(value.length, best.k.length) / 3)) ? ` (did you mean ${show(best.k)}?)` : "";

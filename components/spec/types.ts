@@ -200,7 +200,25 @@ export interface ServiceSpec {
   allowMethodOverride: boolean;
   /** Opt-in: forward the caller's bearer token (Authorization) to this service, which then holds a credential it could replay. */
   forwardBearerToken: boolean;
+  /** How long the gateway waits on this service; a request that outlasts them gets 504 (see `UpstreamTimeoutsSpec`). */
+  timeouts: UpstreamTimeoutsSpec;
   routes: RouteSpec[];
+}
+
+/**
+ * Seconds the gateway gives one service, each phase on its own: to accept
+ * the connection (and, with mTLS, finish the handshake), to take the request,
+ * and between two reads of its answer. A phase that runs out ends the request
+ * with 504; a refused or reset connection ends it with 502. The gateway never
+ * retries (a retried POST could run twice), so their sum bounds a request.
+ */
+export interface UpstreamTimeoutsSpec {
+  /** @default 5 (1-60) */
+  connectSeconds: number;
+  /** @default 30 (1-600) */
+  sendSeconds: number;
+  /** @default 30 (1-600) */
+  readSeconds: number;
 }
 
 /** The project's own PKI for gateway <-> service mTLS. */

@@ -2,7 +2,7 @@ import type { Policies } from "@pulumi/policy";
 import { openidConnectHardening } from "./apisix-rules";
 import { gatewayScopesGrantable, tenantClaimEmitted } from "./authorization-rules";
 import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecurity } from "./keycloak-rules";
-import { containersNonRoot, gatewayDrainsBeforeStopping, kubernetesObjectsUnique, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
+import { containersNonRoot, gatewayDrainsBeforeStopping, gatewayGraceCoversLongestRequest, kubernetesObjectsUnique, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
 import { resourcesWaitForWhatTheyName } from "./order-rules";
 import { rateLimitsShared } from "./rate-limit-rules";
 import { audienceEmitted, browserSessionsWithinKeycloak, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
@@ -18,6 +18,7 @@ export const policies: Policies = [
   networkPolicyTypes,
   containersNonRoot,
   gatewayDrainsBeforeStopping,
+  gatewayGraceCoversLongestRequest,
   gatewayRolesReachTokens,
   audienceEmitted,
   gatewayScopesGrantable,

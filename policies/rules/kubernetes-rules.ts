@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { GATEWAY_POD_LABELS } from "../contract/names";
+import { gatewayConfigs } from "./apisix";
 import { TYPES, WORKLOAD_TYPES, type StackResource } from "./types";
 
 const SECRET_MATERIAL = [
@@ -111,6 +112,46 @@ export const gatewayDrainsBeforeStopping: ResourceValidationPolicy = {
       const delay = preStopSeconds(c);
       if (delay === undefined || delay < MIN_PRESTOP_SECONDS) report(`gateway Deployment ${where} container ${c.name} has no preStop sleep of at least ${MIN_PRESTOP_SECONDS} s: it stops while load balancers still send it requests, which then fail. Add lifecycle.preStop (sleep).`);
       else if (grace < delay + MIN_DRAIN_SECONDS) report(`gateway Deployment ${where} gives its pods terminationGracePeriodSeconds ${grace}, less than the preStop sleep (${delay} s) plus ${MIN_DRAIN_SECONDS} s for requests in flight: Kubernetes kills them mid-request.`);
+    }
+  },
+};
+
+/** nginx's own timeout for each phase, which an upstream without `timeout` gets. */
+const NGINX_DEFAULT_PHASE_SECONDS = 60;
+
+/** The longest request an APISIX upstream lets run: each phase's timeout, times the tries (1 + retries). */
+function longestRequestSeconds(upstream: Record<string, any>): number {
+  const t = upstream.timeout ?? {};
+  const phase = (v: unknown) => (typeof v === "number" && v > 0 ? v : NGINX_DEFAULT_PHASE_SECONDS);
+  const tries = 1 + (typeof upstream.retries === "number" && upstream.retries > 0 ? upstream.retries : 0);
+  return (phase(t.connect) + phase(t.send) + phase(t.read)) * tries;
+}
+
+/**
+ * The grace period is for the requests a stopping pod already accepted: the
+ * longest one the gateway lets run must fit after the preStop sleep, or a
+ * rollout cuts it. Read from the upstreams the gateway's own rules declare.
+ */
+export const gatewayGraceCoversLongestRequest: StackValidationPolicy = {
+  name: "gateway-grace-covers-longest-request",
+  description: "A gateway pod's termination grace period covers its preStop sleep plus the longest request its upstreams let run (connect + send + read timeouts, per try).",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const resources = args.resources as unknown as StackResource[];
+    const configs = gatewayConfigs(resources);
+    for (const d of resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {
+      const pod = d.props.spec?.template;
+      const labels = pod?.metadata?.labels ?? {};
+      if (!Object.entries(GATEWAY_POD_LABELS).every(([k, v]) => labels[k] === v)) continue;
+      const namespace = d.props.metadata?.namespace ?? "default";
+      const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
+      const delay = Math.max(0, ...(pod.spec?.containers ?? []).map((c: any) => preStopSeconds(c) ?? 0));
+      for (const { doc } of configs.filter((c) => c.namespace === namespace)) {
+        const longest = (doc.upstreams ?? []).map((u) => ({ id: String(u.id), seconds: longestRequestSeconds(u) })).sort((a, b) => b.seconds - a.seconds)[0];
+        if (longest && grace < delay + longest.seconds) {
+          report(`gateway Deployment ${namespace}/${d.props.metadata?.name ?? d.name} gives its pods terminationGracePeriodSeconds ${grace}, less than its preStop sleep (${delay} s) plus the longest request upstream ${longest.id} lets run (${longest.seconds} s): a rollout cuts such requests. Raise the grace period or lower services[].timeouts.`, d.urn);
+        }
+      }
     }
   },
 };

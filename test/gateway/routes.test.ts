@@ -238,7 +238,7 @@ describe("route ids", () => {
     // ...and the renderer still refuses a clash on its own, whatever spec reaches it.
     const unchecked = structuredClone(spec()) as any;
     services(unchecked);
-    for (const svc of unchecked.services) Object.assign(svc, { podSelector: { app: "x" }, mtls: false, allowMethodOverride: false, forwardBearerToken: false });
+    for (const svc of unchecked.services) Object.assign(svc, { podSelector: { app: "x" }, mtls: false, allowMethodOverride: false, forwardBearerToken: false, timeouts: spec().services[0].timeouts });
     expect(() => renderApisixRules(unchecked)).toThrow(/would share the id/);
   });
 });

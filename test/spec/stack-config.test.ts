@@ -41,7 +41,7 @@ describe("stack config", () => {
   });
 
   it("refuses unknown keycloakAdmin fields, with their path", () => {
-    expect(problemsOf(() => read({ "gateway-auth:keycloakAdmin": JSON.stringify({ clientID: "x" }) }))).toContain("keycloakAdmin.clientID: unknown field (known: url, realm, clientId)");
+    expect(problemsOf(() => read({ "gateway-auth:keycloakAdmin": JSON.stringify({ clientID: "x" }) }))).toContain('keycloakAdmin.clientID: unknown field (did you mean "clientId"?) (known: url, realm, clientId)');
   });
 
   it("reaches Keycloak's admin API at its public URL unless told otherwise (the in-cluster name does not resolve where pulumi runs)", () => {
