@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     ? `pinned: each gateway one worker on CPU ${pin.gatewayCpu}, wrk, upstream, Redis and identity provider on CPU ${pin.loadCpus}`
     : `not pinned (${"reason" in chosen ? chosen.reason : ""}): APISIX's default worker count, all processes on all CPUs`;
 
-  const t = await startGatewayTopology(runtime.start!, startNginxUpstream);
+  const t = await startGatewayTopology(runtime.start!, { service: startNginxUpstream });
   let redis: RunningRedis | undefined;
   try {
     // Pinned, every gateway runs one worker (its CPU is its own).

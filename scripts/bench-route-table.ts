@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const rounds = arg("rounds", 3);
   const runtime = await chooseGatewayRuntime();
   if (runtime.kind !== "native") throw new Error(`bench:route-table needs the native gateway (reloading its files): ${runtime.reason ?? runtime.kind}`);
-  const t = await startGatewayTopology(runtime.start!, startNginxUpstream);
+  const t = await startGatewayTopology(runtime.start!, { service: startNginxUpstream });
   try {
     const viewer = t.idp.model.clients.find((c) => c.clientId === "caller-viewer")!;
     const token = await clientCredentialsToken({ baseUrl: new URL(t.idp.issuer).origin, realm: t.spec.realm.name }, viewer.clientId, viewer.secret!);

@@ -52,6 +52,12 @@ export interface RunningGateway {
   accessLog?(): Promise<string>;
   /** Native: rewrites the running instance's conf/apisix.yaml (standalone mode reloads it by itself within a second or so). */
   editRules?(edit: (files: Record<string, string>) => Record<string, string>): void;
+  /**
+   * Native: nginx's graceful stop (SIGQUIT, what the official image's stop
+   * signal asks for): stop listening, finish every accepted request, exit.
+   * Resolves when the master has exited. `stop()` still cleans up after it.
+   */
+  quit?(): Promise<void>;
   stop(): Promise<void>;
 }
 

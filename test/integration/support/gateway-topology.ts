@@ -14,7 +14,8 @@ import { findNativeApisix, startNativeGateway } from "./native-apisix";
 import { issuePki, type IssuedPki } from "./pki";
 import { freePort } from "./ports";
 import { realmModelOf } from "./realm-model";
-import { ALIASES, impostorSpec, integrationSpec } from "./spec";
+import { ALIASES, impostorSpec, integrationRawSpec } from "./spec";
+import { parseAccessSpec, type RawAccessSpec } from "../../../components/spec";
 
 export type GatewayRuntimeKind = "native" | "docker";
 
@@ -83,11 +84,20 @@ function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: IssuedPki, 
   };
 }
 
-/** `service`: what plays the echo service (the whoami-compatible echo by default; benchmarks use a static nginx). */
-export async function startGatewayTopology(start: (launch: GatewayLaunch) => Promise<RunningGateway>, service: StartUpstream = startEchoUpstream): Promise<GatewayTopology> {
+export interface TopologyOptions {
+  /** What plays the echo service (the whoami-compatible echo by default; benchmarks use a static nginx). */
+  service?: StartUpstream;
+  /** More services: added to the suite's spec, and started once the PKI exists (the fault drills). */
+  more?: { edit(raw: RawAccessSpec): void; start(pki: IssuedPki): Promise<Record<string, Upstream>> };
+}
+
+export async function startGatewayTopology(start: (launch: GatewayLaunch) => Promise<RunningGateway>, options: TopologyOptions = {}): Promise<GatewayTopology> {
+  const service = options.service ?? startEchoUpstream;
   const idpPort = await freePort();
   const idpUrl = `http://127.0.0.1:${idpPort}`;
-  const spec = integrationSpec(idpUrl);
+  const raw = integrationRawSpec(idpUrl);
+  options.more?.edit(raw);
+  const spec = parseAccessSpec(raw);
   const model = await realmModelOf(spec);
   const idp = await RealmIdentityProvider.start(model, idpPort);
   const stops: Array<() => Promise<void>> = [() => idp.stop()];
@@ -99,8 +109,10 @@ export async function startGatewayTopology(start: (launch: GatewayLaunch) => Pro
     // Right DNS name, certificate from another CA; it would accept the gateway (it trusts the real CA).
     const impostor = await startEchoUpstream(ALIASES.impostor, { ...fake.issued["service-shop-impostor"], caPem: pki.caCertPem });
     stops.push(() => impostor.stop());
+    const more = (await options.more?.start(pki)) ?? {};
+    for (const upstream of Object.values(more)) stops.push(() => upstream.stop());
     const startGateway = async (edit = (f: Record<string, string>) => f, env: Record<string, string> = {}, options: Pick<GatewayLaunch, "decisionLogPipe"> = {}) => {
-      const launch = launchOf(spec, idp, pki, { echo, impostor }, edit(renderGatewayFiles(spec)));
+      const launch = launchOf(spec, idp, pki, { echo, impostor, ...more }, edit(renderGatewayFiles(spec)));
       const running = await start({ ...launch, ...options, env: { ...launch.env, ...env } });
       stops.push(() => running.stop());
       return running;

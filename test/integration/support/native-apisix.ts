@@ -124,8 +124,12 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
       const path = join(dir, "conf", "apisix.yaml");
       writeAt(path, edit({ "apisix.yaml": readFileSync(path, "utf8") })["apisix.yaml"]);
     },
+    async quit() {
+      await cli("quit");
+      await waitFor("native APISIX to finish its requests and exit", 120_000, async () => !existsSync(join(dir, "logs", "nginx.pid")));
+    },
     async stop() {
-      await cli("quit").catch(() => cli("stop"));
+      if (existsSync(join(dir, "logs", "nginx.pid"))) await cli("quit").catch(() => cli("stop"));
       pipe?.stop();
       await waitFor("native APISIX to exit", 15_000, async () => !existsSync(join(dir, "logs", "nginx.pid"))).catch(() => undefined);
       if (!process.env.GATEWAY_E2E_KEEP) rmSync(dir, { recursive: true, force: true });

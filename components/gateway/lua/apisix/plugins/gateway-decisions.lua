@@ -61,7 +61,50 @@ end
 
 
 -- Reasons under which the request went on (to the service, or answered by the gateway as asked).
-local ALLOWING = { allowed = true, public = true, handled_at_gateway = true }
+local ALLOWING = {
+    allowed = true, public = true, handled_at_gateway = true,
+    -- Allowed, then the service failed: the gateway's decision stands, the outcome is named.
+    upstream_unreachable = true, upstream_timeout = true, upstream_reset = true,
+}
+
+
+-- The last of nginx's comma-separated per-try values ("502, 504") as text; "-"
+-- for none (nginx's word for a phase never reached). APISIX's ctx.var reads a
+-- lone "-" as nil, and a lone time as a number.
+local function last_try(value)
+    if value == nil then
+        return "-"
+    end
+    return tostring(value):match("([^,%s]+)%s*$") or "-"
+end
+
+
+-- Why the service's answer did not arrive whole, from nginx's record of the
+-- exchange; nil when it did (whatever its status: a service's own 502 came
+-- with a header, so it is the service's answer, not a failure to get one).
+local function upstream_failure(ctx, status)
+    local tried = last_try(ctx.var.upstream_status)
+    if tried == "-" then
+        return nil
+    end
+    if last_try(ctx.var.upstream_header_time) == "-" then
+        if tried == "504" then
+            return "upstream_timeout"
+        end
+        return last_try(ctx.var.upstream_connect_time) == "-" and "upstream_unreachable" or "upstream_reset"
+    end
+    -- A header, then the connection ended before the body it announced: the caller got it cut short.
+    -- (A chunked body cut short is not told apart here; the caller still sees no last chunk.)
+    if status == 204 or status == 304 or ngx.req.get_method() == "HEAD" then
+        return nil
+    end
+    local announced = tonumber(ctx.var.upstream_http_content_length)
+    local received = tonumber(ctx.var.upstream_response_length)
+    if announced and received and received < announced then
+        return "upstream_reset"
+    end
+    return nil
+end
 
 
 -- Why openid-connect refused a request (it says only 401).
@@ -111,12 +154,12 @@ local function reason_for(conf, ctx, status)
     if status == 302 and labels.session == "true" and not decided then
         return "session_required"
     end
-    if decided then
-        -- Allowed by gateway-identity, then refused further on (limit-count's store, say): the gateway failed.
-        return status >= 500 and ctx.var.upstream_status == nil and "gateway_error" or "allowed"
-    end
-    if labels.access == "public" then
-        return status >= 500 and ctx.var.upstream_status == nil and "gateway_error" or "public"
+    if decided or labels.access == "public" then
+        -- Allowed, then refused further on (limit-count's store, say): the gateway failed.
+        if status >= 500 and ctx.var.upstream_status == nil then
+            return "gateway_error"
+        end
+        return upstream_failure(ctx, status) or (decided and "allowed" or "public")
     end
     if labels.access == "gateway" and status < 400 then
         return "handled_at_gateway"
@@ -285,6 +328,7 @@ end
 
 
 _M.reason_for = reason_for
+_M.ALLOWING = ALLOWING
 _M.token_reason = token_reason
 
 return _M
