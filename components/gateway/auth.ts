@@ -124,3 +124,35 @@ export function renderSessionOpenidConnectConf(spec: AccessSpec, endpoints: Iden
     },
   };
 }
+
+/** What a browser app's user gets while the realm cannot be reached, and when to try again. */
+export const SIGN_IN_UNAVAILABLE = { status: 503, retryAfterSeconds: 30 } as const;
+
+/**
+ * openid-connect answers a bare 500 when a browser sign-in needs the realm and
+ * cannot reach it: a gateway that never fetched the discovery document (a pod
+ * started during the outage), or a code to exchange on the way back from the
+ * login page. That is the gateway's own answer (no service was called), so it
+ * becomes 503 with Retry-After and a page that says what happened. A
+ * service's own 500 passes untouched: it came from upstream. Bearer routes
+ * need no such page: their keys outlive an outage (the outage policy).
+ */
+export function renderSignInUnavailableConf(app: BrowserAppSpec) {
+  const page = [
+    "<!doctype html>",
+    `<html lang="en"><head><meta charset="utf-8"><title>Sign-in unavailable</title></head>`,
+    `<body><h1>Sign-in is unavailable right now</h1><p>The sign-in service for ${escapeHtml(app.name)} cannot be reached. Nothing was lost: try again in a minute.</p></body></html>`,
+    "",
+  ].join("\n");
+  return {
+    // No upstream status: the gateway answered itself. (`!` `~~` "." holds for an absent variable.)
+    vars: [["status", "==", 500], ["upstream_status", "!", "~~", "."]],
+    status_code: SIGN_IN_UNAVAILABLE.status,
+    headers: { set: { "Retry-After": String(SIGN_IN_UNAVAILABLE.retryAfterSeconds), "Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8" } },
+    body: page,
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

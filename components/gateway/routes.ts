@@ -1,6 +1,6 @@
 import { allRoutes, apisixRouteMatch, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
 import type { IdentityEndpoints } from "../identity";
-import { renderKeyGuardConf, renderOpenidConnectConf, renderSessionOpenidConnectConf } from "./auth";
+import { renderKeyGuardConf, renderOpenidConnectConf, renderSessionOpenidConnectConf, renderSignInUnavailableConf } from "./auth";
 import { renderCorsConf } from "./cors";
 import { IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, renderIdentityPluginConf } from "./plugin";
 import { RATE_LIMIT_PLUGIN, renderRateLimitConf } from "./rate-limits";
@@ -88,10 +88,11 @@ function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserA
   const labels = (refusal?: string) => ({ labels: { access: "gateway" as const, session: "true" as const, ...(refusal ? { refusal } : {}) } });
   const logout = { uri: appLogoutPath(app), hosts: [app.host] };
   const callback = { uri: appCallbackPath(app), hosts: [app.host], methods: ["GET" as const] };
+  const unavailable = { "response-rewrite": renderSignInUnavailableConf(app) };
   return [
     // gateway-request-guard answers 400 no_sign_in_in_progress unless the session this browser holds issued the state (openid-connect would answer 500).
-    { id: id("callback"), ...callback, labels: { ...labels().labels, sign_in: "callback" }, plugins: { "openid-connect": conf } },
-    { id: id("logout"), ...logout, ...labels(), methods: ["POST"], plugins: { "openid-connect": conf } },
+    { id: id("callback"), ...callback, labels: { ...labels().labels, sign_in: "callback" }, plugins: { "openid-connect": conf, ...unavailable } },
+    { id: id("logout"), ...logout, ...labels(), methods: ["POST"], plugins: { "openid-connect": conf, ...unavailable } },
     { id: id("logout-cross-site"), ...logout, ...labels("cross_site_request"), methods: ["POST"], priority: GUARD_PRIORITY, vars: [["http_origin", "~=", app.origin]], plugins: answer(403, "cross_site_request") },
     { id: id("logout-other-methods"), ...logout, ...labels("method_not_allowed"), priority: FALLBACK_PRIORITY, plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: "POST" }) },
   ];
@@ -127,6 +128,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     const claimsSource = app ? "access_token" : "userinfo";
     // Bearer tokens come from callers: bound the JWKS refetches their unknown keys cause. (A session's token is the gateway's own.)
     const keyGuard = app ? {} : { [KEY_GUARD_PLUGIN]: renderKeyGuardConf(spec, endpoints.discoveryUrl) };
+    const unavailable = app ? { "response-rewrite": renderSignInUnavailableConf(app) } : {};
     const base = { ...apisixRouteMatch(x.route.path), ...hosts };
     const corsPlugin = (methods: HttpMethod[]) => (cors ? { cors: renderCorsConf(spec, methods) } : {});
     const upstream = { upstream_id: upstreamId(x.service) };
@@ -145,7 +147,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
           methods: [...rule.methods],
           ...upstream,
           labels: { access: "protected", ...session, ...overrideLabel(x) },
-          plugins: { ...corsPlugin(allowed), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, { ...rule, routePath: x.route.path }, claimsSource, x.service, app), ...limited(routeId(x, `rule${i}`), rule) },
+          plugins: { ...corsPlugin(allowed), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, { ...rule, routePath: x.route.path }, claimsSource, x.service, app), ...unavailable, ...limited(routeId(x, `rule${i}`), rule) },
         }));
 
     const preflight: ApisixRoute[] = cors

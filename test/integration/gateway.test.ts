@@ -30,6 +30,7 @@ import { editApisixRules } from "./support/gateway-runtime";
 import { KEY_GUARD_PLUGIN } from "../../components/gateway";
 import { keycloakDefaultRoles } from "./support/identity-provider";
 import { ALIASES, OUTAGE_BOUND_SECONDS, PORTAL_URL, PORTAL_USER, integrationSpec } from "./support/spec";
+import { runIdpOutageDrill, type OutageProbe, type OutageResult } from "./drills/idp-outage";
 import { TokenForge, claimsOf, clientCredentialsToken } from "./support/tokens";
 
 const runtime = await chooseGatewayRuntime();
@@ -260,50 +261,62 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
   describeKeyRotation(() => ctx);
 
   describe("the identity provider goes away (the outage policy)", () => {
-    it(`keeps answering valid tokens, seen and never seen, with the last known keys for ${OUTAGE_BOUND_SECONDS} s past their refresh, never waiting on the dead provider; then fails closed; and recovers at once when it is back`, async () => {
-      const ttl = Math.floor(t.spec.gateway.jwksCacheSeconds / 2);
-      const seen = await ctx.clientToken("caller-viewer");
-      expect((await send(ctx.gateway, "GET", "/api/orders/outage", { authorization: `Bearer ${seen}` })).status).toBe(200);
-      let serial = 0;
-      const probe = async () => {
-        const fresh = await ctx.forge.valid(["viewer"], { sub: `outage-${++serial}` });
-        const started = Date.now();
-        const statuses = [];
-        for (const token of [seen, fresh]) statuses.push((await send(ctx.gateway, "GET", "/api/orders/outage", { authorization: `Bearer ${token}` })).status);
-        return { at: Date.now(), statuses, waited: Date.now() - started };
-      };
-      const down = Date.now();
-      t.idp.unreachable = true;
-      const during: Array<{ at: number; statuses: number[]; waited: number }> = [];
-      try {
-        // The last fetch was at most `ttl` s ago: keys are kept until it + ttl + the bound, so at least `bound` s from now.
-        while (Date.now() - down < (ttl + OUTAGE_BOUND_SECONDS + 4) * 1000) {
-          during.push(await probe());
-          await new Promise((r) => setTimeout(r, 500));
-        }
-      } finally {
-        t.idp.unreachable = false;
-      }
-      const secondsIn = (p: { at: number }) => (p.at - down) / 1000;
-      const served = during.filter((p) => secondsIn(p) < OUTAGE_BOUND_SECONDS - 1);
-      const refused = during.filter((p) => secondsIn(p) > ttl + OUTAGE_BOUND_SECONDS + 2);
-      console.log(`[outage] ${during.length} probes: all 200 for ${served.length}, then 401 from ${secondsIn(during.find((p) => p.statuses.includes(401)) ?? { at: NaN }).toFixed(1)} s; longest wait ${Math.max(...during.map((p) => p.waited))} ms for two requests; ${t.idp.count("unreachable")} refused connections at the provider`);
-      expect(served.every((p) => p.statuses.every((s) => s === 200))).toBe(true);
-      expect(refused.length).toBeGreaterThan(0);
-      expect(refused.every((p) => p.statuses.every((s) => s === 401))).toBe(true);
-      // No request hangs on the dead provider: a fetch gives up after 3 s, nobody else waits for it longer.
-      expect(Math.max(...during.map((p) => p.waited))).toBeLessThan(7000);
-      // Refetch attempts are bounded by the refresh windows, not by traffic.
-      expect(t.idp.count("unreachable")).toBeLessThan(during.length);
+    let r: OutageResult;
+    const ttl = () => Math.floor(t.spec.gateway.jwksCacheSeconds / 2);
+    const secondsIn = (p: OutageProbe) => (p.at - r.downAt) / 1000;
 
-      const back = Date.now();
-      const recovered = await probe();
-      expect(recovered.statuses).toEqual([200, 200]);
-      const jwks = t.idp.count("jwks");
-      for (let i = 0; i < 20; i++) expect((await probe()).statuses).toEqual([200, 200]);
-      console.log(`[outage] recovered in ${((recovered.at - back) / 1000).toFixed(1)} s; ${t.idp.count("jwks") - jwks} JWKS requests during 20 recovery probes`);
-      expect(t.idp.count("jwks") - jwks).toBeLessThanOrEqual(2);
-    }, 90_000);
+    beforeAll(async () => {
+      const portal = t.idp.model.users.find((u) => u.username === PORTAL_USER)!;
+      const seenToken = await ctx.clientToken("caller-viewer");
+      expect((await send(ctx.gateway, "GET", "/api/orders/outage", { authorization: `Bearer ${seenToken}` })).status).toBe(200);
+      let serial = 0;
+      r = await runIdpOutageDrill({
+        spec: t.spec, gateway: ctx.gateway, idp: t.idp, seenToken,
+        freshToken: () => ctx.forge.valid(["viewer"], { sub: `outage-${++serial}` }),
+        startGateway: () => t.startGateway(),
+        browserAddresses: ctx.browserAddresses, portalUrl: PORTAL_URL, user: { username: portal.username, password: portal.password! },
+        boundSeconds: OUTAGE_BOUND_SECONDS, bearerPath: "/api/orders/outage",
+      });
+      const refusedFrom = r.probes.find((p) => p.bearer.includes(401));
+      console.log(`[outage] ${r.probes.length} probes: bearer 200 until ${refusedFrom ? secondsIn(refusedFrom).toFixed(1) : "the end"} s, session API until ${secondsIn(r.probes.find((p) => p.session !== 200) ?? r.probes[r.probes.length - 1]).toFixed(1)} s; longest probe ${Math.max(...r.probes.map((p) => p.waited))} ms for three requests; sign-in: warm ${r.signIn.warmRedirect.status}, cold ${r.signIn.coldGateway.status}, callback ${r.signIn.callbackMidway.status}; recovered in ${r.recoveredSeconds.toFixed(2)} s with ${r.jwksAfterRecovery} JWKS requests over 20 probes; ${r.unreachableConnections} refused connections at the provider`);
+    }, 150_000);
+
+    it(`bearer tokens, seen and never seen, keep 200 with the last known keys for ${OUTAGE_BOUND_SECONDS} s past their refresh, then fail closed (401)`, () => {
+      const served = r.probes.filter((p) => secondsIn(p) < OUTAGE_BOUND_SECONDS - 1);
+      const refused = r.probes.filter((p) => secondsIn(p) > ttl() + OUTAGE_BOUND_SECONDS + 2);
+      expect(served.length).toBeGreaterThan(10);
+      expect(served.every((p) => p.bearer.every((s) => s === 200))).toBe(true);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((p) => p.bearer.every((s) => s === 401))).toBe(true);
+    });
+
+    it("nobody waits on the dead provider, and refetch attempts follow the refresh windows, not the traffic", () => {
+      // A fetch gives up after 3 s; nobody else waits for it.
+      expect(Math.max(...r.probes.map((p) => p.waited))).toBeLessThan(7000);
+      expect(r.unreachableConnections).toBeLessThan(r.probes.length);
+    });
+
+    it("a signed-in session keeps working until its access token needs renewing, then its API calls get 401 (never a hang)", () => {
+      const lifespan = 60; // the portal's accessTokenLifespan in the suite's spec; renewed 30 s before it ends
+      expect(r.probes.filter((p) => secondsIn(p) < 5).every((p) => p.session === 200)).toBe(true);
+      expect(r.probes.filter((p) => secondsIn(p) > lifespan).every((p) => p.session === 401)).toBe(true);
+    });
+
+    it("sign-in: a warm gateway still sends the browser to the realm; a gateway that never reached it, and a callback that cannot exchange its code, answer 503 with Retry-After and a page saying so", () => {
+      expect(r.signIn.warmRedirect.status).toBe(302);
+      expect(r.signIn.warmRedirect.location.startsWith(`${t.idp.issuer}/protocol/openid-connect/auth?`)).toBe(true);
+      expect(r.signIn.coldGateway).toMatchObject({ status: 503, retryAfter: "30" });
+      expect(r.signIn.coldGateway.body).toMatch(/Sign-in is unavailable right now/);
+      expect(r.signIn.callbackMidway).toMatchObject({ status: 503, retryAfter: "30" });
+      for (const s of Object.values(r.signIn)) expect(s.ms).toBeLessThan(4000);
+    });
+
+    it("recovers on the first request once the provider is back, without a burst of fetches, and sessions can be renewed again", () => {
+      expect(r.recoveredSeconds).toBeLessThan(1);
+      expect(r.jwksAfterRecovery).toBeLessThanOrEqual(2);
+      // Its refresh token outlived the outage: the first renewal after it succeeds.
+      expect(r.sessionAfterRecovery).toBe(200);
+    });
   });
 
   // Last: every request of the whole run above, through this gateway. nginx's access log is the count,

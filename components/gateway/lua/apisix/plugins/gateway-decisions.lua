@@ -154,6 +154,10 @@ local function reason_for(conf, ctx, status)
     if status == 302 and labels.session == "true" and not decided then
         return "session_required"
     end
+    if status == 503 and labels.session == "true" and ctx.var.upstream_status == nil then
+        -- openid-connect could not reach the realm for a sign-in (rendered as 503 by response-rewrite).
+        return "sign_in_unavailable"
+    end
     if decided or labels.access == "public" then
         -- Allowed, then refused further on (limit-count's store, say): the gateway failed.
         if status >= 500 and ctx.var.upstream_status == nil then
