@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from "./lib/run-stack";
 
 export const VENDORED_SCHEMAS = join(PROJECT_ROOT, "test", "fixtures", "apisix-schemas-3.18.0.json");
 const OBJECTS = ["route", "upstream", "ssl", "global_rule", "config_yaml:config_schema", "config_yaml:deployment_schema"];
-const PLUGINS = ["cors", "limit-count", "mocking", "openid-connect", "prometheus", "proxy-rewrite"];
+const PLUGINS = ["cors", "limit-count", "mocking", "openid-connect", "prometheus", "proxy-rewrite", "response-rewrite"];
 
 function main(): void {
   const from = process.argv[2] ?? join(PROJECT_ROOT, "..", "shared", "apisix", "schemas-3.18.0.json");

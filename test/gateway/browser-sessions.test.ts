@@ -121,3 +121,26 @@ describe("ApisixGateway with a browser app, under mocks", () => {
     expect(() => new ApisixGateway("gw2", { spec: s, upstreamTls: { certPem: "c", keyPem: "k", caCertPem: "ca" } })).toThrow(/appClientSecrets is required because the spec has browser apps \(storefront\)/);
   });
 });
+
+describe("sign-in while the realm cannot be reached", () => {
+  const withSession = rules.routes.filter((r) => r.plugins?.["openid-connect"] && (r.plugins["openid-connect"] as any).bearer_only === false);
+  const rewrites = rules.routes.filter((r) => r.plugins?.["response-rewrite"]);
+
+  it("every route that signs in or renews a session turns the gateway's own 500 into 503, Retry-After and a page", () => {
+    expect(withSession.length).toBeGreaterThan(2);
+    expect(withSession.map((r) => r.id).sort()).toEqual(rewrites.map((r) => r.id).sort());
+    for (const r of withSession) {
+      expect(r.plugins!["response-rewrite"], r.id).toMatchObject({
+        // Only when no service answered: a service's own 500 is its answer.
+        vars: [["status", "==", 500], ["upstream_status", "!", "~~", "."]],
+        status_code: 503,
+        headers: { set: { "Retry-After": "30", "Cache-Control": "no-store" } },
+      });
+      expect((r.plugins!["response-rewrite"] as any).body).toMatch(/Sign-in is unavailable right now/);
+    }
+  });
+
+  it("bearer and public routes keep their statuses (no page for an API caller)", () => {
+    for (const r of rules.routes.filter((x) => !withSession.includes(x))) expect(r.plugins?.["response-rewrite"], r.id).toBeUndefined();
+  });
+});
