@@ -44,7 +44,7 @@
 import { execFile, spawnSync } from "node:child_process";
 import { createSign, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
@@ -55,15 +55,9 @@ import { APISIX_YAML_OPTIONS, DECISIONS_PLUGIN, KEY_GUARD_PLUGIN, RATE_LIMIT_PAS
 import { editRateLimits, redisStoreFiles, startRedis, type RunningRedis } from "../test/integration/support/redis";
 import { clientCredentialsToken } from "../test/integration/support/tokens";
 import { PROJECT_ROOT } from "./lib/run-stack";
+import { machine, numberArg as arg } from "./lib/run-facts";
 
 const run = promisify(execFile);
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number, got ${process.argv[i + 1]}`);
-  return value;
-}
 
 /** Where the gateway and the load run: `gatewayCpu` alone for the gateway, `loadCpus` (a taskset list) for the rest. */
 export interface Pinning { gatewayCpu: number; loadCpus: string }
@@ -116,12 +110,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** Requests the identity provider served, except token requests (the bench's own). */
 const idpRequests = (t: GatewayTopology) => [...t.idp.calls].filter(([e]) => e !== "token").reduce((s, [, n]) => s + n, 0);
-
-function machine(): string {
-  const cpu = cpus();
-  const runtimeVersion = spawnSync("nginx", ["-v"], { encoding: "utf8" }).stderr.trim();
-  return `${cpu.length} x ${cpu[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${runtimeVersion}`;
-}
 
 async function main(): Promise<void> {
   const seconds = arg("seconds", 5);

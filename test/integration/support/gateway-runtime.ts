@@ -58,6 +58,8 @@ export interface RunningGateway {
    * Resolves when the master has exited. `stop()` still cleans up after it.
    */
   quit?(): Promise<void>;
+  /** Native: the pids of nginx's worker processes (for memory figures). */
+  workerPids?(): number[];
   stop(): Promise<void>;
 }
 

@@ -124,6 +124,12 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
       const path = join(dir, "conf", "apisix.yaml");
       writeAt(path, edit({ "apisix.yaml": readFileSync(path, "utf8") })["apisix.yaml"]);
     },
+    workerPids() {
+      const master = readFileSync(join(dir, "logs", "nginx.pid"), "utf8").trim();
+      const children = spawnSync("pgrep", ["-P", master], { encoding: "utf8" }).stdout;
+      // Workers only: the cache loader/manager and privileged processes are not where requests are served.
+      return children.split("\n").filter(Boolean).map(Number).filter((pid) => /worker process/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8")));
+    },
     async quit() {
       await cli("quit");
       await waitFor("native APISIX to finish its requests and exit", 120_000, async () => !existsSync(join(dir, "logs", "nginx.pid")));

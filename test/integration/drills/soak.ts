@@ -1,0 +1,156 @@
+/**
+ * The soak: minutes of steady mixed traffic through the real gateway. Each
+ * request's class says which statuses are right for it; anything else is
+ * unexpected. Reports worker memory over time (the fast-path cache and the
+ * rate-limit counters must level off, not grow with traffic) and whether the
+ * decision log has one line per request.
+ */
+import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import type { Address } from "../support/gateway-runtime";
+import { parseDecisionLog } from "../support/decision-log";
+
+/** One kind of request, what it may get, and how to make the next one. */
+export interface SoakClass {
+  name: string;
+  expected: number[];
+  /** The next request of this kind, sent on the soak's keep-alive connections... */
+  next?(): Promise<{ method: string; path: string; headers: Record<string, string> }>;
+  /** ...or sent by the class itself (a browser keeping its session's cookies). */
+  call?(): Promise<{ status: number; error?: string }>;
+}
+
+export interface SoakResult {
+  seconds: number;
+  requests: number;
+  unexpected: number;
+  /** Up to 10 examples: class, status (0: no answer), detail. */
+  examples: string[];
+  byClass: Record<string, Record<string, number>>;
+  /** Summed RSS of the workers (KiB): after warm-up, half-way, at the end. */
+  rssKiB: { start: number; half: number; end: number };
+  /** Decision-log lines written during the soak, for `requests` requests. */
+  decisionLines: number;
+  p99Ms: number;
+}
+
+/** Summed resident memory (KiB) of the given processes. */
+export function rssKiB(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return sum + (m ? Number(m[1]) : 0);
+  }, 0);
+}
+
+function send(agent: Agent, gateway: Address, r: { method: string; path: string; headers: Record<string, string> }): Promise<{ status: number; error?: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const req = request({ ...gateway, ...r, agent }, (res) => {
+      res.on("data", () => undefined);
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: Date.now() - started, ...(res.complete ? {} : { error: "incomplete" }) }));
+      res.on("error", (e) => resolve({ status: res.statusCode ?? 0, error: e.message, ms: Date.now() - started }));
+    });
+    req.on("error", (e) => resolve({ status: 0, error: e.message, ms: Date.now() - started }));
+    req.setTimeout(10_000, () => req.destroy(new Error("no answer in 10 s")));
+    req.end();
+  });
+}
+
+/**
+ * `rate` requests per second for `seconds`, classes taken in turn, sent in
+ * batches every 100 ms over at most 64 keep-alive connections.
+ */
+export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; seconds: number; rate: number; workerPids(): number[]; decisionLog(): Promise<string> }): Promise<SoakResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const byClass: Record<string, Record<string, number>> = {};
+  const examples: string[] = [];
+  const latencies: number[] = [];
+  let unexpected = 0;
+  let requests = 0;
+  let turn = 0;
+  const one = async () => {
+    const c = opts.classes[turn++ % opts.classes.length];
+    const started = Date.now();
+    const reply = c.call ? { ...(await c.call().catch((e: Error) => ({ status: 0, error: e.message }))), ms: Date.now() - started } : await send(agent, opts.gateway, await c.next!());
+    requests++;
+    latencies.push(reply.ms);
+    const key = reply.error ? `${reply.status}:${reply.error}` : String(reply.status);
+    (byClass[c.name] ??= {})[key] = (byClass[c.name][key] ?? 0) + 1;
+    if (reply.error || !c.expected.includes(reply.status)) {
+      unexpected++;
+      if (examples.length < 10) examples.push(`${c.name}: ${key}`);
+    }
+  };
+  try {
+    // Warm-up: every class once, so the start figure holds loaded code, not empty workers.
+    for (let i = 0; i < opts.classes.length * 20; i++) await one();
+    const linesBefore = parseDecisionLog(await opts.decisionLog()).length;
+    const sentBefore = requests;
+    const start = rssKiB(opts.workerPids());
+    let half = start;
+    const began = Date.now();
+    const batch = Math.max(1, Math.round(opts.rate / 10));
+    const inFlight = new Set<Promise<void>>();
+    let tick = 0;
+    while (Date.now() - began < opts.seconds * 1000) {
+      for (let i = 0; i < batch; i++) {
+        const p = one().finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      tick++;
+      if (half === start && Date.now() - began >= (opts.seconds * 1000) / 2) half = rssKiB(opts.workerPids());
+      // Steady: the next batch at its slot, whatever this one took.
+      await new Promise((r) => setTimeout(r, Math.max(0, began + tick * 100 - Date.now())));
+    }
+    await Promise.all(inFlight);
+    const end = rssKiB(opts.workerPids());
+    await new Promise((r) => setTimeout(r, 500));
+    const decisionLines = parseDecisionLog(await opts.decisionLog()).length - linesBefore;
+    latencies.sort((a, b) => a - b);
+    return {
+      seconds: (Date.now() - began) / 1000,
+      requests: requests - sentBefore,
+      unexpected, examples, byClass,
+      rssKiB: { start, half, end },
+      decisionLines,
+      p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
+export interface SoakWorld {
+  /** A real token the realm issued to a viewer client. */
+  viewerToken: string;
+  forge: { valid(roles: string[], extra?: Record<string, unknown>): Promise<string>; expired(): Promise<string>; unknownKid(): Promise<string> };
+  /** A signed-in browser session's API call (its cookies kept by the browser). */
+  sessionCall(): Promise<{ status: number }>;
+  /** Distinct valid tokens to rotate: more than a worker's fast-path cache holds. */
+  distinctTokens: number;
+}
+
+/** The soak's mix: allowed, refused in each way the gateway refuses, limited, public and session traffic. */
+export async function soakClasses(w: SoakWorld): Promise<SoakClass[]> {
+  const pool: string[] = [];
+  for (let i = 0; i < w.distinctTokens; i++) pool.push(await w.forge.valid(["viewer"], { sub: `soak-${i}` }));
+  const [header, payload] = w.viewerToken.split(".");
+  const forged = `${header}.${payload}.${Buffer.from("not the realm's signature").toString("base64url")}`;
+  const expired = await w.forge.expired();
+  const unknownKid = await w.forge.unknownKid();
+  let i = 0;
+  const get = (path: string, token?: string, method = "GET") => async () => ({ method, path, headers: (token ? { authorization: `Bearer ${token}` } : {}) as Record<string, string> });
+  return [
+    { name: "valid, rotating tokens", expected: [200], next: async () => ({ method: "GET", path: `/api/orders/${i}`, headers: { authorization: `Bearer ${pool[i++ % pool.length]}` } }) },
+    { name: "valid, one token", expected: [200], next: get("/api/orders/steady", w.viewerToken) },
+    { name: "role missing", expected: [403], next: get("/api/admin/x", w.viewerToken) },
+    { name: "forged signature, known key", expected: [401], next: get("/api/orders/x", forged) },
+    { name: "expired", expected: [401], next: get("/api/orders/x", expired) },
+    { name: "unknown key", expected: [401], next: get("/api/orders/x", unknownKid) },
+    { name: "no token", expected: [401], next: get("/api/orders/x") },
+    { name: "method not allowed", expected: [405], next: get("/api/orders/x", w.viewerToken, "PATCH") },
+    { name: "public", expected: [200], next: get("/api/public") },
+    { name: "rate limited", expected: [200, 429], next: get("/api/limited/x", w.viewerToken) },
+    { name: "session", expected: [200], call: () => w.sessionCall() },
+  ];
+}
