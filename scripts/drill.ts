@@ -75,7 +75,7 @@ function printSoak(s: SoakResult): void {
   console.log("| class | statuses |\n|---|---|");
   for (const [name, statuses] of Object.entries(s.byClass)) console.log(`| ${name} | ${JSON.stringify(statuses)} |`);
   console.log(`| unexpected | ${s.unexpected}${s.examples.length ? ` (${s.examples.join("; ")})` : ""} |`);
-  console.log(`| worker RSS start / half / end | ${s.rssKiB.start} / ${s.rssKiB.half} / ${s.rssKiB.end} KiB (${growth.toFixed(1)}%) |`);
+  console.log(`| worker RSS after warm-up (caches full) / half-way / end | ${s.rssKiB.start} / ${s.rssKiB.half} / ${s.rssKiB.end} KiB (${growth.toFixed(1)}%) |`);
   console.log(`| decision-log lines | ${s.decisionLines} for ${s.requests} requests |`);
   console.log(`| p99 latency | ${s.p99Ms} ms |`);
 }
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
     const f = faultFigures(faults);
     printFaults(faults);
 
-    const stop: GracefulStopResult = await runGracefulStopDrill(await t.startGateway(), await token(), { connections: 64, delayMs: 3000, quickPath: "/api/orders/warm", slowPath: (ms) => `/api/faults/slow/${ms}` });
+    const stop: GracefulStopResult = await runGracefulStopDrill(await t.startGateway(), await token(), { connections: 64, delayMs: 1500, quickPath: "/api/orders/warm", slowPath: (ms) => `/api/faults/slow/${ms}` });
     console.log(`\n## 3. Graceful stop\n| in flight on keep-alive connections | ${stop.inFlight} |\n| failed | ${stop.failed}${stop.failures.length ? ` (${stop.failures.slice(0, 3).join("; ")})` : ""} |\n| exit after the signal | ${stop.exitMs} ms |\n| new connections after the signal refused | ${stop.newConnectionsRefused} |`);
 
     const browser = new TestBrowser(browserAddresses);
@@ -121,9 +121,11 @@ async function main(): Promise<void> {
     const soak = await runSoak({ gateway: t.gateway.http, classes, seconds: soakSeconds, rate: soakRate, workerPids: () => t.gateway.workerPids!(), decisionLog: () => t.gateway.decisionLog() });
     printSoak(soak);
     const growth = (100 * (soak.rssKiB.end - soak.rssKiB.start)) / soak.rssKiB.start;
+    const secondHalf = (100 * (soak.rssKiB.end - soak.rssKiB.half)) / soak.rssKiB.half;
 
-    console.log(`\ndrills: IdP outage ${o.servedPercent.toFixed(0)}% served as policy, max wait ${o.maxWait} ms, recovered in ${outage.recoveredSeconds.toFixed(1)} s; upstream faults statuses ${f.ok ? "ok" : "WRONG"}, max wait ${f.maxWait} ms; shutdown ${stop.failed} failed of ${stop.inFlight} in flight; soak ${soak.unexpected} unexpected, RSS growth ${growth.toFixed(1)}%`);
-    const ok = o.ok && f.ok && stop.failed === 0 && stop.newConnectionsRefused && soak.unexpected === 0 && soak.decisionLines === soak.requests;
+    console.log(`\ndrills: IdP outage ${o.servedPercent.toFixed(0)}% served as policy, max wait ${o.maxWait} ms, recovered in ${outage.recoveredSeconds.toFixed(1)} s; upstream faults statuses ${f.ok ? "ok" : "WRONG"}, max wait ${f.maxWait} ms; shutdown ${stop.failed} failed of ${stop.inFlight} in flight; soak ${soak.unexpected} unexpected, RSS growth ${growth.toFixed(1)}% (${secondHalf.toFixed(1)}% in its second half)`);
+    // Caches fill during warm-up; what grows after that would grow with traffic.
+    const ok = o.ok && f.ok && stop.failed === 0 && stop.newConnectionsRefused && soak.unexpected === 0 && soak.decisionLines === soak.requests && secondHalf <= 5;
     if (!ok) process.exitCode = 1;
   } finally {
     await t.stop();

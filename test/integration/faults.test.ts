@@ -7,6 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAULT_CASES, FAULT_SERVICES, runUpstreamFaultDrill, type FaultDrillResult } from "./drills/upstream-faults";
 import { runGracefulStopDrill } from "./drills/graceful-stop";
+import { runSoak, soakClasses } from "./drills/soak";
+import { TestBrowser, loginForm } from "./support/browser";
+import { ALIASES, PORTAL_URL, PORTAL_USER } from "./support/spec";
+import { TokenForge } from "./support/tokens";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "./support/gateway-topology";
 import { clientCredentialsToken } from "./support/tokens";
 
@@ -55,6 +59,23 @@ describe.skipIf(!runtime.kind)(`fault drills: APISIX 3.18.0 (${runtime.kind ?? `
       expect(drill.healthy.map((h) => h.status)).toEqual(drill.healthy.map(() => 200));
       expect(Math.max(...drill.healthy.map((h) => h.waitedMs))).toBeLessThan(1000);
     });
+  });
+
+  describe("a short soak of mixed traffic (npm run drill runs it for 10 minutes)", () => {
+    it("gives every request a status its kind allows, and the decision log one line per request", async () => {
+      const forge = new TokenForge({ issuer: t.idp.issuer, audience: t.spec.clients.gateway.clientId }, t.idp.testKey);
+      const browser = new TestBrowser({ [`${ALIASES.gateway}:9080`]: t.gateway.http, [`${t.idp.address.host}:${t.idp.address.port}`]: t.idp.address });
+      const user = t.idp.model.users.find((u) => u.username === PORTAL_USER)!;
+      const login = await browser.navigate("GET", `${PORTAL_URL}/home/soak`);
+      await browser.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), { username: user.username, password: user.password!, credentialId: "" });
+      const classes = await soakClasses({ viewerToken: token, forge, distinctTokens: 200, sessionCall: () => browser.request("GET", `${PORTAL_URL}/api/soak`) });
+      const soak = await runSoak({ gateway: t.gateway.http, classes, seconds: 12, rate: 60, workerPids: () => t.gateway.workerPids?.() ?? [], decisionLog: () => t.gateway.decisionLog() });
+      console.log(`[soak] ${soak.requests} requests in ${soak.seconds.toFixed(0)} s: ${soak.unexpected} unexpected; ${soak.decisionLines} decision lines; p99 ${soak.p99Ms} ms`);
+      expect(soak.examples).toEqual([]);
+      expect(soak.requests).toBeGreaterThan(500);
+      expect(Object.keys(soak.byClass)).toHaveLength(classes.length);
+      expect(soak.decisionLines).toBe(soak.requests);
+    }, 90_000);
   });
 
   describe.skipIf(runtime.kind !== "native")(`a graceful stop with requests in flight${runtime.kind === "native" ? "" : " (skipped: signalling the official image's nginx from here is not wired; the native runtime runs it)"}`, () => {

@@ -18,6 +18,8 @@ export interface SoakClass {
   next?(): Promise<{ method: string; path: string; headers: Record<string, string> }>;
   /** ...or sent by the class itself (a browser keeping its session's cookies). */
   call?(): Promise<{ status: number; error?: string }>;
+  /** Requests of this class sent before measuring (default 20): enough to fill what it fills, caches included. */
+  warmUp?: number;
 }
 
 export interface SoakResult {
@@ -82,8 +84,13 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
     }
   };
   try {
-    // Warm-up: every class once, so the start figure holds loaded code, not empty workers.
-    for (let i = 0; i < opts.classes.length * 20; i++) await one();
+    // Warm-up: the start figure holds loaded code and full caches, not empty workers.
+    for (const c of opts.classes) {
+      for (let i = 0; i < (c.warmUp ?? 20); i++) {
+        const reply = c.call ? await c.call() : await send(agent, opts.gateway, await c.next!());
+        if (!c.expected.includes(reply.status)) throw new Error(`warm-up: ${c.name} got ${reply.status}`);
+      }
+    }
     const linesBefore = parseDecisionLog(await opts.decisionLog()).length;
     const sentBefore = requests;
     const start = rssKiB(opts.workerPids());
@@ -141,7 +148,7 @@ export async function soakClasses(w: SoakWorld): Promise<SoakClass[]> {
   let i = 0;
   const get = (path: string, token?: string, method = "GET") => async () => ({ method, path, headers: (token ? { authorization: `Bearer ${token}` } : {}) as Record<string, string> });
   return [
-    { name: "valid, rotating tokens", expected: [200], next: async () => ({ method: "GET", path: `/api/orders/${i}`, headers: { authorization: `Bearer ${pool[i++ % pool.length]}` } }) },
+    { name: "valid, rotating tokens", expected: [200], warmUp: pool.length, next: async () => ({ method: "GET", path: `/api/orders/${i}`, headers: { authorization: `Bearer ${pool[i++ % pool.length]}` } }) },
     { name: "valid, one token", expected: [200], next: get("/api/orders/steady", w.viewerToken) },
     { name: "role missing", expected: [403], next: get("/api/admin/x", w.viewerToken) },
     { name: "forged signature, known key", expected: [401], next: get("/api/orders/x", forged) },
