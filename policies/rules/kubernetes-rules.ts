@@ -88,6 +88,12 @@ export const kubernetesObjectsUnique: StackValidationPolicy = {
 const MIN_PRESTOP_SECONDS = 5;
 const MIN_DRAIN_SECONDS = 30;
 
+/** Whether a Deployment's pods are a gateway's (by the labels the gateway component gives them). */
+function runsGateway(deployment: { spec?: any }): boolean {
+  const labels = deployment.spec?.template?.metadata?.labels ?? {};
+  return Object.entries(GATEWAY_POD_LABELS).every(([k, v]) => labels[k] === v);
+}
+
 /** The preStop delay of a container, when it is a plain `sleep N` (exec or the sleep action). */
 function preStopSeconds(container: any): number | undefined {
   const hook = container?.lifecycle?.preStop;
@@ -103,9 +109,8 @@ export const gatewayDrainsBeforeStopping: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== "kubernetes:apps/v1:Deployment") return;
-    const pod = args.props.spec?.template;
-    const labels = pod?.metadata?.labels ?? {};
-    if (!Object.entries(GATEWAY_POD_LABELS).every(([k, v]) => labels[k] === v)) return;
+    if (!runsGateway(args.props)) return;
+    const pod = args.props.spec.template;
     const where = `${args.props.metadata?.namespace ?? "default"}/${args.props.metadata?.name ?? args.name}`;
     const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
     for (const c of pod.spec?.containers ?? []) {
@@ -139,10 +144,8 @@ export const gatewayGraceCoversLongestRequest: StackValidationPolicy = {
   validateStack: (args, report) => {
     const resources = args.resources as unknown as StackResource[];
     const configs = gatewayConfigs(resources);
-    for (const d of resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment")) {
-      const pod = d.props.spec?.template;
-      const labels = pod?.metadata?.labels ?? {};
-      if (!Object.entries(GATEWAY_POD_LABELS).every(([k, v]) => labels[k] === v)) continue;
+    for (const d of resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && runsGateway(r.props))) {
+      const pod = d.props.spec.template;
       const namespace = d.props.metadata?.namespace ?? "default";
       const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
       const delay = Math.max(0, ...(pod.spec?.containers ?? []).map((c: any) => preStopSeconds(c) ?? 0));

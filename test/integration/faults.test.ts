@@ -68,7 +68,7 @@ describe.skipIf(!runtime.kind)(`fault drills: APISIX 3.18.0 (${runtime.kind ?? `
       const user = t.idp.model.users.find((u) => u.username === PORTAL_USER)!;
       const login = await browser.navigate("GET", `${PORTAL_URL}/home/soak`);
       await browser.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), { username: user.username, password: user.password!, credentialId: "" });
-      const classes = await soakClasses({ viewerToken: token, forge, distinctTokens: 200, sessionCall: () => browser.request("GET", `${PORTAL_URL}/api/soak`) });
+      const classes = await soakClasses({ viewerToken: async () => token, forge, distinctTokens: 200, sessionCall: () => browser.request("GET", `${PORTAL_URL}/api/soak`) });
       const soak = await runSoak({ gateway: t.gateway.http, classes, seconds: 12, rate: 60, workerPids: () => t.gateway.workerPids?.() ?? [], decisionLog: () => t.gateway.decisionLog() });
       console.log(`[soak] ${soak.requests} requests in ${soak.seconds.toFixed(0)} s: ${soak.unexpected} unexpected; ${soak.decisionLines} decision lines; p99 ${soak.p99Ms} ms`);
       expect(soak.examples).toEqual([]);

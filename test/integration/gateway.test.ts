@@ -278,7 +278,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
         boundSeconds: OUTAGE_BOUND_SECONDS, bearerPath: "/api/orders/outage",
       });
       const refusedFrom = r.probes.find((p) => p.bearer.includes(401));
-      console.log(`[outage] ${r.probes.length} probes: bearer 200 until ${refusedFrom ? secondsIn(refusedFrom).toFixed(1) : "the end"} s, session API until ${secondsIn(r.probes.find((p) => p.session !== 200) ?? r.probes[r.probes.length - 1]).toFixed(1)} s; longest probe ${Math.max(...r.probes.map((p) => p.waited))} ms for three requests; sign-in: warm ${r.signIn.warmRedirect.status}, cold ${r.signIn.coldGateway.status}, callback ${r.signIn.callbackMidway.status}; recovered in ${r.recoveredSeconds.toFixed(2)} s with ${r.jwksAfterRecovery} JWKS requests over 20 probes; ${r.unreachableConnections} refused connections at the provider`);
+      console.log(`[outage] ${r.probes.length} probes: bearer 200 until ${refusedFrom ? secondsIn(refusedFrom).toFixed(1) : "the end"} s, session API until ${secondsIn(r.probes.find((p) => p.session !== 200) ?? r.probes[r.probes.length - 1]).toFixed(1)} s; longest probe ${Math.max(...r.probes.map((p) => p.waited))} ms for three requests; sign-in: warm ${r.signIn.warmRedirect.status}, cold ${r.signIn.coldGateway.status}, callback ${r.signIn.callbackMidway.status}; recovered in ${r.recoveredSeconds.toFixed(2)} s with ${r.jwksAfterRecovery} JWKS requests over 20 probes; ${r.unreachableConnections} refused connections at the provider; realm hanging: bearer ${r.stalled.bearerStatus} in ${r.stalled.bearerMs} ms, cold sign-in ${r.stalled.coldSignIn.status} in ${r.stalled.coldSignIn.ms} ms`);
     }, 150_000);
 
     it(`bearer tokens, seen and never seen, keep 200 with the last known keys for ${OUTAGE_BOUND_SECONDS} s past their refresh, then fail closed (401)`, () => {
@@ -309,6 +309,14 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       expect(r.signIn.coldGateway.body).toMatch(/Sign-in is unavailable right now/);
       expect(r.signIn.callbackMidway).toMatchObject({ status: 503, retryAfter: "30" });
       for (const s of Object.values(r.signIn)) expect(s.ms).toBeLessThan(4000);
+    });
+
+    it("a realm that hangs instead of refusing: cached keys answer at once; a sign-in that needs the realm gives up after openid-connect's 3 s timeout with the 503 page", () => {
+      expect(r.stalled.bearerStatus).toBe(200);
+      expect(r.stalled.bearerMs).toBeLessThan(1000);
+      expect(r.stalled.coldSignIn.status).toBe(503);
+      expect(r.stalled.coldSignIn.ms).toBeGreaterThan(2500);
+      expect(r.stalled.coldSignIn.ms).toBeLessThan(4500);
     });
 
     it("recovers on the first request once the provider is back, without a burst of fetches, and sessions can be renewed again", () => {

@@ -50,6 +50,8 @@ export interface OutageResult {
   jwksAfterRecovery: number;
   /** The signed-in session's status after recovery (its renewal failed during the outage, or not). */
   sessionAfterRecovery: number;
+  /** A realm that takes requests and never answers: how long callers waited, and what they got. */
+  stalled: { bearerMs: number; bearerStatus: number; coldSignIn: { status: number; ms: number } };
   unreachableConnections: number;
 }
 
@@ -127,5 +129,20 @@ export async function runIdpOutageDrill(w: OutageWorld): Promise<OutageResult> {
   const jwks = w.idp.count("jwks");
   let last = recovered;
   for (let i = 0; i < 20; i++) last = await probe();
-  return { downAt, probes, signIn, recoveredSeconds: (recovered.at - back) / 1000, jwksAfterRecovery: w.idp.count("jwks") - jwks, sessionAfterRecovery: last.session, unreachableConnections };
+  const jwksAfterRecovery = w.idp.count("jwks") - jwks;
+  return { downAt, probes, signIn, recoveredSeconds: (recovered.at - back) / 1000, jwksAfterRecovery, sessionAfterRecovery: last.session, unreachableConnections, stalled: await stalledRealm(w) };
+}
+
+/** The realm hangs instead of refusing: fetches must give up on their own timeout (3 s), and only sign-ins may wait that long. */
+async function stalledRealm(w: OutageWorld): Promise<OutageResult["stalled"]> {
+  w.idp.stalled = true;
+  const cold = await w.startGateway();
+  try {
+    const bearer = await timed(() => send(w.gateway, "GET", w.bearerPath, { authorization: `Bearer ${w.seenToken}` }));
+    const coldSignIn = await timed(() => send(cold.http, "GET", `${new URL(w.portalUrl).pathname}/home/stalled`, { accept: "text/html", host: new URL(w.portalUrl).host }));
+    return { bearerMs: bearer.ms, bearerStatus: bearer.value.status, coldSignIn: { status: coldSignIn.value.status, ms: coldSignIn.ms } };
+  } finally {
+    w.idp.stalled = false;
+    await cold.stop();
+  }
 }

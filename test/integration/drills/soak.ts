@@ -29,17 +29,22 @@ export interface SoakResult {
   /** Up to 10 examples: class, status (0: no answer), detail. */
   examples: string[];
   byClass: Record<string, Record<string, number>>;
-  /** Summed RSS of the workers (KiB): after warm-up, half-way, at the end. */
+  /** Summed memory of the workers (KiB) after warm-up, half-way, at the end: resident in all, and private (Lua heaps, nginx's pools; not the shared dicts' pages). */
   rssKiB: { start: number; half: number; end: number };
+  privateKiB: { start: number; half: number; end: number };
   /** Decision-log lines written during the soak, for `requests` requests. */
   decisionLines: number;
   p99Ms: number;
 }
 
-/** Summed resident memory (KiB) of the given processes. */
-export function rssKiB(pids: number[]): number {
+/**
+ * Summed memory (KiB) of the given processes: `VmRSS` (everything resident,
+ * shared dict pages included as each worker first touches them) or `RssAnon`
+ * (private: what could leak).
+ */
+export function memoryKiB(pids: number[], field: "VmRSS" | "RssAnon" = "VmRSS"): number {
   return pids.reduce((sum, pid) => {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return sum + (m ? Number(m[1]) : 0);
   }, 0);
 }
@@ -93,8 +98,9 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
     }
     const linesBefore = parseDecisionLog(await opts.decisionLog()).length;
     const sentBefore = requests;
-    const start = rssKiB(opts.workerPids());
-    let half = start;
+    const sample = () => ({ rss: memoryKiB(opts.workerPids()), private: memoryKiB(opts.workerPids(), "RssAnon") });
+    const start = sample();
+    let half: typeof start | undefined;
     const began = Date.now();
     const batch = Math.max(1, Math.round(opts.rate / 10));
     const inFlight = new Set<Promise<void>>();
@@ -105,12 +111,12 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
         inFlight.add(p);
       }
       tick++;
-      if (half === start && Date.now() - began >= (opts.seconds * 1000) / 2) half = rssKiB(opts.workerPids());
+      if (!half && Date.now() - began >= (opts.seconds * 1000) / 2) half = sample();
       // Steady: the next batch at its slot, whatever this one took.
       await new Promise((r) => setTimeout(r, Math.max(0, began + tick * 100 - Date.now())));
     }
     await Promise.all(inFlight);
-    const end = rssKiB(opts.workerPids());
+    const end = sample();
     await new Promise((r) => setTimeout(r, 500));
     const decisionLines = parseDecisionLog(await opts.decisionLog()).length - linesBefore;
     latencies.sort((a, b) => a - b);
@@ -118,7 +124,8 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
       seconds: (Date.now() - began) / 1000,
       requests: requests - sentBefore,
       unexpected, examples, byClass,
-      rssKiB: { start, half, end },
+      rssKiB: { start: start.rss, half: (half ?? end).rss, end: end.rss },
+      privateKiB: { start: start.private, half: (half ?? end).private, end: end.private },
       decisionLines,
       p99Ms: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
     };
@@ -128,8 +135,8 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
 }
 
 export interface SoakWorld {
-  /** A real token the realm issued to a viewer client. */
-  viewerToken: string;
+  /** A current token the realm issued to a viewer client (renewed by the world before it expires). */
+  viewerToken(): Promise<string>;
   forge: { valid(roles: string[], extra?: Record<string, unknown>): Promise<string>; expired(): Promise<string>; unknownKid(): Promise<string> };
   /** A signed-in browser session's API call (its cookies kept by the browser). */
   sessionCall(): Promise<{ status: number }>;
@@ -137,27 +144,43 @@ export interface SoakWorld {
   distinctTokens: number;
 }
 
+/** Tokens live minutes (the realm's lifespan, which the gateway enforces): a soak renews each one well before it ends. */
+const RENEW_AFTER_MS = 120_000;
+
+/** A token renewed when older than RENEW_AFTER_MS. */
+function renewing(mint: () => Promise<string>): () => Promise<string> {
+  let current: { token: Promise<string>; at: number } | undefined;
+  return () => {
+    if (!current || Date.now() - current.at > RENEW_AFTER_MS) current = { token: mint(), at: Date.now() };
+    return current.token;
+  };
+}
+
 /** The soak's mix: allowed, refused in each way the gateway refuses, limited, public and session traffic. */
 export async function soakClasses(w: SoakWorld): Promise<SoakClass[]> {
-  const pool: string[] = [];
-  for (let i = 0; i < w.distinctTokens; i++) pool.push(await w.forge.valid(["viewer"], { sub: `soak-${i}` }));
-  const [header, payload] = w.viewerToken.split(".");
-  const forged = `${header}.${payload}.${Buffer.from("not the realm's signature").toString("base64url")}`;
+  const pool = Array.from({ length: w.distinctTokens }, (_, i) => renewing(() => w.forge.valid(["viewer"], { sub: `soak-${i}` })));
+  await Promise.all(pool.map((token) => token()));
+  const viewer = renewing(() => w.viewerToken());
+  // The viewer's real token with another signature: a forgery under the realm's key id.
+  const forged = renewing(async () => {
+    const [header, payload] = (await viewer()).split(".");
+    return `${header}.${payload}.${Buffer.from("not the realm's signature").toString("base64url")}`;
+  });
   const expired = await w.forge.expired();
-  const unknownKid = await w.forge.unknownKid();
+  const unknownKid = renewing(() => w.forge.unknownKid());
   let i = 0;
-  const get = (path: string, token?: string, method = "GET") => async () => ({ method, path, headers: (token ? { authorization: `Bearer ${token}` } : {}) as Record<string, string> });
+  const get = (path: string, token?: () => Promise<string>, method = "GET") => async () => ({ method, path, headers: (token ? { authorization: `Bearer ${await token()}` } : {}) as Record<string, string> });
   return [
-    { name: "valid, rotating tokens", expected: [200], warmUp: pool.length, next: async () => ({ method: "GET", path: `/api/orders/${i}`, headers: { authorization: `Bearer ${pool[i++ % pool.length]}` } }) },
-    { name: "valid, one token", expected: [200], next: get("/api/orders/steady", w.viewerToken) },
-    { name: "role missing", expected: [403], next: get("/api/admin/x", w.viewerToken) },
+    { name: "valid, rotating tokens", expected: [200], warmUp: pool.length, next: async () => ({ method: "GET", path: `/api/orders/${i}`, headers: { authorization: `Bearer ${await pool[i++ % pool.length]()}` } }) },
+    { name: "valid, one token", expected: [200], next: get("/api/orders/steady", viewer) },
+    { name: "role missing", expected: [403], next: get("/api/admin/x", viewer) },
     { name: "forged signature, known key", expected: [401], next: get("/api/orders/x", forged) },
-    { name: "expired", expected: [401], next: get("/api/orders/x", expired) },
+    { name: "expired", expected: [401], next: get("/api/orders/x", async () => expired) },
     { name: "unknown key", expected: [401], next: get("/api/orders/x", unknownKid) },
     { name: "no token", expected: [401], next: get("/api/orders/x") },
-    { name: "method not allowed", expected: [405], next: get("/api/orders/x", w.viewerToken, "PATCH") },
+    { name: "method not allowed", expected: [405], next: get("/api/orders/x", viewer, "PATCH") },
     { name: "public", expected: [200], next: get("/api/public") },
-    { name: "rate limited", expected: [200, 429], next: get("/api/limited/x", w.viewerToken) },
+    { name: "rate limited", expected: [200, 429], next: get("/api/limited/x", viewer) },
     { name: "session", expected: [200], call: () => w.sessionCall() },
   ];
 }

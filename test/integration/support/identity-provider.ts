@@ -80,6 +80,8 @@ export class RealmIdentityProvider {
   readonly calls = new Map<string, number>();
   /** While true, every connection is dropped before an answer: the realm is down (counted as `unreachable`). */
   unreachable = false;
+  /** While true, requests are taken and never answered: the realm hangs, or a network black-holes it (counted as `stalled`). */
+  stalled = false;
   /** A sign-in's API scopes (grant id -> names): the client's defaults and the optional ones it asked for. */
   private readonly grantedApiScopes = new Map<string, string[]>();
   private provider: any;
@@ -138,9 +140,10 @@ export class RealmIdentityProvider {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? "/";
     if (!path.startsWith(`${this.prefix}/`)) { res.statusCode = 404; res.end(); return; }
-    const endpoint = this.unreachable ? "unreachable" : this.endpointOf(path.split("?")[0]);
+    const endpoint = this.unreachable ? "unreachable" : this.stalled ? "stalled" : this.endpointOf(path.split("?")[0]);
     this.calls.set(endpoint, this.count(endpoint) + 1);
     if (this.unreachable) return void req.socket.destroy();
+    if (this.stalled) return; // the socket stays open, unanswered, until the caller gives up (or stop())
     if (endpoint === "login") return this.login(req, res);
     // Mounted under the realm's path: oidc-provider reads its mount from originalUrl.
     (req as any).originalUrl = path;

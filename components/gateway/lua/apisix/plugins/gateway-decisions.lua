@@ -99,8 +99,11 @@ local function upstream_failure(ctx, status)
         return nil
     end
     local announced = tonumber(ctx.var.upstream_http_content_length)
+    if announced == nil then
+        return nil
+    end
     local received = tonumber(ctx.var.upstream_response_length)
-    if announced and received and received < announced then
+    if received and received < announced then
         return "upstream_reset"
     end
     return nil
