@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parseAccessSpec } from "./load";
 import { RawAccessSpec, SPEC_CONFIG_KEYS } from "./parse";
-import { SpecReader } from "./reader";
+import { SpecReader, SpecValidationError, didYouMean } from "./reader";
 import type { AccessSpec } from "./types";
 
 /** How the Keycloak provider logs in (an admin service-account client in the `master` realm by default). */
@@ -53,7 +53,7 @@ function checkKnownKeys(r: SpecReader, config: pulumi.Config): void {
   for (const key of Object.keys(pulumi.runtime.allConfig())) {
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
-    if (!(STACK_CONFIG_KEYS as readonly string[]).includes(name)) r.fail(key, `unknown config key (known: ${STACK_CONFIG_KEYS.join(", ")})`);
+    if (!(STACK_CONFIG_KEYS as readonly string[]).includes(name)) r.fail(key, `unknown config key${didYouMean(name, STACK_CONFIG_KEYS)} (known: ${STACK_CONFIG_KEYS.join(", ")})`);
   }
 }
 
@@ -73,8 +73,16 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config()): 
   const r = new SpecReader();
   checkKnownKeys(r, config);
   const admin = readKeycloakAdmin(r, config);
+  // Every problem in one pass: a misspelt key must not hide the spec's own mistakes.
+  let spec: AccessSpec | undefined;
+  try {
+    spec = parseAccessSpec(rawSpecFromConfig((key) => config.get(key)));
+  } catch (e) {
+    if (!(e instanceof SpecValidationError)) throw e;
+    r.problems.push(...e.problems);
+  }
   r.throwIfProblems();
-  const spec = parseAccessSpec(rawSpecFromConfig((key) => config.get(key)));
+  if (!spec) throw new Error("unreachable: the spec failed without a problem");
   return {
     spec,
     keycloakAdmin: {

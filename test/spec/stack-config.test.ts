@@ -33,7 +33,25 @@ describe("stack config", () => {
 
   it("refuses a key of the project it does not know (a typo would be silently ignored)", () => {
     const problems = problemsOf(() => read({ "gateway-auth:servcies": "[]" }));
-    expect(problems).toEqual([expect.stringMatching(/^gateway-auth:servcies: unknown config key \(known: environment, keycloak, .*keycloakAdmin, keycloakAdminClientSecret, kubernetesContext\)$/)]);
+    expect(problems).toEqual([expect.stringMatching(/^gateway-auth:servcies: unknown config key \(did you mean "services"\?\) \(known: environment, keycloak, .*keycloakAdmin, keycloakAdminClientSecret, kubernetesContext\)$/)]);
+  });
+
+  it("reports a misspelt key, a bad admin field and the spec's own mistakes together, in one pass", () => {
+    const gateway = JSON.parse(dev.config["gateway-auth:gateway"] ?? "{}");
+    const problems = problemsOf(() =>
+      read({
+        "gateway-auth:gatway": "{}",
+        "gateway-auth:keycloakAdmin": JSON.stringify({ clientID: "x" }),
+        "gateway-auth:gateway": JSON.stringify({ ...gateway, replicas: 0, jwksCacheSecond: 60 }),
+      }),
+    );
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^gateway-auth:gatway: unknown config key \(did you mean "gateway"\?\)/),
+      expect.stringMatching(/^keycloakAdmin\.clientID: unknown field \(did you mean "clientId"\?\)/),
+      expect.stringMatching(/^gateway\.replicas: /),
+      expect.stringMatching(/^gateway\.jwksCacheSecond: unknown field \(did you mean "jwksCacheSeconds"\?\)/),
+    ]));
+    expect(problems).toHaveLength(4);
   });
 
   it("leaves other namespaces (providers' own config) alone", () => {
