@@ -30,6 +30,11 @@ function readStore(r: SpecReader, path: string, value: Raw): RateLimitStoreSpec 
   if (type === "redis" && addresses.length !== 1) r.fail(join(path, "address"), `a redis store needs exactly one address (host:port), got ${addresses.length}`);
   if (type === "redis-cluster" && addresses.length === 0) r.fail(join(path, "addresses"), "a redis-cluster store needs its seed nodes (host:port)");
   if (type === "local" && addresses.length > 0) r.fail(join(path, "type"), "a local store takes no address; set type: redis or redis-cluster");
+  // Settings the chosen store would silently ignore are mistakes: say so.
+  const ignored = type === "local" ? ["namespace", "podSelector", "passwordSecret", "database", "timeoutMs", "whenUnavailable"] : type === "redis-cluster" ? ["database"] : [];
+  for (const field of ignored.filter((f) => o[f] !== undefined)) {
+    r.fail(join(path, field), type === "local" ? `a local store has no ${field} (it counts in each gateway's memory); set type: redis or redis-cluster, or remove it` : "a Redis cluster has only database 0; remove it");
+  }
   if (type !== "local" && o.namespace === undefined) r.fail(join(path, "namespace"), "the namespace of the Redis pods is required: the gateway's NetworkPolicy allows egress there only");
   const secret = o.passwordSecret === undefined ? undefined : (r.object(join(path, "passwordSecret"), o.passwordSecret, ["name", "key"]) ?? {});
   return {

@@ -282,7 +282,10 @@ export interface GatewaySpec {
   claimHeaders: ClaimHeaderSpec[];
   /** Pass APISIX's X-Userinfo (base64 JSON of all claims) to services. Off by default. */
   forwardUserinfo: boolean;
-  /** Seconds the gateway caches the realm's JWKS. */
+  /**
+   * The longest a key removed from the realm's JWKS is still trusted, fast
+   * path included: the JWKS is cached for half of it and refreshed before that.
+   */
   jwksCacheSeconds: number;
   /**
    * The outage policy: while the realm's JWKS cannot be fetched, the last

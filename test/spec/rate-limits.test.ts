@@ -36,6 +36,11 @@ describe("rate limits in the access spec", () => {
     [(r: any) => (r.gateway.rateLimits = { store: { type: "redis", address: "redis:6379" } }), "gateway.rateLimits.store.namespace: the namespace of the Redis pods is required"],
     [(r: any) => (r.gateway.rateLimits = { store: { type: "redis", address: "redis", namespace: "cache" } }), 'gateway.rateLimits.store.address: "redis" is not host:port'],
     [(r: any) => (r.gateway.rateLimits = { store: { ...redis, whenUnavailable: "maybe" } }), 'gateway.rateLimits.store.whenUnavailable: "maybe" is not one of deny, allow'],
+    // Settings the store type would silently ignore.
+    [(r: any) => (r.gateway.rateLimits = { store: { type: "local", timeoutMs: 500 } }), "gateway.rateLimits.store.timeoutMs: a local store has no timeoutMs"],
+    [(r: any) => (r.gateway.rateLimits = { store: { passwordSecret: { name: "redis", key: "password" } } }), "gateway.rateLimits.store.passwordSecret: a local store has no passwordSecret"],
+    [(r: any) => (r.gateway.rateLimits = { store: { type: "local", whenUnavailable: "allow" } }), "gateway.rateLimits.store.whenUnavailable: a local store has no whenUnavailable"],
+    [(r: any) => (r.gateway.rateLimits = { store: { type: "redis-cluster", addresses: ["a:1"], namespace: "cache", database: 2 } }), "gateway.rateLimits.store.database: a Redis cluster has only database 0"],
   ])("refuses a bad limit or store with its path (%#)", (mutate, expected) => {
     expect(problemsOf(mutate).join("\n")).toContain(expected);
   });
