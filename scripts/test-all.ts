@@ -45,7 +45,7 @@ function busted(): Tally {
   console.log(`\n$ busted --lua=luajit ${specs}`);
   const res = spawnSync("busted", ["--lua=luajit", "-o", "json", specs], { cwd: join(PROJECT_ROOT, "components", "gateway", "lua"), encoding: "utf8" });
   if (res.error) {
-    console.error(`busted is not installed (${res.error.message}); .ci/run installs it: apt-get install luajit lua-busted lua-cjson`);
+    console.error(`busted is not installed (${res.error.message}); .ci/run installs it: apt-get install luajit2 lua-busted lua-cjson (OpenResty's LuaJIT: Debian's luajit package would remove nginx's Lua module)`);
     return { passed: 0, failed: 1, skipped: 0 };
   }
   let r: { successes: unknown[]; failures: Array<{ name: string; message: string }>; errors: Array<{ name: string; message: string }>; pendings: unknown[] };
