@@ -17,7 +17,7 @@ export interface SoakClass {
   /** The next request of this kind, sent on the soak's keep-alive connections... */
   next?(): Promise<{ method: string; path: string; headers: Record<string, string> }>;
   /** ...or sent by the class itself (a browser keeping its session's cookies). */
-  call?(): Promise<{ status: number; error?: string }>;
+  call?(): Promise<{ status: number; error?: string; headers?: Record<string, string | string[] | undefined> }>;
   /** Requests of this class sent before measuring (default 20): enough to fill what it fills, caches included. */
   warmUp?: number;
 }
@@ -32,7 +32,7 @@ export interface SoakResult {
   /** Summed memory of the workers (KiB) after warm-up, half-way, at the end: resident in all, and private (Lua heaps, nginx's pools; not the shared dicts' pages). */
   rssKiB: { start: number; half: number; end: number };
   privateKiB: { start: number; half: number; end: number };
-  /** Decision-log lines written during the soak, for `requests` requests. */
+  /** Requests of the soak with exactly one decision-log line (found by the X-Request-Id each answer carries). */
   decisionLines: number;
   p99Ms: number;
 }
@@ -49,13 +49,14 @@ export function memoryKiB(pids: number[], field: "VmRSS" | "RssAnon" = "VmRSS"):
   }, 0);
 }
 
-function send(agent: Agent, gateway: Address, r: { method: string; path: string; headers: Record<string, string> }): Promise<{ status: number; error?: string; ms: number }> {
+function send(agent: Agent, gateway: Address, r: { method: string; path: string; headers: Record<string, string> }): Promise<{ status: number; error?: string; ms: number; requestId?: string }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const req = request({ ...gateway, ...r, agent }, (res) => {
+      const requestId = String(res.headers["x-request-id"] ?? "");
       res.on("data", () => undefined);
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: Date.now() - started, ...(res.complete ? {} : { error: "incomplete" }) }));
-      res.on("error", (e) => resolve({ status: res.statusCode ?? 0, error: e.message, ms: Date.now() - started }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: Date.now() - started, requestId, ...(res.complete ? {} : { error: "incomplete" }) }));
+      res.on("error", (e) => resolve({ status: res.statusCode ?? 0, error: e.message, ms: Date.now() - started, requestId }));
     });
     req.on("error", (e) => resolve({ status: 0, error: e.message, ms: Date.now() - started }));
     req.setTimeout(10_000, () => req.destroy(new Error("no answer in 10 s")));
@@ -72,14 +73,21 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
   const byClass: Record<string, Record<string, number>> = {};
   const examples: string[] = [];
   const latencies: number[] = [];
+  const requestIds: string[] = [];
   let unexpected = 0;
   let requests = 0;
   let turn = 0;
   const one = async () => {
     const c = opts.classes[turn++ % opts.classes.length];
     const started = Date.now();
-    const reply = c.call ? { ...(await c.call().catch((e: Error) => ({ status: 0, error: e.message }))), ms: Date.now() - started } : await send(agent, opts.gateway, await c.next!());
+    const reply = c.call
+      ? await c.call().then(
+          (r) => ({ status: r.status, error: r.error, requestId: String(r.headers?.["x-request-id"] ?? ""), ms: Date.now() - started }),
+          (e: Error) => ({ status: 0, error: e.message, requestId: "", ms: Date.now() - started }),
+        )
+      : await send(agent, opts.gateway, await c.next!());
     requests++;
+    requestIds.push(reply.requestId ?? "");
     latencies.push(reply.ms);
     const key = reply.error ? `${reply.status}:${reply.error}` : String(reply.status);
     (byClass[c.name] ??= {})[key] = (byClass[c.name][key] ?? 0) + 1;
@@ -96,8 +104,8 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
         if (!c.expected.includes(reply.status)) throw new Error(`warm-up: ${c.name} got ${reply.status}`);
       }
     }
-    const linesBefore = parseDecisionLog(await opts.decisionLog()).length;
     const sentBefore = requests;
+    const idsBefore = requestIds.length;
     const sample = () => ({ rss: memoryKiB(opts.workerPids()), private: memoryKiB(opts.workerPids(), "RssAnon") });
     const start = sample();
     let half: typeof start | undefined;
@@ -117,8 +125,11 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
     }
     await Promise.all(inFlight);
     const end = sample();
+    // A line is written after its answer is sent: give the last ones a moment.
     await new Promise((r) => setTimeout(r, 500));
-    const decisionLines = parseDecisionLog(await opts.decisionLog()).length - linesBefore;
+    const linesPerId = new Map<string, number>();
+    for (const d of parseDecisionLog(await opts.decisionLog())) linesPerId.set(d.request_id, (linesPerId.get(d.request_id) ?? 0) + 1);
+    const decisionLines = requestIds.slice(idsBefore).filter((id) => linesPerId.get(id) === 1).length;
     latencies.sort((a, b) => a - b);
     return {
       seconds: (Date.now() - began) / 1000,
