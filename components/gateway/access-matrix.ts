@@ -123,7 +123,7 @@ export function renderAccessMatrix(spec: AccessSpec): AccessMatrixEntry[] {
   );
 }
 
-/** The matrix as Markdown: one row per route and method, one column per caller. */
+/** The matrix as Markdown: one row per route and set of methods treated alike, one column per caller. */
 export function renderAccessMatrixMarkdown(spec: AccessSpec): string {
   const callers = matrixCallers(spec);
   const entries = renderAccessMatrix(spec);
@@ -141,10 +141,16 @@ export function renderAccessMatrixMarkdown(spec: AccessSpec): string {
     `| service | path | method | ${callers.map(callerLabel).join(" | ")} |`,
     `|---|---|---|${callers.map(() => "---").join("|")}|`,
   ];
+  // Methods of one route that every caller gets alike share a row ("GET, HEAD"; the 405s): a review reads what differs.
+  const rows: Array<{ service: string; path: string; methods: string[]; cells: string }> = [];
   for (let i = 0; i < entries.length; i += callers.length) {
     const row = entries.slice(i, i + callers.length);
-    lines.push(`| ${row[0].service} | \`${row[0].path}\` | ${row[0].method} | ${row.map((e) => cell(e.outcome)).join(" | ")} |`);
+    const cells = row.map((e) => cell(e.outcome)).join(" | ");
+    const same = rows.find((r) => r.service === row[0].service && r.path === row[0].path && r.cells === cells);
+    if (same) same.methods.push(row[0].method);
+    else rows.push({ service: row[0].service, path: row[0].path, methods: [row[0].method], cells });
   }
+  for (const r of rows) lines.push(`| ${r.service} | \`${r.path}\` | ${r.methods.join(", ")} | ${r.cells} |`);
   lines.push("", ...rateLimitLines(spec));
   lines.push("", "## Refusals", "", "Every refusal by the decision log's reason, with what the caller reads (never the library's message):", "", "| reason | status | caller reads | when |", "|---|---|---|---|");
   for (const r of REFUSALS) lines.push(`| ${r.reason} | ${r.status} | ${r.says} | ${r.when} |`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REFUSALS, renderAccessMatrix, renderAccessMatrixMarkdown } from "../../components/gateway";
-import { spec } from "../fixtures/raw-spec";
+import { appSpec, spec } from "../fixtures/raw-spec";
 
 const s = spec();
 const matrix = renderAccessMatrix(s);
@@ -38,6 +38,22 @@ describe("access matrix", () => {
     const md = renderAccessMatrixMarkdown(s);
     expect(md).toContain("| service | path | method | (anonymous) | (no role) | viewer | writer | admin |");
     expect(md).toContain("| orders | `/api/orders/*` | GET | 401 missing_token | 403 role_missing | allow | 403 role_missing | allow |");
+  });
+});
+
+describe("the matrix document's rows", () => {
+  it("name every route and method exactly once, methods every caller gets alike sharing a row", () => {
+    const spec = appSpec();
+    const md = renderAccessMatrixMarkdown(spec);
+    const rows = [...md.matchAll(/^\| ([a-z0-9-]+) \| `([^`]+)` \| ([A-Z, ]+) \| (.*) \|$/gm)].map((m) => ({ path: m[2], methods: m[3].split(", "), cells: m[4] }));
+    const named = rows.flatMap((r) => r.methods.map((m) => `${r.path} ${m}`));
+    const expected = [...new Set(renderAccessMatrix(spec).map((e) => `${e.path} ${e.method}`))];
+    expect(named.sort()).toEqual(expected.sort());
+    // Two rows of one route never read alike (else they would be one), and a merged row is what each of its methods gets.
+    for (const r of rows) expect(rows.filter((o) => o.path === r.path && o.cells === r.cells)).toHaveLength(1);
+    const refusedForAll = rows.filter((r) => r.cells.split(" | ").every((c) => c === "405 method_not_allowed"));
+    expect(refusedForAll.length).toBeGreaterThan(0);
+    expect(refusedForAll.length).toBeLessThan(new Set(rows.map((r) => r.path)).size + 1);
   });
 });
 
