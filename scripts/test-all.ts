@@ -6,7 +6,7 @@
  * Ends with one line `N passed, N failed, N skipped` totalled over the runners.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./lib/run-stack";
@@ -61,5 +61,6 @@ function busted(): Tally {
 }
 
 for (const step of [typecheck, vitest, busted]) add(step());
+rmSync(scratch, { recursive: true, force: true });
 console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 ? 1 : 0);

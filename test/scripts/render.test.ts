@@ -1,13 +1,19 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
 
-/** Runs `npm run render` the way a user does, into a scratch folder. */
+const scratch: string[] = [];
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `npm run render` the way a user does, into a scratch folder (removed after the file's tests). */
 function render(stack: string): { out: string; log: string } {
   const out = mkdtempSync(join(tmpdir(), `render-${stack}-`));
+  scratch.push(out);
   const res = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", "--stack", stack, "--out", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
   if (res.status !== 0) throw new Error(`render ${stack} failed: ${res.stderr}`);
   return { out, log: `${res.stdout}${res.stderr}` };
