@@ -30,7 +30,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** `count` more protected routes, copies of the stack's first bearer rule under paths of their own. */
 function withMoreRoutes(files: Record<string, string>, count: number, extra: Array<Record<string, unknown>> = []): Record<string, string> {
   return editApisixRules(files, (rules) => {
-    const model = rules.routes.find((r: { id: string }) => r.id === "echo.0.rule0");
+    const model = rules.routes.find((r: { id: string }) => r.id === "echo.api_orders_all.get-head");
     const more = Array.from({ length: count }, (_, i) => ({ ...model, id: `bench-${i}`, uri: `/api/bench-${Math.floor(i / 20)}/res-${i % 20}/*` }));
     rules.routes = [...rules.routes, ...more, ...extra];
   });

@@ -4,6 +4,7 @@ import { renderKeyGuardConf, renderOpenidConnectConf, renderSessionOpenidConnect
 import { renderCorsConf } from "./cors";
 import { IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, renderIdentityPluginConf } from "./plugin";
 import { RATE_LIMIT_PLUGIN, renderRateLimitConf } from "./rate-limits";
+import { methodsIdPart, routeId } from "./route-ids";
 import { upstreamId } from "./upstreams";
 
 export interface ApisixRoute {
@@ -71,10 +72,6 @@ function returnAddressGuard(x: LocatedRoute, app: BrowserAppSpec | undefined): A
 /** Method overrides are refused and their headers removed by gateway-request-guard, unless the service opted in. */
 const overrideLabel = (x: LocatedRoute) => (x.service.allowMethodOverride ? { override: "allowed" as const } : {});
 
-function routeId(x: LocatedRoute, suffix: string): string {
-  const tail = `.${x.routeIndex}.${suffix}`;
-  return `${x.service.name.slice(0, 64 - tail.length)}${tail}`;
-}
 
 /**
  * The gateway's own routes for a browser app: the sign-in callback and logout,
@@ -141,13 +138,13 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
 
     const served: ApisixRoute[] = x.route.public
       ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, labels: { access: "public", ...overrideLabel(x) }, plugins: { ...corsPlugin(allowed), ...limited(routeId(x, "public")) } }]
-      : x.route.rules.map((rule, i) => ({
-          id: routeId(x, `rule${i}`),
+      : x.route.rules.map((rule) => ({
+          id: routeId(x, methodsIdPart(rule.methods)),
           ...base,
           methods: [...rule.methods],
           ...upstream,
           labels: { access: "protected", ...session, ...overrideLabel(x) },
-          plugins: { ...corsPlugin(allowed), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, { ...rule, routePath: x.route.path }, claimsSource, x.service, app), ...unavailable, ...limited(routeId(x, `rule${i}`), rule) },
+          plugins: { ...corsPlugin(allowed), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, { ...rule, routePath: x.route.path }, claimsSource, x.service, app), ...unavailable, ...limited(routeId(x, methodsIdPart(rule.methods)), rule) },
         }));
 
     const preflight: ApisixRoute[] = cors

@@ -12,7 +12,7 @@ const oidc = (id: string) => route(id).plugins!["openid-connect"] as any;
 
 describe("routes of a browser app use the gateway's session", () => {
   it("authorization code with PKCE, the app's scopes, its confidential client, the exact callback", () => {
-    expect(oidc("storefront.0.rule0")).toMatchObject({
+    expect(oidc("storefront.app_api_all.get")).toMatchObject({
       bearer_only: false,
       use_pkce: true,
       client_id: "storefront-gateway",
@@ -22,28 +22,28 @@ describe("routes of a browser app use the gateway's session", () => {
   });
 
   it("keeps the client secret and the session secret out of the config: $env:// references to the Secret", () => {
-    const conf = oidc("storefront.0.rule0");
+    const conf = oidc("storefront.app_api_all.get");
     expect(conf.client_secret).toBe("$env://GATEWAY_APP_STOREFRONT_CLIENT_SECRET");
     expect(conf.session.secret).toBe(`$env://${BROWSER_SESSIONS.sessionSecretEnv}`);
     expect(renderGatewayFiles(s)["apisix.yaml"]).not.toMatch(/secret: (?!"?\$env:\/\/)\S/);
   });
 
   it("cookie: Secure (https app), HttpOnly, SameSite=Lax, scoped to the app's path, lifetimes from the spec", () => {
-    expect(oidc("storefront.0.rule0").session).toMatchObject({ cookie_secure: true, cookie_http_only: true, cookie_same_site: "Lax", cookie_path: "/app", absolute_timeout: 8 * 3600, idling_timeout: 20 * 60 });
+    expect(oidc("storefront.app_api_all.get").session).toMatchObject({ cookie_secure: true, cookie_http_only: true, cookie_same_site: "Lax", cookie_path: "/app", absolute_timeout: 8 * 3600, idling_timeout: 20 * 60 });
   });
 
   it("renews the access token with the refresh token before it expires", () => {
-    expect(oidc("storefront.0.rule0")).toMatchObject({ renew_access_token_on_expiry: true, access_token_expires_leeway: 30 });
+    expect(oidc("storefront.app_api_all.get")).toMatchObject({ renew_access_token_on_expiry: true, access_token_expires_leeway: 30 });
   });
 
   it("logout ends the Keycloak session and revokes the tokens", () => {
-    expect(oidc("storefront.0.rule0")).toMatchObject({ logout_path: "/app/logout", revoke_tokens_on_logout: true, post_logout_redirect_uri: "https://shop.example.com/" });
+    expect(oidc("storefront.app_api_all.get")).toMatchObject({ logout_path: "/app/logout", revoke_tokens_on_logout: true, post_logout_redirect_uri: "https://shop.example.com/" });
     expect(route("app-storefront.logout").uri).toBe("/app/logout");
     expect(route("app-storefront.callback").uri).toBe("/app/callback");
   });
 
   it("refuses, above the app's routes, a raw request URI a browser would read as another host (the return address after sign-in)", () => {
-    const guard = route("storefront.1.return-address");
+    const guard = route("storefront.app_account_all.return-address");
     expect(guard).toMatchObject({ uri: "/app/account/*", hosts: ["shop.example.com"], priority: 10 });
     const pattern = new RegExp((guard.vars![0] as string[])[2]);
     expect((guard.vars![0] as string[])[0]).toBe("real_request_uri");
@@ -56,22 +56,22 @@ describe("routes of a browser app use the gateway's session", () => {
     expect(route("app-storefront.logout-cross-site")).toMatchObject({ methods: ["POST"], priority: 10, vars: [["http_origin", "~=", "https://shop.example.com"]] });
     expect((route("app-storefront.logout-cross-site").plugins!.mocking as any).response_status).toBe(403);
     expect((route("app-storefront.logout-other-methods").plugins!.mocking as any)).toMatchObject({ response_status: 405, response_headers: { Allow: "POST" } });
-    expect(route("storefront.0.rule0").plugins![IDENTITY_PLUGIN]).toMatchObject({ app_origin: "https://shop.example.com", session_cookie: "storefront_session" });
+    expect(route("storefront.app_api_all.get").plugins![IDENTITY_PLUGIN]).toMatchObject({ app_origin: "https://shop.example.com", session_cookie: "storefront_session" });
   });
 
   it("API paths answer 401; pages redirect to sign-in", () => {
-    expect(oidc("storefront.0.rule0").unauth_action).toBe("deny");
-    expect(oidc("storefront.1.rule0").unauth_action).toBe("auth");
+    expect(oidc("storefront.app_api_all.get").unauth_action).toBe("deny");
+    expect(oidc("storefront.app_account_all.get").unauth_action).toBe("auth");
   });
 
   it("keeps the same role rules and identity headers, reading the claims from the session's access token", () => {
-    expect(route("storefront.0.rule0").plugins![IDENTITY_PLUGIN]).toMatchObject({ allow_roles: ["admin", "viewer"], claims_source: "access_token", roles_header: "X-User-Role" });
-    expect(route("orders.0.rule0").plugins![IDENTITY_PLUGIN]).toMatchObject({ claims_source: "userinfo" });
+    expect(route("storefront.app_api_all.get").plugins![IDENTITY_PLUGIN]).toMatchObject({ allow_roles: ["admin", "viewer"], claims_source: "access_token", roles_header: "X-User-Role" });
+    expect(route("orders.api_orders_all.get").plugins![IDENTITY_PLUGIN]).toMatchObject({ claims_source: "userinfo" });
   });
 
   it("answers on the app's host only; bearer routes stay on every gateway host", () => {
-    expect(route("storefront.0.rule0").hosts).toEqual(["shop.example.com"]);
-    expect(route("orders.0.rule0").hosts).toEqual(["api.example.com", "shop.example.com"]);
+    expect(route("storefront.app_api_all.get").hosts).toEqual(["shop.example.com"]);
+    expect(route("orders.api_orders_all.get").hosts).toEqual(["api.example.com", "shop.example.com"]);
   });
 
   it("the session's token never reaches services: the global rule strips X-Access-Token too", () => {

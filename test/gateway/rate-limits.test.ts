@@ -15,13 +15,13 @@ const route = (id: string) => rules.routes.find((r) => r.id === id)!;
 
 describe("rate limits rendered for APISIX", () => {
   it("limit a rule per verified caller and a public route per client address, with 429 and one counter group per route", () => {
-    expect(route("orders.0.rule1").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({ count: 30, time_window: 60, key_type: "var", key: "gateway_rate_key", rejected_code: 429, group: "apisix:orders.0.rule1", allow_degradation: false, show_limit_quota_header: true });
-    expect(route("orders.1.public").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({ count: 60, key: "remote_addr", group: "apisix:orders.1.public" });
-    expect(route("orders.0.rule0").plugins![RATE_LIMIT_PLUGIN]).toBeUndefined();
+    expect(route("orders.api_orders_all.post-delete").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({ count: 30, time_window: 60, key_type: "var", key: "gateway_rate_key", rejected_code: 429, group: "apisix:orders.api_orders_all.post-delete", allow_degradation: false, show_limit_quota_header: true });
+    expect(route("orders.api_orders-health.public").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({ count: 60, key: "remote_addr", group: "apisix:orders.api_orders-health.public" });
+    expect(route("orders.api_orders_all.get").plugins![RATE_LIMIT_PLUGIN]).toBeUndefined();
   });
 
   it("keep counters in Redis with the password by $env://, never the value", () => {
-    expect(route("orders.0.rule1").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({ policy: "redis", redis_host: "redis.cache.svc.cluster.local", redis_port: 6380, redis_password: `$env://${RATE_LIMIT_PASSWORD_ENV}` });
+    expect(route("orders.api_orders_all.post-delete").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({ policy: "redis", redis_host: "redis.cache.svc.cluster.local", redis_port: 6380, redis_password: `$env://${RATE_LIMIT_PASSWORD_ENV}` });
     const deployment = renderGatewayManifests(limited, { files: renderGatewayFiles(limited) }).find((m) => m.kind === "Deployment") as any;
     const env = deployment.spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: RATE_LIMIT_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: "gateway-redis", key: "password" } } });
@@ -41,7 +41,7 @@ describe("rate limits rendered for APISIX", () => {
   });
 
   it("give gateway-identity the spec's service clients (their budget is the client's)", () => {
-    expect((route("orders.0.rule1").plugins![IDENTITY_PLUGIN] as any).service_clients).toEqual(["worker"]);
+    expect((route("orders.api_orders_all.post-delete").plugins![IDENTITY_PLUGIN] as any).service_clients).toEqual(["worker"]);
   });
 
   it("appear in the access matrix document with the store", () => {

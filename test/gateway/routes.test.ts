@@ -1,3 +1,4 @@
+import { routeId } from "../../components/gateway/route-ids";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
@@ -13,10 +14,10 @@ const byId = (id: string) => rules.routes.find((r) => r.id === id)!;
 const served = (r: ApisixRoute) => r.upstream_id !== undefined;
 
 describe("authentication on every protected route", () => {
-  const protectedRoutes = rules.routes.filter((r) => r.id.includes(".rule"));
+  const protectedRoutes = rules.routes.filter((r) => r.labels?.access === "protected");
 
   it("there are protected routes to check", () => {
-    expect(protectedRoutes.map((r) => r.id)).toEqual(["orders.0.rule0", "orders.0.rule1"]);
+    expect(protectedRoutes.map((r) => r.id)).toEqual(["orders.api_orders_all.get", "orders.api_orders_all.post-delete"]);
   });
 
   it.each(protectedRoutes.map((r) => [r.id, r]))("%s validates bearer JWTs locally with pinned settings", (_id, route) => {
@@ -68,7 +69,7 @@ describe("authentication on every protected route", () => {
       expect((r.plugins!["openid-connect"] as any)._meta).toBeUndefined();
       expect(r.plugins![KEY_GUARD_PLUGIN]).toBeUndefined();
     }
-    expect((byId("orders.0.rule0").plugins![KEY_GUARD_PLUGIN] as any).verified_tokens.size).toBe(2_000);
+    expect((byId("orders.api_orders_all.get").plugins![KEY_GUARD_PLUGIN] as any).verified_tokens.size).toBe(2_000);
     // The shared level: a dict of gateway.verifiedTokenCacheMegabytes (default 32), or none when 0.
     expect((renderApisixConfig(withApps, renderApisixRules(withApps)) as any).nginx_config.http.custom_lua_shared_dict.gateway_verified_tokens).toBe("32m");
     const off = appSpec((r) => (r.gateway.verifiedTokenCacheMegabytes = 0));
@@ -77,7 +78,7 @@ describe("authentication on every protected route", () => {
   });
 
   it("the discovery URL is in-cluster while the accepted issuer is the public one", () => {
-    const oidc = byId("orders.0.rule0").plugins!["openid-connect"] as any;
+    const oidc = byId("orders.api_orders_all.get").plugins!["openid-connect"] as any;
     expect(oidc.discovery.startsWith("http://keycloak.keycloak.svc.cluster.local:8080/")).toBe(true);
     expect(oidc.claim_validator.issuer.valid_issuers[0].startsWith("https://auth.example.com/")).toBe(true);
   });
@@ -91,11 +92,11 @@ describe("authentication on every protected route", () => {
 
 describe("authorization per method group", () => {
   it("each rule route's identity plugin allows exactly the rule's roles", () => {
-    const r0 = byId("orders.0.rule0");
+    const r0 = byId("orders.api_orders_all.get");
     expect(r0.methods).toEqual(["GET"]);
     expect(r0.plugins![IDENTITY_PLUGIN]).toMatchObject({ allow_roles: ["admin", "viewer"], known_roles: ["viewer", "writer", "admin"], tenant_claim: "tenant_id" });
-    expect(byId("orders.0.rule1").methods).toEqual(["POST", "DELETE"]);
-    expect((byId("orders.0.rule1").plugins![IDENTITY_PLUGIN] as any).allow_roles).toEqual(["writer"]);
+    expect(byId("orders.api_orders_all.post-delete").methods).toEqual(["POST", "DELETE"]);
+    expect((byId("orders.api_orders_all.post-delete").plugins![IDENTITY_PLUGIN] as any).allow_roles).toEqual(["writer"]);
   });
 
   it("the role check costs no JSONPath query per request: APISIX's acl plugin is not used", () => {
@@ -108,7 +109,7 @@ describe("authorization per method group", () => {
   });
 
   it("methods no rule lists fall to a route that answers 405 without reaching the upstream", () => {
-    const fallback = byId("orders.0.other-methods");
+    const fallback = byId("orders.api_orders_all.other-methods");
     expect(fallback.uri).toBe("/api/orders/*");
     expect(fallback.methods).toBeUndefined();
     expect(fallback.upstream_id).toBeUndefined();
@@ -133,7 +134,7 @@ describe("anti-spoofing", () => {
   });
 
   it("covers every header the identity plugin may set", () => {
-    const conf = byId("orders.0.rule0").plugins![IDENTITY_PLUGIN] as any;
+    const conf = byId("orders.api_orders_all.get").plugins![IDENTITY_PLUGIN] as any;
     const set = [conf.user_id_header, conf.roles_header, conf.tenant_header, ...conf.claim_headers.map((c: any) => c.header)];
     for (const h of set) expect(removed).toContain(h.toLowerCase());
   });
@@ -146,28 +147,28 @@ describe("anti-spoofing", () => {
   it("method overrides are the request guard's (keys and headers), unless the service opts in: its routes say so in a label", () => {
     expect(guard.override_keys).toContain("_method");
     expect(guard.override_headers).toEqual(REQUEST_OVERRIDE_HEADERS.map((h) => h.toLowerCase()));
-    expect(byId("orders.0.rule0").labels!.override).toBeUndefined();
+    expect(byId("orders.api_orders_all.get").labels!.override).toBeUndefined();
     const optedOut = renderApisixRules(spec((r) => (r.services[0].allowMethodOverride = true)));
-    expect(optedOut.routes.find((r) => r.id === "orders.0.rule0")!.labels!.override).toBe("allowed");
-    expect(optedOut.routes.find((r) => r.id === "orders.1.public")!.labels!.override).toBe("allowed");
+    expect(optedOut.routes.find((r) => r.id === "orders.api_orders_all.get")!.labels!.override).toBe("allowed");
+    expect(optedOut.routes.find((r) => r.id === "orders.api_orders-health.public")!.labels!.override).toBe("allowed");
   });
 
   it("the caller's bearer token stays at the gateway unless the service opts in", () => {
-    expect((byId("orders.0.rule0").plugins![IDENTITY_PLUGIN] as any).forward_authorization).toBe(false);
+    expect((byId("orders.api_orders_all.get").plugins![IDENTITY_PLUGIN] as any).forward_authorization).toBe(false);
     const optedIn = renderApisixRules(spec((r) => (r.services[0].forwardBearerToken = true)));
-    expect((optedIn.routes.find((r) => r.id === "orders.0.rule0")!.plugins![IDENTITY_PLUGIN] as any).forward_authorization).toBe(true);
+    expect((optedIn.routes.find((r) => r.id === "orders.api_orders_all.get")!.plugins![IDENTITY_PLUGIN] as any).forward_authorization).toBe(true);
   });
 
   it("X-Userinfo does not reach services unless the spec asks", () => {
-    expect((byId("orders.0.rule0").plugins![IDENTITY_PLUGIN] as any).forward_userinfo).toBe(false);
+    expect((byId("orders.api_orders_all.get").plugins![IDENTITY_PLUGIN] as any).forward_userinfo).toBe(false);
     const forwarding = renderApisixRules(spec((r) => (r.gateway.forwardUserinfo = true)));
-    expect((forwarding.routes.find((r) => r.id === "orders.0.rule0")!.plugins![IDENTITY_PLUGIN] as any).forward_userinfo).toBe(true);
+    expect((forwarding.routes.find((r) => r.id === "orders.api_orders_all.get")!.plugins![IDENTITY_PLUGIN] as any).forward_userinfo).toBe(true);
   });
 });
 
 describe("CORS for browser clients", () => {
   it("answers preflight on every spec route without authentication", () => {
-    const preflight = byId("orders.0.preflight");
+    const preflight = byId("orders.api_orders_all.preflight");
     expect(preflight.methods).toEqual(["OPTIONS"]);
     expect(preflight.plugins!["openid-connect"]).toBeUndefined();
     expect((preflight.plugins!.cors as any).allow_origins).toBe("https://app.example.com");
@@ -229,8 +230,8 @@ describe("route ids", () => {
     const long = "a".repeat(56);
     const services = (r: any) => {
       r.services = [
-        { name: `${long}-one`, namespace: "x", port: 80, routes: [{ path: "/one/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] },
-        { name: `${long}-two`, namespace: "x", port: 80, routes: [{ path: "/two/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] },
+        { name: `${long}-one`, namespace: "x", port: 80, routes: [{ path: "/same/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] },
+        { name: `${long}-two`, namespace: "x", port: 80, routes: [{ path: "/same/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] },
       ];
     };
     // The spec refuses names this long first (their Kubernetes names would not fit)...
@@ -240,6 +241,33 @@ describe("route ids", () => {
     services(unchecked);
     for (const svc of unchecked.services) Object.assign(svc, { podSelector: { app: "x" }, mtls: false, allowMethodOverride: false, forwardBearerToken: false, timeouts: spec().services[0].timeouts });
     expect(() => renderApisixRules(unchecked)).toThrow(/would share the id/);
+  });
+
+  it("name what they serve (service, path, rule methods), so other routes coming and going rename none of them", () => {
+    const before = new Set(rules.routes.map((r) => r.id));
+    expect(before).toContain("orders.api_orders_all.get");
+    // A route added in front, and the existing ones reordered: every earlier id is still there.
+    const edited = renderApisixRules(spec((raw) => {
+      raw.services[0].routes.reverse();
+      raw.services[0].routes.unshift({ path: "/api/invoices/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] });
+    }));
+    const after = new Set(edited.routes.map((r) => r.id));
+    for (const id of before) expect(after, id).toContain(id);
+    expect(after.size).toBeGreaterThan(before.size);
+  });
+
+  // Paths an id could read alike if it only joined segments: each pair must stay apart.
+  const lookalikes = [
+    ["/api/*", "/api/all"], ["/api/a/b", "/api/a_b"], ["/api/{tenant}/x", "/api/tenant/x"], ["/api/a~b", "/api/ab"],
+    ["/v1.2/x", "/v1/2/x"], ["/" + "segment/".repeat(12) + "a", "/" + "segment/".repeat(12) + "b"],
+  ];
+  it.each(lookalikes)("stay apart for %s and %s, and fit APISIX's id rules", (a, b) => {
+    const ids = [a, b].map((path) => routeId({ service: { name: "orders" } as any, route: { path } as any }, "get-head"));
+    expect(ids[0]).not.toBe(ids[1]);
+    for (const id of ids) {
+      expect(id.length).toBeLessThanOrEqual(64);
+      expect(id).toMatch(/^[a-zA-Z0-9._-]+$/);
+    }
   });
 });
 

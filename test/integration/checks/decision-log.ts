@@ -97,7 +97,7 @@ export function describeDecisionLog(ctx: Ctx, opts: { noMetrics?: string } = {})
     it.skipIf(!!opts.noMetrics)(`labels Prometheus' status counter by route, decision and reason${opts.noMetrics ? ` (skipped: ${opts.noMetrics})` : ""}`, async () => {
       const text = await ctx().metrics!();
       const lines = text.split("\n").filter((l) => l.startsWith("apisix_http_status{"));
-      expect(lines.some((l) => /route="echo\.0\.rule0"/.test(l) && /decision="allow"/.test(l) && /reason="allowed"/.test(l)), text.slice(0, 2000)).toBe(true);
+      expect(lines.some((l) => /route="echo\.api_orders_all\.get-head"/.test(l) && /decision="allow"/.test(l) && /reason="allowed"/.test(l)), text.slice(0, 2000)).toBe(true);
       expect(lines.some((l) => /decision="deny"/.test(l) && /reason="missing_token"/.test(l))).toBe(true);
       expect(lines.some((l) => /reason="role_missing"/.test(l) && /code="403"/.test(l))).toBe(true);
     });

@@ -16,7 +16,7 @@ local function bearer(claims)
 end
 
 local function ctx_for(route_labels, var, decision)
-  return { matched_route = route_labels and { value = { id = "orders.0.rule0", labels = route_labels } } or nil, var = var or {}, gateway_decision = decision }
+  return { matched_route = route_labels and { value = { id = "orders.api_orders_all.get", labels = route_labels } } or nil, var = var or {}, gateway_decision = decision }
 end
 
 local FAR = 4102444800
