@@ -4,12 +4,12 @@
  * Writes the desired state of a stack to out/<name>/ without Pulumi CLI,
  * cluster or credentials: the real program runs under Pulumi's mock runtime.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { redactSecrets } from "./lib/mock-stack";
 import { deploymentWarnings, readStackSettings } from "../components/spec";
 import { PROJECT_ROOT, runStackUnderMocks } from "./lib/run-stack";
-import { renderArtifacts } from "./lib/artifacts";
+import { referenceFiles, renderArtifacts } from "./lib/artifacts";
 
 function parseArgs(argv: string[]): { stack: string; out: string } {
   const get = (flag: string) => {
@@ -27,10 +27,13 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   const { stack, out } = parseArgs(process.argv.slice(2));
   const { recorder } = await runStackUnderMocks(stack);
+  const artifacts = renderArtifacts();
   const resources = [...recorder.resources]
     .sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))
-    .map((r) => ({ type: r.type, name: r.name, parent: r.parent ?? null, dependsOn: r.dependsOn, inputs: redactSecrets(r.inputs) }));
-  const files: Record<string, string> = { "resources.json": `${JSON.stringify(resources, null, 2)}\n`, ...renderArtifacts() };
+    .map((r) => ({ type: r.type, name: r.name, parent: r.parent ?? null, dependsOn: r.dependsOn, inputs: referenceFiles(redactSecrets(r.inputs), artifacts.references) }));
+  const files: Record<string, string> = { "resources.json": `${JSON.stringify(resources, null, 2)}\n`, ...artifacts.files };
+  // The repository's own out/<stack> holds this stack's render and nothing else: files of an earlier render go.
+  if (dirname(out) === join(PROJECT_ROOT, "out")) rmSync(out, { recursive: true, force: true });
   for (const [rel, content] of Object.entries(files)) {
     const path = join(out, rel);
     mkdirSync(dirname(path), { recursive: true });

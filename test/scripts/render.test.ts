@@ -51,7 +51,9 @@ describe.each(["dev", "prod"])("render --stack %s", (stack) => {
   it("writes the APISIX standalone files and the access matrix", () => {
     expect(read(out, "apisix/apisix.yaml").endsWith("#END\n")).toBe(true);
     expect(read(out, "apisix/config.yaml")).toContain("config_provider: yaml");
-    expect(read(out, "apisix/plugins/gateway-identity.lua")).toContain('local plugin_name = "gateway-identity"');
+    // The plugins are the repository's own, the same for every stack: referenced, never copied.
+    expect(readdirSync(join(out, "apisix"))).toEqual(["apisix.yaml", "config.yaml"]);
+    expect(read(out, "resources.json")).toMatch(/"gateway-identity\.lua": "\[file components\/gateway\/lua\/apisix\/plugins\/gateway-identity\.lua, sha256 [0-9a-f]{12}\]"/);
     expect(read(out, "access-matrix.md")).toMatch(/^# Access matrix \((dev|prod)\)/);
   });
 
@@ -65,6 +67,19 @@ describe.each(["dev", "prod"])("render --stack %s", (stack) => {
 
   it("is deterministic", () => {
     expect(read(render(stack).out, "resources.json")).toBe(read(out, "resources.json"));
+  });
+
+  it("keeps resources.json reviewable: whole files are references to what render wrote beside it, no line is a file", () => {
+    const text = read(out, "resources.json");
+    expect(text).toMatch(/"apisix\.yaml": "\[file apisix\/apisix\.yaml, sha256 [0-9a-f]{12}\]"/);
+    expect(Math.max(...text.split("\n").map((l) => l.length))).toBeLessThan(1000);
+  });
+
+  it("matches the committed out/" + stack + " (pull requests show how the desired state changes; npm run render:stacks updates it)", () => {
+    const committed = join(PROJECT_ROOT, "out", stack);
+    const list = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile()).map((f) => join(f.parentPath, f.name).slice(dir.length + 1)).sort();
+    expect(list(committed), `files of out/${stack}`).toEqual(list(out));
+    for (const file of list(out)) expect(read(committed, file), `out/${stack}/${file} is not what the code renders: run npm run render:stacks and commit it`).toBe(read(out, file));
   });
 });
 
