@@ -82,6 +82,9 @@ function upstreamMtls(spec: AccessSpec) {
  * because an empty boundary means "keep every chain" to APISIX.
  */
 const NO_TRUSTED_PEER = "0.0.0.0/32";
+/** Says in the file what the sentinel means, where a reader meets it. */
+const noTrustedPeerNote = (spec: AccessSpec) =>
+  spec.gateway.trustedProxies.length > 0 ? "" : `# ${NO_TRUSTED_PEER} under trusted_addresses and real_ip_from: no proxy is trusted (gateway.trustedProxies is empty). An empty list would make APISIX trust every chain.\n`;
 const trustedPeers = (spec: AccessSpec) => (spec.gateway.trustedProxies.length > 0 ? [...spec.gateway.trustedProxies] : [NO_TRUSTED_PEER]);
 
 /**
@@ -170,7 +173,7 @@ export function renderGatewayFiles(spec: AccessSpec, endpoints: IdentityEndpoint
   const rules = renderApisixRules(spec, endpoints);
   const header = "# Rendered by gateway-auth from the access spec. Do not edit: change the spec and render again.\n";
   return {
-    "config.yaml": header + stringify(renderApisixConfig(spec, rules), APISIX_YAML_OPTIONS),
+    "config.yaml": header + noTrustedPeerNote(spec) + stringify(renderApisixConfig(spec, rules), APISIX_YAML_OPTIONS),
     "apisix.yaml": header + toApisixYaml(rules as never) + "#END\n",
     ...projectPluginFiles(),
   };

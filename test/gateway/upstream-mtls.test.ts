@@ -94,6 +94,8 @@ describe("who may tell the gateway the client's address", () => {
     const c = renderApisixConfig(s, rules) as any;
     expect(c.apisix.trusted_addresses).toEqual(["0.0.0.0/32"]);
     expect(c.nginx_config.http.real_ip_from).toEqual(["0.0.0.0/32"]);
+    // ...and the file says so where a reader meets the sentinel.
+    expect(renderGatewayFiles(s)["config.yaml"]).toMatch(/^# .*\n# 0\.0\.0\.0\/32 under trusted_addresses and real_ip_from: no proxy is trusted/);
   });
 
   it("the proxies the spec names, for both X-Forwarded-For and X-Real-IP", () => {
@@ -101,6 +103,7 @@ describe("who may tell the gateway the client's address", () => {
     const c = renderApisixConfig(behind, renderApisixRules(behind)) as any;
     expect(c.apisix.trusted_addresses).toEqual(["10.0.0.0/8", "192.168.1.10"]);
     expect(c.nginx_config.http.real_ip_from).toEqual(["10.0.0.0/8", "192.168.1.10"]);
+    expect(renderGatewayFiles(behind)["config.yaml"]).not.toContain("0.0.0.0/32");
   });
 
   it("refuses what is not an IPv4 address or CIDR block, with its path", () => {
