@@ -5,7 +5,7 @@ import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecur
 import { containersNonRoot, gatewayDrainsBeforeStopping, gatewayGraceCoversLongestRequest, kubernetesObjectsUnique, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
 import { resourcesWaitForWhatTheyName } from "./order-rules";
 import { rateLimitsShared } from "./rate-limit-rules";
-import { audienceEmitted, browserSessionsWithinKeycloak, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
+import { audienceEmitted, browserSessionsWithinKeycloak, gatewayRolesGranted, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
 
 /** Every rule of the pack, in the order violations are easiest to read. */
 export const policies: Policies = [
@@ -20,6 +20,7 @@ export const policies: Policies = [
   gatewayDrainsBeforeStopping,
   gatewayGraceCoversLongestRequest,
   gatewayRolesReachTokens,
+  gatewayRolesGranted,
   audienceEmitted,
   gatewayScopesGrantable,
   tenantClaimEmitted,

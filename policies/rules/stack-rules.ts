@@ -66,6 +66,31 @@ export const gatewayRolesReachTokens: StackValidationPolicy = {
   },
 };
 
+/**
+ * A rule whose roles nobody in the stack's realm is given (no group's roles,
+ * no service account's) can be passed by nobody the stack creates. Advisory:
+ * an admin or an identity provider's mapper may assign a role outside it.
+ */
+export const gatewayRolesGranted: StackValidationPolicy = {
+  name: "gateway-roles-granted",
+  description: "Each APISIX rule allows at least one realm role that a group grants (GroupRoles) or a service account holds; otherwise nobody the stack creates can pass it.",
+  enforcementLevel: "advisory",
+  validateStack: (args, report) => {
+    const resources = args.resources as StackResource[];
+    const roleNames = new Map(ofType(resources, TYPES.role).filter((r) => !r.props.clientId).map((r) => [r.urn, r.props.name as string]));
+    const grants = ofType(resources, TYPES.groupRoles).flatMap((g) => (g.propertyDependencies?.roleIds ?? []).map((d) => roleNames.get(d.urn)));
+    const granted = new Set([...grants, ...ofType(resources, TYPES.serviceAccountRealmRole).map((r) => r.props.role as string)].filter(Boolean));
+    for (const g of gatewayConfigs(resources)) {
+      for (const { where, conf } of pluginConfs(g.doc, IDENTITY_PLUGIN)) {
+        const roles: string[] = conf.allow_roles ?? [];
+        if (roles.length > 0 && !roles.some((r) => granted.has(r))) {
+          report(`${IDENTITY_PLUGIN} on ${where} allows only roles no group grants and no service account holds (${roles.join(", ")}): nobody the stack creates can pass it. Grant one in realm.groups or clients.service, unless it is assigned outside the stack.`, g.resource.urn);
+        }
+      }
+    }
+  },
+};
+
 /** The audience the gateway demands is the one Keycloak emits to its callers. */
 export const audienceEmitted: StackValidationPolicy = {
   name: "gateway-audience-emitted",

@@ -2,6 +2,8 @@
 export const TYPES = {
   realm: "keycloak:index/realm:Realm",
   role: "keycloak:index/role:Role",
+  groupRoles: "keycloak:index/groupRoles:GroupRoles",
+  serviceAccountRealmRole: "keycloak:openid/clientServiceAccountRealmRole:ClientServiceAccountRealmRole",
   client: "keycloak:openid/client:Client",
   clientScope: "keycloak:openid/clientScope:ClientScope",
   clientDefaultScopes: "keycloak:openid/clientDefaultScopes:ClientDefaultScopes",

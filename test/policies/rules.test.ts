@@ -75,6 +75,8 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = ([
   ["gateway-roles-reach-tokens", (s) => editApisix(s, (d) => d.routes.find((r: any) => r.plugins?.["gateway-identity"]).plugins["gateway-identity"].allow_roles.push("auditor")), /requires role "auditor", which no keycloak\.Role in the realm declares/],
   ["gateway-roles-reach-tokens", (s) => remove(s, s.find((r) => r.type.endsWith("UserRealmRoleProtocolMapper"))!), /no UserRealmRoleProtocolMapper puts realm roles into access tokens/],
   ["gateway-roles-reach-tokens", (s) => (s.find((r) => r.type.endsWith("UserRealmRoleProtocolMapper"))!.propertyDependencies = { clientScopeId: [{ urn: "urn:elsewhere" }] }), /client "billing-worker" does not get the realm-role mapper/],
+  ["gateway-roles-granted", (s) => (s.find((r) => r.name === "identity-group-admins-roles")!.propertyDependencies = { roleIds: [] }), /gateway-identity on route orders\.api_orders_all\.delete allows only roles no group grants and no service account holds \(admin\)/],
+  ["gateway-roles-granted", (s) => { for (const g of s.filter((r) => r.type.endsWith("GroupRoles"))) g.propertyDependencies = { roleIds: [] }; for (const r of s.filter((x) => x.type.endsWith("ClientServiceAccountRealmRole"))) r.props.role = "nothing"; }, /allows only roles no group grants and no service account holds/],
   ["gateway-audience-emitted", (s) => remove(s, s.find((r) => r.type.endsWith("AudienceProtocolMapper"))!), /requires audience "api-gateway" but no AudienceProtocolMapper adds it/],
   ["gateway-scopes-grantable", (s) => (scopeNamed(s, "orders:write").includeInTokenScope = false), /client scope "orders:write" .* sets includeInTokenScope false/],
   ["gateway-scopes-grantable", (s) => { const d = find(s, "keycloak:openid/clientDefaultScopes:ClientDefaultScopes", "identity-client-billing-worker-default-scopes").props; d.defaultScopes = d.defaultScopes.filter((x: string) => x !== "orders:write"); }, /requires scope "orders:write", but no calling client has it as a default or optional scope/],
@@ -144,7 +146,8 @@ describe("enforcement levels", () => {
   it("security rules are mandatory; hygiene rules advisory", () => {
     const levels = Object.fromEntries(policies.map((p) => [p.name, p.enforcementLevel]));
     expect(levels["networkpolicy-declares-policy-types"]).toBe("advisory");
-    expect(Object.entries(levels).filter(([, l]) => l !== "mandatory").map(([n]) => n)).toEqual(["networkpolicy-declares-policy-types"]);
+    // A role nobody is granted may still be assigned outside the stack: said, not refused.
+    expect(Object.entries(levels).filter(([, l]) => l !== "mandatory").map(([n]) => n).sort()).toEqual(["gateway-roles-granted", "networkpolicy-declares-policy-types"]);
   });
 });
 
