@@ -9,7 +9,7 @@
  * Prints a table per drill and one closing line; exits 1 when any drill
  * misses what the docs promise. Needs a native APISIX (APISIX_HOME).
  */
-import { TestBrowser, loginForm } from "../test/integration/support/browser";
+import { TestBrowser } from "../test/integration/support/browser";
 import { chooseGatewayRuntime, startGatewayTopology } from "../test/integration/support/gateway-topology";
 import { send } from "../test/integration/support/http";
 import { ALIASES, OUTAGE_BOUND_SECONDS, PORTAL_URL, PORTAL_USER } from "../test/integration/support/spec";
@@ -119,8 +119,7 @@ async function main(): Promise<void> {
     console.log(`\n## 3. Graceful stop\n| in flight on keep-alive connections | ${stop.inFlight} |\n| failed | ${stop.failed}${stop.failures.length ? ` (${stop.failures.slice(0, 3).join("; ")})` : ""} |\n| exit after the signal | ${stop.exitMs} ms |\n| new connections after the signal refused | ${stop.newConnectionsRefused} |`);
 
     const browser = new TestBrowser(browserAddresses);
-    const login = await browser.navigate("GET", `${PORTAL_URL}/home/soak`);
-    await browser.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), { username: user.username, password: user.password!, credentialId: "" });
+    await browser.signIn(`${PORTAL_URL}/home/soak`, { username: user.username, password: user.password! });
     const classes = await soakClasses({ viewerToken: token, forge, distinctTokens: 3000, sessionCall: () => browser.request("GET", `${PORTAL_URL}/api/soak`) });
     const soak = await runSoak({ gateway: t.gateway.http, classes, seconds: soakSeconds, rate: soakRate, workerPids: () => t.gateway.workerPids!(), decisionLog: () => t.gateway.decisionLog() });
     printSoak(soak);

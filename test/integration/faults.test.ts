@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAULT_CASES, FAULT_SERVICES, runUpstreamFaultDrill, type FaultDrillResult } from "./drills/upstream-faults";
 import { runGracefulStopDrill } from "./drills/graceful-stop";
 import { runSoak, soakClasses } from "./drills/soak";
-import { TestBrowser, loginForm } from "./support/browser";
+import { TestBrowser } from "./support/browser";
 import { ALIASES, PORTAL_URL, PORTAL_USER } from "./support/spec";
 import { TokenForge } from "./support/tokens";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "./support/gateway-topology";
@@ -66,8 +66,7 @@ describe.skipIf(!runtime.kind)(`fault drills: APISIX 3.18.0 (${runtime.kind ?? `
       const forge = new TokenForge({ issuer: t.idp.issuer, audience: t.spec.clients.gateway.clientId }, t.idp.testKey);
       const browser = new TestBrowser({ [`${ALIASES.gateway}:9080`]: t.gateway.http, [`${t.idp.address.host}:${t.idp.address.port}`]: t.idp.address });
       const user = t.idp.model.users.find((u) => u.username === PORTAL_USER)!;
-      const login = await browser.navigate("GET", `${PORTAL_URL}/home/soak`);
-      await browser.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), { username: user.username, password: user.password!, credentialId: "" });
+      await browser.signIn(`${PORTAL_URL}/home/soak`, { username: user.username, password: user.password! });
       const classes = await soakClasses({ viewerToken: async () => token, forge, distinctTokens: 200, sessionCall: () => browser.request("GET", `${PORTAL_URL}/api/soak`) });
       const soak = await runSoak({ gateway: t.gateway.http, classes, seconds: 12, rate: 60, workerPids: () => t.gateway.workerPids?.() ?? [], decisionLog: () => t.gateway.decisionLog() });
       console.log(`[soak] ${soak.requests} requests in ${soak.seconds.toFixed(0)} s: ${soak.unexpected} unexpected; ${soak.decisionLines} decision lines; p99 ${soak.p99Ms} ms`);

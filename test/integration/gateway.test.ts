@@ -25,7 +25,7 @@ import { gatewayTierProblem } from "./support/environment";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "./support/gateway-topology";
 import { parseDecisionLog } from "./support/decision-log";
 import { reachedUpstream, send, waitUntil } from "./support/http";
-import { TestBrowser, loginForm } from "./support/browser";
+import { TestBrowser } from "./support/browser";
 import { editApisixRules } from "./support/gateway-runtime";
 import { KEY_GUARD_PLUGIN } from "../../components/gateway";
 import { keycloakDefaultRoles } from "./support/identity-provider";
@@ -210,8 +210,7 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       );
       // A signed-in browser (the portal's session).
       const browser = new TestBrowser(ctx.browserAddresses);
-      const login = await browser.navigate("GET", `${PORTAL_URL}/home/steady`);
-      const landed = await browser.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), { username: ctx.portalUser.username, password: ctx.portalUser.password, credentialId: "" });
+      const landed = await browser.signIn(`${PORTAL_URL}/home/steady`, ctx.portalUser);
       expect(reachedUpstream(landed.reply)).toBe(true);
       const fresh = await Promise.all(Array.from({ length: 40 }, () => ctx.clientToken("caller-viewer")));
       const warm = await ctx.clientToken("caller-viewer");

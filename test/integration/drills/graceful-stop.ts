@@ -3,9 +3,10 @@
  * the gateway is told to stop (nginx's SIGQUIT, what a pod's stop comes to
  * once its preStop sleep ends). Every accepted request must complete.
  */
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import type { RunningGateway } from "../support/gateway-runtime";
-import { call, type CallOutcome } from "./upstream-faults";
+import { timedRequest } from "../support/http";
+import { call } from "./upstream-faults";
 
 export interface GracefulStopResult {
   /** Requests accepted before the stop signal, and how many of them did not end in a whole 200. */
@@ -18,21 +19,6 @@ export interface GracefulStopResult {
   newConnectionsRefused: boolean;
 }
 
-function keepAliveCall(agent: Agent, gateway: { host: string; port: number }, path: string, token: string): Promise<CallOutcome> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const done = (o: Omit<CallOutcome, "waitedMs">) => resolve({ ...o, waitedMs: Date.now() - started });
-    const req = request({ ...gateway, path, headers: { authorization: `Bearer ${token}` }, agent }, (res) => {
-      res.on("data", () => undefined);
-      res.on("end", () => done(res.complete ? { status: res.statusCode ?? 0 } : { status: res.statusCode ?? 0, error: "incomplete response" }));
-      res.on("error", (e) => done({ status: res.statusCode ?? 0, error: e.message }));
-    });
-    req.on("error", (e) => done({ status: 0, error: e.message }));
-    req.setTimeout(60_000, () => req.destroy(new Error("client timeout (60 s)")));
-    req.end();
-  });
-}
-
 /**
  * `connections` keep-alive connections, warmed with one request each, then
  * one slow request (`slowPath`, answered after `delayMs`) on each; the stop
@@ -41,10 +27,11 @@ function keepAliveCall(agent: Agent, gateway: { host: string; port: number }, pa
 export async function runGracefulStopDrill(gateway: RunningGateway, token: string, opts: { connections: number; delayMs: number; quickPath: string; slowPath: (delayMs: number) => string }): Promise<GracefulStopResult> {
   if (!gateway.quit) throw new Error(`the ${gateway.runtime} runtime cannot be stopped gracefully from here`);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.connections });
+  const keepAliveCall = (path: string) => timedRequest(gateway.http, { path, headers: { authorization: `Bearer ${token}` }, agent, timeoutMs: 60_000 });
   try {
-    const warm = await Promise.all(Array.from({ length: opts.connections }, () => keepAliveCall(agent, gateway.http, opts.quickPath, token)));
+    const warm = await Promise.all(Array.from({ length: opts.connections }, () => keepAliveCall(opts.quickPath)));
     if (warm.some((o) => o.status !== 200)) throw new Error(`warm-up failed: ${JSON.stringify(warm.filter((o) => o.status !== 200)[0])}`);
-    const inFlight = Array.from({ length: opts.connections }, () => keepAliveCall(agent, gateway.http, opts.slowPath(opts.delayMs), token));
+    const inFlight = Array.from({ length: opts.connections }, () => keepAliveCall(opts.slowPath(opts.delayMs)));
     // Accepted and on their way to the service: a fifth of the delay in.
     await new Promise((r) => setTimeout(r, Math.min(500, opts.delayMs / 5)));
     const signalled = Date.now();

@@ -64,8 +64,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
 /** Signs in through the gateway; returns the browser holding the session. */
 async function signedInBrowser(w: OutageWorld): Promise<TestBrowser> {
   const browser = new TestBrowser(w.browserAddresses);
-  const login = await browser.navigate("GET", `${w.portalUrl}/home/outage`);
-  const landed = await browser.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), { ...w.user, credentialId: "" });
+  const landed = await browser.signIn(`${w.portalUrl}/home/outage`, w.user);
   if (landed.reply.status !== 200) throw new Error(`sign-in before the outage failed: ${landed.reply.status} at ${landed.url}`);
   return browser;
 }

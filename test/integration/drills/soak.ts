@@ -6,9 +6,10 @@
  * decision log has one line per request.
  */
 import { readFileSync } from "node:fs";
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
 import type { Address } from "../support/gateway-runtime";
 import { parseDecisionLog } from "../support/decision-log";
+import { timedRequest } from "../support/http";
 
 /** One kind of request, what it may get, and how to make the next one. */
 export interface SoakClass {
@@ -49,21 +50,6 @@ export function memoryKiB(pids: number[], field: "VmRSS" | "RssAnon" = "VmRSS"):
   }, 0);
 }
 
-function send(agent: Agent, gateway: Address, r: { method: string; path: string; headers: Record<string, string> }): Promise<{ status: number; error?: string; ms: number; requestId?: string }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const req = request({ ...gateway, ...r, agent }, (res) => {
-      const requestId = String(res.headers["x-request-id"] ?? "");
-      res.on("data", () => undefined);
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: Date.now() - started, requestId, ...(res.complete ? {} : { error: "incomplete" }) }));
-      res.on("error", (e) => resolve({ status: res.statusCode ?? 0, error: e.message, ms: Date.now() - started, requestId }));
-    });
-    req.on("error", (e) => resolve({ status: 0, error: e.message, ms: Date.now() - started }));
-    req.setTimeout(10_000, () => req.destroy(new Error("no answer in 10 s")));
-    req.end();
-  });
-}
-
 /**
  * `rate` requests per second for `seconds`, classes taken in turn, sent in
  * batches every 100 ms over at most 64 keep-alive connections.
@@ -77,18 +63,19 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
   let unexpected = 0;
   let requests = 0;
   let turn = 0;
+  const send = async (c: SoakClass) => timedRequest(opts.gateway, { ...(await c.next!()), agent, timeoutMs: 10_000 });
   const one = async () => {
     const c = opts.classes[turn++ % opts.classes.length];
     const started = Date.now();
     const reply = c.call
       ? await c.call().then(
-          (r) => ({ status: r.status, error: r.error, requestId: String(r.headers?.["x-request-id"] ?? ""), ms: Date.now() - started }),
-          (e: Error) => ({ status: 0, error: e.message, requestId: "", ms: Date.now() - started }),
+          (r) => ({ status: r.status, error: r.error, requestId: String(r.headers?.["x-request-id"] ?? ""), waitedMs: Date.now() - started }),
+          (e: Error) => ({ status: 0, error: e.message, requestId: "", waitedMs: Date.now() - started }),
         )
-      : await send(agent, opts.gateway, await c.next!());
+      : await send(c);
     requests++;
-    requestIds.push(reply.requestId ?? "");
-    latencies.push(reply.ms);
+    requestIds.push(reply.requestId);
+    latencies.push(reply.waitedMs);
     const key = reply.error ? `${reply.status}:${reply.error}` : String(reply.status);
     (byClass[c.name] ??= {})[key] = (byClass[c.name][key] ?? 0) + 1;
     if (reply.error || !c.expected.includes(reply.status)) {
@@ -100,7 +87,7 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
     // Warm-up: the start figure holds loaded code and full caches, not empty workers.
     for (const c of opts.classes) {
       for (let i = 0; i < (c.warmUp ?? 20); i++) {
-        const reply = c.call ? await c.call() : await send(agent, opts.gateway, await c.next!());
+        const reply = c.call ? await c.call() : await send(c);
         if (!c.expected.includes(reply.status)) throw new Error(`warm-up: ${c.name} got ${reply.status}`);
       }
     }

@@ -4,11 +4,11 @@
  * gateway. What each caller gets, how long it waited, what the decision log
  * says, and whether a healthy service behind the same gateway noticed.
  */
-import { request } from "node:http";
 import type { RawAccessSpec } from "../../../components/spec";
 import { parseDecisionLog, type Decision } from "../support/decision-log";
 import { startMisbehavingUpstream, startRefusingUpstream, startSlowUpstream } from "../support/fault-upstreams";
 import type { TopologyOptions, Upstream } from "../support/gateway-topology";
+import { timedRequest, type TimedReply } from "../support/http";
 import type { IssuedPki } from "../support/pki";
 
 /** Short, so the drill ends in seconds; the defaults (5/30/30) behave alike, only slower. */
@@ -34,30 +34,9 @@ export const FAULT_SERVICES: NonNullable<TopologyOptions["more"]> = {
   },
 };
 
-export interface CallOutcome {
-  status: number;
-  /** Set when the response did not arrive whole (the connection ended early). */
-  error?: string;
-  waitedMs: number;
-  requestId?: string;
-}
-
-/** One request; a response cut short is an outcome too, not an exception. */
-export function call(gateway: { host: string; port: number }, method: string, path: string, token: string): Promise<CallOutcome> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const done = (o: Omit<CallOutcome, "waitedMs">) => resolve({ ...o, waitedMs: Date.now() - started });
-    const req = request({ ...gateway, method, path, headers: { authorization: `Bearer ${token}` }, agent: false }, (res) => {
-      const base = { status: res.statusCode ?? 0, requestId: String(res.headers["x-request-id"] ?? "") };
-      res.on("data", () => undefined);
-      res.on("end", () => done(res.complete ? base : { ...base, error: "incomplete response" }));
-      res.on("error", (e) => done({ ...base, error: e.message }));
-      res.on("aborted", () => done({ ...base, error: "aborted" }));
-    });
-    req.on("error", (e) => done({ status: 0, error: e.message }));
-    req.setTimeout(30_000, () => req.destroy(new Error("client timeout (30 s)")));
-    req.end();
-  });
+/** A bearer request on a connection of its own. */
+export function call(gateway: { host: string; port: number }, method: string, path: string, token: string): Promise<TimedReply> {
+  return timedRequest(gateway, { method, path, headers: { authorization: `Bearer ${token}` }, timeoutMs: 30_000 });
 }
 
 export interface FaultCase {
@@ -80,9 +59,9 @@ export const FAULT_CASES: FaultCase[] = [
 ];
 
 export interface FaultDrillResult {
-  cases: Array<FaultCase & { outcome: CallOutcome; decision?: Decision }>;
+  cases: Array<FaultCase & { outcome: TimedReply; decision?: Decision }>;
   /** Requests to the healthy service made while the hanging ones waited. */
-  healthy: CallOutcome[];
+  healthy: TimedReply[];
 }
 
 export interface FaultDrillWorld {
@@ -100,7 +79,7 @@ export interface FaultDrillWorld {
 export async function runUpstreamFaultDrill(w: FaultDrillWorld, repeat = 4): Promise<FaultDrillResult> {
   const runs = FAULT_CASES.flatMap((c) => Array.from({ length: repeat }, () => c));
   const pending = runs.map((c) => call(w.gateway, c.method, c.path, w.token));
-  const healthy: CallOutcome[] = [];
+  const healthy: TimedReply[] = [];
   for (let i = 0; i < 10; i++) healthy.push(await call(w.gateway, "GET", w.healthyPath, w.token));
   const outcomes = await Promise.all(pending);
   await new Promise((r) => setTimeout(r, 300));

@@ -57,6 +57,12 @@ export class TestBrowser {
     return reply;
   }
 
+  /** Opens `url` (which sends the browser to the realm's login), signs in as `user`, and lands back where it started. */
+  async signIn(url: string, user: { username: string; password: string }): Promise<{ reply: Reply; url: string; redirects: number }> {
+    const login = await this.navigate("GET", url);
+    return this.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), { username: user.username, password: user.password, credentialId: "" });
+  }
+
   /** Follows redirects (GET after each) until a non-redirect answer; returns it with the final URL. */
   async navigate(method: string, url: string, body?: Record<string, string>, headers: Record<string, string> = {}): Promise<{ reply: Reply; url: string; redirects: number }> {
     let reply = await this.request(method, url, body, headers);

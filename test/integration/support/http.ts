@@ -1,4 +1,4 @@
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type Agent } from "node:http";
 import { connect } from "node:net";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 
@@ -71,5 +71,36 @@ export function sendRaw(base: { host: string; port: number }, method: string, ra
       for (const l of lines) headersOut[l.slice(0, l.indexOf(":")).toLowerCase()] = l.slice(l.indexOf(":") + 1).trim();
       resolve({ status: Number(statusLine.split(" ")[1] ?? 0), headers: headersOut, body: rest.join("\r\n\r\n") });
     });
+  });
+}
+
+/** An answer, or how it failed (`error`: the connection ended early, or never answered), and how long it took. */
+export interface TimedReply {
+  status: number;
+  error?: string;
+  waitedMs: number;
+  /** The gateway's X-Request-Id, to find the request's decision-log line. */
+  requestId: string;
+}
+
+/**
+ * One request for a drill: a failure is an outcome to count, not an
+ * exception. On `agent`'s keep-alive connections, or a connection of its own;
+ * gives up after `timeoutMs`.
+ */
+export function timedRequest(base: { host: string; port: number }, r: { method?: string; path: string; headers?: Record<string, string>; agent?: Agent | false; timeoutMs: number }): Promise<TimedReply> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const done = (o: Omit<TimedReply, "waitedMs">) => resolve({ ...o, waitedMs: Date.now() - started });
+    const req = httpRequest({ ...base, method: r.method ?? "GET", path: r.path, headers: r.headers ?? {}, agent: r.agent ?? false }, (res) => {
+      const answer = { status: res.statusCode ?? 0, requestId: String(res.headers["x-request-id"] ?? "") };
+      res.on("data", () => undefined);
+      res.on("end", () => done(res.complete ? answer : { ...answer, error: "incomplete response" }));
+      res.on("error", (e) => done({ ...answer, error: e.message }));
+      res.on("aborted", () => done({ ...answer, error: "aborted" }));
+    });
+    req.on("error", (e) => done({ status: 0, error: e.message, requestId: "" }));
+    req.setTimeout(r.timeoutMs, () => req.destroy(new Error(`no answer in ${r.timeoutMs} ms`)));
+    req.end();
   });
 }
