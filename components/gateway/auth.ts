@@ -26,9 +26,12 @@ export const VERIFIED_TOKENS_DICT = "gateway_verified_tokens";
  * worker and per pod until their exp; each use meets the key check first, so
  * a retired key's tokens are refused as soon as the refreshed JWKS lacks it.
  */
-export function renderKeyGuardConf(spec: AccessSpec, discoveryUrl: string) {
+export function renderKeyGuardConf(spec: AccessSpec, endpoints: Pick<IdentityEndpoints, "discoveryUrl" | "issuerUrl">) {
   return {
-    discovery: discoveryUrl,
+    discovery: endpoints.discoveryUrl,
+    // A token whose signature verifies is refused here when openid-connect would refuse it (another issuer, exp
+    // past, nbf ahead): openid-connect then refuses nothing on a bearer route, and writes no error line per request.
+    issuer: endpoints.issuerUrl,
     refetch_interval: spec.gateway.unknownKeyRefetchSeconds,
     jwks_ttl: jwksCacheConf(spec).jwk_expires_in,
     realm: spec.realm.name,

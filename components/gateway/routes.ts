@@ -124,7 +124,7 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     const oidc = app ? renderSessionOpenidConnectConf(spec, endpoints, app, isAppApiRoute(app, x.route) ? "deny" : "auth") : bearer;
     const claimsSource = app ? "access_token" : "userinfo";
     // Bearer tokens come from callers: bound the JWKS refetches their unknown keys cause. (A session's token is the gateway's own.)
-    const keyGuard = app ? {} : { [KEY_GUARD_PLUGIN]: renderKeyGuardConf(spec, endpoints.discoveryUrl) };
+    const keyGuard = app ? {} : { [KEY_GUARD_PLUGIN]: renderKeyGuardConf(spec, endpoints) };
     const unavailable = app ? { "response-rewrite": renderSignInUnavailableConf(app) } : {};
     const base = { ...apisixRouteMatch(x.route.path), ...hosts };
     const corsPlugin = (methods: HttpMethod[]) => (cors ? { cors: renderCorsConf(spec, methods) } : {});

@@ -6,10 +6,10 @@ import { rawSpec, spec } from "../fixtures/raw-spec";
 describe("the outage policy (gateway.keysStaleIfUnreachableSeconds)", () => {
   it("keeps the last keys 300 s past their refresh by default, and hands the bound to the key guard", () => {
     expect(spec().gateway.keysStaleIfUnreachableSeconds).toBe(300);
-    expect(renderKeyGuardConf(spec(), "http://kc/d").keys_stale_if_unreachable).toBe(300);
+    expect(renderKeyGuardConf(spec(), { discoveryUrl: "http://kc/d", issuerUrl: "http://kc/realms/r" }).keys_stale_if_unreachable).toBe(300);
     const strict = rawSpec();
     strict.gateway.keysStaleIfUnreachableSeconds = 0;
-    expect(renderKeyGuardConf(parseAccessSpec(strict), "http://kc/d").keys_stale_if_unreachable).toBe(0);
+    expect(renderKeyGuardConf(parseAccessSpec(strict), { discoveryUrl: "http://kc/d", issuerUrl: "http://kc/realms/r" }).keys_stale_if_unreachable).toBe(0);
   });
 
   it("refuses a bound over an hour, or a negative one, naming the field", () => {

@@ -34,6 +34,43 @@ export function describeAttacks(ctx: Ctx): void {
     it("alg none: 401", async () => refused(bearer(await ctx().forge.algNone()), 401));
     it("HS256 signed with the realm's public key: 401", async () => refused(bearer(await ctx().forge.hs256WithPublicKey()), 401));
 
+    // APISIX writes a warning for each plugin that returns a status >= 400, and openid-connect an error for each
+    // token it refuses: before, every refused request wrote one or two error-log lines, so a flood of forged or
+    // replayed tokens was a flood of disk writes. The decision log has a line per refusal; the error log is for the
+    // operator. (A 429 from limit-count still writes APISIX's warning: that plugin is APISIX's own.)
+    it("a flood of refusals, each kind, writes nothing to the error log", async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const f = ctx().forge;
+      const kinds: Array<[string, () => Promise<Reply>]> = [
+        ["no token", () => gw("GET", target)],
+        ["not a JWT", () => gw("GET", target, bearer("not-a-jwt"))],
+        ["malformed", () => gw("GET", target, { authorization: "Bearer" })],
+        ["expired, signed by the realm", async () => gw("GET", target, bearer(await f.expired()))],
+        ["another issuer, signed by the realm", async () => gw("GET", target, bearer(await f.wrongIssuer()))],
+        ["another audience", async () => gw("GET", target, bearer(await f.wrongAudience()))],
+        ["not valid yet", async () => gw("GET", target, bearer(await f.valid(["viewer"], { nbf: now + 600 })))],
+        ["tampered", () => gw("GET", target, bearer(tamper(ctx().tokens.viewer, (p) => (p.realm_access.roles = ["admin"]))))],
+        ["foreign key under the realm's kid", async () => gw("GET", target, bearer(await f.foreignKey(kidOf(ctx().tokens.viewer))))],
+        ["unknown kid", async () => gw("GET", target, bearer(await f.unknownKid()))],
+        ["alg none", async () => gw("GET", target, bearer(await f.algNone()))],
+        ["role missing", () => gw("DELETE", target, bearer(ctx().tokens.viewer))],
+        ["method override", () => gw("GET", `${target}?_method=DELETE`, bearer(ctx().tokens.viewer))],
+        ["dot segment", () => gw("GET", "/api/orders/..;/x", bearer(ctx().tokens.viewer))],
+      ];
+      const lines = async () => (await ctx().gatewayErrorLog()).split("\n").filter((l) => l.trim() !== "");
+      // Each kind once first: the one JWKS refetch an unknown kid may cause is not a flood.
+      for (const [, request] of kinds) await request();
+      const before = (await lines()).length;
+      for (const [what, request] of kinds) {
+        for (let i = 0; i < 10; i++) {
+          const reply = await request();
+          expect([400, 401, 403], what).toContain(reply.status);
+          expect(reachedUpstream(reply), what).toBe(false);
+        }
+      }
+      expect((await lines()).slice(before)).toEqual([]);
+    });
+
     it("client-supplied identity headers never reach the upstream on a protected route", async () => {
       const seen = echoedHeaders(await gw("GET", target, { ...spoofed, ...bearer(ctx().tokens.viewer) }));
       expect(seen["x-user-id"]).toEqual([claimsOf(ctx().tokens.viewer).sub]);

@@ -178,14 +178,13 @@ export function describeTrustBoundary(ctx: Ctx): void {
 
     it("a forged signature under the realm's kid is refused by the key guard itself (OpenSSL, RS256), before openid-connect's per-request work", async () => {
       const token = await ctx().forge.foreignKey(kidOf(ctx().tokens.viewer));
-      // The key guard logs its refusals at info (the decision log has them); APISIX names the plugin that answered, at warn.
-      const answered = async (plugin: string) => (await ctx().gatewayErrorLog()).split(`${plugin} exits with http status code 401`).length - 1;
-      const [guardBefore, oidcBefore] = [await answered("gateway-key-guard"), await answered("openid-connect")];
+      // openid-connect writes an error line for every token it refuses: none here, so the key guard answered.
+      const refusedByOidc = async () => (await ctx().gatewayErrorLog()).split("OIDC introspection failed").length - 1;
+      const before = await refusedByOidc();
       const reply = await send(ctx().gateway, "GET", target, bearer(token));
       expect(reply.status).toBe(401);
-      // A well-formed token under the realm's kid: its signature is the only thing the key guard refuses it for.
-      expect(await answered("gateway-key-guard")).toBe(guardBefore + 1);
-      expect(await answered("openid-connect")).toBe(oidcBefore);
+      expect(reply.headers["www-authenticate"]).toMatch(/error="invalid_token"/);
+      expect(await refusedByOidc()).toBe(before);
       // Control: the realm's own token still passes the same check.
       expect(reachedUpstream(await send(ctx().gateway, "GET", target, bearer(ctx().tokens.viewer)))).toBe(true);
     });

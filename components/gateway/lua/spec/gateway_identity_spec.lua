@@ -44,6 +44,23 @@ describe("gateway-identity", function()
     assert.is_table(plugin.schema)
   end)
 
+  it("answers every refusal through core.response.exit, and logs a caller's token problem at info (APISIX warns per returned status >= 400)", function()
+    local warned = #core.logged_at.warn
+    for _, case in ipairs({
+      { 401, { aud = "elsewhere" } },
+      { 401, { exp = 1 } },
+      { 403, { realm_access = { roles = { "writer" } } } },
+    }) do
+      local before = #core.response.exited
+      assert.equals(case[1], (plugin.rewrite(conf(), ctx_with({ ["X-Userinfo"] = userinfo(valid(case[2])) }))))
+      assert.equals(before + 1, #core.response.exited)
+    end
+    assert.equals(warned, #core.logged_at.warn)
+    local before = #core.response.exited
+    assert.is_nil(plugin.rewrite(conf(), ctx_with({ ["X-Userinfo"] = userinfo(alice) })))
+    assert.equals(before, #core.response.exited)
+  end)
+
   describe("with verified claims", function()
     local ctx, status
     before_each(function()

@@ -19,10 +19,15 @@ end
 
 local DISCOVERY = "http://kc/realms/shop/.well-known/openid-configuration"
 local JWKS = "http://kc/realms/shop/protocol/openid-connect/certs"
-local conf = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop" }
+local ISSUER = "http://kc/realms/shop"
+local conf = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", issuer = ISSUER }
 
 local function b64url(t) return (ngx.encode_base64(t):gsub("+", "-"):gsub("/", "_"):gsub("=", "")) end
-local function token(header) return "Bearer " .. b64url(cjson.encode(header)) .. "." .. b64url('{"sub":"x"}') .. ".c2ln" end
+-- A token under `header`; its claims are the realm's (iss, exp ahead) unless `claims` replaces them.
+local function token(header, claims)
+  claims = claims or { sub = "x", iss = ISSUER, exp = ngx.time() + 300 }
+  return "Bearer " .. b64url(cjson.encode(header)) .. "." .. b64url(cjson.encode(claims)) .. ".c2ln"
+end
 local function ctx(auth) return request.new({ Authorization = auth }) end
 local function jwks(...) local keys = {} for _, kid in ipairs({ ... }) do keys[#keys + 1] = { kid = kid } end return cjson.encode({ keys = keys }) end
 
@@ -123,9 +128,14 @@ describe("gateway-key-guard", function()
       assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1", crit = { "exp" }, exp = 1 })))))
       assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1", crit = {} })))))
     end)
-    it("but passes the scheme in any letter case, and leaves a missing Authorization to openid-connect", function()
+    it("but passes the scheme in any letter case", function()
       assert.is_nil(guard.rewrite(conf, ctx("bEaReR " .. h .. "." .. p .. ".c2ln")))
-      assert.is_nil(guard.rewrite(conf, ctx(nil)))
+    end)
+    it("answers a missing Authorization itself: 401, a challenge without an error code (RFC 6750 3.1), reason missing_token", function()
+      local c = ctx(nil)
+      assert.equals(401, (guard.rewrite(conf, c)))
+      assert.equals('Bearer realm="shop"', ngx.header["WWW-Authenticate"])
+      assert.same({ reason = "missing_token" }, c.gateway_decision)
     end)
   end)
 
@@ -163,6 +173,53 @@ describe("gateway-key-guard", function()
       local good = ctx(token({ alg = "RS256", kid = "k1" }))
       assert.is_nil(guard.rewrite(conf, good))
       assert.is_nil(good.gateway_decision)
+    end)
+
+    describe("refuses, once the signature verifies, the claims openid-connect would refuse (and log per request)", function()
+      local function refusal(claims)
+        local c = ctx(token({ alg = "RS256", kid = "k1" }, claims))
+        local status = guard.rewrite(conf, c)
+        return status, c.gateway_decision and c.gateway_decision.reason
+      end
+      local t = function(offset) return ngx.time() + offset end
+      for _, case in ipairs({
+        { "another issuer", { sub = "x", iss = "http://kc/realms/other", exp = t(300) }, "wrong_issuer" },
+        { "no issuer", { sub = "x", exp = t(300) }, "wrong_issuer" },
+        { "expired beyond the skew", { sub = "x", iss = ISSUER, exp = t(-61) }, "expired_token" },
+        { "no exp", { sub = "x", iss = ISSUER }, "invalid_token" },
+        { "an exp that is not a number", { sub = "x", iss = ISSUER, exp = "9999999999" }, "invalid_token" },
+        { "nbf beyond the skew", { sub = "x", iss = ISSUER, exp = t(300), nbf = t(61) }, "invalid_token" },
+      }) do
+        it(case[1] .. ": " .. case[3], function()
+          local status, reason = refusal(case[2])
+          assert.equals(401, status)
+          assert.equals(case[3], reason)
+          assert.equals('Bearer realm="shop", error="invalid_token"', ngx.header["WWW-Authenticate"])
+        end)
+      end
+      it("but passes them within the clock skew", function()
+        assert.is_nil(refusal({ sub = "x", iss = ISSUER, exp = t(-59), nbf = t(59) }))
+      end)
+      it("and names no claim of a token whose signature fails", function()
+        local c = ctx((token({ alg = "RS256", kid = "k1" }, { sub = "x", iss = "elsewhere", exp = 1 }):gsub("%.c2ln$", ".Zm9yZ2Vk")))
+        assert.equals(401, (guard.rewrite(conf, c)))
+        assert.equals("invalid_token", c.gateway_decision.reason)
+      end)
+    end)
+
+    it("answers every refusal through core.response.exit, never a returned status (APISIX logs a warning per returned status >= 400)", function()
+      local core = require("apisix.core")
+      local missing = #core.response.exited
+      assert.equals(401, (guard.rewrite(conf, ctx(nil))))
+      assert.equals(missing + 1, #core.response.exited)
+      for _, auth in ipairs({ "Bearer not.a.jwt", token({ alg = "HS256", kid = "k1" }), token({ alg = "RS256", kid = "zz" }), (token({ alg = "RS256", kid = "k1" }):gsub("%.c2ln$", ".Zm9yZ2Vk")) }) do
+        local before = #core.response.exited
+        assert.equals(401, (guard.rewrite(conf, ctx(auth))))
+        assert.equals(before + 1, #core.response.exited, tostring(auth))
+      end
+      local before = #core.response.exited
+      assert.is_nil(guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "k1" }))))
+      assert.equals(before, #core.response.exited)
     end)
 
     it("refuses any alg but RS256 (openid-connect accepts RS256 only)", function()

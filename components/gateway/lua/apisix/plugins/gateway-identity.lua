@@ -542,7 +542,7 @@ local function strip_identity(conf, ctx)
 end
 
 
-function _M.rewrite(conf, ctx)
+local function admit(conf, ctx)
     if cross_site(conf, ctx) then
         strip_identity(conf, ctx)
         decide(ctx, "cross_site_request")
@@ -560,7 +560,8 @@ function _M.rewrite(conf, ctx)
     local reason, problem = token_problem(conf, claims)
     if reason then
         strip_identity(conf, ctx)
-        core.log.warn(plugin_name, ": ", problem)
+        -- A caller's mistake, per request: the decision log names it.
+        core.log.info(plugin_name, ": ", problem)
         decide(ctx, reason)
         return invalid_token(conf)
     end
@@ -609,6 +610,16 @@ function _M.rewrite(conf, ctx)
     local cookie = conf.session_cookie and core.request.header(ctx, "Cookie")
     if type(cookie) == "string" then
         set_request_header(ctx, "Cookie", without_session_cookies(cookie, conf.session_cookie))
+    end
+end
+
+
+-- A refusal answers through core.response.exit: a returned status >= 400
+-- makes APISIX write a warning line per request (see gateway-key-guard).
+function _M.rewrite(conf, ctx)
+    local status, body = admit(conf, ctx)
+    if status then
+        return core.response.exit(status, body)
     end
 end
 

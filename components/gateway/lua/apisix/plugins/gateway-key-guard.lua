@@ -1,8 +1,12 @@
 --
 -- gateway-key-guard: the realm's keys, and which tokens may reach
 -- openid-connect (bearer routes, just before it: priority 2600 > 2599).
---   * Refuses (401 invalid_token) an Authorization header that is not a
---     well-formed bearer JWT with an alg, or whose header carries `crit`.
+--   * Refuses (401) a request without Authorization, and one whose header
+--     is not a well-formed bearer JWT with an alg, or carries `crit`; a
+--     token under a known key whose RS256 signature fails, or which verifies
+--     but whose claims openid-connect would refuse (issuer, exp, nbf). So
+--     openid-connect refuses nothing on a bearer route, and no refusal
+--     writes to the error log (a flood must not become one).
 --   * Owns the realm's JWKS: fetches it (one fetcher per gateway, the others
 --     wait), refreshes it in a timer before it expires, and stores it where
 --     openid-connect reads it, so openid-connect never fetches on its own.
@@ -39,6 +43,8 @@ local schema = {
         -- openid-connect's jwk_expires_in: the cached JWKS is never older than this.
         jwks_ttl = { type = "integer", minimum = 1, maximum = 86400 },
         realm = { type = "string", minLength = 1 },
+        -- The realm's issuer (openid-connect's valid_issuers): a token whose signature verifies but names another is refused here.
+        issuer = { type = "string", minLength = 1 },
         -- While the realm cannot be reached, its last fetched JWKS stays in use this long past its own expiry (0: fail closed at once).
         keys_stale_if_unreachable = { type = "integer", minimum = 0, maximum = 86400, default = 0 },
         -- The fast path: size 0 turns it off.
@@ -237,10 +243,13 @@ local WAIT_LIMIT = 3
 -- refusal already, and a flood of forged tokens must not become a flood of
 -- error-log writes (they cost a seventh of a refusal). What an operator must
 -- act on (keys that cannot be fetched, a missing dict) is a warning.
-local function refuse(conf, why, level)
+-- Returns the status, the body and the decision log's reason (invalid_token
+-- unless said: the claims of a token whose signature was not checked must
+-- not name it).
+local function refuse(conf, why, level, reason)
     core.log[level or "info"](plugin_name, ": ", why)
     ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '", error="invalid_token"'
-    return 401, { error = "invalid_token" }
+    return 401, { error = "invalid_token" }, reason or "invalid_token"
 end
 
 
@@ -248,7 +257,7 @@ end
 -- none (one fetcher, the others wait for it) or when a kid is unknown (at
 -- most one refetch per refetch_interval: that is how a new key is learnt
 -- after a rotation; every other unknown kid is refused without a fetch).
--- Returns nil when the token may go on, or the refusal.
+-- Returns nil when the token may go on, or the refusal (status, body, reason).
 local function check_key(conf, kid, limits)
     local waited = 0
     while true do
@@ -481,8 +490,33 @@ local function signing_key(conf, kid)
     return known.kids[kid]
 end
 
+-- Seconds a clock may be ahead of the realm's (gateway-identity allows the same).
+local CLOCK_SKEW = 60
+
+-- What openid-connect would refuse in claims whose signature has just proved
+-- them the realm's (and write an error-log line for, per request): another
+-- issuer, no exp or one past, an nbf ahead. Refused here with the reason the
+-- claims name; gateway-identity would refuse the same after the skew.
+local function claims_refusal(conf, claims)
+    if conf.issuer and claims.iss ~= conf.issuer then
+        return refuse(conf, "the token is from another issuer", nil, "wrong_issuer")
+    end
+    local now = ngx.time()
+    if type(claims.exp) ~= "number" then
+        return refuse(conf, "the token has no exp")
+    end
+    if claims.exp + CLOCK_SKEW < now then
+        return refuse(conf, "the token expired", nil, "expired_token")
+    end
+    if type(claims.nbf) == "number" and claims.nbf > now + CLOCK_SKEW then
+        return refuse(conf, "the token is not valid yet")
+    end
+    return nil
+end
+
 -- Refuses a token whose alg is not RS256 or whose signature does not verify
--- under its (known) key; nil lets it go on.
+-- under its (known) key, or, once it does, whose claims openid-connect would
+-- refuse; nil lets it go on.
 local function refuse_forged(conf, token)
     local header = token.header
     if header.alg ~= "RS256" then
@@ -493,8 +527,12 @@ local function refuse_forged(conf, token)
     if not signature then
         return nil
     end
-    if _M.rs256_valid(jwk, token.signed, signature) == false then
+    local valid = _M.rs256_valid(jwk, token.signed, signature)
+    if valid == false then
         return refuse(conf, "the signature does not verify under the realm's key")
+    end
+    if valid then
+        return claims_refusal(conf, token.payload)
     end
     return nil
 end
@@ -517,7 +555,9 @@ local function screen(conf, ctx)
         return
     end
     if authorization == nil then
-        return -- openid-connect answers 401 (missing_token)
+        -- RFC 6750 3.1: a request without credentials gets a challenge without an error code.
+        ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '"'
+        return 401, { message = "a bearer token is required" }, "missing_token"
     end
 
     local token, problem = verifiable_token(authorization)
@@ -529,22 +569,24 @@ local function screen(conf, ctx)
     if cache then
         ctx.gateway_auth_candidate = { authorization = authorization, kid = header.kid, ttl = conf.verified_tokens.ttl, shared = shared_level(conf) }
     end
-    local status, body = check_key(conf, header.kid, limits)
+    local status, body, reason = check_key(conf, header.kid, limits)
     if status then
-        return status, body
+        return status, body, reason
     end
     return refuse_forged(conf, token)
 end
 
 
+-- Refusals answer through core.response.exit rather than a returned status:
+-- APISIX writes a warning line for every plugin that returns one (">= 400:
+-- exits with http status code"), so a flood of refused requests would be a
+-- flood of error-log writes. The decision log has a line for each refusal.
 function _M.rewrite(conf, ctx)
-    local status, body = screen(conf, ctx)
+    local status, body, reason = screen(conf, ctx)
     if status then
-        -- Refused before anything verified it: the token's claims (an
-        -- attacker's, maybe) must not name the reason (gateway-decisions).
-        ctx.gateway_decision = { reason = "invalid_token" }
+        ctx.gateway_decision = { reason = reason }
+        return core.response.exit(status, body)
     end
-    return status, body
 end
 
 

@@ -521,7 +521,7 @@ end
 
 local NO_LABELS = {}
 
-function _M.rewrite(conf, ctx)
+local function screen(conf, ctx)
     local c = compile(conf)
     local route = ctx.matched_route
     local labels = route and route.value.labels or NO_LABELS
@@ -545,6 +545,16 @@ function _M.rewrite(conf, ctx)
 
     if labels.sign_in == "callback" and not sign_in_in_progress(ctx) then
         return refuse(ctx, 400, "no_sign_in_in_progress")
+    end
+end
+
+
+-- A refusal answers through core.response.exit: a returned status >= 400
+-- makes APISIX write a warning line per request (see gateway-key-guard).
+function _M.rewrite(conf, ctx)
+    local status, body = screen(conf, ctx)
+    if status then
+        return core.response.exit(status, body)
     end
 end
 

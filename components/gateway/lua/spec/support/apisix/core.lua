@@ -2,7 +2,15 @@
 -- headers live in ctx.headers (lower-cased names), as APISIX caches them.
 local cjson = require("cjson.safe")
 
-local core = { log = {}, request = {}, json = {}, schema = {}, ctx = {} }
+local core = { log = {}, request = {}, json = {}, schema = {}, ctx = {}, response = {} }
+
+-- APISIX's ends the request (ngx.exit) and never returns; here it returns
+-- what a plugin answered, so a test reads it from the phase's return values.
+core.response.exited = {}
+function core.response.exit(status, body)
+  core.response.exited[#core.response.exited + 1] = status
+  return status, body
+end
 
 -- Variables plugins register (APISIX resolves ctx.var[name] through them); tests read them here.
 core.registered_vars = {}
