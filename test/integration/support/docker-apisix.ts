@@ -41,7 +41,7 @@ export async function startDockerGateway(launch: GatewayLaunch): Promise<Running
   const readLog = (path: string) => async () => (await container.exec(["sh", "-c", `cat ${path} 2>/dev/null`])).output;
   const errorLog = readLog("/usr/local/apisix/logs/error.log");
   try {
-    await waitFor(`APISIX container to answer 401 on ${launch.readyPath}`, 120_000, () => answersUnauthenticated(http, launch.readyPath));
+    await waitFor(`APISIX container to answer 401 on ${launch.readyPath}`, 120_000, () => answersUnauthenticated(http, launch.readyPath, launch.readyHost));
   } catch (e) {
     await container.stop().catch(() => undefined);
     throw e;

@@ -14,6 +14,7 @@
 import { parse, stringify } from "yaml";
 import { APISIX_YAML_OPTIONS, DECISIONS_PLUGIN } from "../../../components/gateway";
 import { freePorts } from "./ports";
+import { send } from "./http";
 
 export type Address = { host: string; port: number };
 
@@ -28,6 +29,8 @@ export interface GatewayLaunch {
   nodes: Record<string, Address>;
   /** A protected path: a 401 there without a token proves rules and plugins loaded. */
   readyPath: string;
+  /** The Host that path is asked with, where routes name hostnames. */
+  readyHost?: string;
   /** A name for logs and the instance folder. */
   name?: string;
   /**
@@ -36,6 +39,8 @@ export interface GatewayLaunch {
    * reader got. Lines longer than PIPE_BUF would interleave there.
    */
   decisionLogPipe?: boolean;
+  /** Native only: listen on these ports (a local run whose app URLs name the port); free ones otherwise. */
+  ports?: Partial<GatewayPorts>;
 }
 
 export interface RunningGateway {
@@ -46,6 +51,8 @@ export interface RunningGateway {
   errorLog(): Promise<string>;
   /** The decision log so far: one JSON line per request (gateway-decisions). */
   decisionLog(): Promise<string>;
+  /** Where that log is written, where it is a file here (native). */
+  decisionLogPath?: string;
   /** The Prometheus exposition, where the runtime exports data (the official image; the native kit has no privileged agent). */
   metrics?(): Promise<string>;
   /** nginx's access log so far, where the runtime keeps it in a file (native; the image sends it to stdout). */
@@ -124,8 +131,7 @@ export async function waitFor(what: string, timeoutMs: number, check: () => Prom
 }
 
 /** Whether `path` answers 401 without a token: rules and plugins are loaded. */
-export async function answersUnauthenticated(address: Address, path: string): Promise<boolean> {
-  const res = await fetch(`http://${address.host}:${address.port}${path}`, { signal: AbortSignal.timeout(2000) });
-  await res.arrayBuffer();
-  return res.status === 401;
+export async function answersUnauthenticated(address: Address, path: string, host?: string): Promise<boolean> {
+  const reply = await Promise.race([send(address, "GET", path, host ? { host } : {}), new Promise<never>((_, fail) => setTimeout(() => fail(new Error("no answer in 2 s")), 2000))]);
+  return reply.status === 401;
 }

@@ -64,7 +64,7 @@ export interface GatewayTopology {
 }
 
 /** What the gateway pod gets beside its ConfigMaps, for this world. */
-function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: IssuedPki, upstreams: Record<string, Upstream>, files: Record<string, string>): GatewayLaunch {
+export function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: IssuedPki, upstreams: Record<string, Upstream>, files: Record<string, string>): GatewayLaunch {
   const secretOf = (clientId: string) => idp.model.clients.find((c) => c.clientId === clientId)?.secret ?? "";
   const gatewayCert = pki.issued["gateway"];
   return {
@@ -80,7 +80,8 @@ function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: IssuedPki, 
       [GATEWAY_UPSTREAM_TLS.caFile]: pki.caCertPem,
     },
     nodes: Object.fromEntries(spec.services.map((s) => [`${serviceHost(s)}:${s.port}`, upstreams[s.name].address])),
-    readyPath: spec.services[0].routes.find((r) => !r.public && !spec.apps.some((a) => r.path.startsWith(a.pathPrefix)))!.path.replace("*", "probe"),
+    readyPath: spec.services[0].routes.find((r) => !r.public && !spec.apps.some((a) => r.path.startsWith(a.pathPrefix)))!.path.replace("*", "probe").replace("{tenant}", "probe"),
+    readyHost: spec.gateway.hostnames[0],
   };
 }
 

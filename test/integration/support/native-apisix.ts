@@ -78,7 +78,7 @@ function slowPipeReader(fifo: string, readPath: string) {
 }
 
 export async function startNativeGateway(home: string, launch: GatewayLaunch): Promise<RunningGateway> {
-  const ports = await pickGatewayPorts();
+  const ports = { ...(await pickGatewayPorts()), ...launch.ports };
   const dir = mkdtempSync(join(tmpdir(), `apisix-${launch.name ?? "gateway"}-`));
   // nginx's workers run unprivileged: they read conf, plugins and the CA bundle (keys are read by the master).
   chmodSync(dir, 0o755);
@@ -108,7 +108,7 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
   if (refusal) throw new Error(`native APISIX did not start in ${dir}: ${started.stderr}\n${await errorLog()}`);
   const http = { host: "127.0.0.1", port: ports.http };
   try {
-    await waitFor(`native APISIX (${dir}) to answer 401 on ${launch.readyPath}`, 30_000, () => answersUnauthenticated(http, launch.readyPath));
+    await waitFor(`native APISIX (${dir}) to answer 401 on ${launch.readyPath}`, 30_000, () => answersUnauthenticated(http, launch.readyPath, launch.readyHost));
   } catch (e) {
     await cli("stop").catch(() => undefined);
     throw new Error(`${(e as Error).message}\n${(await errorLog()).slice(-4000)}`);
@@ -119,6 +119,7 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
     https: { host: "127.0.0.1", port: ports.https },
     errorLog,
     decisionLog: readLog(pipe ? pipe.readPath : decisionLogPath),
+    decisionLogPath: pipe ? pipe.readPath : decisionLogPath,
     accessLog: readLog(join(dir, "logs", "access.log")),
     editRules: (edit) => {
       const path = join(dir, "conf", "apisix.yaml");
