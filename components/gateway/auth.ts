@@ -97,6 +97,12 @@ export function renderSessionOpenidConnectConf(spec: AccessSpec, endpoints: Iden
     logout_path: appLogoutPath(app),
     ...jwksCacheConf(spec),
     post_logout_redirect_uri: app.postLogoutRedirectUri,
+    // The realm's logout with the app's client_id, never id_token_hint: lua-resty-openidc adds the session's ID token
+    // to that URL unless told otherwise, which hands the browser the token (name, email) in its history, the
+    // realm's access log and a Referer. Without it the realm asks the user to confirm the sign-out.
+    redirect_after_logout_uri: `${endpoints.issuerUrl}/protocol/openid-connect/logout`,
+    redirect_after_logout_with_id_token_hint: false,
+    redirect_after_logout_with_client_id: true,
     revoke_tokens_on_logout: true,
     unauth_action: unauth,
     renew_access_token_on_expiry: true,

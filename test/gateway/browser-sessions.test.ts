@@ -39,6 +39,13 @@ describe("routes of a browser app use the gateway's session", () => {
   it("logout ends the Keycloak session and revokes the tokens", () => {
     expect(oidc("storefront.app_api_all.get")).toMatchObject({ logout_path: "/app/logout", revoke_tokens_on_logout: true, post_logout_redirect_uri: "https://shop.example.com/" });
     expect(route("app-storefront.logout").uri).toBe("/app/logout");
+    // The realm's logout names the client, never the ID token: a token in a URL reaches the browser's history and logs.
+    const sessionRoutes = rules.routes.filter((x: any) => x.plugins?.["openid-connect"]?.bearer_only === false);
+    expect(sessionRoutes.length).toBeGreaterThan(0);
+    for (const r of sessionRoutes) {
+      expect(r.plugins["openid-connect"], r.id).toMatchObject({ redirect_after_logout_with_id_token_hint: false, redirect_after_logout_with_client_id: true });
+      expect(r.plugins["openid-connect"].redirect_after_logout_uri, r.id).toMatch(/\/realms\/[^/]+\/protocol\/openid-connect\/logout$/);
+    }
     expect(route("app-storefront.callback").uri).toBe("/app/callback");
   });
 
