@@ -43,8 +43,9 @@ describe("routes of a browser app use the gateway's session", () => {
     const sessionRoutes = rules.routes.filter((x: any) => x.plugins?.["openid-connect"]?.bearer_only === false);
     expect(sessionRoutes.length).toBeGreaterThan(0);
     for (const r of sessionRoutes) {
-      expect(r.plugins["openid-connect"], r.id).toMatchObject({ redirect_after_logout_with_id_token_hint: false, redirect_after_logout_with_client_id: true });
-      expect(r.plugins["openid-connect"].redirect_after_logout_uri, r.id).toMatch(/\/realms\/[^/]+\/protocol\/openid-connect\/logout$/);
+      const conf = r.plugins!["openid-connect"] as any;
+      expect(conf, r.id).toMatchObject({ redirect_after_logout_with_id_token_hint: false, redirect_after_logout_with_client_id: true });
+      expect(conf.redirect_after_logout_uri, r.id).toMatch(/\/realms\/[^/]+\/protocol\/openid-connect\/logout$/);
     }
     expect(route("app-storefront.callback").uri).toBe("/app/callback");
   });
