@@ -1,12 +1,31 @@
 /**
- * Public surface for other stacks:
+ * The package's public API, listed on purpose: what a stack of your own
+ * uses. Everything else under components/ is internal and may change in any
+ * release; test/public-api.test.ts lists this surface, so a change to it is
+ * deliberate.
  *
- *   import { parseAccessSpec, KeycloakIdentity, ApisixGateway, ServiceMtls, GatewayNetworkPolicies } from "gateway-auth";
+ *   import { GatewayAuth, parseAccessSpec, renderAccessMatrixMarkdown } from "gateway-auth";
  */
-export * from "./spec";
-export * from "./identity";
-export * from "./gateway";
-export * from "./mtls";
-export * from "./network";
-export * from "./kubernetes";
-export * from "./gateway-auth";
+
+// The access spec: one typed, validated model every component reads.
+export { parseAccessSpec } from "./spec/load";
+export { SpecValidationError, type SpecProblem } from "./spec/reader";
+export type { RawAccessSpec } from "./spec/parse";
+export { deploymentWarnings } from "./spec/warnings";
+// Its types, as parsed (every default filled in): AccessSpec, ServiceSpec, RouteSpec, ...
+export type * from "./spec/types";
+
+// The components: the whole product in one, or each part on its own.
+export { GatewayAuth, type GatewayAuthArgs } from "./gateway-auth/component";
+export { KeycloakIdentity, type KeycloakIdentityArgs } from "./identity/component";
+export { ApisixGateway, type ApisixGatewayArgs } from "./gateway/component";
+export { ServiceMtls, type ServiceMtlsArgs, type TlsSecretRef } from "./mtls/component";
+export { MtlsCertificates, type MtlsCertificatesArgs } from "./mtls/certificates";
+export { GatewayNetworkPolicies, type GatewayNetworkPoliciesArgs } from "./network/component";
+
+// The pure renderers a reviewer or a pipeline reads: spec in, documents out.
+export { renderGatewayFiles } from "./gateway/standalone";
+export { renderAccessMatrix, renderAccessMatrixMarkdown, type AccessMatrixEntry, type Caller, type Outcome } from "./gateway/access-matrix";
+export { renderCertificatePlan, renderPkiSummary, type CertificatePlan } from "./mtls/plan";
+export { renderNetworkPolicies } from "./network/policies";
+export { identityEndpoints, type IdentityEndpoints } from "./identity/endpoints";
