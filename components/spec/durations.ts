@@ -1,2 +1,2 @@
 // Duration formats (Keycloak's "5m"/"1d", Go's "24h"): shared with the policy pack, which owns them so it can stand alone.
-export * from "../../policies/contract/durations";
+export * from "../contract/durations";

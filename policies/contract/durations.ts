@@ -1,3 +1,4 @@
+// GENERATED from components/contract/ by `npm run sync:contract`: edit the source, not this copy.
 /** Duration strings as Keycloak and humans write them: "90s", "5m", "8h", "30d", or combined "1h30m". */
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };

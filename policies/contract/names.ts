@@ -1,9 +1,11 @@
+// GENERATED from components/contract/ by `npm run sync:contract`: edit the source, not this copy.
 /**
  * What a gateway-auth stack looks like, as far as the policy pack checks it:
  * the claims the gateway reads, the labels of its pods and the headers of
- * APISIX's openid-connect. The components import these from here, so the
- * pack and what it checks cannot drift, and the pack stays publishable on
- * its own (nothing it imports lives outside policies/).
+ * APISIX's openid-connect. The components and the policy pack read these
+ * from here (the pack from its copy, policies/contract/, written by
+ * `npm run sync:contract` so it stays publishable on its own), so the pack
+ * and what it checks cannot drift.
  */
 
 /** Claims the gateway reads from a verified access token. */
