@@ -8,12 +8,12 @@
  */
 
 // The access spec: one typed, validated model every component reads.
-export { parseAccessSpec } from "./spec/load";
-export { SpecValidationError, type SpecProblem } from "./spec/reader";
-export type { RawAccessSpec } from "./spec/parse";
-export { deploymentWarnings } from "./spec/warnings";
+export { parseAccessSpec } from "./access-spec/load";
+export { SpecValidationError, type SpecProblem } from "./access-spec/reader";
+export type { RawAccessSpec } from "./access-spec/parse";
+export { deploymentWarnings } from "./access-spec/warnings";
 // Its types, as parsed (every default filled in): AccessSpec, ServiceSpec, RouteSpec, ...
-export type * from "./spec/types";
+export type * from "./access-spec/types";
 
 // The components: the whole product in one, or each part on its own.
 export { GatewayAuth, type GatewayAuthArgs } from "./gateway-auth/component";

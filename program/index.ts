@@ -7,7 +7,8 @@ import * as keycloak from "@pulumi/keycloak";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createGatewayAuth } from "../components/gateway-auth";
-import { deploymentWarnings, readStackSettings } from "../components/spec";
+import { deploymentWarnings } from "../components/access-spec";
+import { readStackSettings } from "./stack-settings";
 
 const { spec, keycloakAdmin, kubernetesContext } = readStackSettings();
 for (const warning of deploymentWarnings(spec)) pulumi.log.warn(warning);

@@ -8,7 +8,7 @@
  */
 import { renderGatewayFiles } from "../components/gateway";
 import { ApisixGateway } from "../components/gateway";
-import { parseAccessSpec, type RawAccessSpec } from "../components/spec";
+import { parseAccessSpec, type RawAccessSpec } from "../components/access-spec";
 import { installRecorder, settle } from "./lib/mock-stack";
 
 function arg(name: string, fallback: number): number {

@@ -7,7 +7,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { redactSecrets } from "./lib/mock-stack";
-import { deploymentWarnings, readStackSettings } from "../components/spec";
+import { deploymentWarnings } from "../components/access-spec";
+import { readStackSettings } from "../program/stack-settings";
 import { PROJECT_ROOT, runStackUnderMocks } from "./lib/run-stack";
 import { referenceFiles, renderArtifacts } from "./lib/artifacts";
 

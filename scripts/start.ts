@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { renderAccessMatrix, callerLabel } from "../components/gateway";
-import { appOfRoute } from "../components/spec";
+import { appOfRoute } from "../components/access-spec";
 import { parseDecisionLog } from "../test/integration/support/decision-log";
 import { checkAccessMatrix, requestPath } from "./lib/local-check";
 import { LocalRunRefused, startLocalGateway, type LocalGateway } from "./lib/local-gateway";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PACKAGE, parseAccessSpec, type RawAccessSpec } from "../spec";
+import { PACKAGE, parseAccessSpec, type RawAccessSpec } from "../access-spec";
 import { createGatewayAuth } from "./wiring";
 
 /**

@@ -5,7 +5,7 @@ import { ApisixGateway } from "../gateway";
 import { KeycloakIdentity, identityEndpoints } from "../identity";
 import { ServiceMtls } from "../mtls";
 import { GatewayNetworkPolicies } from "../network";
-import type { AccessSpec } from "../spec";
+import type { AccessSpec } from "../access-spec";
 
 export interface GatewayAuthProviders {
   keycloak?: keycloak.Provider;

@@ -1,4 +1,4 @@
-import { allRoutes, appOfRoute, corsEnabled, effectiveRateLimit, formatDuration, isAppApiRoute, methodAccess, ruleFor, tenantSegmentIndex, type AccessSpec, type HttpMethod, type RateLimitSpec, type RouteSpec } from "../spec";
+import { allRoutes, appOfRoute, corsEnabled, effectiveRateLimit, formatDuration, isAppApiRoute, methodAccess, ruleFor, tenantSegmentIndex, type AccessSpec, type HttpMethod, type RateLimitSpec, type RouteSpec } from "../access-spec";
 import { METHOD_NOT_ALLOWED } from "./routes";
 
 /**

@@ -1,6 +1,6 @@
 import type { IdentityEndpoints } from "../identity";
 import { appSessionCookie } from "./plugin";
-import { BROWSER_SESSIONS, VERIFIED_TOKEN_FILTER, longestAccessTokenLifespan, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../spec";
+import { BROWSER_SESSIONS, VERIFIED_TOKEN_FILTER, longestAccessTokenLifespan, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../access-spec";
 
 /**
  * How long openid-connect keeps the realm's keys, so that a key removed from

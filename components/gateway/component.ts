@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
-import { PACKAGE, gatewayObjectNames, type AccessSpec } from "../spec";
+import { PACKAGE, gatewayObjectNames, type AccessSpec } from "../access-spec";
 import { createManifests, type Manifest } from "../kubernetes";
 import { renderCertificatePlan, renderTlsSecret, type IssuedTls } from "../mtls";
 import { configChecksum, renderBrowserSessionSecret, renderGatewayManifests } from "./manifests";

@@ -1,4 +1,4 @@
-import { corsOrigins, type AccessSpec, type HttpMethod } from "../spec";
+import { corsOrigins, type AccessSpec, type HttpMethod } from "../access-spec";
 
 /**
  * CORS for the browser clients' origins. Preflight requests are answered by

@@ -1,4 +1,4 @@
-import { BROWSER_SESSIONS, appClientSecretEnv, appClientSecretKey, gatewayObjectNames, type AccessSpec } from "../spec";
+import { BROWSER_SESSIONS, appClientSecretEnv, appClientSecretKey, gatewayObjectNames, type AccessSpec } from "../access-spec";
 import { RATE_LIMIT_PASSWORD_ENV } from "./rate-limits";
 import { hostCertificateEnv } from "./tls";
 

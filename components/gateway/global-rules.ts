@@ -1,5 +1,5 @@
 import type { IdentityEndpoints } from "../identity";
-import { CONVENTIONAL_IDENTITY_HEADERS, KEPT_HEADERS, METHOD_OVERRIDE_KEYS, OIDC_PLUGIN_HEADERS, REQUEST_OVERRIDE_HEADERS, STRIPPED_HEADER_PATTERNS, type AccessSpec } from "../spec";
+import { CONVENTIONAL_IDENTITY_HEADERS, KEPT_HEADERS, METHOD_OVERRIDE_KEYS, OIDC_PLUGIN_HEADERS, REQUEST_OVERRIDE_HEADERS, STRIPPED_HEADER_PATTERNS, type AccessSpec } from "../access-spec";
 import { DECISIONS_PLUGIN, REQUEST_GUARD_PLUGIN, appSessionCookie, managedIdentityHeaders } from "./plugin";
 
 export const HEADER_STRIPPING_RULE_ID = "strip-identity-headers";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Manifest } from "../kubernetes";
-import { BROWSER_SESSIONS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL, appClientSecretKey, gatewayObjectNames, gatewayPodLabels, type AccessSpec } from "../spec";
+import { BROWSER_SESSIONS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL, appClientSecretKey, gatewayObjectNames, gatewayPodLabels, type AccessSpec } from "../access-spec";
 import { PLUGIN_DIR } from "./plugin";
 import { gatewaySecretEnv } from "./env";
 import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams } from "./tls";

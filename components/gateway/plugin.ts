@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLAIMS, IDENTITY_HEADERS, REQUEST_GUARD_PLUGIN, longestAccessTokenLifespan, tenantSegmentIndex, type AccessSpec, type BrowserAppSpec, type ServiceSpec } from "../spec";
+import { CLAIMS, IDENTITY_HEADERS, REQUEST_GUARD_PLUGIN, longestAccessTokenLifespan, tenantSegmentIndex, type AccessSpec, type BrowserAppSpec, type ServiceSpec } from "../access-spec";
 
 /** The cookie an app's session lives in (lua-resty-session adds _2, _3 ... chunks to long ones). */
 export const appSessionCookie = (app: Pick<BrowserAppSpec, "name">) => `${app.name}_session`;
@@ -12,7 +12,7 @@ export const KEY_GUARD_PLUGIN = "gateway-key-guard";
 /** The project's global plugin: request ids, Retry-After, and the decision log (one JSON line per request). */
 export const DECISIONS_PLUGIN = "gateway-decisions";
 /** The project's global plugin that removes what the gateway consumes or vouches for and refuses requests frameworks would read otherwise. */
-export { REQUEST_GUARD_PLUGIN } from "../spec";
+export { REQUEST_GUARD_PLUGIN } from "../access-spec";
 /** Every plugin this project ships (Lua, in lua/apisix/plugins). */
 export const PROJECT_PLUGINS = [IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, DECISIONS_PLUGIN, REQUEST_GUARD_PLUGIN] as const;
 

@@ -1,4 +1,4 @@
-import { gatewayObjectNames, type AccessSpec, type RateLimitSpec } from "../spec";
+import { gatewayObjectNames, type AccessSpec, type RateLimitSpec } from "../access-spec";
 
 /** APISIX's plugin for fixed-window request counts, local or in Redis. */
 export const RATE_LIMIT_PLUGIN = "limit-count";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { TENANT_SEGMENT, type HttpMethod, type LocatedRoute } from "../spec";
+import { TENANT_SEGMENT, type HttpMethod, type LocatedRoute } from "../access-spec";
 
 /** APISIX's limit on an id, and the characters it allows. */
 const MAX_ID = 64;

@@ -1,4 +1,4 @@
-import { allRoutes, apisixRouteMatch, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../spec";
+import { allRoutes, apisixRouteMatch, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../access-spec";
 import type { IdentityEndpoints } from "../identity";
 import { renderKeyGuardConf, renderOpenidConnectConf, renderSessionOpenidConnectConf, renderSignInUnavailableConf } from "./auth";
 import { renderCorsConf } from "./cors";

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
-import { GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, type AccessSpec } from "../spec";
+import { GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, type AccessSpec } from "../access-spec";
 import { renderDecisionsRule, renderHeaderStrippingRule, renderMetricsRule } from "./global-rules";
 import { PLUGIN_ROOT, projectPluginFiles } from "./plugin";
 import { renderApisixRoutes } from "./routes";

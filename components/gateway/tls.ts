@@ -1,4 +1,4 @@
-import type { AccessSpec, ClientCertificateHostSpec } from "../spec";
+import type { AccessSpec, ClientCertificateHostSpec } from "../access-spec";
 
 /** Environment variables naming a client-certificate host's server certificate and key. */
 export function hostCertificateEnv(host: string): { certEnv: string; keyEnv: string } {

@@ -1,4 +1,4 @@
-import { serviceHost, type AccessSpec, type ServiceSpec } from "../spec";
+import { serviceHost, type AccessSpec, type ServiceSpec } from "../access-spec";
 
 export function upstreamId(service: Pick<ServiceSpec, "name" | "namespace">): string {
   return `${service.namespace}.${service.name}`.slice(0, 64);

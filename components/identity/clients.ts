@@ -1,5 +1,5 @@
 import type * as keycloak from "@pulumi/keycloak";
-import { appCallbackPath, type BrowserAppSpec, type BrowserClientSpec, type ServiceClientSpec } from "../spec";
+import { appCallbackPath, type BrowserAppSpec, type BrowserClientSpec, type ServiceClientSpec } from "../access-spec";
 
 type ClientSettings = Omit<keycloak.openid.ClientArgs, "realmId">;
 

@@ -1,7 +1,7 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { GATEWAY_SCOPE_NAME, PACKAGE, type AccessSpec, type SeedUserSpec } from "../spec";
+import { GATEWAY_SCOPE_NAME, PACKAGE, type AccessSpec, type SeedUserSpec } from "../access-spec";
 import { defaultScopesForCallers, renderGatewayScopeMappers, renderServiceTenantClaim } from "./mappers";
 import { renderAppClient, renderBrowserClient, renderGatewayClient, renderServiceClient } from "./clients";
 import { identityEndpoints } from "./endpoints";

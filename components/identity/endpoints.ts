@@ -1,4 +1,4 @@
-import type { AccessSpec } from "../spec";
+import type { AccessSpec } from "../access-spec";
 
 /** Where the realm's tokens come from and where their keys are published. Derived from the spec alone. */
 export interface IdentityEndpoints {

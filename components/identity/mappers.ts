@@ -1,4 +1,4 @@
-import { CLAIMS, GATEWAY_SCOPE_NAME, KEYCLOAK_BUILTIN_DEFAULT_SCOPES, type AccessSpec } from "../spec";
+import { CLAIMS, GATEWAY_SCOPE_NAME, KEYCLOAK_BUILTIN_DEFAULT_SCOPES, type AccessSpec } from "../access-spec";
 
 /**
  * The claims the gateway relies on, all in one client scope that every

@@ -1,6 +1,6 @@
 import type * as keycloak from "@pulumi/keycloak";
 import type { input } from "@pulumi/keycloak/types";
-import { formatGoDuration, type AccessSpec } from "../spec";
+import { formatGoDuration, type AccessSpec } from "../access-spec";
 
 type RealmSettings = Omit<keycloak.RealmArgs, "realm">;
 

@@ -1,5 +1,5 @@
 import type * as keycloak from "@pulumi/keycloak";
-import type { AccessSpec, ApiScopeSpec } from "../spec";
+import type { AccessSpec, ApiScopeSpec } from "../access-spec";
 
 /**
  * An API scope as a Keycloak client scope: named as rules require it,

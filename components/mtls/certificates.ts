@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { PACKAGE, type AccessSpec } from "../spec";
+import { PACKAGE, type AccessSpec } from "../access-spec";
 import { renderCertificatePlan, type CertificatePlan } from "./plan";
 
 export interface MtlsCertificatesArgs {

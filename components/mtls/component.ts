@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createManifests } from "../kubernetes";
-import { PACKAGE, type AccessSpec } from "../spec";
+import { PACKAGE, type AccessSpec } from "../access-spec";
 import { MtlsCertificates } from "./certificates";
 import type { CertificatePlan } from "./plan";
 import { renderTlsSecret } from "./secrets";

@@ -1,4 +1,4 @@
-import { gatewayObjectNames, serviceDnsNames, serviceMtlsSecretName, type AccessSpec } from "../spec";
+import { gatewayObjectNames, serviceDnsNames, serviceMtlsSecretName, type AccessSpec } from "../access-spec";
 
 export type CertificateRole = "ca" | "gateway-client" | "service-server";
 

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { Manifest } from "../kubernetes";
-import { MANAGED_BY_LABEL } from "../spec";
+import { MANAGED_BY_LABEL } from "../access-spec";
 import type { CertificatePlan } from "./plan";
 
 export interface IssuedCertificate {

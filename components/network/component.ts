@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createManifests } from "../kubernetes";
-import { PACKAGE, type AccessSpec } from "../spec";
+import { PACKAGE, type AccessSpec } from "../access-spec";
 import { renderNetworkPolicies } from "./policies";
 
 export interface GatewayNetworkPoliciesArgs {

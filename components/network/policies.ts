@@ -1,5 +1,5 @@
 import type { Manifest } from "../kubernetes";
-import { GATEWAY_PORTS, MANAGED_BY_LABEL, gatewayPodLabels, gatewayToServicePolicyName, type AccessSpec, type ServiceSpec } from "../spec";
+import { GATEWAY_PORTS, MANAGED_BY_LABEL, gatewayPodLabels, gatewayToServicePolicyName, type AccessSpec, type ServiceSpec } from "../access-spec";
 
 /** Kubernetes sets this label on every namespace (1.21+): policies select namespaces by name without managing them. */
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";

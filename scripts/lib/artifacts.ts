@@ -4,7 +4,7 @@ import { renderAccessMatrixMarkdown, renderGatewayFiles } from "../../components
 import { identityEndpoints } from "../../components/identity";
 import { renderPkiSummary } from "../../components/mtls";
 import { renderNetworkPolicies } from "../../components/network";
-import { readStackSettings } from "../../components/spec";
+import { readStackSettings } from "../../program/stack-settings";
 
 /** Where the project's Lua plugins live: the same for every stack, so render writes no copy of them. */
 const PLUGIN_SOURCES = "components/gateway/lua/apisix";

@@ -7,7 +7,7 @@
  * their signed-in rows need a browser session.
  */
 import { renderAccessMatrix, callerLabel, type AccessMatrixEntry } from "../../components/gateway";
-import { appOfRoute } from "../../components/spec";
+import { appOfRoute } from "../../components/access-spec";
 import { reachedUpstream, send } from "../../test/integration/support/http";
 import type { LocalGateway } from "./local-gateway";
 

@@ -11,7 +11,8 @@
  * session secret) is generated for the run.
  */
 import { randomBytes } from "node:crypto";
-import { BROWSER_SESSIONS, parseAccessSpec, rawSpecFromConfig, type AccessSpec, type RawAccessSpec } from "../../components/spec";
+import { BROWSER_SESSIONS, parseAccessSpec, type AccessSpec, type RawAccessSpec } from "../../components/access-spec";
+import { rawSpecFromConfig } from "../../program/stack-settings";
 import { renderGatewayFiles } from "../../components/gateway";
 import { chooseGatewayRuntime, launchOf, type Upstream } from "../../test/integration/support/gateway-topology";
 import type { RunningGateway } from "../../test/integration/support/gateway-runtime";

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { parseAccessSpec, rawSpecFromConfig, type AccessSpec } from "../../components/spec";
+import { parseAccessSpec, type AccessSpec } from "../../components/access-spec";
+import { rawSpecFromConfig } from "../../program/stack-settings";
 
 export interface StackConfig {
   project: string;

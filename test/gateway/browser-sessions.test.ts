@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ApisixGateway, HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, REQUEST_GUARD_PLUGIN, renderAccessMatrix, renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
-import { BROWSER_SESSIONS } from "../../components/spec";
+import { BROWSER_SESSIONS } from "../../components/access-spec";
 import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { appSpec } from "../fixtures/raw-spec";
 import { build, unwrapSecrets, useRecorder } from "../support/mocks";

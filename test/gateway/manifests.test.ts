@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CONFIG_CHECKSUM_ANNOTATION, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
 import type { Manifest } from "../../components/kubernetes";
-import { GATEWAY_POD_LABELS } from "../../components/spec";
+import { GATEWAY_POD_LABELS } from "../../components/access-spec";
 import { spec } from "../fixtures/raw-spec";
 import { validateManifest } from "../support/kubernetes-schemas";
 

@@ -5,7 +5,7 @@ import {
   HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, METHOD_NOT_ALLOWED, renderApisixConfig, renderApisixRoutes, renderApisixRules, renderGatewayFiles, pluginsUsed, type ApisixRoute,
 } from "../../components/gateway";
 import { identityEndpoints } from "../../components/identity";
-import { longestAccessTokenLifespan, CONVENTIONAL_IDENTITY_HEADERS, IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, REQUEST_OVERRIDE_HEADERS, STRIPPED_HEADER_PATTERNS } from "../../components/spec";
+import { longestAccessTokenLifespan, CONVENTIONAL_IDENTITY_HEADERS, IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, REQUEST_OVERRIDE_HEADERS, STRIPPED_HEADER_PATTERNS } from "../../components/access-spec";
 import { appSpec, spec } from "../fixtures/raw-spec";
 
 const s = spec((r) => (r.gateway.claimHeaders = [{ claim: "email", header: "X-User-Email" }]));

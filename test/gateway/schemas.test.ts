@@ -1,7 +1,7 @@
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
 import { IDENTITY_PLUGIN, PROJECT_PLUGINS, renderApisixConfig, renderApisixRules, type ApisixRules } from "../../components/gateway";
-import type { AccessSpec } from "../../components/spec";
+import type { AccessSpec } from "../../components/access-spec";
 import { loadStackSpec } from "../../scripts/lib/stack-config";
 import { TEST_CA_PEM } from "../fixtures/pem";
 import { PROJECT_ROOT } from "../../scripts/lib/run-stack";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
-import { GATEWAY_UPSTREAM_TLS, serviceHost } from "../../components/spec";
+import { GATEWAY_UPSTREAM_TLS, serviceHost } from "../../components/access-spec";
 import { TEST_CA_PEM } from "../fixtures/pem";
 import { spec } from "../fixtures/raw-spec";
 

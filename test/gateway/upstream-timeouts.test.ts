@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gatewayDrain, renderApisixUpstreams, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
-import { parseAccessSpec, SpecValidationError } from "../../components/spec";
+import { parseAccessSpec, SpecValidationError } from "../../components/access-spec";
 import { rawSpec, spec } from "../fixtures/raw-spec";
 
 const problemsOf = (raw: unknown) => {

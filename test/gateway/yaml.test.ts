@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderApisixRules } from "../../components/gateway";
 import { toApisixYaml } from "../../components/gateway/yaml";
-import { parseAccessSpec } from "../../components/spec";
+import { parseAccessSpec } from "../../components/access-spec";
 import { integrationRawSpec } from "../integration/support/spec";
 import { spec } from "../fixtures/raw-spec";
 

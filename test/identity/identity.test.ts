@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { KeycloakIdentity } from "../../components/identity";
-import { parseAccessSpec } from "../../components/spec";
+import { parseAccessSpec } from "../../components/access-spec";
 import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { appSpec, devRawSpec } from "../fixtures/raw-spec";
 import { build, isSecret, unwrapSecrets, useRecorder, valueOf } from "../support/mocks";

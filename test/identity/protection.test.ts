@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { KeycloakIdentity } from "../../components/identity";
-import { parseAccessSpec } from "../../components/spec";
+import { parseAccessSpec } from "../../components/access-spec";
 import type { ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { devRawSpec } from "../fixtures/raw-spec";
 import { build, useRecorder } from "../support/mocks";

@@ -1,7 +1,7 @@
 /** The integration suite's own spec and what it renders, checked without containers. */
 import { describe, expect, it } from "vitest";
 import { PROJECT_PLUGINS, renderApisixRules } from "../../components/gateway";
-import { appOfRoute } from "../../components/spec";
+import { appOfRoute } from "../../components/access-spec";
 import { integrationSpec, impostorSpec, PORTAL_URL } from "./support/spec";
 import { objectProblems, pluginProblems } from "../support/apisix-schemas";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderNetworkPolicies } from "../../components/network";
-import { gatewayPodLabels, type AccessSpec } from "../../components/spec";
+import { gatewayPodLabels, type AccessSpec } from "../../components/access-spec";
 import { NetworkModel, type Pod } from "../support/netpol";
 import { validateManifest } from "../support/kubernetes-schemas";
 import { spec } from "../fixtures/raw-spec";

@@ -58,10 +58,10 @@ describe("a consumer of the installed package", () => {
     // Outside the Pulumi engine, registering a resource or reading stack
     // config would throw: a clean import proves the entry has no side effects.
     const probe = `const m = require("gateway-auth");
-      console.log(JSON.stringify({ GatewayAuth: typeof m.GatewayAuth, KeycloakIdentity: typeof m.KeycloakIdentity, ApisixGateway: typeof m.ApisixGateway, parseAccessSpec: typeof m.parseAccessSpec, renderApisixRoutes: typeof m.renderApisixRoutes }));`;
+      console.log(JSON.stringify({ GatewayAuth: typeof m.GatewayAuth, KeycloakIdentity: typeof m.KeycloakIdentity, ApisixGateway: typeof m.ApisixGateway, parseAccessSpec: typeof m.parseAccessSpec, renderGatewayFiles: typeof m.renderGatewayFiles, renderApisixRoutes: typeof m.renderApisixRoutes }));`;
     const out = run("node", ["-e", probe], consumer);
     expect(out.stderr).toBe("");
-    expect(JSON.parse(out.stdout)).toEqual({ GatewayAuth: "function", KeycloakIdentity: "function", ApisixGateway: "function", parseAccessSpec: "function", renderApisixRoutes: "function" });
+    expect(JSON.parse(out.stdout)).toEqual({ GatewayAuth: "function", KeycloakIdentity: "function", ApisixGateway: "function", parseAccessSpec: "function", renderGatewayFiles: "function", renderApisixRoutes: "undefined" });
   });
 
   it("imports named exports from an ES module too", () => {

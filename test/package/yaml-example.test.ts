@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import Ajv from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { parseAccessSpec } from "../../components/spec";
+import { parseAccessSpec } from "../../components/access-spec";
 
 const ROOT = resolve(__dirname, "..", "..");
 const schema = JSON.parse(readFileSync(join(ROOT, "plugin", "schema.json"), "utf8"));

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { resourcesWaitForWhatTheyName } from "../../policies/rules/order-rules";
 import type { StackResource } from "../../policies/rules";
-import { parseGoDuration } from "../../components/spec";
+import { parseGoDuration } from "../../components/access-spec";
 import { runPolicies } from "../support/policy-harness";
 import { loadRecordedStack } from "../support/recorded-stacks";
 

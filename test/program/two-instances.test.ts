@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { createGatewayAuth } from "../../components/gateway-auth";
-import { parseAccessSpec } from "../../components/spec";
+import { parseAccessSpec } from "../../components/access-spec";
 import { policies } from "../../policies/rules";
 import type { ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { rawSpec } from "../fixtures/raw-spec";

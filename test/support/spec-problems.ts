@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { parseAccessSpec, SpecValidationError } from "../../components/spec";
+import { parseAccessSpec, SpecValidationError } from "../../components/access-spec";
 import { rawSpec } from "../fixtures/raw-spec";
 
 /** The problems (`path: message`) a spec is refused with after `mutate`; fails the test if it is accepted. */

@@ -4,7 +4,7 @@
  * provider) or the Keycloak tier (Docker Keycloak provisioned by this
  * project's identity component). Filled in the tier's beforeAll.
  */
-import type { AccessSpec } from "../../../components/spec";
+import type { AccessSpec } from "../../../components/access-spec";
 import type { Address } from "../support/gateway-runtime";
 import type { TokenForge } from "../support/tokens";
 

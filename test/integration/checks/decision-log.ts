@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { appCallbackPath, appLogoutPath } from "../../../components/spec";
+import { appCallbackPath, appLogoutPath } from "../../../components/access-spec";
 import { DECISION_FIELDS, decisionsFor, parseDecisionLog } from "../support/decision-log";
 import { echoedHeaders, send } from "../support/http";
 import { PORTAL_URL } from "../support/spec";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderAccessMatrix, type AccessMatrixEntry } from "../../../components/gateway";
-import { appOfRoute, type AccessSpec } from "../../../components/spec";
+import { appOfRoute, type AccessSpec } from "../../../components/access-spec";
 import { decisionsFor, parseDecisionLog } from "../support/decision-log";
 import { echoedHeaders, reachedUpstream, send } from "../support/http";
 import { API_SCOPES, CALLERS, OTHER_TENANT, UNSCOPED_CALLER } from "../support/spec";

@@ -6,7 +6,7 @@
  * session, and sign-ins (on a warm gateway, on one that never reached the
  * realm, and one caught mid-way) are probed throughout.
  */
-import type { AccessSpec } from "../../../components/spec";
+import type { AccessSpec } from "../../../components/access-spec";
 import { TestBrowser, loginForm } from "../support/browser";
 import type { Address, RunningGateway } from "../support/gateway-runtime";
 import type { RealmIdentityProvider } from "../support/identity-provider";

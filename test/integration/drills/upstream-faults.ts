@@ -4,7 +4,7 @@
  * gateway. What each caller gets, how long it waited, what the decision log
  * says, and whether a healthy service behind the same gateway noticed.
  */
-import type { RawAccessSpec } from "../../../components/spec";
+import type { RawAccessSpec } from "../../../components/access-spec";
 import { parseDecisionLog, type Decision } from "../support/decision-log";
 import { startMisbehavingUpstream, startRefusingUpstream, startSlowUpstream } from "../support/fault-upstreams";
 import type { TopologyOptions, Upstream } from "../support/gateway-topology";

@@ -4,7 +4,7 @@
  * upstream and an impostor (right DNS name, another CA), and APISIX running
  * the files `renderGatewayFiles` produces, natively or in Docker.
  */
-import { GATEWAY_UPSTREAM_TLS, appClientSecretEnv, BROWSER_SESSIONS, serviceHost, type AccessSpec } from "../../../components/spec";
+import { GATEWAY_UPSTREAM_TLS, appClientSecretEnv, BROWSER_SESSIONS, serviceHost, type AccessSpec } from "../../../components/access-spec";
 import { TRUSTED_CA_BUNDLE, renderGatewayFiles } from "../../../components/gateway";
 import { startDockerGateway, dockerGatewayRuntime } from "./docker-apisix";
 import { startEchoUpstream, type EchoUpstream } from "./echo-upstream";
@@ -15,7 +15,7 @@ import { issuePki, type IssuedPki } from "./pki";
 import { freePort } from "./ports";
 import { realmModelOf } from "./realm-model";
 import { ALIASES, impostorSpec, integrationRawSpec } from "./spec";
-import { parseAccessSpec, type RawAccessSpec } from "../../../components/spec";
+import { parseAccessSpec, type RawAccessSpec } from "../../../components/access-spec";
 
 export type GatewayRuntimeKind = "native" | "docker";
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderCertificatePlan, type CertificatePlan } from "../../../components/mtls";
-import type { AccessSpec } from "../../../components/spec";
+import type { AccessSpec } from "../../../components/access-spec";
 
 export interface IssuedPki {
   caCertPem: string;

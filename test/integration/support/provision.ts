@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KeycloakIdentity } from "../../../components/identity";
 import { MtlsCertificates } from "../../../components/mtls";
-import type { AccessSpec } from "../../../components/spec";
+import type { AccessSpec } from "../../../components/access-spec";
 import packageJson from "../../../package.json";
 
 /** What the suite needs from provisioning: client secrets, certificates, the realm-trusted test key. */

@@ -14,7 +14,7 @@
  * ids `<resource>-id`); the gateway under test is given the same ones.
  */
 import { KeycloakIdentity } from "../../../components/identity";
-import { GATEWAY_SCOPE_NAME, parseGoDuration, type AccessSpec } from "../../../components/spec";
+import { GATEWAY_SCOPE_NAME, parseGoDuration, type AccessSpec } from "../../../components/access-spec";
 import { installRecorder, settle, unwrapSecrets, type RecordedResource } from "../../../scripts/lib/mock-stack";
 
 export interface RealmClient {

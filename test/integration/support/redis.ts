@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { RATE_LIMIT_PASSWORD_ENV, RATE_LIMIT_PLUGIN, renderGatewayFiles } from "../../../components/gateway";
-import { parseAccessSpec } from "../../../components/spec";
+import { parseAccessSpec } from "../../../components/access-spec";
 import { editApisixRules, waitFor } from "./gateway-runtime";
 import { freePort } from "./ports";
 import { integrationRawSpec } from "./spec";

@@ -1,4 +1,4 @@
-import { parseAccessSpec, type AccessSpec, type RawAccessSpec } from "../../../components/spec";
+import { parseAccessSpec, type AccessSpec, type RawAccessSpec } from "../../../components/access-spec";
 
 /** Network aliases on the test network: the names the gateway and tokens use. */
 export const ALIASES = {

@@ -1,5 +1,5 @@
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
-import { BROWSER_SESSIONS, GATEWAY_UPSTREAM_TLS, appClientSecretEnv, type AccessSpec } from "../../../components/spec";
+import { BROWSER_SESSIONS, GATEWAY_UPSTREAM_TLS, appClientSecretEnv, type AccessSpec } from "../../../components/access-spec";
 import { TRUSTED_CA_BUNDLE, renderGatewayFiles } from "../../../components/gateway";
 import { IMAGES } from "./environment";
 import { provision, type Provisioned } from "./provision";

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseAccessSpec } from "./load";
-import { RawAccessSpec, SPEC_CONFIG_KEYS } from "./parse";
-import { SpecReader, SpecValidationError, didYouMean } from "./reader";
-import type { AccessSpec } from "./types";
+// The program's stack config, read once here: the library (components/) takes a parsed spec and never reads config.
+import { parseAccessSpec, type AccessSpec } from "../components/access-spec";
+import { type RawAccessSpec, SPEC_CONFIG_KEYS } from "../components/access-spec/parse";
+import { SpecReader, SpecValidationError, didYouMean } from "../components/access-spec/reader";
 
 /** How the Keycloak provider logs in (an admin service-account client in the `master` realm by default). */
 export interface KeycloakAdminSettings {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { methodAccess, overlappingPathPairs, routeMatches, routesOverlap } from "../../components/spec";
+import { methodAccess, overlappingPathPairs, routeMatches, routesOverlap } from "../../components/access-spec";
 import { spec } from "../fixtures/raw-spec";
 
 describe("route paths", () => {

@@ -2,7 +2,6 @@ export * from "./types";
 export * from "./access";
 export * from "./names";
 export { parseAccessSpec } from "./load";
-export { readStackSettings, rawSpecFromConfig, STACK_CONFIG_KEYS, type StackSettings, type KeycloakAdminSettings } from "./config";
 export { SpecValidationError, type SpecProblem } from "./reader";
 export { type RawAccessSpec, SPEC_CONFIG_KEYS } from "./parse";
 export { ENVIRONMENT_DEFAULTS, DEFAULT_UPSTREAM_TIMEOUTS, type EnvironmentDefaults } from "./defaults";

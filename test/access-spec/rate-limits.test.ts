@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deploymentWarnings, effectiveRateLimit, parseAccessSpec } from "../../components/spec";
+import { deploymentWarnings, effectiveRateLimit, parseAccessSpec } from "../../components/access-spec";
 import { rawSpec } from "../fixtures/raw-spec";
 import { problemsOf } from "../support/spec-problems";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SpecValidationError, appOfRoute } from "../../components/spec";
+import { SpecValidationError, appOfRoute } from "../../components/access-spec";
 import { appSpec } from "../fixtures/raw-spec";
 
 const problems = (mutate: (raw: any) => void) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAccessSpec, SpecValidationError, tenantSegmentIndex, apisixRouteMatch } from "../../components/spec";
+import { parseAccessSpec, SpecValidationError, tenantSegmentIndex, apisixRouteMatch } from "../../components/access-spec";
 import { appSpec, scopedRawSpec } from "../fixtures/raw-spec";
 
 const scopedRaw = scopedRawSpec;

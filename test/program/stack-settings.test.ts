@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { beforeEach, describe, expect, it } from "vitest";
-import { readStackSettings, SpecValidationError, STACK_CONFIG_KEYS } from "../../components/spec";
+import { SpecValidationError } from "../../components/access-spec";
+import { readStackSettings, STACK_CONFIG_KEYS } from "../../program/stack-settings";
 import { loadStackConfig } from "../../scripts/lib/stack-config";
 import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deploymentWarnings, parseAccessSpec } from "../../components/spec";
+import { deploymentWarnings, parseAccessSpec } from "../../components/access-spec";
 import { rawSpec } from "../fixtures/raw-spec";
 
 const ungranted = (raw: any) => deploymentWarnings(parseAccessSpec(raw)).filter((w) => w.includes("nobody the spec creates"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ENVIRONMENT_DEFAULTS, parseAccessSpec } from "../../components/spec";
+import { ENVIRONMENT_DEFAULTS, parseAccessSpec } from "../../components/access-spec";
 import { devRawSpec, rawSpec } from "../fixtures/raw-spec";
 import { problemsOf } from "../support/spec-problems";
 
