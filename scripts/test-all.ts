@@ -3,6 +3,7 @@
  *   1. tsc --noEmit (strict types)
  *   2. vitest (unit, component-under-mocks, render, policy and integration suites)
  *   3. busted on LuaJIT (the gateway's Lua plugin), when Lua specs exist
+ *   4. the linters (npm run lint: ESLint, Prettier, luacheck), counted as one check
  * Ends with one line `N passed, N failed, N skipped` totalled over the runners.
  */
 import { spawnSync } from "node:child_process";
@@ -60,7 +61,16 @@ function busted(): Tally {
   return { passed: r.successes.length, failed: r.failures.length + r.errors.length, skipped: r.pendings.length };
 }
 
-for (const step of [typecheck, vitest, busted]) add(step());
+/** ESLint, Prettier and luacheck (npm run lint), one check: the house rules hold or they do not. */
+function lint(): Tally {
+  if (spawnSync("luacheck", ["--version"]).error) {
+    console.error("luacheck is not installed; .ci/run installs it: apt-get install lua-check");
+    return { passed: 0, failed: 1, skipped: 0 };
+  }
+  return run("npm", ["run", "--silent", "lint"]) === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
+}
+
+for (const step of [typecheck, vitest, busted, lint]) add(step());
 rmSync(scratch, { recursive: true, force: true });
 console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 ? 1 : 0);

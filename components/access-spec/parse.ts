@@ -284,7 +284,7 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
     },
     rateLimits: readGatewayRateLimits(r, o.rateLimits),
     // The container's stdout, where Kubernetes collects logs.
-    decisionLogPath: r.string("gateway.decisionLogPath", o.decisionLogPath, { default: "/dev/stdout", pattern: /^\/[A-Za-z0-9._\/-]+$/, describe: "an absolute file path" }),
+    decisionLogPath: r.string("gateway.decisionLogPath", o.decisionLogPath, { default: "/dev/stdout", pattern: /^\/[A-Za-z0-9._/-]+$/, describe: "an absolute file path" }),
   };
 }
 
@@ -370,7 +370,7 @@ function readApp(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaul
     pathPrefix,
     clientId: r.string(join(path, "clientId"), o.clientId, P.CLIENT_ID),
     scopes: r.array(join(path, "scopes"), o.scopes ?? DEFAULT_APP_SCOPES, (p, v) => r.string(p, v, P.SCOPE_NAME), { minItems: 1 }),
-    apiPathPrefixes: r.array(join(path, "apiPathPrefixes"), o.apiPathPrefixes ?? apiDefault, (p, v) => r.string(p, v, { pattern: /^\/[A-Za-z0-9._~\/-]*\/$/, describe: "a path prefix ending in '/'" })),
+    apiPathPrefixes: r.array(join(path, "apiPathPrefixes"), o.apiPathPrefixes ?? apiDefault, (p, v) => r.string(p, v, { pattern: /^\/[A-Za-z0-9._~/-]*\/$/, describe: "a path prefix ending in '/'" })),
     sessionLifetime: readDuration(r, join(path, "sessionLifetime"), o.sessionLifetime, "8h"),
     sessionIdleTimeout: readDuration(r, join(path, "sessionIdleTimeout"), o.sessionIdleTimeout, "30m"),
     ...(accessTokenLifespan !== undefined ? { accessTokenLifespan } : {}),

@@ -17,7 +17,7 @@ export interface GatewayAuthArgs {
    * Validated at construction; a bad field fails with its path, before any
    * resource is registered.
    */
-  spec: { [key: string]: any };
+  spec: RawAccessSpec;
   /**
    * Prefix of the child components' names (`<prefix>identity`, `<prefix>mtls`,
    * `<prefix>gateway`, `<prefix>network`). Default: none. Two instances in one

@@ -54,7 +54,10 @@ describe("overlappingPathPairs", () => {
     const requests: string[] = [];
     const grow = (prefix: string, depth: number) => {
       if (depth === 0) return;
-      for (const s of alphabet) requests.push(`${prefix}/${s}`), grow(`${prefix}/${s}`, depth - 1);
+      for (const s of alphabet) {
+        requests.push(`${prefix}/${s}`);
+        grow(`${prefix}/${s}`, depth - 1);
+      }
     };
     grow("", 4);
     for (let round = 0; round < 30; round++) {

@@ -322,12 +322,12 @@ describe("gateway-key-guard", function()
     local core = require("apisix.core")
     local fast = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60, size = 100 } }
     local clock, serial = 1000000, 0
-    local time, now = ngx.time, ngx.now
+    local real_time, real_now = ngx.time, ngx.now
     before_each(function()
       ngx.time = function() return clock end
       ngx.now = ngx.time
     end)
-    after_each(function() ngx.time, ngx.now = time, now end)
+    after_each(function() ngx.time, ngx.now = real_time, real_now end)
 
     -- A token nobody has seen (a fresh subject each time), expiring `life` seconds from now.
     local function fresh(life, kid)

@@ -569,7 +569,8 @@ local function admit(conf, ctx)
     -- Verified just now by openid-connect: the token may take the fast path next time.
     if not seen and conf.claims_source == "userinfo" then
         -- X-Userinfo is kept only where services get it (it doubles an entry's size).
-        key_guard.remember_verified(ctx, core.request.header(ctx, "Authorization"), claims, conf.forward_userinfo and core.request.header(ctx, "X-Userinfo") or nil)
+        local userinfo = conf.forward_userinfo and core.request.header(ctx, "X-Userinfo") or nil
+        key_guard.remember_verified(ctx, core.request.header(ctx, "Authorization"), claims, userinfo)
     end
 
     local view = seen and remembered_view(conf, seen) or identity_view(conf, claims, claims_origin(conf, seen))
@@ -625,7 +626,7 @@ end
 
 
 -- The challenge a refused caller gets: RFC 6750's code, no internals.
-function _M.header_filter(conf, ctx)
+function _M.header_filter(conf, _ctx)
     if ngx.status ~= 401 then
         return
     end
