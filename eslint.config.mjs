@@ -13,7 +13,26 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
-    languageOptions: { globals: { console: "readonly", process: "readonly", require: "readonly", module: "readonly", __dirname: "readonly", Buffer: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", fetch: "readonly", AbortSignal: "readonly", structuredClone: "readonly", performance: "readonly", document: "readonly" } },
+    languageOptions: {
+      globals: {
+        console: "readonly",
+        process: "readonly",
+        require: "readonly",
+        module: "readonly",
+        __dirname: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        fetch: "readonly",
+        AbortSignal: "readonly",
+        structuredClone: "readonly",
+        performance: "readonly",
+        document: "readonly",
+      },
+    },
     rules: {
       // `_`-prefixed names are deliberately unused (positional parameters, rest omissions).
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
@@ -29,14 +48,28 @@ export default tseslint.config(
     // The library (what the package ships) depends on nothing of the program, the scripts, the tests or the pack.
     files: ["components/**/*.ts", "index.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["**/program/*", "**/scripts/*", "**/test/*", "**/policies/*"], message: "components/ is the library: it must not import the program, scripts, tests or the policy pack (shared names live in components/contract/)." }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/program/*", "**/scripts/*", "**/test/*", "**/policies/*"],
+              message:
+                "components/ is the library: it must not import the program, scripts, tests or the policy pack (shared names live in components/contract/).",
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // The policy pack is published on its own: nothing outside policies/.
     files: ["policies/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["../../*"], message: "policies/ stands alone: import only from within it (its contract/ is a generated copy)." }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["../../*"], message: "policies/ stands alone: import only from within it (its contract/ is a generated copy)." }] },
+      ],
     },
   },
 );

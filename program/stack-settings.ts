@@ -53,7 +53,8 @@ function checkKnownKeys(r: SpecReader, config: pulumi.Config): void {
   for (const key of Object.keys(pulumi.runtime.allConfig())) {
     if (!key.startsWith(prefix)) continue;
     const name = key.slice(prefix.length);
-    if (!(STACK_CONFIG_KEYS as readonly string[]).includes(name)) r.fail(key, `unknown config key${didYouMean(name, STACK_CONFIG_KEYS)} (known: ${STACK_CONFIG_KEYS.join(", ")})`);
+    if (!(STACK_CONFIG_KEYS as readonly string[]).includes(name))
+      r.fail(key, `unknown config key${didYouMean(name, STACK_CONFIG_KEYS)} (known: ${STACK_CONFIG_KEYS.join(", ")})`);
   }
 }
 

@@ -60,7 +60,10 @@ import { machine, numberArg as arg } from "./lib/run-facts";
 const run = promisify(execFile);
 
 /** Where the gateway and the load run: `gatewayCpu` alone for the gateway, `loadCpus` (a taskset list) for the rest. */
-export interface Pinning { gatewayCpu: number; loadCpus: string }
+export interface Pinning {
+  gatewayCpu: number;
+  loadCpus: string;
+}
 
 /** Pinning, or why not: it needs a native gateway, 2+ CPUs, taskset and ss. */
 export function choosePinning(runtime: string, cpuCount: number, wanted: boolean): Pinning | { reason: string } {
@@ -79,7 +82,13 @@ async function pinListeners(port: number, cpus: string | number): Promise<void> 
   for (const pid of pids) await run("taskset", ["-a", "-p", "-c", String(cpus), pid]);
 }
 
-export interface WrkResult { rps: number; p50: number; p99: number; errors: number; /** Under a script that counts them: 200 answers per second. */ okRps?: number }
+export interface WrkResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** Under a script that counts them: 200 answers per second. */ okRps?: number;
+}
 
 /** wrk's summary: Requests/sec, latency percentiles (us/ms/s -> ms), non-2xx and socket errors. */
 export function parseWrk(out: string): WrkResult {
@@ -95,12 +104,35 @@ export function parseWrk(out: string): WrkResult {
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const socketErrors = socket ? socket.slice(1).reduce((s, n) => s + Number(n), 0) : 0;
   const ok = /^valid_ok: (\d+)\s+duration_us: (\d+)$/m.exec(out);
-  return { rps: Number(rps[1]), p50: pct("50"), p99: pct("99"), errors: non2xx + socketErrors, ...(ok ? { okRps: Number(ok[1]) / (Number(ok[2]) / 1e6) } : {}) };
+  return {
+    rps: Number(rps[1]),
+    p50: pct("50"),
+    p99: pct("99"),
+    errors: non2xx + socketErrors,
+    ...(ok ? { okRps: Number(ok[1]) / (Number(ok[2]) / 1e6) } : {}),
+  };
 }
 
-async function wrk(target: Address, path: string, headers: Record<string, string>, seconds: number, connections: number, pin?: Pinning, script?: string): Promise<WrkResult> {
+async function wrk(
+  target: Address,
+  path: string,
+  headers: Record<string, string>,
+  seconds: number,
+  connections: number,
+  pin?: Pinning,
+  script?: string,
+): Promise<WrkResult> {
   const h = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
-  const command = ["wrk", "-t1", `-c${connections}`, `-d${seconds}s`, "--latency", ...(script ? ["-s", script] : []), ...h, `http://${target.host}:${target.port}${path}`];
+  const command = [
+    "wrk",
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--latency",
+    ...(script ? ["-s", script] : []),
+    ...h,
+    `http://${target.host}:${target.port}${path}`,
+  ];
   const [file, ...args] = pin ? ["taskset", "-c", pin.loadCpus, ...command] : command;
   const { stdout } = await run(file, args, { timeout: (seconds + 30) * 1000 });
   return parseWrk(stdout);
@@ -159,7 +191,9 @@ async function main(): Promise<void> {
     const unreachable = (conf: Record<string, unknown>) => void (conf.count = 1_000_000_000);
     const limitedLocal = await startGateway((files) => editRateLimits(files, unreachable));
     redis = await startRedis();
-    const limitedRedis = await startGateway(() => redisStoreFiles(t.spec.keycloak.publicUrl, redis!.port, "deny", unreachable), { [RATE_LIMIT_PASSWORD_ENV]: redis.password });
+    const limitedRedis = await startGateway(() => redisStoreFiles(t.spec.keycloak.publicUrl, redis!.port, "deny", unreachable), {
+      [RATE_LIMIT_PASSWORD_ENV]: redis.password,
+    });
     const unlogged = await startGateway((files) =>
       editApisixRules(files, (rules) => {
         rules.global_rules = rules.global_rules.filter((g: { plugins: Record<string, unknown> }) => !g.plugins[DECISIONS_PLUGIN]);
@@ -175,8 +209,22 @@ async function main(): Promise<void> {
       { key: "e", label: "(e) auth chain + rate limit, Redis counters", target: limitedRedis.http, path: "/api/limited/bench", headers: auth },
       { key: "f", label: "(f) public route, no decision log", target: unlogged.http, path: "/api/public", headers: {} },
       { key: "g", label: "(g) auth chain, fast path off", target: noFastPath.http, path: "/api/orders/bench", headers: auth },
-      { key: "h", label: `(h) auth chain, ${MANY_USERS} distinct valid tokens rotating`, target: gateway.http, path: "/api/orders/bench", headers: {}, script: scripts.manyUsers },
-      { key: "i", label: "(i) auth chain, valid token, every other request forged (bad signature under the realm's kid, or an unknown kid)", target: gateway.http, path: "/api/orders/bench", headers: {}, script: scripts.underAttack },
+      {
+        key: "h",
+        label: `(h) auth chain, ${MANY_USERS} distinct valid tokens rotating`,
+        target: gateway.http,
+        path: "/api/orders/bench",
+        headers: {},
+        script: scripts.manyUsers,
+      },
+      {
+        key: "i",
+        label: "(i) auth chain, valid token, every other request forged (bad signature under the realm's kid, or an unknown kid)",
+        target: gateway.http,
+        path: "/api/orders/bench",
+        headers: {},
+        script: scripts.underAttack,
+      },
     ];
     if (pin) {
       for (const g of [gateway, noFastPath, noCache, limitedLocal, limitedRedis, unlogged]) await pinListeners(g.http.port, pin.gatewayCpu);
@@ -211,14 +259,29 @@ async function main(): Promise<void> {
     // The latency the chain adds, where requests do not queue: one connection,
     // (a) and (b) interleaved. At 32 connections on shared cores p99 is mostly
     // the queue (it grows with any throughput loss and with whatever else runs).
-    const unloaded = await interleaved(variants.filter((v) => v.key === "a" || v.key === "b"), 1);
+    const unloaded = await interleaved(
+      variants.filter((v) => v.key === "a" || v.key === "b"),
+      1,
+    );
     // Positive control: an unknown kid makes the gateway refetch the JWKS, which the counter must see.
     const beforeControl = idpRequests(t);
-    const control = await fetch(`http://${gateway.http.host}:${gateway.http.port}/api/orders/bench`, { headers: { authorization: `Bearer ${await unknownKidToken(t)}` } });
+    const control = await fetch(`http://${gateway.http.host}:${gateway.http.port}/api/orders/bench`, {
+      headers: { authorization: `Bearer ${await unknownKidToken(t)}` },
+    });
     const controlCounted = control.status === 401 && idpRequests(t) > beforeControl;
 
     const medians = (all: Record<string, WrkResult[]>) =>
-      Object.fromEntries(Object.entries(all).map(([k, rs]) => [k, { rps: median(rs.map((x) => x.rps)), p50: median(rs.map((x) => x.p50)), p99: median(rs.map((x) => x.p99)), errors: rs.reduce((s, x) => s + x.errors, 0) }])) as Record<string, WrkResult>;
+      Object.fromEntries(
+        Object.entries(all).map(([k, rs]) => [
+          k,
+          {
+            rps: median(rs.map((x) => x.rps)),
+            p50: median(rs.map((x) => x.p50)),
+            p99: median(rs.map((x) => x.p99)),
+            errors: rs.reduce((s, x) => s + x.errors, 0),
+          },
+        ]),
+      ) as Record<string, WrkResult>;
     const med = medians(results);
     const one = medians(unloaded);
     // Per round, (b) runs right after (a): the median of their per-round ratios
@@ -236,13 +299,21 @@ async function main(): Promise<void> {
     const addedP99Loaded = med.b.p99 - med.a.p99;
     const unmet: string[] = [];
     const met = (ok: boolean) => (ok ? "met" : "NOT met");
-    for (const [name, ok] of [["b/a", ratio >= TARGETS.authRatio], ["added p99", addedP99 <= TARGETS.addedP99Ms], ["many users", manyUsers >= TARGETS.manyUsers], ["under attack", underAttack >= TARGETS.underAttack]] as const) if (!ok) unmet.push(name);
+    for (const [name, ok] of [
+      ["b/a", ratio >= TARGETS.authRatio],
+      ["added p99", addedP99 <= TARGETS.addedP99Ms],
+      ["many users", manyUsers >= TARGETS.manyUsers],
+      ["under attack", underAttack >= TARGETS.underAttack],
+    ] as const)
+      if (!ok) unmet.push(name);
     const lines = [
       `machine: ${machine()}; gateway: APISIX 3.18.0 ${runtime.kind}; wrk -t1 -c${connections}, ${rounds} rounds x ${seconds} s per variant, interleaved, medians; ${arrangement}`,
       "",
       "| variant | req/s | p50 ms | p99 ms | errors |",
       "|---|---|---|---|---|",
-      ...variants.map((v) => `| ${v.label} | ${med[v.key].rps.toFixed(0)} | ${med[v.key].p50.toFixed(2)} | ${med[v.key].p99.toFixed(2)} | ${med[v.key].errors} |`),
+      ...variants.map(
+        (v) => `| ${v.label} | ${med[v.key].rps.toFixed(0)} | ${med[v.key].p50.toFixed(2)} | ${med[v.key].p99.toFixed(2)} | ${med[v.key].errors} |`,
+      ),
       "",
       `- throughput ratio b/a (median of the rounds' ratios: ${results.b.map((b, r) => (b.rps / results.a[r].rps).toFixed(3)).join(", ")}): ${ratio.toFixed(3)} (target >= ${TARGETS.authRatio}: ${met(ratio >= TARGETS.authRatio)})`,
       `- throughput ratio c/a: ${(med.c.rps / med.a.rps).toFixed(3)} (verification caching is worth ${(med.b.rps / med.c.rps).toFixed(2)}x)`,
@@ -262,7 +333,12 @@ async function main(): Promise<void> {
     console.log(lines.join("\n"));
     console.log(`\nwritten to out/bench/gateway.md`);
     // (i)'s 401s are the attack being refused, not errors.
-    const errored = [...Object.entries(med).filter(([k]) => k !== "i").map(([, m]) => m), ...Object.values(one)].some((m) => m.errors > 0);
+    const errored = [
+      ...Object.entries(med)
+        .filter(([k]) => k !== "i")
+        .map(([, m]) => m),
+      ...Object.values(one),
+    ].some((m) => m.errors > 0);
     // Exit 0 only when every target holds: the run is the check (issue 26's "done when").
     if (unmet.length) console.log(`targets NOT met: ${unmet.join(", ")}`);
     if (!controlCounted || idpDuringAuth > refreshBound || errored || unmet.length) process.exitCode = 1;
@@ -297,7 +373,15 @@ async function loadScripts(t: GatewayTopology, validToken: () => string) {
   const key = t.idp.testKey;
   const base = () => {
     const now = Math.floor(Date.now() / 1000);
-    return { iss: t.idp.issuer, aud: t.spec.clients.gateway.clientId, azp: "bench", iat: now, exp: now + t.spec.realm.tokens.accessTokenLifespan, realm_access: { roles: ["viewer"] }, tenant_id: "acme" };
+    return {
+      iss: t.idp.issuer,
+      aud: t.spec.clients.gateway.clientId,
+      azp: "bench",
+      iat: now,
+      exp: now + t.spec.realm.tokens.accessTokenLifespan,
+      realm_access: { roles: ["viewer"] },
+      tenant_id: "acme",
+    };
   };
   const lua = (name: string, body: string) => {
     const path = join(dir, name);
@@ -320,7 +404,9 @@ end
   const fresh = async () => {
     if (mixedFor !== validToken() && forged.length > 0) writeMixed();
     if (Date.now() - signedAt < 240_000) return;
-    const users = Array.from({ length: MANY_USERS }, (_, u) => signRs256({ alg: "RS256", typ: "JWT", kid: key.kid }, { ...base(), sub: `user-${u}` }, key.privateKeyPem));
+    const users = Array.from({ length: MANY_USERS }, (_, u) =>
+      signRs256({ alg: "RS256", typ: "JWT", kid: key.kid }, { ...base(), sub: `user-${u}` }, key.privateKeyPem),
+    );
     writeFileSync(join(dir, "many-users.tokens"), `${users.join("\n")}\n`);
     // Every other request of (i): the valid token; the others forged, each one new to the gateway.
     forged = Array.from({ length: FORGED }, (_, f) => {

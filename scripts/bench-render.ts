@@ -21,7 +21,10 @@ export function largeRawSpec(services: number, routes: number): RawAccessSpec {
     environment: "prod",
     keycloak: { publicUrl: "https://auth.example.com", internalUrl: "http://keycloak.keycloak.svc:8080" },
     realm: { name: "bench", roles: ["reader", "writer", "admin"].map((name) => ({ name })) },
-    clients: { gateway: { clientId: "api-gateway" }, browser: [{ clientId: "web", redirectUris: ["https://app.example.com/cb"], webOrigins: ["https://app.example.com"] }] },
+    clients: {
+      gateway: { clientId: "api-gateway" },
+      browser: [{ clientId: "web", redirectUris: ["https://app.example.com/cb"], webOrigins: ["https://app.example.com"] }],
+    },
     services: Array.from({ length: services }, (_, s) => ({
       name: `svc-${s}`,
       namespace: `team-${s % 10}`,
@@ -69,15 +72,20 @@ async function main(): Promise<void> {
   console.log(`spec: ${services} services x ${routesPer} routes = ${routes} routes`);
   console.log(`validate: ${(t1 - t0).toFixed(1)} ms`);
   console.log(`render apisix files: ${(t2 - t1).toFixed(1)} ms (apisix.yaml ${(files["apisix.yaml"].length / 1024).toFixed(0)} KiB)`);
-  console.log(`peak RSS: ${(renderPeak / 1024 / 1024).toFixed(0)} MiB validating and rendering, ${(peak / 1024 / 1024).toFixed(0)} MiB with the Pulumi component under mocks`);
+  console.log(
+    `peak RSS: ${(renderPeak / 1024 / 1024).toFixed(0)} MiB validating and rendering, ${(peak / 1024 / 1024).toFixed(0)} MiB with the Pulumi component under mocks`,
+  );
   console.log(`gateway resources: ${resourcesLarge} for ${routes} routes, ${resourcesSmall} for 1 route`);
   console.log(`resources per route: ${(resourcesLarge / routes).toFixed(4)} (growth with routes: ${resourcesLarge - resourcesSmall})`);
   const seconds = (t2 - t0) / 1000;
   const mib = renderPeak / 1024 / 1024;
-  console.log(`bench:render: ${routes} routes validated and rendered in ${seconds.toFixed(2)} s, peak ${mib.toFixed(0)} MiB (goal <= 5 s and <= 500 MiB at 10,000 routes: ${routes >= 10_000 ? (seconds <= 5 && mib <= 500 ? "met" : "NOT met") : "not measured at this size"})`);
+  console.log(
+    `bench:render: ${routes} routes validated and rendered in ${seconds.toFixed(2)} s, peak ${mib.toFixed(0)} MiB (goal <= 5 s and <= 500 MiB at 10,000 routes: ${routes >= 10_000 ? (seconds <= 5 && mib <= 500 ? "met" : "NOT met") : "not measured at this size"})`,
+  );
 }
 
-if (require.main === module) main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

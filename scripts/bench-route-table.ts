@@ -54,7 +54,13 @@ async function main(): Promise<void> {
     const small = await timed((f) => f);
     const large = await timed((f) => withMoreRoutes(f, routes));
     const wrk = async (port: number) =>
-      parseWrk((await run("wrk", ["-t1", "-c32", `-d${seconds}s`, "--latency", "-H", `Authorization: Bearer ${token}`, `http://127.0.0.1:${port}/api/orders/bench`], { timeout: (seconds + 30) * 1000 })).stdout);
+      parseWrk(
+        (
+          await run("wrk", ["-t1", "-c32", `-d${seconds}s`, "--latency", "-H", `Authorization: Bearer ${token}`, `http://127.0.0.1:${port}/api/orders/bench`], {
+            timeout: (seconds + 30) * 1000,
+          })
+        ).stdout,
+      );
     for (const g of [small, large]) await wrk(g.gateway.http.port); // warm-up
     const ratios: number[] = [];
     const rps = { small: [] as number[], large: [] as number[] };
@@ -74,10 +80,16 @@ async function main(): Promise<void> {
     await waitFor("the reloaded route table", 120_000, async () => (await send(large.gateway.http, "GET", "/api/reload-probe", {})).status === 200);
     const reloadMs = Date.now() - reloadStarted;
     const ratio = median(ratios);
-    console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}; native APISIX 3.18.0, APISIX's default worker count, unpinned; wrk -t1 -c32, ${rounds} rounds x ${seconds} s, medians`);
-    console.log(`auth chain with the integration stack's routes: ${median(rps.small).toFixed(0)} req/s; with ${routes} more routes: ${median(rps.large).toFixed(0)} req/s (rounds: ${ratios.map((x) => x.toFixed(3)).join(", ")})`);
+    console.log(
+      `machine: ${cpus().length} x ${cpus()[0]?.model}; native APISIX 3.18.0, APISIX's default worker count, unpinned; wrk -t1 -c32, ${rounds} rounds x ${seconds} s, medians`,
+    );
+    console.log(
+      `auth chain with the integration stack's routes: ${median(rps.small).toFixed(0)} req/s; with ${routes} more routes: ${median(rps.large).toFixed(0)} req/s (rounds: ${ratios.map((x) => x.toFixed(3)).join(", ")})`,
+    );
     console.log(`start until answering: ${small.startMs} ms (small table), ${large.startMs} ms (large); a changed large table served after ${reloadMs} ms`);
-    console.log(`route table bench: ${routes} routes keep ${ratio.toFixed(3)} of the auth chain's throughput (target >= 0.95: ${ratio >= 0.95 ? "met" : "NOT met"}); start ${large.startMs} ms; reload ${reloadMs} ms`);
+    console.log(
+      `route table bench: ${routes} routes keep ${ratio.toFixed(3)} of the auth chain's throughput (target >= 0.95: ${ratio >= 0.95 ? "met" : "NOT met"}); start ${large.startMs} ms; reload ${reloadMs} ms`,
+    );
   } finally {
     await t.stop();
   }

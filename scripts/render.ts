@@ -31,7 +31,13 @@ async function main(): Promise<void> {
   const artifacts = renderArtifacts();
   const resources = [...recorder.resources]
     .sort((a, b) => a.type.localeCompare(b.type) || a.name.localeCompare(b.name))
-    .map((r) => ({ type: r.type, name: r.name, parent: r.parent ?? null, dependsOn: r.dependsOn, inputs: referenceFiles(redactSecrets(r.inputs), artifacts.references) }));
+    .map((r) => ({
+      type: r.type,
+      name: r.name,
+      parent: r.parent ?? null,
+      dependsOn: r.dependsOn,
+      inputs: referenceFiles(redactSecrets(r.inputs), artifacts.references),
+    }));
   const files: Record<string, string> = { "resources.json": `${JSON.stringify(resources, null, 2)}\n`, ...artifacts.files };
   // The repository's own out/<stack> holds this stack's render and nothing else: files of an earlier render go.
   if (dirname(out) === join(PROJECT_ROOT, "out")) rmSync(out, { recursive: true, force: true });

@@ -17,7 +17,11 @@ import { checkAccessMatrix, requestPath } from "./lib/local-check";
 import { LocalRunRefused, startLocalGateway, type LocalGateway } from "./lib/local-gateway";
 import { PROJECT_ROOT } from "./lib/run-stack";
 
-interface StartArgs { stack: string; check: boolean; allowProdSpec: boolean }
+interface StartArgs {
+  stack: string;
+  check: boolean;
+  allowProdSpec: boolean;
+}
 
 export function parseStartArgs(argv: string[]): StartArgs {
   const i = argv.indexOf("--stack");
@@ -34,7 +38,12 @@ const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 function curlLine(local: LocalGateway, path: string, token: string): string {
   const host = local.hostFor(path);
-  return ["curl -i", ...(host ? [`-H ${quote(`Host: ${host}`)}`] : []), `-H ${quote(`Authorization: Bearer ${token}`)}`, quote(`http://127.0.0.1:${local.gateway.http.port}${path}`)].join(" ");
+  return [
+    "curl -i",
+    ...(host ? [`-H ${quote(`Host: ${host}`)}`] : []),
+    `-H ${quote(`Authorization: Bearer ${token}`)}`,
+    quote(`http://127.0.0.1:${local.gateway.http.port}${path}`),
+  ].join(" ");
 }
 
 /** A GET the role may make (from the access matrix), else the first protected route. */
@@ -46,7 +55,9 @@ function pathFor(local: LocalGateway, role: string): string {
 
 async function printHowToCall(local: LocalGateway): Promise<void> {
   const { spec } = local;
-  console.log(`gateway: http://127.0.0.1:${local.gateway.http.port} (APISIX 3.18.0, ${local.gateway.runtime}); realm ${spec.realm.name} played at ${local.idp.issuer}`);
+  console.log(
+    `gateway: http://127.0.0.1:${local.gateway.http.port} (APISIX 3.18.0, ${local.gateway.runtime}); realm ${spec.realm.name} played at ${local.idp.issuer}`,
+  );
   for (const note of local.notes) console.log(`note: ${note}`);
   console.log("\nA role's token (each holds that role and every scope; tokens live the realm's access-token lifespan):");
   for (const role of spec.realm.roles) {
@@ -73,7 +84,9 @@ function followDecisions(local: LocalGateway): () => void {
     const text = local.decisionLogPath && existsSync(local.decisionLogPath) ? readFileSync(local.decisionLogPath, "utf8") : await local.gateway.decisionLog();
     const lines = parseDecisionLog(text);
     for (const d of lines.slice(seen)) {
-      console.log(`${d.time.slice(11, 19)} ${d.decision.padEnd(5)} ${d.reason.padEnd(18)} ${d.status} ${d.method} ${d.path} ${d.sub ?? "-"}${d.client_id ? ` (${d.client_id})` : ""}`);
+      console.log(
+        `${d.time.slice(11, 19)} ${d.decision.padEnd(5)} ${d.reason.padEnd(18)} ${d.status} ${d.method} ${d.path} ${d.sub ?? "-"}${d.client_id ? ` (${d.client_id})` : ""}`,
+      );
     }
     seen = lines.length;
   }, 500);
@@ -113,7 +126,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((e) => {
-    console.error(e instanceof LocalRunRefused ? e.message : e instanceof Error ? e.stack ?? e.message : e);
+    console.error(e instanceof LocalRunRefused ? e.message : e instanceof Error ? (e.stack ?? e.message) : e);
     process.exit(1);
   });
 }

@@ -11,7 +11,11 @@ export const COPY_HEADER = "// GENERATED from components/contract/ by `npm run s
 
 /** The copy's files (name -> text) for the source as it is now. */
 export function contractCopy(root) {
-  return Object.fromEntries(readdirSync(join(root, CONTRACT_SOURCE)).filter((f) => f.endsWith(".ts")).map((f) => [f, COPY_HEADER + readFileSync(join(root, CONTRACT_SOURCE, f), "utf8")]));
+  return Object.fromEntries(
+    readdirSync(join(root, CONTRACT_SOURCE))
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => [f, COPY_HEADER + readFileSync(join(root, CONTRACT_SOURCE, f), "utf8")]),
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

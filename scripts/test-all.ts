@@ -12,9 +12,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./lib/run-stack";
 
-interface Tally { passed: number; failed: number; skipped: number }
+interface Tally {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
 const total: Tally = { passed: 0, failed: 0, skipped: 0 };
-const add = (t: Tally) => { total.passed += t.passed; total.failed += t.failed; total.skipped += t.skipped; };
+const add = (t: Tally) => {
+  total.passed += t.passed;
+  total.failed += t.failed;
+  total.skipped += t.skipped;
+};
 const scratch = mkdtempSync(join(tmpdir(), "gateway-auth-test-"));
 const bin = (name: string) => join(PROJECT_ROOT, "node_modules", ".bin", name);
 
@@ -46,7 +54,9 @@ function busted(): Tally {
   console.log(`\n$ busted --lua=luajit ${specs}`);
   const res = spawnSync("busted", ["--lua=luajit", "-o", "json", specs], { cwd: join(PROJECT_ROOT, "components", "gateway", "lua"), encoding: "utf8" });
   if (res.error) {
-    console.error(`busted is not installed (${res.error.message}); .ci/run installs it: apt-get install luajit2 lua-busted lua-cjson (OpenResty's LuaJIT: Debian's luajit package would remove nginx's Lua module)`);
+    console.error(
+      `busted is not installed (${res.error.message}); .ci/run installs it: apt-get install luajit2 lua-busted lua-cjson (OpenResty's LuaJIT: Debian's luajit package would remove nginx's Lua module)`,
+    );
     return { passed: 0, failed: 1, skipped: 0 };
   }
   let r: { successes: unknown[]; failures: Array<{ name: string; message: string }>; errors: Array<{ name: string; message: string }>; pendings: unknown[] };

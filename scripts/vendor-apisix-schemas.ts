@@ -19,12 +19,16 @@ const PLUGINS = ["cors", "limit-count", "mocking", "openid-connect", "prometheus
 function main(): void {
   const from = process.argv[2] ?? join(PROJECT_ROOT, "..", "shared", "apisix", "schemas-3.18.0.json");
   const all = JSON.parse(readFileSync(from, "utf8"));
-  const pick = (source: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => {
-    if (!(k in source)) throw new Error(`${from} has no ${k}`);
-    return [k, source[k]];
-  }));
+  const pick = (source: Record<string, unknown>, keys: string[]) =>
+    Object.fromEntries(
+      keys.map((k) => {
+        if (!(k in source)) throw new Error(`${from} has no ${k}`);
+        return [k, source[k]];
+      }),
+    );
   const vendored = {
-    source: "Apache APISIX 3.18.0 (tag 3.18.0, Apache-2.0): JSON schemas declared in apisix/schema_def.lua, apisix/cli/schema.lua and each plugin's module; the subset this project's conformance tests use",
+    source:
+      "Apache APISIX 3.18.0 (tag 3.18.0, Apache-2.0): JSON schemas declared in apisix/schema_def.lua, apisix/cli/schema.lua and each plugin's module; the subset this project's conformance tests use",
     objects: pick(all.objects, OBJECTS),
     plugins: pick(all.plugins, PLUGINS),
   };

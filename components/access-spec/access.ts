@@ -143,11 +143,8 @@ export interface LocatedRoute {
 }
 
 export function allRoutes(spec: Pick<AccessSpec, "services">): LocatedRoute[] {
-  return spec.services.flatMap((service, serviceIndex) =>
-    service.routes.map((route, routeIndex) => ({ service, route, serviceIndex, routeIndex })),
-  );
+  return spec.services.flatMap((service, serviceIndex) => service.routes.map((route, routeIndex) => ({ service, route, serviceIndex, routeIndex })));
 }
-
 
 /** Browser origins allowed to call the gateway (CORS), from every browser client. */
 export function corsOrigins(spec: Pick<AccessSpec, "clients">): string[] {

@@ -23,7 +23,11 @@ export function crossCheck(r: SpecReader, spec: AccessSpec): void {
 function checkObjectNames(r: SpecReader, spec: AccessSpec): void {
   spec.services.forEach((s, i) => {
     for (const name of [gatewayToServicePolicyName(spec.gateway.name, s.name), serviceMtlsSecretName(spec.gateway.name, s.name)]) {
-      if (name.length > 63) r.fail(`services[${i}].name`, `with gateway.name "${spec.gateway.name}" the object name "${name}" has ${name.length} characters; Kubernetes allows 63: shorten the service name or gateway.name`);
+      if (name.length > 63)
+        r.fail(
+          `services[${i}].name`,
+          `with gateway.name "${spec.gateway.name}" the object name "${name}" has ${name.length} characters; Kubernetes allows 63: shorten the service name or gateway.name`,
+        );
     }
   });
 }
@@ -31,16 +35,39 @@ function checkObjectNames(r: SpecReader, spec: AccessSpec): void {
 function checkApps(r: SpecReader, spec: AccessSpec): void {
   const { realm } = spec;
   const taken = [spec.clients.gateway.clientId, ...spec.clients.browser.map((c) => c.clientId), ...spec.clients.service.map((c) => c.clientId)];
-  r.unique(spec.apps, (a) => a.name, (i) => `apps[${i}].name`, "app");
-  r.unique(spec.apps, (a) => a.pathPrefix, (i) => `apps[${i}].url`, "app path prefix");
+  r.unique(
+    spec.apps,
+    (a) => a.name,
+    (i) => `apps[${i}].name`,
+    "app",
+  );
+  r.unique(
+    spec.apps,
+    (a) => a.pathPrefix,
+    (i) => `apps[${i}].url`,
+    "app path prefix",
+  );
   spec.apps.forEach((app, i) => {
     const at = (field: string) => `apps[${i}].${field}`;
     if (taken.includes(app.clientId)) r.fail(at("clientId"), `${show(app.clientId)} is already used by another client`);
-    if (spec.gateway.hostnames.length > 0 && !spec.gateway.hostnames.includes(app.host)) r.fail(at("url"), `host ${show(app.host)} is not one of gateway.hostnames`);
+    if (spec.gateway.hostnames.length > 0 && !spec.gateway.hostnames.includes(app.host))
+      r.fail(at("url"), `host ${show(app.host)} is not one of gateway.hostnames`);
     // The gateway's session must never outlive Keycloak's: the refresh token would be dead before the cookie.
-    if (app.sessionLifetime > realm.tokens.ssoSessionMaxLifespan) r.fail(at("sessionLifetime"), `${formatDuration(app.sessionLifetime)} is longer than realm.tokens.ssoSessionMaxLifespan (${formatDuration(realm.tokens.ssoSessionMaxLifespan)})`);
-    if (app.sessionIdleTimeout > realm.tokens.ssoSessionIdleTimeout) r.fail(at("sessionIdleTimeout"), `${formatDuration(app.sessionIdleTimeout)} is longer than realm.tokens.ssoSessionIdleTimeout (${formatDuration(realm.tokens.ssoSessionIdleTimeout)})`);
-    if (app.sessionIdleTimeout > app.sessionLifetime) r.fail(at("sessionIdleTimeout"), `${formatDuration(app.sessionIdleTimeout)} is longer than the app's sessionLifetime (${formatDuration(app.sessionLifetime)})`);
+    if (app.sessionLifetime > realm.tokens.ssoSessionMaxLifespan)
+      r.fail(
+        at("sessionLifetime"),
+        `${formatDuration(app.sessionLifetime)} is longer than realm.tokens.ssoSessionMaxLifespan (${formatDuration(realm.tokens.ssoSessionMaxLifespan)})`,
+      );
+    if (app.sessionIdleTimeout > realm.tokens.ssoSessionIdleTimeout)
+      r.fail(
+        at("sessionIdleTimeout"),
+        `${formatDuration(app.sessionIdleTimeout)} is longer than realm.tokens.ssoSessionIdleTimeout (${formatDuration(realm.tokens.ssoSessionIdleTimeout)})`,
+      );
+    if (app.sessionIdleTimeout > app.sessionLifetime)
+      r.fail(
+        at("sessionIdleTimeout"),
+        `${formatDuration(app.sessionIdleTimeout)} is longer than the app's sessionLifetime (${formatDuration(app.sessionLifetime)})`,
+      );
     app.apiPathPrefixes.forEach((p, j) => {
       if (!p.startsWith(`${app.pathPrefix}/`)) r.fail(at(`apiPathPrefixes[${j}]`), `${show(p)} is not under the app's path ${show(app.pathPrefix)}`);
     });
@@ -70,7 +97,12 @@ function checkMtls(r: SpecReader, spec: AccessSpec): void {
   spec.gateway.clientCertificateHosts.forEach((h, i) => {
     if (!spec.gateway.hostnames.includes(h.host)) r.fail(`gateway.clientCertificateHosts[${i}].host`, `${show(h.host)} is not one of gateway.hostnames`);
   });
-  r.unique(spec.gateway.clientCertificateHosts, (h) => h.host, (i) => `gateway.clientCertificateHosts[${i}].host`, "host");
+  r.unique(
+    spec.gateway.clientCertificateHosts,
+    (h) => h.host,
+    (i) => `gateway.clientCertificateHosts[${i}].host`,
+    "host",
+  );
 }
 
 function checkRoleDeclared(r: SpecReader, spec: AccessSpec, path: string, role: string): void {
@@ -87,26 +119,51 @@ function checkScopes(r: SpecReader, spec: AccessSpec): void {
   const { scopes } = spec.realm;
   const declared = scopes.map((s) => s.name);
   const callers = [...spec.clients.service, ...spec.clients.browser, ...spec.apps].map((c) => c.clientId);
-  r.unique(scopes, (s) => s.name, (i) => `realm.scopes[${i}].name`, "scope");
+  r.unique(
+    scopes,
+    (s) => s.name,
+    (i) => `realm.scopes[${i}].name`,
+    "scope",
+  );
   scopes.forEach((scope, i) => {
-    if ([...KEYCLOAK_BUILTIN_SCOPES, GATEWAY_SCOPE_NAME].includes(scope.name)) r.fail(`realm.scopes[${i}].name`, `${show(scope.name)} is a scope Keycloak or the gateway defines already; name the API's scope apart (e.g. "orders:read")`);
+    if ([...KEYCLOAK_BUILTIN_SCOPES, GATEWAY_SCOPE_NAME].includes(scope.name))
+      r.fail(
+        `realm.scopes[${i}].name`,
+        `${show(scope.name)} is a scope Keycloak or the gateway defines already; name the API's scope apart (e.g. "orders:read")`,
+      );
     scope.clients.forEach((id, j) => {
-      if (!callers.includes(id)) r.fail(`realm.scopes[${i}].clients[${j}]`, `${show(id)} is not a service client, browser client or app client id${didYouMean(id, callers)}`);
+      if (!callers.includes(id))
+        r.fail(`realm.scopes[${i}].clients[${j}]`, `${show(id)} is not a service client, browser client or app client id${didYouMean(id, callers)}`);
     });
-    r.unique(scope.clients, (c) => c, (j) => `realm.scopes[${i}].clients[${j}]`, "client id");
+    r.unique(
+      scope.clients,
+      (c) => c,
+      (j) => `realm.scopes[${i}].clients[${j}]`,
+      "client id",
+    );
   });
   for (const x of allRoutes(spec)) {
     x.route.rules.forEach((rule, i) => {
       rule.scopes.forEach((scope, j) => {
-        if (!declared.includes(scope)) r.fail(`${routePath(x)}.rules[${i}].scopes[${j}]`, `scope ${show(scope)} is not declared in realm.scopes${didYouMean(scope, declared)}`);
+        if (!declared.includes(scope))
+          r.fail(`${routePath(x)}.rules[${i}].scopes[${j}]`, `scope ${show(scope)} is not declared in realm.scopes${didYouMean(scope, declared)}`);
       });
-      r.unique(rule.scopes, (s) => s, (j) => `${routePath(x)}.rules[${i}].scopes[${j}]`, "scope");
+      r.unique(
+        rule.scopes,
+        (s) => s,
+        (j) => `${routePath(x)}.rules[${i}].scopes[${j}]`,
+        "scope",
+      );
     });
   }
   spec.apps.forEach((app, i) =>
     app.scopes.forEach((name, j) => {
       const scope = scopes.find((s) => s.name === name);
-      if (scope && !scope.clients.includes(app.clientId)) r.fail(`apps[${i}].scopes[${j}]`, `the app asks for ${show(name)}, but realm.scopes does not list its client ${show(app.clientId)} among that scope's clients`);
+      if (scope && !scope.clients.includes(app.clientId))
+        r.fail(
+          `apps[${i}].scopes[${j}]`,
+          `the app asks for ${show(name)}, but realm.scopes does not list its client ${show(app.clientId)} among that scope's clients`,
+        );
     }),
   );
 }
@@ -114,8 +171,18 @@ function checkScopes(r: SpecReader, spec: AccessSpec): void {
 function checkRealm(r: SpecReader, spec: AccessSpec): void {
   const { realm, environment } = spec;
   const env = ENVIRONMENT_DEFAULTS[environment];
-  r.unique(realm.roles, (x) => x.name, (i) => `realm.roles[${i}].name`, "role");
-  r.unique(realm.groups, (x) => x.name, (i) => `realm.groups[${i}].name`, "group");
+  r.unique(
+    realm.roles,
+    (x) => x.name,
+    (i) => `realm.roles[${i}].name`,
+    "role",
+  );
+  r.unique(
+    realm.groups,
+    (x) => x.name,
+    (i) => `realm.groups[${i}].name`,
+    "group",
+  );
   realm.groups.forEach((g, gi) => g.roles.forEach((role, ri) => checkRoleDeclared(r, spec, `realm.groups[${gi}].roles[${ri}]`, role)));
 
   const { accessTokenLifespan, ssoSessionIdleTimeout, ssoSessionMaxLifespan } = realm.tokens;
@@ -126,14 +193,23 @@ function checkRealm(r: SpecReader, spec: AccessSpec): void {
   // An app's own lifespan overrides the realm's for its tokens: the same bound holds.
   spec.apps.forEach((app, i) => {
     if (app.accessTokenLifespan !== undefined && app.accessTokenLifespan > maxAccess) {
-      r.fail(`apps[${i}].accessTokenLifespan`, `${formatDuration(app.accessTokenLifespan)} exceeds the ${environment} maximum of ${env.maxAccessTokenLifespan}`);
+      r.fail(
+        `apps[${i}].accessTokenLifespan`,
+        `${formatDuration(app.accessTokenLifespan)} exceeds the ${environment} maximum of ${env.maxAccessTokenLifespan}`,
+      );
     }
   });
   if (accessTokenLifespan > ssoSessionIdleTimeout) {
-    r.fail("realm.tokens.accessTokenLifespan", `${formatDuration(accessTokenLifespan)} outlives realm.tokens.ssoSessionIdleTimeout (${formatDuration(ssoSessionIdleTimeout)})`);
+    r.fail(
+      "realm.tokens.accessTokenLifespan",
+      `${formatDuration(accessTokenLifespan)} outlives realm.tokens.ssoSessionIdleTimeout (${formatDuration(ssoSessionIdleTimeout)})`,
+    );
   }
   if (ssoSessionIdleTimeout > ssoSessionMaxLifespan) {
-    r.fail("realm.tokens.ssoSessionIdleTimeout", `${formatDuration(ssoSessionIdleTimeout)} exceeds realm.tokens.ssoSessionMaxLifespan (${formatDuration(ssoSessionMaxLifespan)})`);
+    r.fail(
+      "realm.tokens.ssoSessionIdleTimeout",
+      `${formatDuration(ssoSessionIdleTimeout)} exceeds realm.tokens.ssoSessionMaxLifespan (${formatDuration(ssoSessionMaxLifespan)})`,
+    );
   }
   if (SSL_REQUIRED_STRENGTH[realm.sslRequired] < SSL_REQUIRED_STRENGTH[env.minimumSslRequired]) {
     r.fail("realm.sslRequired", `${show(realm.sslRequired)} is weaker than the ${environment} minimum ${show(env.minimumSslRequired)}`);
@@ -147,12 +223,29 @@ function checkClients(r: SpecReader, spec: AccessSpec): void {
     ...browser.map((c, i) => ({ id: c.clientId, path: `clients.browser[${i}].clientId` })),
     ...service.map((c, i) => ({ id: c.clientId, path: `clients.service[${i}].clientId` })),
   ];
-  r.unique(all, (c) => c.id, (i) => all[i].path, "client id");
+  r.unique(
+    all,
+    (c) => c.id,
+    (i) => all[i].path,
+    "client id",
+  );
   service.forEach((c, ci) => {
     c.roles.forEach((role, ri) => checkRoleDeclared(r, spec, `clients.service[${ci}].roles[${ri}]`, role));
-    r.unique(c.roles, (x) => x, (i) => `clients.service[${ci}].roles[${i}]`, "role");
+    r.unique(
+      c.roles,
+      (x) => x,
+      (i) => `clients.service[${ci}].roles[${i}]`,
+      "role",
+    );
   });
-  browser.forEach((c, ci) => r.unique(c.redirectUris, (x) => x, (i) => `clients.browser[${ci}].redirectUris[${i}]`, "redirect URI"));
+  browser.forEach((c, ci) =>
+    r.unique(
+      c.redirectUris,
+      (x) => x,
+      (i) => `clients.browser[${ci}].redirectUris[${i}]`,
+      "redirect URI",
+    ),
+  );
 }
 
 function routePath(x: LocatedRoute): string {
@@ -161,7 +254,12 @@ function routePath(x: LocatedRoute): string {
 
 function checkRoutes(r: SpecReader, spec: AccessSpec): void {
   // Unique across namespaces: the name keys routes, upstream ids and the access matrix.
-  r.unique(spec.services, (s) => s.name, (i) => `services[${i}].name`, "service");
+  r.unique(
+    spec.services,
+    (s) => s.name,
+    (i) => `services[${i}].name`,
+    "service",
+  );
   const routes = allRoutes(spec);
   for (const x of routes) {
     x.route.rules.forEach((rule, i) => rule.roles.forEach((role, j) => checkRoleDeclared(r, spec, `${routePath(x)}.rules[${i}].roles[${j}]`, role)));
@@ -180,9 +278,15 @@ function checkRoutes(r: SpecReader, spec: AccessSpec): void {
     if (a.route.path === b.route.path) {
       r.fail(`${routePath(b)}.path`, `duplicate path ${show(b.route.path)} (first at ${routePath(a)}.path)`);
     } else if (a.service !== b.service) {
-      r.fail(`${routePath(b)}.path`, `${show(b.route.path)} overlaps ${show(a.route.path)} of service ${show(a.service.name)} (${routePath(a)}): a request path must name one service`);
+      r.fail(
+        `${routePath(b)}.path`,
+        `${show(b.route.path)} overlaps ${show(a.route.path)} of service ${show(a.service.name)} (${routePath(a)}): a request path must name one service`,
+      );
     } else if (!sameAccess(a.route, b.route, HTTP_METHODS)) {
-      r.fail(`${routePath(b)}.path`, `${show(b.route.path)} overlaps ${show(a.route.path)} (${routePath(a)}) with different rules: give them disjoint paths or the same rules`);
+      r.fail(
+        `${routePath(b)}.path`,
+        `${show(b.route.path)} overlaps ${show(a.route.path)} (${routePath(a)}) with different rules: give them disjoint paths or the same rules`,
+      );
     }
   }
 }
@@ -192,9 +296,17 @@ function checkGateway(r: SpecReader, spec: AccessSpec): void {
   spec.gateway.claimHeaders.forEach((c, i) => {
     if (reserved.includes(c.header.toLowerCase())) r.fail(`gateway.claimHeaders[${i}].header`, `${show(c.header)} is managed by the gateway already`);
   });
-  r.unique(spec.gateway.claimHeaders, (c) => c.header.toLowerCase(), (i) => `gateway.claimHeaders[${i}].header`, "header");
+  r.unique(
+    spec.gateway.claimHeaders,
+    (c) => c.header.toLowerCase(),
+    (i) => `gateway.claimHeaders[${i}].header`,
+    "header",
+  );
   if (spec.environment === "prod" && perReplicaCounters(spec)) {
-    r.fail("gateway.rateLimits.store.type", `"local" keeps counters per replica: with gateway.replicas ${spec.gateway.replicas} every limit is multiplied by ${spec.gateway.replicas} in prod; use redis or redis-cluster`);
+    r.fail(
+      "gateway.rateLimits.store.type",
+      `"local" keeps counters per replica: with gateway.replicas ${spec.gateway.replicas} every limit is multiplied by ${spec.gateway.replicas} in prod; use redis or redis-cluster`,
+    );
   }
 }
 
@@ -202,7 +314,12 @@ function checkSeedUsers(r: SpecReader, spec: AccessSpec): void {
   if (spec.seedUsers.length > 0 && !ENVIRONMENT_DEFAULTS[spec.environment].allowSeedUsers) {
     r.fail("seedUsers", `seed users are only allowed in dev, not in ${spec.environment}`);
   }
-  r.unique(spec.seedUsers, (u) => u.username, (i) => `seedUsers[${i}].username`, "username");
+  r.unique(
+    spec.seedUsers,
+    (u) => u.username,
+    (i) => `seedUsers[${i}].username`,
+    "username",
+  );
   spec.seedUsers.forEach((u, ui) =>
     u.groups.forEach((g, gi) => {
       if (!spec.realm.groups.some((d) => d.name === g)) r.fail(`seedUsers[${ui}].groups[${gi}]`, `group ${show(g)} is not declared in realm.groups`);

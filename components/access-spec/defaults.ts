@@ -70,8 +70,7 @@ export const ENVIRONMENT_DEFAULTS: Record<Environment, EnvironmentDefaults> = {
 
 export const SSL_REQUIRED_STRENGTH: Record<SslRequired, number> = { none: 0, external: 1, all: 2 };
 
-export const DEFAULT_PASSWORD_POLICY =
-  "length(12) and upperCase(1) and lowerCase(1) and digits(1) and specialChars(1) and notUsername and passwordHistory(5)";
+export const DEFAULT_PASSWORD_POLICY = "length(12) and upperCase(1) and lowerCase(1) and digits(1) and specialChars(1) and notUsername and passwordHistory(5)";
 
 export const DEFAULT_GATEWAY_IMAGE = "apache/apisix:3.18.0-debian";
 export const DEFAULT_TENANT_ATTRIBUTE = "tenant_id";

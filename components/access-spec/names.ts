@@ -19,7 +19,6 @@ export const IDENTITY_HEADERS = {
   tenant: "X-Tenant-ID",
 } as const;
 
-
 /**
  * Headers that make common frameworks act on something other than the
  * request line the gateway judged: another method (Rails, Laravel, Express
@@ -28,8 +27,15 @@ export const IDENTITY_HEADERS = {
  * X-Original-URI). Removed unless a service opts out (allowMethodOverride).
  */
 export const REQUEST_OVERRIDE_HEADERS = [
-  "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URL", "X-Rewrite-URL",
-  "X-Forwarded-Method", "X-Original-Method", "X-Original-URI", "X-Forwarded-Uri",
+  "X-HTTP-Method-Override",
+  "X-HTTP-Method",
+  "X-Method-Override",
+  "X-Original-URL",
+  "X-Rewrite-URL",
+  "X-Forwarded-Method",
+  "X-Original-Method",
+  "X-Original-URI",
+  "X-Forwarded-Uri",
 ] as const;
 /**
  * Parameter names frameworks read as a method override, in the query string
@@ -38,7 +44,15 @@ export const REQUEST_OVERRIDE_HEADERS = [
  * compared after decoding as those frameworks decode (gateway-request-guard).
  */
 export const METHOD_OVERRIDE_PARAM = "_method";
-export const METHOD_OVERRIDE_KEYS = [METHOD_OVERRIDE_PARAM, "x-http-method-override", "x_http_method_override", "x-http-method", "x_http_method", "x-method-override", "x_method_override"] as const;
+export const METHOD_OVERRIDE_KEYS = [
+  METHOD_OVERRIDE_PARAM,
+  "x-http-method-override",
+  "x_http_method_override",
+  "x-http-method",
+  "x_http_method",
+  "x-method-override",
+  "x_method_override",
+] as const;
 
 /**
  * Identity headers other proxies set by convention (oauth2-proxy, Apache and
@@ -47,11 +61,30 @@ export const METHOD_OVERRIDE_KEYS = [METHOD_OVERRIDE_PARAM, "x-http-method-overr
  * Exact names, then Lua patterns on lower-case names.
  */
 export const CONVENTIONAL_IDENTITY_HEADERS = [
-  "X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-Groups", "X-Forwarded-Preferred-Username",
-  "X-Remote-User", "Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name",
-  "X-User", "X-Email", "X-Auth-User", "X-Authenticated-User", "X-Authenticated-Userid", "X-Authenticated-Scope", "X-Authenticated-Groups",
-  "X-Consumer-ID", "X-Consumer-Username", "X-Consumer-Custom-ID", "X-Credential-Identifier", "X-Anonymous-Consumer",
-  "X-Jwt-Assertion", "X-Raw-ID-Token", "Proxy-Authorization",
+  "X-Forwarded-User",
+  "X-Forwarded-Email",
+  "X-Forwarded-Groups",
+  "X-Forwarded-Preferred-Username",
+  "X-Remote-User",
+  "Remote-User",
+  "Remote-Groups",
+  "Remote-Email",
+  "Remote-Name",
+  "X-User",
+  "X-Email",
+  "X-Auth-User",
+  "X-Authenticated-User",
+  "X-Authenticated-Userid",
+  "X-Authenticated-Scope",
+  "X-Authenticated-Groups",
+  "X-Consumer-ID",
+  "X-Consumer-Username",
+  "X-Consumer-Custom-ID",
+  "X-Credential-Identifier",
+  "X-Anonymous-Consumer",
+  "X-Jwt-Assertion",
+  "X-Raw-ID-Token",
+  "Proxy-Authorization",
 ] as const;
 /**
  * Header-name families removed from every request: every `X-...-Token`
@@ -60,8 +93,22 @@ export const CONVENTIONAL_IDENTITY_HEADERS = [
  * headers, and `X-User-*` / `X-Tenant-*` beside the gateway's own.
  */
 export const STRIPPED_HEADER_PATTERNS = [
-  "^x%-.+%-token$", "^x%-.+%-token%-", "^x%-userinfo", "^x%-auth%-request%-", "^x%-remote%-", "^x%-forwarded%-user", "^x%-forwarded%-email", "^x%-forwarded%-groups",
-  "^x%-user%-", "^x%-tenant%-", "^x%-amzn%-oidc%-", "^x%-goog%-authenticated%-", "^x%-goog%-iap%-", "^x%-ms%-client%-principal", "^x%-ms%-token%-", "^cf%-access%-",
+  "^x%-.+%-token$",
+  "^x%-.+%-token%-",
+  "^x%-userinfo",
+  "^x%-auth%-request%-",
+  "^x%-remote%-",
+  "^x%-forwarded%-user",
+  "^x%-forwarded%-email",
+  "^x%-forwarded%-groups",
+  "^x%-user%-",
+  "^x%-tenant%-",
+  "^x%-amzn%-oidc%-",
+  "^x%-goog%-authenticated%-",
+  "^x%-goog%-iap%-",
+  "^x%-ms%-client%-principal",
+  "^x%-ms%-token%-",
+  "^cf%-access%-",
 ] as const;
 /** Names a pattern above matches that are not credentials: anti-CSRF tokens, which services check against their own cookie. */
 export const KEPT_HEADERS = ["X-CSRF-Token", "X-XSRF-Token", "X-CSRFToken"] as const;
@@ -72,11 +119,20 @@ export const GATEWAY_SCOPE_NAME = "gateway-access";
 /** Keycloak's built-in default scopes a calling client keeps (`basic` carries `sub` since Keycloak 25). */
 export const KEYCLOAK_BUILTIN_DEFAULT_SCOPES = ["basic", "profile", "email", "web-origins", "acr"] as const;
 /** Every client scope a Keycloak 26 realm starts with (plus `openid`, which clients always ask for): API scopes must not reuse them. */
-export const KEYCLOAK_BUILTIN_SCOPES: readonly string[] = [...KEYCLOAK_BUILTIN_DEFAULT_SCOPES, "openid", "roles", "offline_access", "address", "phone", "microprofile-jwt", "organization", "service_account"];
+export const KEYCLOAK_BUILTIN_SCOPES: readonly string[] = [
+  ...KEYCLOAK_BUILTIN_DEFAULT_SCOPES,
+  "openid",
+  "roles",
+  "offline_access",
+  "address",
+  "phone",
+  "microprofile-jwt",
+  "organization",
+  "service_account",
+];
 
 /** Labels every Kubernetes object of this project carries. */
 export const MANAGED_BY_LABEL = { "app.kubernetes.io/managed-by": "gateway-auth" } as const;
-
 
 /** One gateway instance's pods: NetworkPolicies admit exactly these, so two gateways in a stack stay apart. */
 export function gatewayPodLabels(gatewayName: string): Record<string, string> {

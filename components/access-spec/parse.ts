@@ -1,12 +1,45 @@
 import { TENANT_SEGMENT, isValidRoutePath } from "./access";
-import { DEFAULT_GATEWAY_IMAGE, DEFAULT_JWKS_CACHE_SECONDS, DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS, DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES, DEFAULT_PASSWORD_POLICY, DEFAULT_TENANT_ATTRIBUTE, DEFAULT_UPSTREAM_TIMEOUTS, ENVIRONMENT_DEFAULTS, EnvironmentDefaults } from "./defaults";
+import {
+  DEFAULT_GATEWAY_IMAGE,
+  DEFAULT_JWKS_CACHE_SECONDS,
+  DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS,
+  DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+  DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES,
+  DEFAULT_PASSWORD_POLICY,
+  DEFAULT_TENANT_ATTRIBUTE,
+  DEFAULT_UPSTREAM_TIMEOUTS,
+  ENVIRONMENT_DEFAULTS,
+  EnvironmentDefaults,
+} from "./defaults";
 import { parseDuration } from "./durations";
 import * as P from "./patterns";
 import { readGatewayRateLimits, readRateLimit } from "./rate-limits";
 import { Raw, SpecReader, join, show } from "./reader";
 import {
-  AccessRuleSpec, AccessSpec, ApiScopeSpec, BrowserAppSpec, BrowserClientSpec, ClaimHeaderSpec, ClientCertificateHostSpec, ClientsSpec, MonitoringAccessSpec, MtlsSpec, NetworkSpec, ENVIRONMENTS, GatewaySpec, GroupSpec,
-  HTTP_METHODS, HttpMethod, KeycloakEndpointsSpec, RealmSpec, RoleSpec, RouteSpec, SeedUserSpec, ServiceClientSpec, ServiceSpec, UpstreamTimeoutsSpec,
+  AccessRuleSpec,
+  AccessSpec,
+  ApiScopeSpec,
+  BrowserAppSpec,
+  BrowserClientSpec,
+  ClaimHeaderSpec,
+  ClientCertificateHostSpec,
+  ClientsSpec,
+  MonitoringAccessSpec,
+  MtlsSpec,
+  NetworkSpec,
+  ENVIRONMENTS,
+  GatewaySpec,
+  GroupSpec,
+  HTTP_METHODS,
+  HttpMethod,
+  KeycloakEndpointsSpec,
+  RealmSpec,
+  RoleSpec,
+  RouteSpec,
+  SeedUserSpec,
+  ServiceClientSpec,
+  ServiceSpec,
+  UpstreamTimeoutsSpec,
 } from "./types";
 
 /** The stack-config keys the spec is read from (`gateway-auth:<key>`). */
@@ -41,7 +74,13 @@ export function readSpecFields(r: SpecReader, raw: RawAccessSpec): AccessSpec {
  * to it); an `exact` one (a redirect URI, which Keycloak compares as a string)
  * is kept as written.
  */
-export function readUrl(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaults, opts: { allowPath?: boolean; allowWildcard?: boolean; exact?: boolean } = {}): string {
+export function readUrl(
+  r: SpecReader,
+  path: string,
+  value: Raw,
+  env: EnvironmentDefaults,
+  opts: { allowPath?: boolean; allowWildcard?: boolean; exact?: boolean } = {},
+): string {
   const text = r.string(path, value);
   if (!text) return text;
   if (text.includes("*") && !opts.allowWildcard) {
@@ -69,7 +108,11 @@ export function readUrl(r: SpecReader, path: string, value: Raw, env: Environmen
  */
 function readBackchannel(r: SpecReader, value: Raw): boolean {
   const on = r.boolean("keycloak.hostnameBackchannelDynamic", value, true);
-  if (!on) r.fail("keycloak.hostnameBackchannelDynamic", "false: Keycloak would advertise public JWKS and token URLs to the gateway, whose egress reaches only Keycloak's pods; every request would get 401. Run Keycloak with hostname-backchannel-dynamic=true (README: Deploying for real)");
+  if (!on)
+    r.fail(
+      "keycloak.hostnameBackchannelDynamic",
+      "false: Keycloak would advertise public JWKS and token URLs to the gateway, whose egress reaches only Keycloak's pods; every request would get 401. Run Keycloak with hostname-backchannel-dynamic=true (README: Deploying for real)",
+    );
   return on;
 }
 
@@ -197,17 +240,36 @@ function readRoute(r: SpecReader, path: string, value: Raw): RouteSpec {
   const limit = readRateLimit(r, join(path, "rateLimit"), o.rateLimit);
   const rateLimit = limit ? { rateLimit: limit } : {};
   if (routePath && !isValidRoutePath(routePath)) {
-    r.fail(join(path, "path"), `${show(routePath)} is not a route path ('/a/b' or '/a/b/*'; plain segments, no '..', '//', '%' or inner '*'; at most one whole segment '{tenant}')`);
+    r.fail(
+      join(path, "path"),
+      `${show(routePath)} is not a route path ('/a/b' or '/a/b/*'; plain segments, no '..', '//', '%' or inner '*'; at most one whole segment '{tenant}')`,
+    );
   }
   const isPublic = r.boolean(join(path, "public"), o.public, false);
   if (isPublic) {
-    if (routePath.includes(TENANT_SEGMENT)) r.fail(join(path, "path"), `${show(routePath)} binds a {tenant} segment on a public route: there is no verified tenant to compare it with; make the route protected`);
+    if (routePath.includes(TENANT_SEGMENT))
+      r.fail(
+        join(path, "path"),
+        `${show(routePath)} binds a {tenant} segment on a public route: there is no verified tenant to compare it with; make the route protected`,
+      );
     if (o.rules !== undefined) r.fail(join(path, "rules"), "a public route takes `methods`, not `rules`");
-    return { path: routePath, public: true, methods: r.array(join(path, "methods"), o.methods ?? ["GET", "HEAD"], (p, v) => readMethod(r, p, v), { minItems: 1 }), rules: [], ...rateLimit };
+    return {
+      path: routePath,
+      public: true,
+      methods: r.array(join(path, "methods"), o.methods ?? ["GET", "HEAD"], (p, v) => readMethod(r, p, v), { minItems: 1 }),
+      rules: [],
+      ...rateLimit,
+    };
   }
   if (o.methods !== undefined) r.fail(join(path, "methods"), "only public routes take `methods`; protected routes list methods per rule");
   // Deny by default: a protected route must say who may do what.
-  return { path: routePath, public: false, methods: [], rules: r.array(join(path, "rules"), o.rules, (p, v) => readRule(r, p, v), { minItems: 1 }), ...rateLimit };
+  return {
+    path: routePath,
+    public: false,
+    methods: [],
+    rules: r.array(join(path, "rules"), o.rules, (p, v) => readRule(r, p, v), { minItems: 1 }),
+    ...rateLimit,
+  };
 }
 
 function readLabels(r: SpecReader, path: string, value: Raw): Record<string, string> | undefined {
@@ -215,7 +277,8 @@ function readLabels(r: SpecReader, path: string, value: Raw): Record<string, str
 }
 
 function readService(r: SpecReader, path: string, value: Raw, mtlsDefault: boolean): ServiceSpec {
-  const o = r.object(path, value, ["name", "namespace", "port", "podSelector", "mtls", "allowMethodOverride", "forwardBearerToken", "timeouts", "routes"]) ?? {};
+  const o =
+    r.object(path, value, ["name", "namespace", "port", "podSelector", "mtls", "allowMethodOverride", "forwardBearerToken", "timeouts", "routes"]) ?? {};
   const name = r.string(join(path, "name"), o.name, P.K8S_NAME);
   return {
     name,
@@ -244,7 +307,8 @@ function readUpstreamTimeouts(r: SpecReader, path: string, value: Raw): Upstream
 function readCidr(r: SpecReader, path: string, value: Raw): string {
   const text = r.string(path, value, { pattern: /^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?$/, describe: "an IPv4 address or CIDR block (10.0.0.0/8)" });
   const [ip, bits] = text.split("/");
-  if (ip.split(".").some((o) => Number(o) > 255) || (bits !== undefined && Number(bits) > 32)) return r.fail(path, `${show(text)} is not an IPv4 address or CIDR block`) ?? text;
+  if (ip.split(".").some((o) => Number(o) > 255) || (bits !== undefined && Number(bits) > 32))
+    return r.fail(path, `${show(text)} is not an IPv4 address or CIDR block`) ?? text;
   return text;
 }
 
@@ -254,7 +318,25 @@ function readClaimHeader(r: SpecReader, path: string, value: Raw): ClaimHeaderSp
 }
 
 function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): GatewaySpec {
-  const o = r.optionalObject("gateway", value, ["name", "unknownKeyRefetchSeconds", "trustedProxies", "namespace", "replicas", "image", "hostnames", "claimHeaders", "forwardUserinfo", "jwksCacheSeconds", "keysStaleIfUnreachableSeconds", "clientCertificateHosts", "resources", "rateLimits", "decisionLogPath", "verifiedTokenCacheSize", "verifiedTokenCacheMegabytes"]);
+  const o = r.optionalObject("gateway", value, [
+    "name",
+    "unknownKeyRefetchSeconds",
+    "trustedProxies",
+    "namespace",
+    "replicas",
+    "image",
+    "hostnames",
+    "claimHeaders",
+    "forwardUserinfo",
+    "jwksCacheSeconds",
+    "keysStaleIfUnreachableSeconds",
+    "clientCertificateHosts",
+    "resources",
+    "rateLimits",
+    "decisionLogPath",
+    "verifiedTokenCacheSize",
+    "verifiedTokenCacheMegabytes",
+  ]);
   const res = r.optionalObject("gateway.resources", o.resources, ["cpuRequest", "memoryRequest", "cpuLimit", "memoryLimit"]);
   const replicas = r.integer("gateway.replicas", o.replicas, { default: env.gatewayReplicas, min: 1, max: 100 });
   if (replicas < env.minimumGatewayReplicas) {
@@ -262,7 +344,11 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
   }
   return {
     // Short: object names append up to 22 characters to it (and a service name) within Kubernetes' 63.
-    name: r.string("gateway.name", o.name, { default: "apisix", pattern: /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, describe: "a lowercase DNS label of at most 20 characters" }),
+    name: r.string("gateway.name", o.name, {
+      default: "apisix",
+      pattern: /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/,
+      describe: "a lowercase DNS label of at most 20 characters",
+    }),
     unknownKeyRefetchSeconds: r.integer("gateway.unknownKeyRefetchSeconds", o.unknownKeyRefetchSeconds, { default: 10, min: 1, max: 3600 }),
     trustedProxies: r.array("gateway.trustedProxies", o.trustedProxies, (p, v) => readCidr(r, p, v), { optional: true }),
     namespace: r.string("gateway.namespace", o.namespace, { default: "gateway", ...P.K8S_NAME }),
@@ -272,10 +358,24 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
     claimHeaders: r.array("gateway.claimHeaders", o.claimHeaders, (p, v) => readClaimHeader(r, p, v), { optional: true }),
     forwardUserinfo: r.boolean("gateway.forwardUserinfo", o.forwardUserinfo, false),
     jwksCacheSeconds: r.integer("gateway.jwksCacheSeconds", o.jwksCacheSeconds, { default: DEFAULT_JWKS_CACHE_SECONDS, min: 30, max: 86400 }),
-    keysStaleIfUnreachableSeconds: r.integer("gateway.keysStaleIfUnreachableSeconds", o.keysStaleIfUnreachableSeconds, { default: DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS, min: 0, max: 3600 }),
-    verifiedTokenCacheSize: r.integer("gateway.verifiedTokenCacheSize", o.verifiedTokenCacheSize, { default: DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, min: 0, max: 1_000_000 }),
-    verifiedTokenCacheMegabytes: r.integer("gateway.verifiedTokenCacheMegabytes", o.verifiedTokenCacheMegabytes, { default: DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES, min: 0, max: 1024 }),
-    clientCertificateHosts: r.array("gateway.clientCertificateHosts", o.clientCertificateHosts, (p, v) => readClientCertificateHost(r, p, v), { optional: true }),
+    keysStaleIfUnreachableSeconds: r.integer("gateway.keysStaleIfUnreachableSeconds", o.keysStaleIfUnreachableSeconds, {
+      default: DEFAULT_KEYS_STALE_IF_UNREACHABLE_SECONDS,
+      min: 0,
+      max: 3600,
+    }),
+    verifiedTokenCacheSize: r.integer("gateway.verifiedTokenCacheSize", o.verifiedTokenCacheSize, {
+      default: DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
+      min: 0,
+      max: 1_000_000,
+    }),
+    verifiedTokenCacheMegabytes: r.integer("gateway.verifiedTokenCacheMegabytes", o.verifiedTokenCacheMegabytes, {
+      default: DEFAULT_VERIFIED_TOKEN_CACHE_MEGABYTES,
+      min: 0,
+      max: 1024,
+    }),
+    clientCertificateHosts: r.array("gateway.clientCertificateHosts", o.clientCertificateHosts, (p, v) => readClientCertificateHost(r, p, v), {
+      optional: true,
+    }),
     resources: {
       cpuRequest: r.string("gateway.resources.cpuRequest", res.cpuRequest, { default: "250m", ...P.QUANTITY }),
       memoryRequest: r.string("gateway.resources.memoryRequest", res.memoryRequest, { default: "256Mi", ...P.QUANTITY }),
@@ -284,7 +384,11 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
     },
     rateLimits: readGatewayRateLimits(r, o.rateLimits),
     // The container's stdout, where Kubernetes collects logs.
-    decisionLogPath: r.string("gateway.decisionLogPath", o.decisionLogPath, { default: "/dev/stdout", pattern: /^\/[A-Za-z0-9._/-]+$/, describe: "an absolute file path" }),
+    decisionLogPath: r.string("gateway.decisionLogPath", o.decisionLogPath, {
+      default: "/dev/stdout",
+      pattern: /^\/[A-Za-z0-9._/-]+$/,
+      describe: "an absolute file path",
+    }),
   };
 }
 
@@ -344,7 +448,18 @@ function readNetwork(r: SpecReader, value: Raw): NetworkSpec {
 const DEFAULT_APP_SCOPES = ["openid", "profile", "email"];
 
 function readApp(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaults): BrowserAppSpec {
-  const o = r.object(path, value, ["name", "url", "clientId", "scopes", "apiPathPrefixes", "sessionLifetime", "sessionIdleTimeout", "accessTokenLifespan", "postLogoutRedirectUri"]) ?? {};
+  const o =
+    r.object(path, value, [
+      "name",
+      "url",
+      "clientId",
+      "scopes",
+      "apiPathPrefixes",
+      "sessionLifetime",
+      "sessionIdleTimeout",
+      "accessTokenLifespan",
+      "postLogoutRedirectUri",
+    ]) ?? {};
   const url = readUrl(r, join(path, "url"), o.url, env, { allowPath: true });
   let origin = "";
   let host = "";
@@ -358,7 +473,10 @@ function readApp(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaul
     /* reported by readUrl */
   }
   if (url && (pathPrefix === "/" || !isValidRoutePath(pathPrefix))) {
-    r.fail(join(path, "url"), `${show(url)} needs a path prefix of plain segments (e.g. https://shop.example.com/app): the gateway serves the app's callback and logout under it`);
+    r.fail(
+      join(path, "url"),
+      `${show(url)} needs a path prefix of plain segments (e.g. https://shop.example.com/app): the gateway serves the app's callback and logout under it`,
+    );
   }
   const apiDefault = [`${pathPrefix}/api/`];
   const accessTokenLifespan = o.accessTokenLifespan === undefined ? undefined : readDuration(r, join(path, "accessTokenLifespan"), o.accessTokenLifespan, "5m");
@@ -370,10 +488,15 @@ function readApp(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaul
     pathPrefix,
     clientId: r.string(join(path, "clientId"), o.clientId, P.CLIENT_ID),
     scopes: r.array(join(path, "scopes"), o.scopes ?? DEFAULT_APP_SCOPES, (p, v) => r.string(p, v, P.SCOPE_NAME), { minItems: 1 }),
-    apiPathPrefixes: r.array(join(path, "apiPathPrefixes"), o.apiPathPrefixes ?? apiDefault, (p, v) => r.string(p, v, { pattern: /^\/[A-Za-z0-9._~/-]*\/$/, describe: "a path prefix ending in '/'" })),
+    apiPathPrefixes: r.array(join(path, "apiPathPrefixes"), o.apiPathPrefixes ?? apiDefault, (p, v) =>
+      r.string(p, v, { pattern: /^\/[A-Za-z0-9._~/-]*\/$/, describe: "a path prefix ending in '/'" }),
+    ),
     sessionLifetime: readDuration(r, join(path, "sessionLifetime"), o.sessionLifetime, "8h"),
     sessionIdleTimeout: readDuration(r, join(path, "sessionIdleTimeout"), o.sessionIdleTimeout, "30m"),
     ...(accessTokenLifespan !== undefined ? { accessTokenLifespan } : {}),
-    postLogoutRedirectUri: readUrl(r, join(path, "postLogoutRedirectUri"), o.postLogoutRedirectUri ?? (origin ? `${origin}/` : undefined), env, { allowPath: true, exact: true }),
+    postLogoutRedirectUri: readUrl(r, join(path, "postLogoutRedirectUri"), o.postLogoutRedirectUri ?? (origin ? `${origin}/` : undefined), env, {
+      allowPath: true,
+      exact: true,
+    }),
   };
 }

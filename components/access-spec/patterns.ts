@@ -1,7 +1,10 @@
 /** Field formats, with the words an error message uses for each. */
 export const K8S_NAME = { pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, describe: "a Kubernetes name (lowercase letters, digits, '-', at most 63)" };
 /** Roles travel comma-separated in X-User-Role, so no commas or spaces. */
-export const ROLE_NAME = { pattern: /^[A-Za-z][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9_.-]{1,63})*$/, describe: "a role name (letter first, then letters, digits, '_', '.', '-', single ':' separators)" };
+export const ROLE_NAME = {
+  pattern: /^[A-Za-z][A-Za-z0-9_.-]{0,63}(:[A-Za-z0-9_.-]{1,63})*$/,
+  describe: "a role name (letter first, then letters, digits, '_', '.', '-', single ':' separators)",
+};
 export const GROUP_NAME = { pattern: /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, describe: "a group name" };
 export const CLIENT_ID = { pattern: /^[a-z0-9][a-z0-9_.-]{0,63}$/, describe: "a client id (lowercase letters, digits, '_', '.', '-')" };
 export const REALM_NAME = { pattern: /^[a-z0-9][a-z0-9_-]{0,63}$/, describe: "a realm name (lowercase letters, digits, '_', '-')" };

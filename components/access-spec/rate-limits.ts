@@ -23,7 +23,17 @@ export function readRateLimit(r: SpecReader, path: string, value: Raw): RateLimi
 }
 
 function readStore(r: SpecReader, path: string, value: Raw): RateLimitStoreSpec {
-  const o = r.optionalObject(path, value, ["type", "address", "addresses", "namespace", "podSelector", "passwordSecret", "database", "timeoutMs", "whenUnavailable"]);
+  const o = r.optionalObject(path, value, [
+    "type",
+    "address",
+    "addresses",
+    "namespace",
+    "podSelector",
+    "passwordSecret",
+    "database",
+    "timeoutMs",
+    "whenUnavailable",
+  ]);
   const type = r.oneOf(join(path, "type"), o.type, ["local", "redis", "redis-cluster"] as const, "local");
   const single = o.address === undefined ? [] : [r.string(join(path, "address"), o.address, HOST_PORT)];
   const addresses = [...single, ...r.array(join(path, "addresses"), o.addresses, (p, v) => r.string(p, v, HOST_PORT), { optional: true })];
@@ -31,18 +41,36 @@ function readStore(r: SpecReader, path: string, value: Raw): RateLimitStoreSpec 
   if (type === "redis-cluster" && addresses.length === 0) r.fail(join(path, "addresses"), "a redis-cluster store needs its seed nodes (host:port)");
   if (type === "local" && addresses.length > 0) r.fail(join(path, "type"), "a local store takes no address; set type: redis or redis-cluster");
   // Settings the chosen store would silently ignore are mistakes: say so.
-  const ignored = type === "local" ? ["namespace", "podSelector", "passwordSecret", "database", "timeoutMs", "whenUnavailable"] : type === "redis-cluster" ? ["database"] : [];
+  const ignored =
+    type === "local"
+      ? ["namespace", "podSelector", "passwordSecret", "database", "timeoutMs", "whenUnavailable"]
+      : type === "redis-cluster"
+        ? ["database"]
+        : [];
   for (const field of ignored.filter((f) => o[f] !== undefined)) {
-    r.fail(join(path, field), type === "local" ? `a local store has no ${field} (it counts in each gateway's memory); set type: redis or redis-cluster, or remove it` : "a Redis cluster has only database 0; remove it");
+    r.fail(
+      join(path, field),
+      type === "local"
+        ? `a local store has no ${field} (it counts in each gateway's memory); set type: redis or redis-cluster, or remove it`
+        : "a Redis cluster has only database 0; remove it",
+    );
   }
-  if (type !== "local" && o.namespace === undefined) r.fail(join(path, "namespace"), "the namespace of the Redis pods is required: the gateway's NetworkPolicy allows egress there only");
+  if (type !== "local" && o.namespace === undefined)
+    r.fail(join(path, "namespace"), "the namespace of the Redis pods is required: the gateway's NetworkPolicy allows egress there only");
   const secret = o.passwordSecret === undefined ? undefined : (r.object(join(path, "passwordSecret"), o.passwordSecret, ["name", "key"]) ?? {});
   return {
     type,
     addresses,
     ...(o.namespace === undefined ? {} : { namespace: r.string(join(path, "namespace"), o.namespace, P.K8S_NAME) }),
     podSelector: r.stringMap(join(path, "podSelector"), o.podSelector, P.LABEL_KEY, P.LABEL_VALUE) ?? {},
-    ...(secret ? { passwordSecret: { name: r.string(join(path, "passwordSecret.name"), secret.name, P.K8S_NAME), key: r.string(join(path, "passwordSecret.key"), secret.key, SECRET_KEY) } } : {}),
+    ...(secret
+      ? {
+          passwordSecret: {
+            name: r.string(join(path, "passwordSecret.name"), secret.name, P.K8S_NAME),
+            key: r.string(join(path, "passwordSecret.key"), secret.key, SECRET_KEY),
+          },
+        }
+      : {}),
     database: r.integer(join(path, "database"), o.database, { default: 0, min: 0, max: 15 }),
     timeoutMs: r.integer(join(path, "timeoutMs"), o.timeoutMs, { default: 1000, min: 1, max: 60_000 }),
     whenUnavailable: r.oneOf(join(path, "whenUnavailable"), o.whenUnavailable, ["deny", "allow"] as const, "deny"),
@@ -65,7 +93,9 @@ export function effectiveRateLimit(spec: AccessSpec, route: RouteSpec, rule?: Ac
 
 /** Whether any route of the spec is rate limited. */
 export function hasRateLimits(spec: AccessSpec): boolean {
-  return spec.services.some((s) => s.routes.some((route) => (route.public ? [undefined] : route.rules).some((rule) => effectiveRateLimit(spec, route, rule) !== undefined)));
+  return spec.services.some((s) =>
+    s.routes.some((route) => (route.public ? [undefined] : route.rules).some((rule) => effectiveRateLimit(spec, route, rule) !== undefined)),
+  );
 }
 
 /** Replicas that keep counters of their own: each allows the whole limit. */

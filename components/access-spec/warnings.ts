@@ -37,7 +37,9 @@ function unreachableRules(spec: AccessSpec): string[] {
     route.rules.flatMap((rule, ruleIndex) =>
       rule.roles.some((r) => granted.has(r))
         ? []
-        : [`services[${serviceIndex}].routes[${routeIndex}].rules[${ruleIndex}] (${rule.methods.join(", ")} ${route.path}) allows only roles no group and no service client grants (${rule.roles.join(", ")}): nobody the spec creates can make these calls. Grant one of them in realm.groups or clients.service, unless it is assigned outside the spec.`],
+        : [
+            `services[${serviceIndex}].routes[${routeIndex}].rules[${ruleIndex}] (${rule.methods.join(", ")} ${route.path}) allows only roles no group and no service client grants (${rule.roles.join(", ")}): nobody the spec creates can make these calls. Grant one of them in realm.groups or clients.service, unless it is assigned outside the spec.`,
+          ],
     ),
   );
 }

@@ -17,7 +17,10 @@ export interface GatewayAuthArgs {
    * Validated at construction; a bad field fails with its path, before any
    * resource is registered.
    */
-  spec: RawAccessSpec;
+  // A free-form object: what Pulumi's schema inference for component args accepts as `Any` (a typed
+  // RawAccessSpec is refused there); parseAccessSpec types and validates it at construction.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  spec: { [key: string]: any };
   /**
    * Prefix of the child components' names (`<prefix>identity`, `<prefix>mtls`,
    * `<prefix>gateway`, `<prefix>network`). Default: none. Two instances in one

@@ -31,9 +31,17 @@ export interface GatewayAuthParts {
 export function createGatewayAuth(spec: AccessSpec, providers: GatewayAuthProviders = {}, prefix = "", parent?: pulumi.Resource): GatewayAuthParts {
   const under = parent ? { parent } : {};
   const onCluster = { ...under, ...(providers.kubernetes ? { providers: { kubernetes: providers.kubernetes } } : {}) };
-  const identity = new KeycloakIdentity(`${prefix}identity`, { spec }, { ...under, ...(providers.keycloak ? { providers: { keycloak: providers.keycloak } } : {}) });
+  const identity = new KeycloakIdentity(
+    `${prefix}identity`,
+    { spec },
+    { ...under, ...(providers.keycloak ? { providers: { keycloak: providers.keycloak } } : {}) },
+  );
   const mtls = new ServiceMtls(`${prefix}mtls`, { spec }, onCluster);
-  const gateway = new ApisixGateway(`${prefix}gateway`, { spec, endpoints: identityEndpoints(spec), appClientSecrets: identity.appClientSecrets, upstreamTls: mtls.gatewayTls }, onCluster);
+  const gateway = new ApisixGateway(
+    `${prefix}gateway`,
+    { spec, endpoints: identityEndpoints(spec), appClientSecrets: identity.appClientSecrets, upstreamTls: mtls.gatewayTls },
+    onCluster,
+  );
   const network = new GatewayNetworkPolicies(`${prefix}network`, { spec }, { ...onCluster, dependsOn: [gateway] });
   return { identity, mtls, gateway, network };
 }

@@ -1,4 +1,18 @@
-import { allRoutes, appOfRoute, corsEnabled, effectiveRateLimit, formatDuration, isAppApiRoute, methodAccess, ruleFor, tenantSegmentIndex, type AccessSpec, type HttpMethod, type RateLimitSpec, type RouteSpec } from "../access-spec";
+import {
+  allRoutes,
+  appOfRoute,
+  corsEnabled,
+  effectiveRateLimit,
+  formatDuration,
+  isAppApiRoute,
+  methodAccess,
+  ruleFor,
+  tenantSegmentIndex,
+  type AccessSpec,
+  type HttpMethod,
+  type RateLimitSpec,
+  type RouteSpec,
+} from "../access-spec";
 import { METHOD_NOT_ALLOWED } from "./routes";
 
 /**
@@ -8,7 +22,8 @@ import { METHOD_NOT_ALLOWED } from "./routes";
  * every role but no API scope (`no-scope`), every role and scope but calling
  * another tenant's path (`other-tenant`), or naming no tenant (`no-tenant`).
  */
-export type Caller = { kind: "anonymous" } | { kind: "no-role" } | { kind: "role"; role: string } | { kind: "no-scope" } | { kind: "other-tenant" } | { kind: "no-tenant" };
+export type Caller =
+  { kind: "anonymous" } | { kind: "no-role" } | { kind: "role"; role: string } | { kind: "no-scope" } | { kind: "other-tenant" } | { kind: "no-tenant" };
 
 /**
  * What the gateway does: pass to the upstream (within the caller's rate
@@ -31,25 +46,65 @@ export interface AccessMatrixEntry {
  */
 export const REFUSALS = [
   { reason: "missing_token", status: 401, says: "challenge `Bearer realm=...`", when: "a protected bearer route without `Authorization: Bearer`" },
-  { reason: "invalid_token", status: 401, says: "`invalid_token`", when: "bad signature, unknown or retired key, `alg` other than RS256, a malformed JWT, `crit`, no `exp` or `iat`, `nbf` or `iat` in the future, a lifetime longer than the realm issues" },
+  {
+    reason: "invalid_token",
+    status: 401,
+    says: "`invalid_token`",
+    when: "bad signature, unknown or retired key, `alg` other than RS256, a malformed JWT, `crit`, no `exp` or `iat`, `nbf` or `iat` in the future, a lifetime longer than the realm issues",
+  },
   { reason: "expired_token", status: 401, says: "`invalid_token`", when: "`exp` has passed" },
   { reason: "wrong_issuer", status: 401, says: "`invalid_token`", when: "a token of another realm or issuer" },
   { reason: "wrong_audience", status: 401, says: "`invalid_token`", when: "a token that does not name the gateway's client in `aud`" },
   { reason: "role_missing", status: 403, says: "`forbidden`", when: "a valid token without one of the rule's roles" },
-  { reason: "scope_missing", status: 403, says: "`insufficient_scope`, challenge `Bearer realm=..., error=\"insufficient_scope\", scope=\"...\"`", when: "a valid token with a rule's role but not every one of its scopes (in its `scope` claim)" },
-  { reason: "tenant_mismatch", status: 403, says: "`tenant_mismatch`", when: "a tenant-bound path (`{tenant}`) naming another tenant than the token's, or naming it in another spelling (percent-encoded, other case, shifted by `//` or dot segments)" },
+  {
+    reason: "scope_missing",
+    status: 403,
+    says: '`insufficient_scope`, challenge `Bearer realm=..., error="insufficient_scope", scope="..."`',
+    when: "a valid token with a rule's role but not every one of its scopes (in its `scope` claim)",
+  },
+  {
+    reason: "tenant_mismatch",
+    status: 403,
+    says: "`tenant_mismatch`",
+    when: "a tenant-bound path (`{tenant}`) naming another tenant than the token's, or naming it in another spelling (percent-encoded, other case, shifted by `//` or dot segments)",
+  },
   { reason: "tenant_missing", status: 403, says: "`tenant_mismatch`", when: "a tenant-bound path and a token without a tenant claim" },
-  { reason: "method_not_allowed", status: 405, says: "`method_not_allowed`", when: "a method the route does not offer (`Allow` lists those it does); logout by anything but POST" },
+  {
+    reason: "method_not_allowed",
+    status: 405,
+    says: "`method_not_allowed`",
+    when: "a method the route does not offer (`Allow` lists those it does); logout by anything but POST",
+  },
   { reason: "rate_limited", status: 429, says: "`rate_limited`, `Retry-After`", when: "a caller over the route's (or rule's) limit in the current window" },
   { reason: "session_required", status: 302, says: "redirect to the realm's login", when: "a browser-app page without a session (an API path: 401)" },
   { reason: "cross_site_request", status: 403, says: "`cross_site_request`", when: "an unsafe method on a browser-app route, or logout, from another origin" },
-  { reason: "method_override_refused", status: 400, says: "`method_override_refused`", when: "a method override in the query string or a form/JSON body, in any spelling a framework decodes, unless the service sets allowMethodOverride" },
+  {
+    reason: "method_override_refused",
+    status: 400,
+    says: "`method_override_refused`",
+    when: "a method override in the query string or a form/JSON body, in any spelling a framework decodes, unless the service sets allowMethodOverride",
+  },
   { reason: "unsafe_path", status: 400, says: "`unsafe_path`", when: "a path segment that is `.` or `..` before a `;` parameter (`/a/..;/b`)" },
-  { reason: "unsafe_request_uri", status: 400, says: "`unsafe_request_uri`", when: "a browser-app request URI a browser would read as another host (`//`, `/\\`)" },
+  {
+    reason: "unsafe_request_uri",
+    status: 400,
+    says: "`unsafe_request_uri`",
+    when: "a browser-app request URI a browser would read as another host (`//`, `/\\`)",
+  },
   { reason: "no_sign_in_in_progress", status: 400, says: "`no_sign_in_in_progress`", when: "a sign-in callback without a session that issued its `state`" },
-  { reason: "client_certificate_required", status: 403, says: "`client_certificate_required`", when: "a client-certificate host without a verified certificate" },
+  {
+    reason: "client_certificate_required",
+    status: 403,
+    says: "`client_certificate_required`",
+    when: "a client-certificate host without a verified certificate",
+  },
   { reason: "no_route", status: 404, says: "APISIX's `404 Route Not Found`", when: "a host or path no route serves" },
-  { reason: "gateway_error", status: 500, says: "`failed to limit count`", when: "the rate-limit store is unreachable and `whenUnavailable` is deny (the default)" },
+  {
+    reason: "gateway_error",
+    status: 500,
+    says: "`failed to limit count`",
+    when: "the rate-limit store is unreachable and `whenUnavailable` is deny (the default)",
+  },
 ] as const;
 
 export type RefusalReason = (typeof REFUSALS)[number]["reason"];
@@ -74,15 +129,27 @@ export function matrixCallers(spec: AccessSpec): Caller[] {
   ];
 }
 
-const CALLER_LABELS = { anonymous: "(anonymous)", "no-role": "(no role)", "no-scope": "(no scope)", "other-tenant": "(other tenant)", "no-tenant": "(no tenant)" } as const;
+const CALLER_LABELS = {
+  anonymous: "(anonymous)",
+  "no-role": "(no role)",
+  "no-scope": "(no scope)",
+  "other-tenant": "(other tenant)",
+  "no-tenant": "(no tenant)",
+} as const;
 
 export function callerLabel(c: Caller): string {
   return c.kind === "role" ? c.role : CALLER_LABELS[c.kind];
 }
 
 /** A verified caller on a protected rule: the role check, then scopes, then the tenant (the identity plugin's order). */
-function verifiedOutcome(caller: Exclude<Caller, { kind: "anonymous" }>, access: { roles: string[]; scopes: string[] }, route: RouteSpec, allowed: Outcome): Outcome {
-  if (caller.kind === "no-role" || (caller.kind === "role" && !access.roles.includes(caller.role))) return { allow: false, status: 403, reason: "role_missing" };
+function verifiedOutcome(
+  caller: Exclude<Caller, { kind: "anonymous" }>,
+  access: { roles: string[]; scopes: string[] },
+  route: RouteSpec,
+  allowed: Outcome,
+): Outcome {
+  if (caller.kind === "no-role" || (caller.kind === "role" && !access.roles.includes(caller.role)))
+    return { allow: false, status: 403, reason: "role_missing" };
   if (caller.kind === "no-scope" && access.scopes.length > 0) return { allow: false, status: 403, reason: "scope_missing" };
   if (tenantSegmentIndex(route.path) !== undefined) {
     if (caller.kind === "other-tenant") return { allow: false, status: 403, reason: "tenant_mismatch" };
@@ -152,7 +219,15 @@ export function renderAccessMatrixMarkdown(spec: AccessSpec): string {
   }
   for (const r of rows) lines.push(`| ${r.service} | \`${r.path}\` | ${r.methods.join(", ")} | ${r.cells} |`);
   lines.push("", ...rateLimitLines(spec));
-  lines.push("", "## Refusals", "", "Every refusal by the decision log's reason, with what the caller reads (never the library's message):", "", "| reason | status | caller reads | when |", "|---|---|---|---|");
+  lines.push(
+    "",
+    "## Refusals",
+    "",
+    "Every refusal by the decision log's reason, with what the caller reads (never the library's message):",
+    "",
+    "| reason | status | caller reads | when |",
+    "|---|---|---|---|",
+  );
   for (const r of REFUSALS) lines.push(`| ${r.reason} | ${r.status} | ${r.says} | ${r.when} |`);
   return lines.filter((l, i, all) => !(l === "" && all[i - 1] === "")).join("\n") + "\n";
 }
@@ -163,11 +238,25 @@ const perWindow = (l: RateLimitSpec) => `${l.requests} per ${formatDuration(l.wi
 function rateLimitLines(spec: AccessSpec): string[] {
   const { store, headers } = spec.gateway.rateLimits;
   const rows = allRoutes(spec).flatMap(({ service, route }) =>
-    (route.public ? [{ methods: route.methods, limit: effectiveRateLimit(spec, route), per: "client address" }] : route.rules.map((rule) => ({ methods: rule.methods, limit: effectiveRateLimit(spec, route, rule), per: "caller (user, or service account's client)" })))
+    (route.public
+      ? [{ methods: route.methods, limit: effectiveRateLimit(spec, route), per: "client address" }]
+      : route.rules.map((rule) => ({ methods: rule.methods, limit: effectiveRateLimit(spec, route, rule), per: "caller (user, or service account's client)" }))
+    )
       .filter((r) => r.limit)
       .map((r) => `| ${service.name} | \`${route.path}\` | ${r.methods.join(", ")} | ${perWindow(r.limit!)} | ${r.per} |`),
   );
   if (rows.length === 0) return ["## Rate limits", "", "None: no route or default sets a limit."];
-  const shared = store.type === "local" ? `local to each replica (${spec.gateway.replicas}): each allows the whole limit` : `${store.type} (${store.addresses.join(", ")}), shared by every replica; while unreachable: ${store.whenUnavailable}`;
-  return ["## Rate limits", "", `Over a limit: 429 \`rate_limited\` with Retry-After${headers ? " (and X-RateLimit-Limit/-Remaining/-Reset on every limited response)" : ""}. Counters: ${shared}.`, "", "| service | path | methods | limit | per |", "|---|---|---|---|---|", ...rows];
+  const shared =
+    store.type === "local"
+      ? `local to each replica (${spec.gateway.replicas}): each allows the whole limit`
+      : `${store.type} (${store.addresses.join(", ")}), shared by every replica; while unreachable: ${store.whenUnavailable}`;
+  return [
+    "## Rate limits",
+    "",
+    `Over a limit: 429 \`rate_limited\` with Retry-After${headers ? " (and X-RateLimit-Limit/-Remaining/-Reset on every limited response)" : ""}. Counters: ${shared}.`,
+    "",
+    "| service | path | methods | limit | per |",
+    "|---|---|---|---|---|",
+    ...rows,
+  ];
 }

@@ -1,6 +1,15 @@
 import type { IdentityEndpoints } from "../identity";
 import { appSessionCookie } from "./plugin";
-import { BROWSER_SESSIONS, VERIFIED_TOKEN_FILTER, longestAccessTokenLifespan, appCallbackPath, appClientSecretEnv, appLogoutPath, type AccessSpec, type BrowserAppSpec } from "../access-spec";
+import {
+  BROWSER_SESSIONS,
+  VERIFIED_TOKEN_FILTER,
+  longestAccessTokenLifespan,
+  appCallbackPath,
+  appClientSecretEnv,
+  appLogoutPath,
+  type AccessSpec,
+  type BrowserAppSpec,
+} from "../access-spec";
 
 /**
  * How long openid-connect keeps the realm's keys, so that a key removed from
@@ -155,7 +164,10 @@ export function renderSignInUnavailableConf(app: BrowserAppSpec) {
   ].join("\n");
   return {
     // No upstream status: the gateway answered itself. (`!` `~~` "." holds for an absent variable.)
-    vars: [["status", "==", 500], ["upstream_status", "!", "~~", "."]],
+    vars: [
+      ["status", "==", 500],
+      ["upstream_status", "!", "~~", "."],
+    ],
     status_code: SIGN_IN_UNAVAILABLE.status,
     headers: { set: { "Retry-After": String(SIGN_IN_UNAVAILABLE.retryAfterSeconds), "Cache-Control": "no-store", "Content-Type": "text/html; charset=utf-8" } },
     body: page,

@@ -38,7 +38,12 @@ export class ApisixGateway extends pulumi.ComponentResource {
     super(`${PACKAGE}:index:ApisixGateway`, name, {}, opts);
     const { spec } = args;
     const files = renderGatewayFiles(spec, args.endpoints ?? identityEndpoints(spec));
-    createManifests(this, name, [...renderGatewayManifests(spec, { files }), ...this.upstreamTlsSecret(name, spec, args), ...this.browserSessionSecret(name, spec, args)], { dependsOn: opts?.dependsOn });
+    createManifests(
+      this,
+      name,
+      [...renderGatewayManifests(spec, { files }), ...this.upstreamTlsSecret(name, spec, args), ...this.browserSessionSecret(name, spec, args)],
+      { dependsOn: opts?.dependsOn },
+    );
 
     this.namespace = pulumi.output(spec.gateway.namespace);
     const workload = gatewayObjectNames(spec.gateway.name).workload;
@@ -46,14 +51,26 @@ export class ApisixGateway extends pulumi.ComponentResource {
     this.url = pulumi.output(`http://${workload}.${spec.gateway.namespace}.svc.cluster.local`);
     this.publicUrls = pulumi.output(spec.gateway.hostnames.map((h) => `https://${h}`));
     this.configChecksum = pulumi.output(configChecksum(files));
-    this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName, url: this.url, publicUrls: this.publicUrls, configChecksum: this.configChecksum });
+    this.registerOutputs({
+      namespace: this.namespace,
+      serviceName: this.serviceName,
+      url: this.url,
+      publicUrls: this.publicUrls,
+      configChecksum: this.configChecksum,
+    });
   }
 
   /** The gateway's client certificate where nginx reads it (kubernetes.io/tls Secret, mounted as files). */
   private upstreamTlsSecret(name: string, spec: AccessSpec, args: ApisixGatewayArgs): Manifest[] {
     const plan = renderCertificatePlan(spec).find((c) => c.role === "gateway-client");
     if (!plan) return [];
-    if (!args.upstreamTls) throw new Error(`ApisixGateway ${name}: args.upstreamTls is required because services use mTLS (${spec.services.filter((s) => s.mtls).map((s) => s.name).join(", ")}); pass ServiceMtls.gatewayTls`);
+    if (!args.upstreamTls)
+      throw new Error(
+        `ApisixGateway ${name}: args.upstreamTls is required because services use mTLS (${spec.services
+          .filter((s) => s.mtls)
+          .map((s) => s.name)
+          .join(", ")}); pass ServiceMtls.gatewayTls`,
+      );
     const tls = pulumi.output(args.upstreamTls).apply((t) => {
       if (!t) throw new Error(`ApisixGateway ${name}: args.upstreamTls resolved to nothing, but services use mTLS`);
       return t;
@@ -64,13 +81,23 @@ export class ApisixGateway extends pulumi.ComponentResource {
   /** Session cookie secret (generated, a Pulumi secret, one for all replicas) and app client secrets, in one Secret. */
   private browserSessionSecret(name: string, spec: AccessSpec, args: ApisixGatewayArgs) {
     if (spec.apps.length === 0) return [];
-    if (!args.appClientSecrets) throw new Error(`ApisixGateway ${name}: args.appClientSecrets is required because the spec has browser apps (${spec.apps.map((a) => a.name).join(", ")})`);
+    if (!args.appClientSecrets)
+      throw new Error(
+        `ApisixGateway ${name}: args.appClientSecrets is required because the spec has browser apps (${spec.apps.map((a) => a.name).join(", ")})`,
+      );
     const session = new random.RandomPassword(`${name}-session-secret`, { length: 48, special: false }, { parent: this });
     const given = pulumi.output(args.appClientSecrets);
-    const appClientSecrets = Object.fromEntries(spec.apps.map((a) => [a.name, pulumi.secret(given.apply((all) => {
-      if (!all[a.name]) throw new Error(`ApisixGateway ${name}: args.appClientSecrets has no secret for app "${a.name}"`);
-      return all[a.name];
-    }))]));
+    const appClientSecrets = Object.fromEntries(
+      spec.apps.map((a) => [
+        a.name,
+        pulumi.secret(
+          given.apply((all) => {
+            if (!all[a.name]) throw new Error(`ApisixGateway ${name}: args.appClientSecrets has no secret for app "${a.name}"`);
+            return all[a.name];
+          }),
+        ),
+      ]),
+    );
     return [renderBrowserSessionSecret(spec, { sessionSecret: pulumi.secret(session.result), appClientSecrets })];
   }
 }

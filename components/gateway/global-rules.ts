@@ -1,5 +1,13 @@
 import type { IdentityEndpoints } from "../identity";
-import { CONVENTIONAL_IDENTITY_HEADERS, KEPT_HEADERS, METHOD_OVERRIDE_KEYS, OIDC_PLUGIN_HEADERS, REQUEST_OVERRIDE_HEADERS, STRIPPED_HEADER_PATTERNS, type AccessSpec } from "../access-spec";
+import {
+  CONVENTIONAL_IDENTITY_HEADERS,
+  KEPT_HEADERS,
+  METHOD_OVERRIDE_KEYS,
+  OIDC_PLUGIN_HEADERS,
+  REQUEST_OVERRIDE_HEADERS,
+  STRIPPED_HEADER_PATTERNS,
+  type AccessSpec,
+} from "../access-spec";
 import { DECISIONS_PLUGIN, REQUEST_GUARD_PLUGIN, appSessionCookie, managedIdentityHeaders } from "./plugin";
 
 export const HEADER_STRIPPING_RULE_ID = "strip-identity-headers";
@@ -47,5 +55,8 @@ export const DECISIONS_RULE_ID = "decisions";
  * to the service and back, Retry-After on 429, one JSON line per request.
  */
 export function renderDecisionsRule(spec: AccessSpec, endpoints: IdentityEndpoints) {
-  return { id: DECISIONS_RULE_ID, plugins: { [DECISIONS_PLUGIN]: { log_path: spec.gateway.decisionLogPath, issuer: endpoints.issuerUrl, audience: spec.clients.gateway.clientId } } };
+  return {
+    id: DECISIONS_RULE_ID,
+    plugins: { [DECISIONS_PLUGIN]: { log_path: spec.gateway.decisionLogPath, issuer: endpoints.issuerUrl, audience: spec.clients.gateway.clientId } },
+  };
 }

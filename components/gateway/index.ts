@@ -7,7 +7,29 @@ export { renderRateLimitConf, RATE_LIMIT_PLUGIN, RATE_KEY_VAR, RATE_LIMIT_PASSWO
 export { renderKeyGuardConf, renderOpenidConnectConf, renderSessionOpenidConnectConf, jwksCacheConf, type UnauthenticatedAction } from "./auth";
 export { gatewaySecretEnv, browserSessionEnv, tlsEnv, rateLimitStoreEnv, type SecretEnvVar } from "./env";
 export { renderCorsConf } from "./cors";
-export { renderIdentityPluginConf, type RuleAccess, projectPluginFiles, managedIdentityHeaders, IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, DECISIONS_PLUGIN, REQUEST_GUARD_PLUGIN, PROJECT_PLUGINS, PLUGIN_ROOT, type IdentityPluginConf } from "./plugin";
+export {
+  renderIdentityPluginConf,
+  type RuleAccess,
+  projectPluginFiles,
+  managedIdentityHeaders,
+  IDENTITY_PLUGIN,
+  KEY_GUARD_PLUGIN,
+  DECISIONS_PLUGIN,
+  REQUEST_GUARD_PLUGIN,
+  PROJECT_PLUGINS,
+  PLUGIN_ROOT,
+  type IdentityPluginConf,
+} from "./plugin";
 export { renderGatewayManifests, renderBrowserSessionSecret, configChecksum, gatewayDrain, CONFIG_CHECKSUM_ANNOTATION } from "./manifests";
-export { REFUSALS, renderAccessMatrix, renderAccessMatrixMarkdown, matrixCallers, matrixMethods, callerLabel, type AccessMatrixEntry, type Caller, type Outcome } from "./access-matrix";
+export {
+  REFUSALS,
+  renderAccessMatrix,
+  renderAccessMatrixMarkdown,
+  matrixCallers,
+  matrixMethods,
+  callerLabel,
+  type AccessMatrixEntry,
+  type Caller,
+  type Outcome,
+} from "./access-matrix";
 export { renderApisixSsls, hostCertificateEnv, hasMtlsUpstreams, TRUSTED_CA_BUNDLE } from "./tls";

@@ -1,11 +1,19 @@
 import { createHash } from "node:crypto";
 import type { Manifest } from "../kubernetes";
-import { BROWSER_SESSIONS, GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, MANAGED_BY_LABEL, appClientSecretKey, gatewayObjectNames, gatewayPodLabels, type AccessSpec } from "../access-spec";
+import {
+  BROWSER_SESSIONS,
+  GATEWAY_PORTS,
+  GATEWAY_UPSTREAM_TLS,
+  MANAGED_BY_LABEL,
+  appClientSecretKey,
+  gatewayObjectNames,
+  gatewayPodLabels,
+  type AccessSpec,
+} from "../access-spec";
 import { PLUGIN_DIR } from "./plugin";
 import { gatewaySecretEnv } from "./env";
 import { TRUSTED_CA_BUNDLE, hasMtlsUpstreams } from "./tls";
 import { longestUpstreamRequestSeconds } from "./upstreams";
-
 
 export const CONFIG_CHECKSUM_ANNOTATION = "gateway-auth/config-checksum";
 
@@ -75,7 +83,11 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
   const labels = { ...podLabels, ...MANAGED_BY_LABEL };
   const meta = (name: string) => ({ name, namespace: ns, labels });
   const ruleFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => !k.startsWith("plugins/")));
-  const pluginFiles = Object.fromEntries(Object.entries(opts.files).filter(([k]) => k.startsWith("plugins/")).map(([k, v]) => [k.slice("plugins/".length), v]));
+  const pluginFiles = Object.fromEntries(
+    Object.entries(opts.files)
+      .filter(([k]) => k.startsWith("plugins/"))
+      .map(([k, v]) => [k.slice("plugins/".length), v]),
+  );
   const mtls = hasMtlsUpstreams(spec);
   const drain = gatewayDrain(spec);
   // The gateway's client certificate, key and CA as files nginx reads (group-readable for the pod's fsGroup only).
@@ -106,37 +118,58 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
           serviceAccountName: names.workload,
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: drain.terminationGracePeriodSeconds,
-          securityContext: { runAsNonRoot: true, runAsUser: APISIX_UID, runAsGroup: APISIX_UID, fsGroup: APISIX_UID, seccompProfile: { type: "RuntimeDefault" } },
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...podLabels } } }],
-          initContainers: [{
-            name: "prepare-conf",
-            image: spec.gateway.image,
-            command: ["sh", "-c", `cp -R ${APISIX_HOME}/conf/. /work-conf/ && cp /config/config.yaml /config/apisix.yaml /work-conf/${trustedBundleCommand(spec)}`],
-            securityContext: CONTAINER_SECURITY,
-            resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
-            volumeMounts: [{ name: "conf", mountPath: "/work-conf" }, { name: "config", mountPath: "/config", readOnly: true }, ...(mtls ? [mtlsMount] : [])],
-          }],
-          containers: [{
-            name: "apisix",
-            image: spec.gateway.image,
-            ports: [port("http", GATEWAY_PORTS.http), port("https", GATEWAY_PORTS.https), port("status", GATEWAY_PORTS.status), port("metrics", GATEWAY_PORTS.metrics)],
-            env: gatewaySecretEnv(spec),
-            readinessProbe: { httpGet: { path: "/status/ready", port: "status" }, periodSeconds: 5, failureThreshold: 3 },
-            livenessProbe: { httpGet: { path: "/status", port: "status" }, initialDelaySeconds: 10, periodSeconds: 10 },
-            lifecycle: { preStop: { exec: { command: ["sleep", String(drain.preStopSeconds)] } } },
-            resources: {
-              requests: { cpu: spec.gateway.resources.cpuRequest, memory: spec.gateway.resources.memoryRequest },
-              limits: { cpu: spec.gateway.resources.cpuLimit, memory: spec.gateway.resources.memoryLimit },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: APISIX_UID,
+            runAsGroup: APISIX_UID,
+            fsGroup: APISIX_UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...podLabels } } },
+          ],
+          initContainers: [
+            {
+              name: "prepare-conf",
+              image: spec.gateway.image,
+              command: [
+                "sh",
+                "-c",
+                `cp -R ${APISIX_HOME}/conf/. /work-conf/ && cp /config/config.yaml /config/apisix.yaml /work-conf/${trustedBundleCommand(spec)}`,
+              ],
+              securityContext: CONTAINER_SECURITY,
+              resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+              volumeMounts: [{ name: "conf", mountPath: "/work-conf" }, { name: "config", mountPath: "/config", readOnly: true }, ...(mtls ? [mtlsMount] : [])],
             },
-            securityContext: CONTAINER_SECURITY,
-            volumeMounts: [
-              { name: "conf", mountPath: `${APISIX_HOME}/conf` },
-              { name: "plugins", mountPath: PLUGIN_DIR, readOnly: true },
-              { name: "tmp", mountPath: "/tmp" },
-              ...WRITABLE_DIRS.map((d) => ({ name: d.replace(/_/g, "-"), mountPath: `${APISIX_HOME}/${d}` })),
-              ...(mtls ? [mtlsMount] : []),
-            ],
-          }],
+          ],
+          containers: [
+            {
+              name: "apisix",
+              image: spec.gateway.image,
+              ports: [
+                port("http", GATEWAY_PORTS.http),
+                port("https", GATEWAY_PORTS.https),
+                port("status", GATEWAY_PORTS.status),
+                port("metrics", GATEWAY_PORTS.metrics),
+              ],
+              env: gatewaySecretEnv(spec),
+              readinessProbe: { httpGet: { path: "/status/ready", port: "status" }, periodSeconds: 5, failureThreshold: 3 },
+              livenessProbe: { httpGet: { path: "/status", port: "status" }, initialDelaySeconds: 10, periodSeconds: 10 },
+              lifecycle: { preStop: { exec: { command: ["sleep", String(drain.preStopSeconds)] } } },
+              resources: {
+                requests: { cpu: spec.gateway.resources.cpuRequest, memory: spec.gateway.resources.memoryRequest },
+                limits: { cpu: spec.gateway.resources.cpuLimit, memory: spec.gateway.resources.memoryLimit },
+              },
+              securityContext: CONTAINER_SECURITY,
+              volumeMounts: [
+                { name: "conf", mountPath: `${APISIX_HOME}/conf` },
+                { name: "plugins", mountPath: PLUGIN_DIR, readOnly: true },
+                { name: "tmp", mountPath: "/tmp" },
+                ...WRITABLE_DIRS.map((d) => ({ name: d.replace(/_/g, "-"), mountPath: `${APISIX_HOME}/${d}` })),
+                ...(mtls ? [mtlsMount] : []),
+              ],
+            },
+          ],
           volumes,
         },
       },
@@ -167,7 +200,10 @@ export function renderGatewayManifests(spec: AccessSpec, opts: GatewayManifestOp
       kind: "PodDisruptionBudget",
       metadata: meta(names.workload),
       // One replica: allow the drain (a PDB of minAvailable 1 would block it); more: keep all but one.
-      spec: { selector: { matchLabels: { ...podLabels } }, ...(spec.gateway.replicas > 1 ? { minAvailable: spec.gateway.replicas - 1 } : { maxUnavailable: 1 }) },
+      spec: {
+        selector: { matchLabels: { ...podLabels } },
+        ...(spec.gateway.replicas > 1 ? { minAvailable: spec.gateway.replicas - 1 } : { maxUnavailable: 1 }),
+      },
     },
   ];
 }
@@ -177,7 +213,11 @@ export function renderBrowserSessionSecret(spec: AccessSpec, values: { sessionSe
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name: gatewayObjectNames(spec.gateway.name).browserSessionsSecret, namespace: spec.gateway.namespace, labels: { ...gatewayPodLabels(spec.gateway.name), ...MANAGED_BY_LABEL } },
+    metadata: {
+      name: gatewayObjectNames(spec.gateway.name).browserSessionsSecret,
+      namespace: spec.gateway.namespace,
+      labels: { ...gatewayPodLabels(spec.gateway.name), ...MANAGED_BY_LABEL },
+    },
     type: "Opaque",
     stringData: {
       [BROWSER_SESSIONS.sessionSecretKey]: values.sessionSecret,

@@ -1,6 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLAIMS, IDENTITY_HEADERS, REQUEST_GUARD_PLUGIN, longestAccessTokenLifespan, tenantSegmentIndex, type AccessSpec, type BrowserAppSpec, type ServiceSpec } from "../access-spec";
+import {
+  CLAIMS,
+  IDENTITY_HEADERS,
+  REQUEST_GUARD_PLUGIN,
+  longestAccessTokenLifespan,
+  tenantSegmentIndex,
+  type AccessSpec,
+  type BrowserAppSpec,
+  type ServiceSpec,
+} from "../access-spec";
 
 /** The cookie an app's session lives in (lua-resty-session adds _2, _3 ... chunks to long ones). */
 export const appSessionCookie = (app: Pick<BrowserAppSpec, "name">) => `${app.name}_session`;
@@ -22,7 +31,9 @@ export const PLUGIN_DIR = `${PLUGIN_ROOT}/apisix/plugins`;
 
 /** The project's plugins' Lua sources, shipped as is: `plugins/<name>.lua` -> source. */
 export function projectPluginFiles(): Record<string, string> {
-  return Object.fromEntries(PROJECT_PLUGINS.map((name) => [`plugins/${name}.lua`, readFileSync(join(__dirname, "lua", "apisix", "plugins", `${name}.lua`), "utf8")]));
+  return Object.fromEntries(
+    PROJECT_PLUGINS.map((name) => [`plugins/${name}.lua`, readFileSync(join(__dirname, "lua", "apisix", "plugins", `${name}.lua`), "utf8")]),
+  );
 }
 
 export interface IdentityPluginConf {
@@ -65,7 +76,13 @@ export interface RuleAccess {
 }
 
 /** Configuration of the identity plugin for one rule: which roles exist, which it allows, which scopes and tenant it demands, which claim goes to which header. */
-export function renderIdentityPluginConf(spec: AccessSpec, rule: RuleAccess, claimsSource: IdentityPluginConf["claims_source"] = "userinfo", service?: Pick<ServiceSpec, "forwardBearerToken">, app?: Pick<BrowserAppSpec, "name" | "origin">): IdentityPluginConf {
+export function renderIdentityPluginConf(
+  spec: AccessSpec,
+  rule: RuleAccess,
+  claimsSource: IdentityPluginConf["claims_source"] = "userinfo",
+  service?: Pick<ServiceSpec, "forwardBearerToken">,
+  app?: Pick<BrowserAppSpec, "name" | "origin">,
+): IdentityPluginConf {
   const tenantSegment = rule.routePath ? tenantSegmentIndex(rule.routePath) : undefined;
   return {
     known_roles: spec.realm.roles.map((r) => r.name),

@@ -25,7 +25,13 @@ function storeConf(spec: AccessSpec) {
     return { policy: "redis", redis_host: host, redis_port: Number(port), redis_database: store.database, redis_timeout: store.timeoutMs, ...password };
   }
   if (store.type === "redis-cluster") {
-    return { policy: "redis-cluster", redis_cluster_nodes: [...store.addresses], redis_cluster_name: `${gatewayObjectNames(spec.gateway.name).workload}-rate-limits`, redis_timeout: store.timeoutMs, ...password };
+    return {
+      policy: "redis-cluster",
+      redis_cluster_nodes: [...store.addresses],
+      redis_cluster_name: `${gatewayObjectNames(spec.gateway.name).workload}-rate-limits`,
+      redis_timeout: store.timeoutMs,
+      ...password,
+    };
   }
   return { policy: "local" };
 }

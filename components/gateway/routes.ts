@@ -1,4 +1,19 @@
-import { allRoutes, apisixRouteMatch, effectiveRateLimit, type AccessRuleSpec, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, isAppApiRoute, routeMethods, type AccessSpec, type BrowserAppSpec, type HttpMethod, type LocatedRoute } from "../access-spec";
+import {
+  allRoutes,
+  apisixRouteMatch,
+  effectiveRateLimit,
+  type AccessRuleSpec,
+  appCallbackPath,
+  appLogoutPath,
+  appOfRoute,
+  corsEnabled,
+  isAppApiRoute,
+  routeMethods,
+  type AccessSpec,
+  type BrowserAppSpec,
+  type HttpMethod,
+  type LocatedRoute,
+} from "../access-spec";
 import type { IdentityEndpoints } from "../identity";
 import { renderKeyGuardConf, renderOpenidConnectConf, renderSessionOpenidConnectConf, renderSignInUnavailableConf } from "./auth";
 import { renderCorsConf } from "./cors";
@@ -38,13 +53,27 @@ const FALLBACK_PRIORITY = -1;
 const GUARD_PRIORITY = 10;
 
 const answer = (status: number, error: string, headers?: Record<string, string>) => ({
-  mocking: { response_status: status, response_example: JSON.stringify({ error }), content_type: "application/json", with_mock_header: false, ...(headers ? { response_headers: headers } : {}) },
+  mocking: {
+    response_status: status,
+    response_example: JSON.stringify({ error }),
+    content_type: "application/json",
+    with_mock_header: false,
+    ...(headers ? { response_headers: headers } : {}),
+  },
 });
 
 /** A route above every other for the spec route's path, answering at the gateway when `vars` match. */
 function guard(x: LocatedRoute, suffix: string, hosts: { hosts?: string[] }, vars: unknown[], status: number, error: string): ApisixRoute {
   const match = apisixRouteMatch(x.route.path);
-  return { id: routeId(x, suffix), uri: match.uri, ...hosts, priority: GUARD_PRIORITY, vars: [...(match.vars ?? []), ...vars], labels: { access: "gateway", refusal: error }, plugins: answer(status, error) };
+  return {
+    id: routeId(x, suffix),
+    uri: match.uri,
+    ...hosts,
+    priority: GUARD_PRIORITY,
+    vars: [...(match.vars ?? []), ...vars],
+    labels: { access: "gateway", refusal: error },
+    plugins: answer(status, error),
+  };
 }
 
 /**
@@ -53,7 +82,9 @@ function guard(x: LocatedRoute, suffix: string, hosts: { hosts?: string[] }, var
  * a TLS connection made with another host's SNI but this Host header.
  */
 function clientCertificateGuards(spec: AccessSpec, x: LocatedRoute): ApisixRoute[] {
-  return spec.gateway.clientCertificateHosts.map((h, i) => guard(x, `client-cert${i}`, { hosts: [h.host] }, [["ssl_client_verify", "~=", "SUCCESS"]], 403, "client_certificate_required"));
+  return spec.gateway.clientCertificateHosts.map((h, i) =>
+    guard(x, `client-cert${i}`, { hosts: [h.host] }, [["ssl_client_verify", "~=", "SUCCESS"]], 403, "client_certificate_required"),
+  );
 }
 
 /**
@@ -72,7 +103,6 @@ function returnAddressGuard(x: LocatedRoute, app: BrowserAppSpec | undefined): A
 /** Method overrides are refused and their headers removed by gateway-request-guard, unless the service opted in. */
 const overrideLabel = (x: LocatedRoute) => (x.service.allowMethodOverride ? { override: "allowed" as const } : {});
 
-
 /**
  * The gateway's own routes for a browser app: the sign-in callback and logout,
  * both handled (and answered) by openid-connect. Logout is a POST from the
@@ -90,8 +120,22 @@ function appRoutes(spec: AccessSpec, endpoints: IdentityEndpoints, app: BrowserA
     // gateway-request-guard answers 400 no_sign_in_in_progress unless the session this browser holds issued the state (openid-connect would answer 500).
     { id: id("callback"), ...callback, labels: { ...labels().labels, sign_in: "callback" }, plugins: { "openid-connect": conf, ...unavailable } },
     { id: id("logout"), ...logout, ...labels(), methods: ["POST"], plugins: { "openid-connect": conf, ...unavailable } },
-    { id: id("logout-cross-site"), ...logout, ...labels("cross_site_request"), methods: ["POST"], priority: GUARD_PRIORITY, vars: [["http_origin", "~=", app.origin]], plugins: answer(403, "cross_site_request") },
-    { id: id("logout-other-methods"), ...logout, ...labels("method_not_allowed"), priority: FALLBACK_PRIORITY, plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: "POST" }) },
+    {
+      id: id("logout-cross-site"),
+      ...logout,
+      ...labels("cross_site_request"),
+      methods: ["POST"],
+      priority: GUARD_PRIORITY,
+      vars: [["http_origin", "~=", app.origin]],
+      plugins: answer(403, "cross_site_request"),
+    },
+    {
+      id: id("logout-other-methods"),
+      ...logout,
+      ...labels("method_not_allowed"),
+      priority: FALLBACK_PRIORITY,
+      plugins: answer(METHOD_NOT_ALLOWED, "method_not_allowed", { Allow: "POST" }),
+    },
   ];
 }
 
@@ -137,14 +181,30 @@ export function renderApisixRoutes(spec: AccessSpec, endpoints: IdentityEndpoint
     };
 
     const served: ApisixRoute[] = x.route.public
-      ? [{ id: routeId(x, "public"), ...base, methods: [...x.route.methods], ...upstream, labels: { access: "public", ...overrideLabel(x) }, plugins: { ...corsPlugin(allowed), ...limited(routeId(x, "public")) } }]
+      ? [
+          {
+            id: routeId(x, "public"),
+            ...base,
+            methods: [...x.route.methods],
+            ...upstream,
+            labels: { access: "public", ...overrideLabel(x) },
+            plugins: { ...corsPlugin(allowed), ...limited(routeId(x, "public")) },
+          },
+        ]
       : x.route.rules.map((rule) => ({
           id: routeId(x, methodsIdPart(rule.methods)),
           ...base,
           methods: [...rule.methods],
           ...upstream,
           labels: { access: "protected", ...session, ...overrideLabel(x) },
-          plugins: { ...corsPlugin(allowed), ...keyGuard, "openid-connect": oidc, [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, { ...rule, routePath: x.route.path }, claimsSource, x.service, app), ...unavailable, ...limited(routeId(x, methodsIdPart(rule.methods)), rule) },
+          plugins: {
+            ...corsPlugin(allowed),
+            ...keyGuard,
+            "openid-connect": oidc,
+            [IDENTITY_PLUGIN]: renderIdentityPluginConf(spec, { ...rule, routePath: x.route.path }, claimsSource, x.service, app),
+            ...unavailable,
+            ...limited(routeId(x, methodsIdPart(rule.methods)), rule),
+          },
         }));
 
     const preflight: ApisixRoute[] = cors

@@ -10,7 +10,6 @@ import { renderApisixUpstreams } from "./upstreams";
 import { toApisixYaml } from "./yaml";
 import { VERIFIED_TOKENS_DICT } from "./auth";
 
-
 export interface ApisixRules {
   routes: ReturnType<typeof renderApisixRoutes>;
   upstreams: ReturnType<typeof renderApisixUpstreams>;
@@ -84,7 +83,9 @@ function upstreamMtls(spec: AccessSpec) {
 const NO_TRUSTED_PEER = "0.0.0.0/32";
 /** Says in the file what the sentinel means, where a reader meets it. */
 const noTrustedPeerNote = (spec: AccessSpec) =>
-  spec.gateway.trustedProxies.length > 0 ? "" : `# ${NO_TRUSTED_PEER} under trusted_addresses and real_ip_from: no proxy is trusted (gateway.trustedProxies is empty). An empty list would make APISIX trust every chain.\n`;
+  spec.gateway.trustedProxies.length > 0
+    ? ""
+    : `# ${NO_TRUSTED_PEER} under trusted_addresses and real_ip_from: no proxy is trusted (gateway.trustedProxies is empty). An empty list would make APISIX trust every chain.\n`;
 const trustedPeers = (spec: AccessSpec) => (spec.gateway.trustedProxies.length > 0 ? [...spec.gateway.trustedProxies] : [NO_TRUSTED_PEER]);
 
 /**
@@ -100,12 +101,27 @@ export const NGINX_REFUSAL_REASON = "refused_by_nginx";
 const ACCESS_LOG = "logs/access.log";
 function nginxRefusals(spec: AccessSpec) {
   const line = [
-    `"time":"$time_iso8601"`, `"route":null`, `"method":"$request_method"`, `"path":null`, `"status":$status`, `"decision":"deny"`, `"reason":"${NGINX_REFUSAL_REASON}"`,
-    `"sub":null`, `"client_id":null`, `"tenant":null`, `"claims_from":null`, `"upstream_status":null`, `"latency_ms":null`, `"request_id":"$request_id"`,
+    `"time":"$time_iso8601"`,
+    `"route":null`,
+    `"method":"$request_method"`,
+    `"path":null`,
+    `"status":$status`,
+    `"decision":"deny"`,
+    `"reason":"${NGINX_REFUSAL_REASON}"`,
+    `"sub":null`,
+    `"client_id":null`,
+    `"tenant":null`,
+    `"claims_from":null`,
+    `"upstream_status":null`,
+    `"latency_ms":null`,
+    `"request_id":"$request_id"`,
   ].join(",");
   return {
     http: [`map $upstream_scheme $gateway_refused_by_nginx { "" 1; default 0; }`, `log_format gateway_refusals escape=json '{${line}}';`],
-    server: [`access_log ${ACCESS_LOG} main buffer=16384 flush=3;`, `access_log ${spec.gateway.decisionLogPath} gateway_refusals if=$gateway_refused_by_nginx;`],
+    server: [
+      `access_log ${ACCESS_LOG} main buffer=16384 flush=3;`,
+      `access_log ${spec.gateway.decisionLogPath} gateway_refusals if=$gateway_refused_by_nginx;`,
+    ],
   };
 }
 

@@ -9,7 +9,14 @@ export function renderGatewayScopeMappers(spec: AccessSpec) {
   const accessTokenOnly = { addToAccessToken: true, addToIdToken: false };
   return {
     realmRoles: { ...accessTokenOnly, name: "realm-roles", claimName: CLAIMS.realmRoles, multivalued: true, addToUserinfo: false },
-    tenant: { ...accessTokenOnly, name: "tenant", userAttribute: spec.realm.tenantAttribute, claimName: spec.realm.tenantAttribute, claimValueType: "String", addToUserinfo: false },
+    tenant: {
+      ...accessTokenOnly,
+      name: "tenant",
+      userAttribute: spec.realm.tenantAttribute,
+      claimName: spec.realm.tenantAttribute,
+      claimValueType: "String",
+      addToUserinfo: false,
+    },
     audience: { ...accessTokenOnly, name: "gateway-audience", includedClientAudience: spec.clients.gateway.clientId },
   };
 }
@@ -26,5 +33,13 @@ export function defaultScopesForCallers(): string[] {
 
 /** A machine client's tenant is fixed: written as a constant claim on that client. */
 export function renderServiceTenantClaim(spec: AccessSpec, tenant: string) {
-  return { name: "tenant", claimName: spec.realm.tenantAttribute, claimValue: tenant, claimValueType: "String", addToAccessToken: true, addToIdToken: false, addToUserinfo: false };
+  return {
+    name: "tenant",
+    claimName: spec.realm.tenantAttribute,
+    claimValue: tenant,
+    claimValueType: "String",
+    addToAccessToken: true,
+    addToIdToken: false,
+    addToUserinfo: false,
+  };
 }

@@ -66,10 +66,25 @@ const lengthValidator = (max: number, min = 1) => ({ name: "length", config: { m
  */
 export function renderUserProfileAttributes(spec: AccessSpec): input.RealmUserProfileAttribute[] {
   return [
-    { name: "username", displayName: "${username}", permissions: SELF_SERVICE, validators: [lengthValidator(255, 3), { name: "username-prohibited-characters" }, { name: "up-username-not-idn-homograph" }] },
+    {
+      name: "username",
+      displayName: "${username}",
+      permissions: SELF_SERVICE,
+      validators: [lengthValidator(255, 3), { name: "username-prohibited-characters" }, { name: "up-username-not-idn-homograph" }],
+    },
     { name: "email", displayName: "${email}", permissions: SELF_SERVICE, validators: [{ name: "email" }, lengthValidator(255)] },
-    { name: "firstName", displayName: "${firstName}", permissions: SELF_SERVICE, validators: [lengthValidator(255), { name: "person-name-prohibited-characters" }] },
-    { name: "lastName", displayName: "${lastName}", permissions: SELF_SERVICE, validators: [lengthValidator(255), { name: "person-name-prohibited-characters" }] },
+    {
+      name: "firstName",
+      displayName: "${firstName}",
+      permissions: SELF_SERVICE,
+      validators: [lengthValidator(255), { name: "person-name-prohibited-characters" }],
+    },
+    {
+      name: "lastName",
+      displayName: "${lastName}",
+      permissions: SELF_SERVICE,
+      validators: [lengthValidator(255), { name: "person-name-prohibited-characters" }],
+    },
     { name: spec.realm.tenantAttribute, displayName: "Tenant", permissions: ADMIN_ONLY, validators: [lengthValidator(64)] },
   ];
 }

@@ -15,15 +15,24 @@ function createObject(name: string, m: Manifest, opts: pulumi.CustomResourceOpti
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const args = m as any;
   switch (m.kind) {
-    case "Namespace": return new k8s.core.v1.Namespace(name, args, opts);
-    case "ServiceAccount": return new k8s.core.v1.ServiceAccount(name, args, opts);
-    case "ConfigMap": return new k8s.core.v1.ConfigMap(name, args, opts);
-    case "Secret": return new k8s.core.v1.Secret(name, args, opts);
-    case "Deployment": return new k8s.apps.v1.Deployment(name, args, opts);
-    case "Service": return new k8s.core.v1.Service(name, args, opts);
-    case "PodDisruptionBudget": return new k8s.policy.v1.PodDisruptionBudget(name, args, opts);
-    case "NetworkPolicy": return new k8s.networking.v1.NetworkPolicy(name, args, opts);
-    default: throw new Error(`no typed resource for kind ${m.kind}`);
+    case "Namespace":
+      return new k8s.core.v1.Namespace(name, args, opts);
+    case "ServiceAccount":
+      return new k8s.core.v1.ServiceAccount(name, args, opts);
+    case "ConfigMap":
+      return new k8s.core.v1.ConfigMap(name, args, opts);
+    case "Secret":
+      return new k8s.core.v1.Secret(name, args, opts);
+    case "Deployment":
+      return new k8s.apps.v1.Deployment(name, args, opts);
+    case "Service":
+      return new k8s.core.v1.Service(name, args, opts);
+    case "PodDisruptionBudget":
+      return new k8s.policy.v1.PodDisruptionBudget(name, args, opts);
+    case "NetworkPolicy":
+      return new k8s.networking.v1.NetworkPolicy(name, args, opts);
+    default:
+      throw new Error(`no typed resource for kind ${m.kind}`);
   }
 }
 
@@ -33,12 +42,14 @@ export function objectResourceName(prefix: string, m: Manifest): string {
 }
 
 /** Creates manifests as typed children of `owner`; namespaces first, everything else depending on them. */
-export function createManifests(owner: pulumi.Resource, prefix: string, manifests: Manifest[], opts: pulumi.CustomResourceOptions = {}): pulumi.CustomResource[] {
+export function createManifests(
+  owner: pulumi.Resource,
+  prefix: string,
+  manifests: Manifest[],
+  opts: pulumi.CustomResourceOptions = {},
+): pulumi.CustomResource[] {
   const base = { ...opts, parent: owner };
   const namespaces = manifests.filter((m) => m.kind === "Namespace").map((m) => createObject(objectResourceName(prefix, m), m, base));
   const dependsOn = [...namespaces, ...((opts.dependsOn as pulumi.Resource[] | undefined) ?? [])];
-  return [
-    ...namespaces,
-    ...manifests.filter((m) => m.kind !== "Namespace").map((m) => createObject(objectResourceName(prefix, m), m, { ...base, dependsOn })),
-  ];
+  return [...namespaces, ...manifests.filter((m) => m.kind !== "Namespace").map((m) => createObject(objectResourceName(prefix, m), m, { ...base, dependsOn }))];
 }

@@ -32,14 +32,18 @@ export class MtlsCertificates extends pulumi.ComponentResource {
       this.caCertPem = pulumi.output("");
     } else {
       const caKey = new tls.PrivateKey(`${name}-${caPlan.id}-key`, KEY, { parent: this });
-      const ca = new tls.SelfSignedCert(`${name}-${caPlan.id}`, {
-        privateKeyPem: caKey.privateKeyPem,
-        isCaCertificate: true,
-        subject: { commonName: caPlan.commonName, organization: "gateway-auth" },
-        allowedUses: caPlan.allowedUses,
-        validityPeriodHours: caPlan.validityHours,
-        earlyRenewalHours: caPlan.earlyRenewalHours,
-      }, { parent: this });
+      const ca = new tls.SelfSignedCert(
+        `${name}-${caPlan.id}`,
+        {
+          privateKeyPem: caKey.privateKeyPem,
+          isCaCertificate: true,
+          subject: { commonName: caPlan.commonName, organization: "gateway-auth" },
+          allowedUses: caPlan.allowedUses,
+          validityPeriodHours: caPlan.validityHours,
+          earlyRenewalHours: caPlan.earlyRenewalHours,
+        },
+        { parent: this },
+      );
       this.caCertPem = ca.certPem;
       for (const c of this.plan.filter((p) => p.role !== "ca")) this.issued[c.id] = this.issue(name, c, ca, caKey);
     }
@@ -49,19 +53,27 @@ export class MtlsCertificates extends pulumi.ComponentResource {
   private issue(name: string, c: CertificatePlan, ca: tls.SelfSignedCert, caKey: tls.PrivateKey) {
     const child = { parent: this };
     const key = new tls.PrivateKey(`${name}-${c.id}-key`, KEY, child);
-    const request = new tls.CertRequest(`${name}-${c.id}-csr`, {
-      privateKeyPem: key.privateKeyPem,
-      subject: { commonName: c.commonName, organization: "gateway-auth" },
-      dnsNames: c.dnsNames,
-    }, child);
-    const cert = new tls.LocallySignedCert(`${name}-${c.id}`, {
-      certRequestPem: request.certRequestPem,
-      caPrivateKeyPem: caKey.privateKeyPem,
-      caCertPem: ca.certPem,
-      allowedUses: c.allowedUses,
-      validityPeriodHours: c.validityHours,
-      earlyRenewalHours: c.earlyRenewalHours,
-    }, child);
+    const request = new tls.CertRequest(
+      `${name}-${c.id}-csr`,
+      {
+        privateKeyPem: key.privateKeyPem,
+        subject: { commonName: c.commonName, organization: "gateway-auth" },
+        dnsNames: c.dnsNames,
+      },
+      child,
+    );
+    const cert = new tls.LocallySignedCert(
+      `${name}-${c.id}`,
+      {
+        certRequestPem: request.certRequestPem,
+        caPrivateKeyPem: caKey.privateKeyPem,
+        caCertPem: ca.certPem,
+        allowedUses: c.allowedUses,
+        validityPeriodHours: c.validityHours,
+        earlyRenewalHours: c.earlyRenewalHours,
+      },
+      child,
+    );
     // Secret explicitly: the SDK's own marking of privateKeyPem is not applied everywhere (mocks included).
     return { certPem: cert.certPem, keyPem: pulumi.secret(key.privateKeyPem) };
   }

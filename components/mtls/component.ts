@@ -43,13 +43,22 @@ export class ServiceMtls extends pulumi.ComponentResource {
     super(`${PACKAGE}:index:ServiceMtls`, name, {}, opts);
     const certs = new MtlsCertificates(`${name}-certs`, { spec: args.spec }, { parent: this });
     const stored = certs.plan.filter((c) => c.secret && c.role === "service-server");
-    createManifests(this, name, stored.map((c) => renderTlsSecret(c, { ...certs.issued[c.id], caPem: certs.caCertPem })), { dependsOn: opts?.dependsOn });
+    createManifests(
+      this,
+      name,
+      stored.map((c) => renderTlsSecret(c, { ...certs.issued[c.id], caPem: certs.caCertPem })),
+      { dependsOn: opts?.dependsOn },
+    );
 
     const ref = (c: CertificatePlan): TlsSecretRef => ({ namespace: c.secret!.namespace, name: c.secret!.name });
     const gateway = certs.issued["gateway"];
     this.caCertPem = certs.caCertPem;
     this.gatewayTls = gateway
-      ? pulumi.secret(pulumi.all([gateway.certPem, gateway.keyPem, certs.caCertPem]).apply(([certPem, keyPem, caCertPem]): IssuedTls | undefined => ({ certPem, keyPem, caCertPem })))
+      ? pulumi.secret(
+          pulumi
+            .all([gateway.certPem, gateway.keyPem, certs.caCertPem])
+            .apply(([certPem, keyPem, caCertPem]): IssuedTls | undefined => ({ certPem, keyPem, caCertPem })),
+        )
       : pulumi.output<IssuedTls | undefined>(undefined);
     this.serviceSecrets = pulumi.output(Object.fromEntries(stored.map((c) => [c.service!, ref(c)])));
     this.registerOutputs({ caCertPem: this.caCertPem, gatewayTls: this.gatewayTls, serviceSecrets: this.serviceSecrets });

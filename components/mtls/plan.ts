@@ -69,8 +69,9 @@ export function renderPkiSummary(spec: AccessSpec): string {
   const plan = renderCertificatePlan(spec);
   if (plan.length === 0) return `# PKI (${spec.environment})\n\nNo service uses mTLS: no certificates are issued.\n`;
   const days = (h: number) => `${Math.round(h / DAY)}d`;
-  const rows = plan.map((c) =>
-    `| ${c.role} | ${c.commonName} | ${c.dnsNames.join(", ") || "-"} | ${c.allowedUses.join(", ")} | ${days(c.validityHours)} | ${days(c.earlyRenewalHours)} before expiry | ${c.secret ? `${c.secret.namespace}/${c.secret.name}` : "(not stored in the cluster)"} |`,
+  const rows = plan.map(
+    (c) =>
+      `| ${c.role} | ${c.commonName} | ${c.dnsNames.join(", ") || "-"} | ${c.allowedUses.join(", ")} | ${days(c.validityHours)} | ${days(c.earlyRenewalHours)} before expiry | ${c.secret ? `${c.secret.namespace}/${c.secret.name}` : "(not stored in the cluster)"} |`,
   );
   return [
     `# PKI (${spec.environment})`,

@@ -43,7 +43,11 @@ export function renderServiceNetworkPolicies(spec: AccessSpec): Manifest[] {
         ingress: [{ from: [gateway], ports: [tcp(s.port)] }],
       }),
     ),
-    ...(allowSameNamespace ? namespaces.map((ns) => policy(ns, `${gw}-allow-same-namespace`, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] })) : []),
+    ...(allowSameNamespace
+      ? namespaces.map((ns) =>
+          policy(ns, `${gw}-allow-same-namespace`, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] }),
+        )
+      : []),
     ...(monitoring
       ? namespaces.map((ns) =>
           policy(ns, `${gw}-allow-monitoring-scrape`, {

@@ -13,13 +13,17 @@ export function parseDuration(text: string): number | undefined {
 
 /** The shortest exact string for a number of seconds, the form Keycloak's provider takes ("300" -> "5m"). */
 export function formatDuration(seconds: number): string {
-  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]] as const) {
+  for (const [unit, size] of [
+    ["d", 86400],
+    ["h", 3600],
+    ["m", 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;
 }
 
-const GO_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, "µs": 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const GO_UNITS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 /**
  * Seconds in a duration as Go's time.ParseDuration reads it (the Keycloak
@@ -41,7 +45,10 @@ export function parseGoDuration(text: string): number | undefined {
 
 /** The shortest Go duration for a number of seconds ("24h", "90m", "45s"): what the Keycloak provider takes for realm lifespans. */
 export function formatGoDuration(seconds: number): string {
-  for (const [unit, size] of [["h", 3600], ["m", 60]] as const) {
+  for (const [unit, size] of [
+    ["h", 3600],
+    ["m", 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;

@@ -32,7 +32,13 @@ export interface GatewayConfig {
 /** nginx directives (name -> value) of config.yaml's server-level snippet, where upstream TLS is set for every proxying location. */
 export function serverDirectives(config: Record<string, any>): Map<string, string> {
   const snippet = String(config.nginx_config?.http_server_configuration_snippet ?? "");
-  return new Map(snippet.split(";").map((d) => d.trim().split(/\s+/)).filter((w) => w[0]).map((w) => [w[0], w.slice(1).join(" ")]));
+  return new Map(
+    snippet
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .filter((w) => w[0])
+      .map((w) => [w[0], w.slice(1).join(" ")]),
+  );
 }
 
 /** Every APISIX rule set in the stack, with the namespace its gateway runs in. */
@@ -47,7 +53,10 @@ export function gatewayConfigs(resources: StackResource[]): GatewayConfig[] {
 
 /** Plugin configurations of one name across routes and global rules, with where each sits. */
 export function pluginConfs(doc: ApisixDocument, plugin: string): Array<{ where: string; conf: Record<string, any> }> {
-  const holders = [...(doc.routes ?? []).map((r) => ({ where: `route ${r.id}`, r })), ...(doc.global_rules ?? []).map((r) => ({ where: `global rule ${r.id}`, r }))];
+  const holders = [
+    ...(doc.routes ?? []).map((r) => ({ where: `route ${r.id}`, r })),
+    ...(doc.global_rules ?? []).map((r) => ({ where: `global rule ${r.id}`, r })),
+  ];
   return holders.flatMap(({ where, r }) => (r.plugins?.[plugin] ? [{ where, conf: r.plugins[plugin] }] : []));
 }
 

@@ -2,10 +2,27 @@ import type { Policies } from "@pulumi/policy";
 import { openidConnectHardening } from "./apisix-rules";
 import { gatewayScopesGrantable, tenantClaimEmitted } from "./authorization-rules";
 import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecurity } from "./keycloak-rules";
-import { containersNonRoot, gatewayDrainsBeforeStopping, gatewayGraceCoversLongestRequest, kubernetesObjectsUnique, networkPolicyTypes, noSecretsInConfigMaps } from "./kubernetes-rules";
+import {
+  containersNonRoot,
+  gatewayDrainsBeforeStopping,
+  gatewayGraceCoversLongestRequest,
+  kubernetesObjectsUnique,
+  networkPolicyTypes,
+  noSecretsInConfigMaps,
+} from "./kubernetes-rules";
 import { resourcesWaitForWhatTheyName } from "./order-rules";
 import { rateLimitsShared } from "./rate-limit-rules";
-import { audienceEmitted, browserSessionsWithinKeycloak, gatewayRolesGranted, gatewayRolesReachTokens, headerStrippingCoversIdentity, issuerMatchesRealm, prodUpstreamsMtls, routesAuthenticated, serviceNamespacesIsolated } from "./stack-rules";
+import {
+  audienceEmitted,
+  browserSessionsWithinKeycloak,
+  gatewayRolesGranted,
+  gatewayRolesReachTokens,
+  headerStrippingCoversIdentity,
+  issuerMatchesRealm,
+  prodUpstreamsMtls,
+  routesAuthenticated,
+  serviceNamespacesIsolated,
+} from "./stack-rules";
 
 /** Every rule of the pack, in the order violations are easiest to read. */
 export const policies: Policies = [

@@ -14,9 +14,12 @@ export const browserClientPkce: ResourceValidationPolicy = {
     const id = p.clientId ?? args.name;
     if (p.implicitFlowEnabled) report(`client "${id}" enables the implicit flow, which leaks tokens in URLs. Set implicitFlowEnabled: false.`);
     if (p.accessType !== "PUBLIC") return;
-    if (p.directAccessGrantsEnabled) report(`public client "${id}" enables the password grant (directAccessGrantsEnabled). Turn it off: browser apps use the code flow.`);
+    if (p.directAccessGrantsEnabled)
+      report(`public client "${id}" enables the password grant (directAccessGrantsEnabled). Turn it off: browser apps use the code flow.`);
     if (p.standardFlowEnabled && p.pkceCodeChallengeMethod !== "S256") {
-      report(`public client "${id}" uses the code flow without PKCE S256 (pkceCodeChallengeMethod is ${JSON.stringify(p.pkceCodeChallengeMethod)}). Set pkceCodeChallengeMethod: "S256".`);
+      report(
+        `public client "${id}" uses the code flow without PKCE S256 (pkceCodeChallengeMethod is ${JSON.stringify(p.pkceCodeChallengeMethod)}). Set pkceCodeChallengeMethod: "S256".`,
+      );
     }
   },
 };
@@ -49,7 +52,8 @@ export const realmSecurity: ResourceValidationPolicy = {
     const { environment } = environmentOf(args.getConfig());
     const realm = args.props.realm ?? args.name;
     const ssl = args.props.sslRequired ?? "external";
-    if (environment !== "dev" && ssl === "none") report(`realm "${realm}" has sslRequired "none" in ${environment}. Set sslRequired: "${environment === "prod" ? "all" : "external"}".`);
+    if (environment !== "dev" && ssl === "none")
+      report(`realm "${realm}" has sslRequired "none" in ${environment}. Set sslRequired: "${environment === "prod" ? "all" : "external"}".`);
     if (environment === "prod" && ssl !== "all") report(`realm "${realm}" has sslRequired "${ssl}" in prod. Set sslRequired: "all".`);
     if (!args.props.securityDefenses?.bruteForceDetection) {
       report(`realm "${realm}" has no brute-force detection. Set securityDefenses.bruteForceDetection (e.g. maxLoginFailures: 5).`);
@@ -68,7 +72,10 @@ export const accessTokenLifespan: ResourceValidationPolicy = {
     // A client's own lifespan (seconds) overrides the realm's for its tokens.
     if (args.type === TYPES.client && args.props.accessTokenLifespan !== undefined) {
       const seconds = Number(args.props.accessTokenLifespan);
-      if (!(seconds <= max!)) report(`client "${args.props.clientId}" issues access tokens for ${args.props.accessTokenLifespan}s, longer than ${max}s. Shorten its accessTokenLifespan.`);
+      if (!(seconds <= max!))
+        report(
+          `client "${args.props.clientId}" issues access tokens for ${args.props.accessTokenLifespan}s, longer than ${max}s. Shorten its accessTokenLifespan.`,
+        );
       return;
     }
     if (args.type !== TYPES.realm) return;

@@ -13,14 +13,16 @@ const SECRET_MATERIAL = [
 /** ConfigMaps are readable by far more than Secrets are. */
 export const noSecretsInConfigMaps: ResourceValidationPolicy = {
   name: "no-secrets-in-configmaps",
-  description: "No ConfigMap holds a private key, a client secret, a session secret or a Redis password; those belong in Secrets ($env:// references in APISIX config).",
+  description:
+    "No ConfigMap holds a private key, a client secret, a session secret or a Redis password; those belong in Secrets ($env:// references in APISIX config).",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     if (args.type !== TYPES.configMap) return;
     const where = `${args.props.metadata?.namespace ?? "default"}/${args.props.metadata?.name ?? args.name}`;
     for (const [key, value] of Object.entries({ ...(args.props.data ?? {}), ...(args.props.binaryData ?? {}) })) {
       for (const s of SECRET_MATERIAL) {
-        if (typeof value === "string" && s.pattern.test(value)) report(`ConfigMap ${where} key "${key}" holds ${s.what}. Move it to a Secret and reference it (for APISIX: $env://VAR from a secretKeyRef).`);
+        if (typeof value === "string" && s.pattern.test(value))
+          report(`ConfigMap ${where} key "${key}" holds ${s.what}. Move it to a Secret and reference it (for APISIX: $env://VAR from a secretKeyRef).`);
       }
     }
   },
@@ -115,8 +117,14 @@ export const gatewayDrainsBeforeStopping: ResourceValidationPolicy = {
     const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
     for (const c of pod.spec?.containers ?? []) {
       const delay = preStopSeconds(c);
-      if (delay === undefined || delay < MIN_PRESTOP_SECONDS) report(`gateway Deployment ${where} container ${c.name} has no preStop sleep of at least ${MIN_PRESTOP_SECONDS} s: it stops while load balancers still send it requests, which then fail. Add lifecycle.preStop (sleep).`);
-      else if (grace < delay + MIN_DRAIN_SECONDS) report(`gateway Deployment ${where} gives its pods terminationGracePeriodSeconds ${grace}, less than the preStop sleep (${delay} s) plus ${MIN_DRAIN_SECONDS} s for requests in flight: Kubernetes kills them mid-request.`);
+      if (delay === undefined || delay < MIN_PRESTOP_SECONDS)
+        report(
+          `gateway Deployment ${where} container ${c.name} has no preStop sleep of at least ${MIN_PRESTOP_SECONDS} s: it stops while load balancers still send it requests, which then fail. Add lifecycle.preStop (sleep).`,
+        );
+      else if (grace < delay + MIN_DRAIN_SECONDS)
+        report(
+          `gateway Deployment ${where} gives its pods terminationGracePeriodSeconds ${grace}, less than the preStop sleep (${delay} s) plus ${MIN_DRAIN_SECONDS} s for requests in flight: Kubernetes kills them mid-request.`,
+        );
     }
   },
 };
@@ -139,7 +147,8 @@ function longestRequestSeconds(upstream: Record<string, any>): number {
  */
 export const gatewayGraceCoversLongestRequest: StackValidationPolicy = {
   name: "gateway-grace-covers-longest-request",
-  description: "A gateway pod's termination grace period covers its preStop sleep plus the longest request its upstreams let run (connect + send + read timeouts, per try).",
+  description:
+    "A gateway pod's termination grace period covers its preStop sleep plus the longest request its upstreams let run (connect + send + read timeouts, per try).",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const resources = args.resources as unknown as StackResource[];
@@ -152,7 +161,10 @@ export const gatewayGraceCoversLongestRequest: StackValidationPolicy = {
       for (const { doc } of configs.filter((c) => c.namespace === namespace)) {
         const longest = (doc.upstreams ?? []).map((u) => ({ id: String(u.id), seconds: longestRequestSeconds(u) })).sort((a, b) => b.seconds - a.seconds)[0];
         if (longest && grace < delay + longest.seconds) {
-          report(`gateway Deployment ${namespace}/${d.props.metadata?.name ?? d.name} gives its pods terminationGracePeriodSeconds ${grace}, less than its preStop sleep (${delay} s) plus the longest request upstream ${longest.id} lets run (${longest.seconds} s): a rollout cuts such requests. Raise the grace period or lower services[].timeouts.`, d.urn);
+          report(
+            `gateway Deployment ${namespace}/${d.props.metadata?.name ?? d.name} gives its pods terminationGracePeriodSeconds ${grace}, less than its preStop sleep (${delay} s) plus the longest request upstream ${longest.id} lets run (${longest.seconds} s): a rollout cuts such requests. Raise the grace period or lower services[].timeouts.`,
+            d.urn,
+          );
         }
       }
     }

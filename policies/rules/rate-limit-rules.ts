@@ -35,12 +35,19 @@ export const rateLimitsShared: StackValidationPolicy = {
       const limits = pluginConfs(g.doc, "limit-count");
       if (limits.length === 0) continue;
       for (const { where, conf } of limits) {
-        if (!conf.group) report(`${where}: limit-count without a group keeps a counter per worker process. Name the counter (group), as renderRateLimitConf does.`, g.resource.urn);
+        if (!conf.group)
+          report(
+            `${where}: limit-count without a group keeps a counter per worker process. Name the counter (group), as renderRateLimitConf does.`,
+            g.resource.urn,
+          );
       }
       const replicas = replicasOf(g, resources);
       const local = limits.filter(({ conf }) => (conf.policy ?? "local") === "local");
       if (prod && replicas > 1 && local.length > 0) {
-        report(`${local.map((l) => l.where).join(", ")}: local rate-limit counters on ${replicas} replicas allow ${replicas} times each limit in prod. Set gateway.rateLimits.store to redis or redis-cluster.`, g.resource.urn);
+        report(
+          `${local.map((l) => l.where).join(", ")}: local rate-limit counters on ${replicas} replicas allow ${replicas} times each limit in prod. Set gateway.rateLimits.store to redis or redis-cluster.`,
+          g.resource.urn,
+        );
       }
     }
   },

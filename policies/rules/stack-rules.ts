@@ -19,7 +19,9 @@ export function dependency(resources: StackResource[], r: StackResource, prop: s
 
 /** Clients that obtain tokens (any flow on); the audience client itself has none. */
 export function callingClients(resources: StackResource[]): StackResource[] {
-  return ofType(resources, TYPES.client).filter((c) => c.props.standardFlowEnabled || c.props.serviceAccountsEnabled || c.props.directAccessGrantsEnabled || c.props.implicitFlowEnabled);
+  return ofType(resources, TYPES.client).filter(
+    (c) => c.props.standardFlowEnabled || c.props.serviceAccountsEnabled || c.props.directAccessGrantsEnabled || c.props.implicitFlowEnabled,
+  );
 }
 
 /**
@@ -38,7 +40,6 @@ export function clientsMissing(resources: StackResource[], mapper: StackResource
   });
 }
 
-
 /** Every role a gateway rule names exists in the realm and reaches access tokens. */
 export const gatewayRolesReachTokens: StackValidationPolicy = {
   name: "gateway-roles-reach-tokens",
@@ -46,23 +47,39 @@ export const gatewayRolesReachTokens: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const resources = args.resources as StackResource[];
-    const realmRoles = new Set(ofType(resources, TYPES.role).filter((r) => !r.props.clientId).map((r) => r.props.name));
+    const realmRoles = new Set(
+      ofType(resources, TYPES.role)
+        .filter((r) => !r.props.clientId)
+        .map((r) => r.props.name),
+    );
     const gateways = gatewayConfigs(resources);
     if (gateways.length === 0) return;
     for (const g of gateways) {
       for (const { where, conf } of pluginConfs(g.doc, IDENTITY_PLUGIN)) {
         for (const role of conf.allow_roles ?? []) {
-          if (!realmRoles.has(role)) report(`${IDENTITY_PLUGIN} on ${where} requires role "${role}", which no keycloak.Role in the realm declares: no token can carry it. Declare it in realm.roles or fix the rule.`, g.resource.urn);
+          if (!realmRoles.has(role))
+            report(
+              `${IDENTITY_PLUGIN} on ${where} requires role "${role}", which no keycloak.Role in the realm declares: no token can carry it. Declare it in realm.roles or fix the rule.`,
+              g.resource.urn,
+            );
         }
       }
     }
-    const mappers = ofType(resources, TYPES.realmRoleMapper).filter((m) => m.props.claimName === CLAIMS.realmRoles && m.props.addToAccessToken !== false && m.props.multivalued === true);
+    const mappers = ofType(resources, TYPES.realmRoleMapper).filter(
+      (m) => m.props.claimName === CLAIMS.realmRoles && m.props.addToAccessToken !== false && m.props.multivalued === true,
+    );
     if (mappers.length === 0) {
-      report(`no UserRealmRoleProtocolMapper puts realm roles into access tokens at "${CLAIMS.realmRoles}" (multivalued): the gateway would see no roles. Add one to the gateway client scope.`);
+      report(
+        `no UserRealmRoleProtocolMapper puts realm roles into access tokens at "${CLAIMS.realmRoles}" (multivalued): the gateway would see no roles. Add one to the gateway client scope.`,
+      );
       return;
     }
     const unreached = callingClients(resources).filter((c) => mappers.every((m) => clientsMissing(resources, m).includes(c)));
-    for (const c of unreached) report(`client "${c.props.clientId}" does not get the realm-role mapper (its default scopes lack the scope that carries it): its tokens carry no roles.`, c.urn);
+    for (const c of unreached)
+      report(
+        `client "${c.props.clientId}" does not get the realm-role mapper (its default scopes lack the scope that carries it): its tokens carry no roles.`,
+        c.urn,
+      );
   },
 };
 
@@ -73,18 +90,26 @@ export const gatewayRolesReachTokens: StackValidationPolicy = {
  */
 export const gatewayRolesGranted: StackValidationPolicy = {
   name: "gateway-roles-granted",
-  description: "Each APISIX rule allows at least one realm role that a group grants (GroupRoles) or a service account holds; otherwise nobody the stack creates can pass it.",
+  description:
+    "Each APISIX rule allows at least one realm role that a group grants (GroupRoles) or a service account holds; otherwise nobody the stack creates can pass it.",
   enforcementLevel: "advisory",
   validateStack: (args, report) => {
     const resources = args.resources as StackResource[];
-    const roleNames = new Map(ofType(resources, TYPES.role).filter((r) => !r.props.clientId).map((r) => [r.urn, r.props.name as string]));
+    const roleNames = new Map(
+      ofType(resources, TYPES.role)
+        .filter((r) => !r.props.clientId)
+        .map((r) => [r.urn, r.props.name as string]),
+    );
     const grants = ofType(resources, TYPES.groupRoles).flatMap((g) => (g.propertyDependencies?.roleIds ?? []).map((d) => roleNames.get(d.urn)));
     const granted = new Set([...grants, ...ofType(resources, TYPES.serviceAccountRealmRole).map((r) => r.props.role as string)].filter(Boolean));
     for (const g of gatewayConfigs(resources)) {
       for (const { where, conf } of pluginConfs(g.doc, IDENTITY_PLUGIN)) {
         const roles: string[] = conf.allow_roles ?? [];
         if (roles.length > 0 && !roles.some((r) => granted.has(r))) {
-          report(`${IDENTITY_PLUGIN} on ${where} allows only roles no group grants and no service account holds (${roles.join(", ")}): nobody the stack creates can pass it. Grant one in realm.groups or clients.service, unless it is assigned outside the stack.`, g.resource.urn);
+          report(
+            `${IDENTITY_PLUGIN} on ${where} allows only roles no group grants and no service account holds (${roles.join(", ")}): nobody the stack creates can pass it. Grant one in realm.groups or clients.service, unless it is assigned outside the stack.`,
+            g.resource.urn,
+          );
         }
       }
     }
@@ -94,20 +119,34 @@ export const gatewayRolesGranted: StackValidationPolicy = {
 /** The audience the gateway demands is the one Keycloak emits to its callers. */
 export const audienceEmitted: StackValidationPolicy = {
   name: "gateway-audience-emitted",
-  description: "The audience the gateway checks (the identity plugin's audience) is added to access tokens by an audience mapper that every calling client gets.",
+  description:
+    "The audience the gateway checks (the identity plugin's audience) is added to access tokens by an audience mapper that every calling client gets.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const resources = args.resources as StackResource[];
     for (const g of gatewayConfigs(resources)) {
-      const audiences = new Set(pluginConfs(g.doc, IDENTITY_PLUGIN).map(({ conf }) => conf.audience as string).filter(Boolean));
+      const audiences = new Set(
+        pluginConfs(g.doc, IDENTITY_PLUGIN)
+          .map(({ conf }) => conf.audience as string)
+          .filter(Boolean),
+      );
       for (const aud of audiences) {
-        const mappers = ofType(resources, TYPES.audienceMapper).filter((m) => (m.props.includedClientAudience === aud || m.props.includedCustomAudience === aud) && m.props.addToAccessToken !== false);
+        const mappers = ofType(resources, TYPES.audienceMapper).filter(
+          (m) => (m.props.includedClientAudience === aud || m.props.includedCustomAudience === aud) && m.props.addToAccessToken !== false,
+        );
         if (mappers.length === 0) {
-          report(`the gateway requires audience "${aud}" but no AudienceProtocolMapper adds it to access tokens: every token would be refused with 401. Add an audience mapper for "${aud}".`, g.resource.urn);
+          report(
+            `the gateway requires audience "${aud}" but no AudienceProtocolMapper adds it to access tokens: every token would be refused with 401. Add an audience mapper for "${aud}".`,
+            g.resource.urn,
+          );
           continue;
         }
         const unreached = callingClients(resources).filter((c) => mappers.every((m) => clientsMissing(resources, m).includes(c)));
-        for (const c of unreached) report(`client "${c.props.clientId}" does not get the "${aud}" audience mapper: its tokens would be refused by the gateway. Add the mapper's scope to its default scopes.`, c.urn);
+        for (const c of unreached)
+          report(
+            `client "${c.props.clientId}" does not get the "${aud}" audience mapper: its tokens would be refused by the gateway. Add the mapper's scope to its default scopes.`,
+            c.urn,
+          );
       }
     }
   },
@@ -130,14 +169,24 @@ export const issuerMatchesRealm: StackValidationPolicy = {
         }
         const frontend = realm.props.attributes?.frontendUrl as string | undefined;
         if (!frontend) {
-          report(`realm "${conf.realm}" sets no frontendUrl attribute, so its token issuer depends on how Keycloak is reached. Set attributes.frontendUrl to the public URL.`, realm.urn);
+          report(
+            `realm "${conf.realm}" sets no frontendUrl attribute, so its token issuer depends on how Keycloak is reached. Set attributes.frontendUrl to the public URL.`,
+            realm.urn,
+          );
           continue;
         }
         const issuer = `${frontend.replace(/\/+$/, "")}/realms/${conf.realm}`;
         const valid = conf.claim_validator?.issuer?.valid_issuers ?? [];
-        if (conf.bearer_only !== false && (valid.length !== 1 || valid[0] !== issuer)) report(`openid-connect on ${where} accepts issuers ${JSON.stringify(valid)} but realm "${conf.realm}" issues "${issuer}". Set valid_issuers to ["${issuer}"].`, g.resource.urn);
+        if (conf.bearer_only !== false && (valid.length !== 1 || valid[0] !== issuer))
+          report(
+            `openid-connect on ${where} accepts issuers ${JSON.stringify(valid)} but realm "${conf.realm}" issues "${issuer}". Set valid_issuers to ["${issuer}"].`,
+            g.resource.urn,
+          );
         if (!String(conf.discovery ?? "").endsWith(`/realms/${conf.realm}/.well-known/openid-configuration`)) {
-          report(`openid-connect on ${where} fetches discovery from ${conf.discovery}, not realm "${conf.realm}". Point discovery at <internal Keycloak>/realms/${conf.realm}/.well-known/openid-configuration.`, g.resource.urn);
+          report(
+            `openid-connect on ${where} fetches discovery from ${conf.discovery}, not realm "${conf.realm}". Point discovery at <internal Keycloak>/realms/${conf.realm}/.well-known/openid-configuration.`,
+            g.resource.urn,
+          );
         }
       }
     }
@@ -156,9 +205,10 @@ function isDefaultDenyIngress(p: StackResource): boolean {
 
 function admitsGateway(p: StackResource, gatewayNamespace: string): boolean {
   return (p.props.spec?.ingress ?? []).some((rule: any) =>
-    (rule.from ?? []).some((peer: any) =>
-      peer.namespaceSelector?.matchLabels?.[NAMESPACE_NAME_LABEL] === gatewayNamespace &&
-      Object.entries(GATEWAY_POD_LABELS).every(([k, v]) => peer.podSelector?.matchLabels?.[k] === v),
+    (rule.from ?? []).some(
+      (peer: any) =>
+        peer.namespaceSelector?.matchLabels?.[NAMESPACE_NAME_LABEL] === gatewayNamespace &&
+        Object.entries(GATEWAY_POD_LABELS).every(([k, v]) => peer.podSelector?.matchLabels?.[k] === v),
     ),
   );
 }
@@ -174,8 +224,16 @@ export const serviceNamespacesIsolated: StackValidationPolicy = {
     for (const g of gatewayConfigs(resources)) {
       for (const ns of [...new Set(upstreamNamespaces(g.doc).map((u) => u.namespace))]) {
         const inNs = policies.filter((p) => p.props.metadata?.namespace === ns);
-        if (!inNs.some(isDefaultDenyIngress)) report(`namespace "${ns}" (an upstream of the gateway) has no default-deny ingress NetworkPolicy: any pod can call its services with forged identity headers. Add one (podSelector: {}, policyTypes: [Ingress]).`, g.resource.urn);
-        if (!inNs.some((p) => admitsGateway(p, g.namespace))) report(`namespace "${ns}" has no NetworkPolicy admitting the gateway's pods from namespace "${g.namespace}": the gateway cannot reach its services. Add an ingress rule from the gateway's namespace and pod labels.`, g.resource.urn);
+        if (!inNs.some(isDefaultDenyIngress))
+          report(
+            `namespace "${ns}" (an upstream of the gateway) has no default-deny ingress NetworkPolicy: any pod can call its services with forged identity headers. Add one (podSelector: {}, policyTypes: [Ingress]).`,
+            g.resource.urn,
+          );
+        if (!inNs.some((p) => admitsGateway(p, g.namespace)))
+          report(
+            `namespace "${ns}" has no NetworkPolicy admitting the gateway's pods from namespace "${g.namespace}": the gateway cannot reach its services. Add an ingress rule from the gateway's namespace and pod labels.`,
+            g.resource.urn,
+          );
       }
     }
   },
@@ -198,9 +256,21 @@ export const prodUpstreamsMtls: StackValidationPolicy = {
       const nginxClientCert = server.has("proxy_ssl_certificate") && server.has("proxy_ssl_certificate_key");
       const verifies = server.get("proxy_ssl_verify") === "on" && Boolean(g.config.apisix?.ssl?.ssl_trusted_certificate);
       for (const u of g.doc.upstreams ?? []) {
-        if (u.scheme !== "https") report(`upstream "${u.id}" uses ${u.scheme ?? "http"} in prod. Enable mTLS for the service (scheme https with the gateway's client certificate).`, g.resource.urn);
-        else if (!nginxClientCert && !u.tls?.client_cert_id && !u.tls?.client_cert) report(`upstream "${u.id}" is https without a client certificate in prod. Set proxy_ssl_certificate and proxy_ssl_certificate_key in nginx_config.http_server_configuration_snippet.`, g.resource.urn);
-        else if (!verifies) report(`upstream "${u.id}" is https but the gateway does not verify the service's certificate in prod. Set proxy_ssl_verify on and apisix.ssl.ssl_trusted_certificate.`, g.resource.urn);
+        if (u.scheme !== "https")
+          report(
+            `upstream "${u.id}" uses ${u.scheme ?? "http"} in prod. Enable mTLS for the service (scheme https with the gateway's client certificate).`,
+            g.resource.urn,
+          );
+        else if (!nginxClientCert && !u.tls?.client_cert_id && !u.tls?.client_cert)
+          report(
+            `upstream "${u.id}" is https without a client certificate in prod. Set proxy_ssl_certificate and proxy_ssl_certificate_key in nginx_config.http_server_configuration_snippet.`,
+            g.resource.urn,
+          );
+        else if (!verifies)
+          report(
+            `upstream "${u.id}" is https but the gateway does not verify the service's certificate in prod. Set proxy_ssl_verify on and apisix.ssl.ssl_trusted_certificate.`,
+            g.resource.urn,
+          );
       }
     }
   },
@@ -209,7 +279,8 @@ export const prodUpstreamsMtls: StackValidationPolicy = {
 /** Authentication on every route that reaches a service, unless the spec says public. */
 export const routesAuthenticated: StackValidationPolicy = {
   name: "routes-authenticated",
-  description: "Every APISIX route that reaches an upstream runs openid-connect and the identity plugin with the roles it allows, unless it is labelled public by the access spec.",
+  description:
+    "Every APISIX route that reaches an upstream runs openid-connect and the identity plugin with the roles it allows, unless it is labelled public by the access spec.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const g of gatewayConfigs(args.resources as StackResource[])) {
@@ -217,8 +288,16 @@ export const routesAuthenticated: StackValidationPolicy = {
         const served = r.upstream_id !== undefined || r.upstream !== undefined || r.service_id !== undefined;
         if (!served || r.labels?.access === "public") continue;
         const missing = ["openid-connect", IDENTITY_PLUGIN].filter((p) => !r.plugins?.[p]);
-        if (missing.length > 0) report(`route ${r.id} (${r.uri}) reaches an upstream without ${missing.join(", ")} and is not marked public. Add the rule to the access spec, or mark the route public there.`, g.resource.urn);
-        else if (!(r.plugins[IDENTITY_PLUGIN].allow_roles?.length > 0)) report(`route ${r.id} (${r.uri}) runs ${IDENTITY_PLUGIN} without allow_roles: no role check. Give the rule its roles in the access spec.`, g.resource.urn);
+        if (missing.length > 0)
+          report(
+            `route ${r.id} (${r.uri}) reaches an upstream without ${missing.join(", ")} and is not marked public. Add the rule to the access spec, or mark the route public there.`,
+            g.resource.urn,
+          );
+        else if (!(r.plugins[IDENTITY_PLUGIN].allow_roles?.length > 0))
+          report(
+            `route ${r.id} (${r.uri}) runs ${IDENTITY_PLUGIN} without allow_roles: no role check. Give the rule its roles in the access spec.`,
+            g.resource.urn,
+          );
       }
     }
   },
@@ -234,12 +313,24 @@ export const headerStrippingCoversIdentity: StackValidationPolicy = {
       // Either plugin may do it: APISIX's proxy-rewrite, or the project's request guard.
       const removed = new Set<string>(
         (g.doc.global_rules ?? [])
-          .flatMap((rule) => [...((rule.plugins?.["proxy-rewrite"]?.headers?.remove ?? []) as string[]), ...((rule.plugins?.[REQUEST_GUARD_PLUGIN]?.strip_headers ?? []) as string[])])
+          .flatMap((rule) => [
+            ...((rule.plugins?.["proxy-rewrite"]?.headers?.remove ?? []) as string[]),
+            ...((rule.plugins?.[REQUEST_GUARD_PLUGIN]?.strip_headers ?? []) as string[]),
+          ])
           .map((h) => h.toLowerCase()),
       );
-      const set = pluginConfs(g.doc, IDENTITY_PLUGIN).flatMap(({ conf }) => [conf.user_id_header ?? "X-User-ID", conf.roles_header ?? "X-User-Role", conf.tenant_header ?? "X-Tenant-ID", ...(conf.claim_headers ?? []).map((c: any) => c.header)]);
+      const set = pluginConfs(g.doc, IDENTITY_PLUGIN).flatMap(({ conf }) => [
+        conf.user_id_header ?? "X-User-ID",
+        conf.roles_header ?? "X-User-Role",
+        conf.tenant_header ?? "X-Tenant-ID",
+        ...(conf.claim_headers ?? []).map((c: any) => c.header),
+      ]);
       for (const h of [...new Set([...set, ...OIDC_PLUGIN_HEADERS])]) {
-        if (!removed.has(h.toLowerCase())) report(`no global rule removes "${h}" from incoming requests: a client could send it and a service would trust it. Add it to the header-stripping global rule's ${REQUEST_GUARD_PLUGIN}.strip_headers (or a proxy-rewrite.headers.remove).`, g.resource.urn);
+        if (!removed.has(h.toLowerCase()))
+          report(
+            `no global rule removes "${h}" from incoming requests: a client could send it and a service would trust it. Add it to the header-stripping global rule's ${REQUEST_GUARD_PLUGIN}.strip_headers (or a proxy-rewrite.headers.remove).`,
+            g.resource.urn,
+          );
       }
     }
   },
@@ -248,7 +339,8 @@ export const headerStrippingCoversIdentity: StackValidationPolicy = {
 /** Browser sessions at the gateway never outlive Keycloak's, and sign in through an exact, confidential client. */
 export const browserSessionsWithinKeycloak: StackValidationPolicy = {
   name: "browser-sessions-within-keycloak",
-  description: "A gateway browser session lasts no longer than the Keycloak client and realm sessions behind it, and signs in with a confidential client whose redirect URIs list the gateway's callback exactly.",
+  description:
+    "A gateway browser session lasts no longer than the Keycloak client and realm sessions behind it, and signs in with a confidential client whose redirect URIs list the gateway's callback exactly.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     const resources = args.resources as StackResource[];
@@ -259,20 +351,35 @@ export const browserSessionsWithinKeycloak: StackValidationPolicy = {
           report(`openid-connect on ${where} signs in with client "${conf.client_id}", which this stack does not declare.`, g.resource.urn);
           continue;
         }
-        if (client.props.accessType !== "CONFIDENTIAL") report(`client "${conf.client_id}" used for browser sessions at the gateway is ${client.props.accessType}; it must be CONFIDENTIAL (its secret stays at the gateway).`, client.urn);
-        if (!(client.props.validRedirectUris ?? []).includes(conf.redirect_uri)) report(`client "${conf.client_id}" does not list the gateway's callback "${conf.redirect_uri}" among its exact redirect URIs.`, client.urn);
+        if (client.props.accessType !== "CONFIDENTIAL")
+          report(
+            `client "${conf.client_id}" used for browser sessions at the gateway is ${client.props.accessType}; it must be CONFIDENTIAL (its secret stays at the gateway).`,
+            client.urn,
+          );
+        if (!(client.props.validRedirectUris ?? []).includes(conf.redirect_uri))
+          report(`client "${conf.client_id}" does not list the gateway's callback "${conf.redirect_uri}" among its exact redirect URIs.`, client.urn);
         const lifetime = conf.session?.absolute_timeout as number | undefined;
         const idle = conf.session?.idling_timeout as number | undefined;
         const clientMax = client.props.clientSessionMaxLifespan ? Number(client.props.clientSessionMaxLifespan) : undefined;
         const realm = ofType(resources, TYPES.realm).find((r) => r.props.realm === conf.realm);
         const realmMax = realm?.props.ssoSessionMaxLifespan ? parseDuration(realm.props.ssoSessionMaxLifespan) : undefined;
         const realmIdle = realm?.props.ssoSessionIdleTimeout ? parseDuration(realm.props.ssoSessionIdleTimeout) : undefined;
-        if (lifetime === undefined) report(`openid-connect on ${where} sets no session.absolute_timeout: the session cookie could outlive Keycloak's session. Set it from the spec's sessionLifetime.`, g.resource.urn);
+        if (lifetime === undefined)
+          report(
+            `openid-connect on ${where} sets no session.absolute_timeout: the session cookie could outlive Keycloak's session. Set it from the spec's sessionLifetime.`,
+            g.resource.urn,
+          );
         else {
-          if (clientMax !== undefined && lifetime > clientMax) report(`the session on ${where} lasts ${lifetime}s, longer than client "${conf.client_id}"'s Keycloak session (${clientMax}s): its refresh token dies first. Keep them equal.`, g.resource.urn);
-          if (realmMax !== undefined && lifetime > realmMax) report(`the session on ${where} lasts ${lifetime}s, longer than realm "${conf.realm}"'s ssoSessionMaxLifespan (${realmMax}s).`, g.resource.urn);
+          if (clientMax !== undefined && lifetime > clientMax)
+            report(
+              `the session on ${where} lasts ${lifetime}s, longer than client "${conf.client_id}"'s Keycloak session (${clientMax}s): its refresh token dies first. Keep them equal.`,
+              g.resource.urn,
+            );
+          if (realmMax !== undefined && lifetime > realmMax)
+            report(`the session on ${where} lasts ${lifetime}s, longer than realm "${conf.realm}"'s ssoSessionMaxLifespan (${realmMax}s).`, g.resource.urn);
         }
-        if (idle !== undefined && realmIdle !== undefined && idle > realmIdle) report(`the session on ${where} idles out after ${idle}s, later than realm "${conf.realm}"'s ssoSessionIdleTimeout (${realmIdle}s).`, g.resource.urn);
+        if (idle !== undefined && realmIdle !== undefined && idle > realmIdle)
+          report(`the session on ${where} idles out after ${idle}s, later than realm "${conf.realm}"'s ssoSessionIdleTimeout (${realmIdle}s).`, g.resource.urn);
       }
     }
   },

@@ -29,7 +29,9 @@ export function renderArtifacts(): RenderedArtifacts {
   const files: Record<string, string> = {
     "access-matrix.md": renderAccessMatrixMarkdown(spec),
     "pki.md": renderPkiSummary(spec),
-    "network-policies.yaml": renderNetworkPolicies(spec).map((m) => stringify(m, { lineWidth: 0 })).join("---\n"),
+    "network-policies.yaml": renderNetworkPolicies(spec)
+      .map((m) => stringify(m, { lineWidth: 0 }))
+      .join("---\n"),
   };
   for (const [name, content] of Object.entries(gatewayFiles)) {
     const path = name.startsWith("plugins/") ? `${PLUGIN_SOURCES}/${name}` : `apisix/${name}`;

@@ -82,7 +82,9 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const raw = rawSpecFromConfig((key) => config[`${project}:${key}`]);
   const declared = parseAccessSpec(raw); // the stack's own mistakes, named as `pulumi up` would name them
   if (declared.environment === "prod" && !options.allowProdSpec) {
-    throw new LocalRunRefused(`stack ${options.stack} is a prod stack: run it locally only on purpose, with --allow-prod-spec (its URLs are replaced and it runs with dev's allowances; no secret of it is used)`);
+    throw new LocalRunRefused(
+      `stack ${options.stack} is a prod stack: run it locally only on purpose, with --allow-prod-spec (its URLs are replaced and it runs with dev's allowances; no secret of it is used)`,
+    );
   }
   const runtime = await chooseGatewayRuntime();
   if (!runtime.start) throw new LocalRunRefused(`${NO_GATEWAY_RUNTIME} (${runtime.reason})`);
@@ -94,7 +96,8 @@ export async function startLocalGateway(options: LocalGatewayOptions): Promise<L
   const spec = parseAccessSpec(local);
   const notes = [`Keycloak is played by a local OpenID provider at ${idpUrl}; every secret is generated for this run`];
   if (declared.environment === "prod") notes.push("a prod spec, run with dev's allowances (plain http, local URLs)");
-  if (declared.gateway.rateLimits.store.type !== "local") notes.push(`rate limits are counted in the gateway: the stack's ${declared.gateway.rateLimits.store.type} store is not here`);
+  if (declared.gateway.rateLimits.store.type !== "local")
+    notes.push(`rate limits are counted in the gateway: the stack's ${declared.gateway.rateLimits.store.type} store is not here`);
   const model = await realmModelOf(spec);
   for (const client of model.clients) if (client.secret !== undefined) client.secret = secret();
   for (const user of model.users) user.password = secret();

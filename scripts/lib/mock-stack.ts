@@ -105,7 +105,17 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
       throw err;
     }
     const key = `${args.type}::${args.name}`;
-    this.resources.push({ type: args.type, name: args.name, parent: this.parents.get(key), custom: args.custom ?? true, inputs: args.inputs, propertyDependencies: this.propertyDeps.get(key) ?? {}, dependencyUrns: this.dependencies.get(key) ?? [], dependsOn: [...new Set((this.dependencies.get(key) ?? []).map((urn) => urn.split("::").pop()!))].sort(), protect: this.protectedKeys.has(key) });
+    this.resources.push({
+      type: args.type,
+      name: args.name,
+      parent: this.parents.get(key),
+      custom: args.custom ?? true,
+      inputs: args.inputs,
+      propertyDependencies: this.propertyDeps.get(key) ?? {},
+      dependencyUrns: this.dependencies.get(key) ?? [],
+      dependsOn: [...new Set((this.dependencies.get(key) ?? []).map((urn) => urn.split("::").pop()!))].sort(),
+      protect: this.protectedKeys.has(key),
+    });
     return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...args.inputs, ...providerComputedState(args.type, args.name) } };
   }
 
@@ -119,13 +129,23 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
 
   one(type: string, name: string): RecordedResource {
     const found = this.resources.find((r) => r.type === type && r.name === name);
-    if (!found) throw new Error(`no ${type} named ${name}; have: ${this.ofType(type).map((r) => r.name).join(", ")}`);
+    if (!found)
+      throw new Error(
+        `no ${type} named ${name}; have: ${this.ofType(type)
+          .map((r) => r.name)
+          .join(", ")}`,
+      );
     return found;
   }
 }
 
 /** Installs the recorder as Pulumi's mock runtime, capturing parents from the registration requests. */
-export async function installRecorder(project: string, stack: string, config: Record<string, string> = {}, secretKeys: string[] = []): Promise<ResourceRecorder> {
+export async function installRecorder(
+  project: string,
+  stack: string,
+  config: Record<string, string> = {},
+  secretKeys: string[] = [],
+): Promise<ResourceRecorder> {
   const recorder = new ResourceRecorder();
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(recorder, project, stack, false);

@@ -6,7 +6,9 @@ import { loadStackConfig, type StackConfig } from "./stack-config";
 export function patchConfig(stack: StackConfig, patch: Record<string, unknown>): StackConfig {
   const merge = (base: unknown, over: unknown): unknown =>
     typeof base === "object" && base !== null && !Array.isArray(base) && typeof over === "object" && over !== null && !Array.isArray(over)
-      ? Object.fromEntries([...new Set([...Object.keys(base), ...Object.keys(over)])].map((k) => [k, k in over ? merge((base as any)[k], (over as any)[k]) : (base as any)[k]]))
+      ? Object.fromEntries(
+          [...new Set([...Object.keys(base), ...Object.keys(over)])].map((k) => [k, k in over ? merge((base as any)[k], (over as any)[k]) : (base as any)[k]]),
+        )
       : over;
   const config = { ...stack.config };
   for (const [key, value] of Object.entries(patch)) {
@@ -25,7 +27,11 @@ export const PROJECT_ROOT = resolve(__dirname, "..", "..");
  * no CLI, cluster or credentials. Returns every resource it registered and
  * the program's exports. One stack per process: the program module runs once.
  */
-export async function runStackUnderMocks(stack: string, root = PROJECT_ROOT, patch: Record<string, unknown> = {}): Promise<{ recorder: ResourceRecorder; exports: Record<string, unknown> }> {
+export async function runStackUnderMocks(
+  stack: string,
+  root = PROJECT_ROOT,
+  patch: Record<string, unknown> = {},
+): Promise<{ recorder: ResourceRecorder; exports: Record<string, unknown> }> {
   const { project, config, secretKeys } = patchConfig(loadStackConfig(root, stack), patch);
   const recorder = await installRecorder(project, stack, config, secretKeys);
   const exports = (await import(resolve(root, "program", "index.ts"))) as Record<string, unknown>;

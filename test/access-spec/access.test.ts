@@ -61,13 +61,19 @@ describe("overlappingPathPairs", () => {
     };
     grow("", 4);
     for (let round = 0; round < 30; round++) {
-      const paths = [...new Set(Array.from({ length: 2 + rnd(8) }, () => {
-        const parts = Array.from({ length: 1 + rnd(3) }, () => segments[rnd(segments.length)]);
-        const path = `/${parts.join("/")}${rnd(2) ? "/*" : ""}`;
-        return path.split("{tenant}").length > 2 ? path.replace("{tenant}", "t") : path;
-      }))];
+      const paths = [
+        ...new Set(
+          Array.from({ length: 2 + rnd(8) }, () => {
+            const parts = Array.from({ length: 1 + rnd(3) }, () => segments[rnd(segments.length)]);
+            const path = `/${parts.join("/")}${rnd(2) ? "/*" : ""}`;
+            return path.split("{tenant}").length > 2 ? path.replace("{tenant}", "t") : path;
+          }),
+        ),
+      ];
       const witnessed: Array<[number, number]> = [];
-      paths.forEach((a, i) => paths.slice(i + 1).forEach((b, k) => requests.some((r) => routeMatches(a, r) && routeMatches(b, r)) && witnessed.push([i, i + 1 + k])));
+      paths.forEach((a, i) =>
+        paths.slice(i + 1).forEach((b, k) => requests.some((r) => routeMatches(a, r) && routeMatches(b, r)) && witnessed.push([i, i + 1 + k])),
+      );
       expect(overlappingPathPairs(paths), paths.join(" ")).toEqual(witnessed);
     }
   });

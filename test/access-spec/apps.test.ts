@@ -14,7 +14,13 @@ const problems = (mutate: (raw: any) => void) => {
 describe("browser apps in the spec", () => {
   it("derive host, origin and path prefix from the app's URL", () => {
     const app = appSpec().apps[0];
-    expect(app).toMatchObject({ host: "shop.example.com", origin: "https://shop.example.com", pathPrefix: "/app", scopes: ["openid", "profile", "email"], apiPathPrefixes: ["/app/api/"] });
+    expect(app).toMatchObject({
+      host: "shop.example.com",
+      origin: "https://shop.example.com",
+      pathPrefix: "/app",
+      scopes: ["openid", "profile", "email"],
+      apiPathPrefixes: ["/app/api/"],
+    });
   });
 
   it("own the routes under their prefix, and only those", () => {
@@ -41,19 +47,27 @@ describe("browser apps in the spec", () => {
   });
 
   it("a session may not outlive Keycloak's (the spec states one lifetime, both follow)", () => {
-    expect(problems((r) => (r.apps[0].sessionLifetime = "12h"))).toContain("apps[0].sessionLifetime: 12h is longer than realm.tokens.ssoSessionMaxLifespan (10h)");
-    expect(problems((r) => (r.apps[0].sessionIdleTimeout = "1h"))).toContain("apps[0].sessionIdleTimeout: 1h is longer than realm.tokens.ssoSessionIdleTimeout (30m)");
+    expect(problems((r) => (r.apps[0].sessionLifetime = "12h"))).toContain(
+      "apps[0].sessionLifetime: 12h is longer than realm.tokens.ssoSessionMaxLifespan (10h)",
+    );
+    expect(problems((r) => (r.apps[0].sessionIdleTimeout = "1h"))).toContain(
+      "apps[0].sessionIdleTimeout: 1h is longer than realm.tokens.ssoSessionIdleTimeout (30m)",
+    );
   });
 
   it("need https outside dev, a path prefix, a host the gateway serves, a client id of their own, and routes to protect", () => {
     expect(problems((r) => (r.apps[0].url = "http://shop.example.com/app"))).toContain('apps[0].url: "http://shop.example.com/app" must use https outside dev');
     expect(problems((r) => (r.apps[0].url = "https://shop.example.com"))).toContain("needs a path prefix");
-    expect(problems((r) => (r.apps[0].url = "https://other.example.com/app"))).toContain('apps[0].url: host "other.example.com" is not one of gateway.hostnames');
+    expect(problems((r) => (r.apps[0].url = "https://other.example.com/app"))).toContain(
+      'apps[0].url: host "other.example.com" is not one of gateway.hostnames',
+    );
     expect(problems((r) => (r.apps[0].clientId = "web"))).toContain('apps[0].clientId: "web" is already used by another client');
     expect(problems((r) => (r.apps[0].url = "https://shop.example.com/nothing-here"))).toContain("no route in services[] is under");
   });
 
   it("reserve the callback and logout paths", () => {
-    expect(problems((r) => r.services[1].routes.push({ path: "/app/logout", public: true }))).toContain('"/app/logout" is served by the gateway for app "storefront"');
+    expect(problems((r) => r.services[1].routes.push({ path: "/app/logout", public: true }))).toContain(
+      '"/app/logout" is served by the gateway for app "storefront"',
+    );
   });
 });

@@ -29,25 +29,34 @@ describe("API scopes in the spec", () => {
   });
 
   it("a misspelt role says the nearest declared one too", () => {
-    expect(problems(scopedRaw((r) => (r.services[0].routes[0].rules[0].roles = ["veiwer"])))).toContain('services[0].routes[0].rules[0].roles[0]: role "veiwer" is not declared in realm.roles (did you mean "viewer"?)');
+    expect(problems(scopedRaw((r) => (r.services[0].routes[0].rules[0].roles = ["veiwer"])))).toContain(
+      'services[0].routes[0].rules[0].roles[0]: role "veiwer" is not declared in realm.roles (did you mean "viewer"?)',
+    );
   });
 
   it("refuses scope clients that do not exist (the gateway's own client included), duplicates and reused built-in names, all in one pass", () => {
-    const found = problems(scopedRaw((r) => {
-      r.realm.scopes[0].clients = ["wroker", "api-gateway"];
-      r.realm.scopes.push({ name: "profile", clients: ["worker"] }, { name: "orders:write", clients: ["worker"] });
-    }));
-    expect(found).toEqual(expect.arrayContaining([
-      'realm.scopes[0].clients[0]: "wroker" is not a service client, browser client or app client id (did you mean "worker"?)',
-      'realm.scopes[0].clients[1]: "api-gateway" is not a service client, browser client or app client id',
-      expect.stringMatching(/^realm\.scopes\[2\]\.name: "profile" is a scope Keycloak or the gateway defines already/),
-      expect.stringMatching(/^realm\.scopes\[3\]\.name: duplicate scope/),
-    ]));
+    const found = problems(
+      scopedRaw((r) => {
+        r.realm.scopes[0].clients = ["wroker", "api-gateway"];
+        r.realm.scopes.push({ name: "profile", clients: ["worker"] }, { name: "orders:write", clients: ["worker"] });
+      }),
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        'realm.scopes[0].clients[0]: "wroker" is not a service client, browser client or app client id (did you mean "worker"?)',
+        'realm.scopes[0].clients[1]: "api-gateway" is not a service client, browser client or app client id',
+        expect.stringMatching(/^realm\.scopes\[2\]\.name: "profile" is a scope Keycloak or the gateway defines already/),
+        expect.stringMatching(/^realm\.scopes\[3\]\.name: duplicate scope/),
+      ]),
+    );
   });
 
   it("refuses scope names that could not travel in a `scope` claim or a challenge", () => {
     for (const name of ["orders read", 'orders"read', "", "orders,read", "-x", "a\\b"]) {
-      expect(problems(scopedRaw((r) => (r.realm.scopes[0].name = name))).some((p) => p.startsWith("realm.scopes[0].name:")), name).toBe(true);
+      expect(
+        problems(scopedRaw((r) => (r.realm.scopes[0].name = name))).some((p) => p.startsWith("realm.scopes[0].name:")),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -76,19 +85,26 @@ describe("tenant-bound routes", () => {
     const shape = new RegExp((vars as string[][])[0][2]);
     expect((vars as string[][])[0].slice(0, 2)).toEqual(["uri", "~~"]);
     for (const p of ["/api/tenants/acme/orders.v1/1", "/api/tenants/acme/orders.v1/", "/api/tenants/a.b/orders.v1/x/y"]) expect(shape.test(p), p).toBe(true);
-    for (const p of ["/api/tenants//orders.v1/1", "/api/tenants/acme/ordersXv1/1", "/api/tenants/acme/orders.v1", "/api/tenants/a/b/orders.v1/1"]) expect(shape.test(p), p).toBe(false);
+    for (const p of ["/api/tenants//orders.v1/1", "/api/tenants/acme/ordersXv1/1", "/api/tenants/acme/orders.v1", "/api/tenants/a/b/orders.v1/1"])
+      expect(shape.test(p), p).toBe(false);
     expect(apisixRouteMatch("/t/{tenant}").vars).toEqual([["uri", "~~", "^/t/[^/]+$"]]);
   });
 
   it("refuse a second {tenant}, a partial segment, another placeholder, and a public route binding a tenant", () => {
     for (const path of ["/api/{tenant}/x/{tenant}", "/api/t-{tenant}/x", "/api/{tenant}x", "/api/{user}/x", "/api/{tenant", "/api/%7Btenant%7D"]) {
-      expect(problems(scopedRaw((r) => (r.services[0].routes[2].path = path))), path).toEqual([expect.stringMatching(/^services\[0\]\.routes\[2\]\.path: .* is not a route path/)]);
+      expect(problems(scopedRaw((r) => (r.services[0].routes[2].path = path))), path).toEqual([
+        expect.stringMatching(/^services\[0\]\.routes\[2\]\.path: .* is not a route path/),
+      ]);
     }
-    expect(problems(scopedRaw((r) => r.services[0].routes.push({ path: "/api/shared/{tenant}", public: true })))).toEqual([expect.stringMatching(/^services\[0\]\.routes\[3\]\.path: .*public route/)]);
+    expect(problems(scopedRaw((r) => r.services[0].routes.push({ path: "/api/shared/{tenant}", public: true })))).toEqual([
+      expect.stringMatching(/^services\[0\]\.routes\[3\]\.path: .*public route/),
+    ]);
   });
 
   it("overlap other routes like any path: a literal tenant under a bound path is refused", () => {
-    const found = problems(scopedRaw((r) => r.services[0].routes.push({ path: "/api/tenants/acme/orders/1", rules: [{ methods: ["GET"], roles: ["admin"] }] })));
+    const found = problems(
+      scopedRaw((r) => r.services[0].routes.push({ path: "/api/tenants/acme/orders/1", rules: [{ methods: ["GET"], roles: ["admin"] }] })),
+    );
     expect(found).toEqual([expect.stringMatching(/^services\[0\]\.routes\[3\]\.path: .* overlaps "\/api\/tenants\/\{tenant\}\/orders\/\*"/)]);
   });
 });

@@ -26,7 +26,8 @@ describe("access matrix", () => {
   });
 
   it("a method no rule lists is 405 for everyone", () => {
-    for (const who of ["anonymous", "no-role", "viewer", "writer", "admin"]) expect(find("/api/orders/*", "PUT", who)).toEqual({ allow: false, status: 405, reason: "method_not_allowed" });
+    for (const who of ["anonymous", "no-role", "viewer", "writer", "admin"])
+      expect(find("/api/orders/*", "PUT", who)).toEqual({ allow: false, status: 405, reason: "method_not_allowed" });
   });
 
   it("public routes allow their methods to everyone, and only those", () => {
@@ -45,7 +46,11 @@ describe("the matrix document's rows", () => {
   it("name every route and method exactly once, methods every caller gets alike sharing a row", () => {
     const spec = appSpec();
     const md = renderAccessMatrixMarkdown(spec);
-    const rows = [...md.matchAll(/^\| ([a-z0-9-]+) \| `([^`]+)` \| ([A-Z, ]+) \| (.*) \|$/gm)].map((m) => ({ path: m[2], methods: m[3].split(", "), cells: m[4] }));
+    const rows = [...md.matchAll(/^\| ([a-z0-9-]+) \| `([^`]+)` \| ([A-Z, ]+) \| (.*) \|$/gm)].map((m) => ({
+      path: m[2],
+      methods: m[3].split(", "),
+      cells: m[4],
+    }));
     const named = rows.flatMap((r) => r.methods.map((m) => `${r.path} ${m}`));
     const expected = [...new Set(renderAccessMatrix(spec).map((e) => `${e.path} ${e.method}`))];
     expect(named.sort()).toEqual(expected.sort());

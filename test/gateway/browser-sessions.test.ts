@@ -1,5 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ApisixGateway, HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, REQUEST_GUARD_PLUGIN, renderAccessMatrix, renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
+import {
+  ApisixGateway,
+  HEADER_STRIPPING_RULE_ID,
+  IDENTITY_PLUGIN,
+  REQUEST_GUARD_PLUGIN,
+  renderAccessMatrix,
+  renderApisixConfig,
+  renderApisixRules,
+  renderGatewayFiles,
+  renderGatewayManifests,
+} from "../../components/gateway";
 import { BROWSER_SESSIONS } from "../../components/access-spec";
 import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { appSpec } from "../fixtures/raw-spec";
@@ -29,7 +39,14 @@ describe("routes of a browser app use the gateway's session", () => {
   });
 
   it("cookie: Secure (https app), HttpOnly, SameSite=Lax, scoped to the app's path, lifetimes from the spec", () => {
-    expect(oidc("storefront.app_api_all.get").session).toMatchObject({ cookie_secure: true, cookie_http_only: true, cookie_same_site: "Lax", cookie_path: "/app", absolute_timeout: 8 * 3600, idling_timeout: 20 * 60 });
+    expect(oidc("storefront.app_api_all.get").session).toMatchObject({
+      cookie_secure: true,
+      cookie_http_only: true,
+      cookie_same_site: "Lax",
+      cookie_path: "/app",
+      absolute_timeout: 8 * 3600,
+      idling_timeout: 20 * 60,
+    });
   });
 
   it("renews the access token with the refresh token before it expires", () => {
@@ -37,7 +54,11 @@ describe("routes of a browser app use the gateway's session", () => {
   });
 
   it("logout ends the Keycloak session and revokes the tokens", () => {
-    expect(oidc("storefront.app_api_all.get")).toMatchObject({ logout_path: "/app/logout", revoke_tokens_on_logout: true, post_logout_redirect_uri: "https://shop.example.com/" });
+    expect(oidc("storefront.app_api_all.get")).toMatchObject({
+      logout_path: "/app/logout",
+      revoke_tokens_on_logout: true,
+      post_logout_redirect_uri: "https://shop.example.com/",
+    });
     expect(route("app-storefront.logout").uri).toBe("/app/logout");
     // The realm's logout names the client, never the ID token: a token in a URL reaches the browser's history and logs.
     const sessionRoutes = rules.routes.filter((x: any) => x.plugins?.["openid-connect"]?.bearer_only === false);
@@ -61,10 +82,17 @@ describe("routes of a browser app use the gateway's session", () => {
 
   it("logout is a same-origin POST: 403 for another Origin, 405 for other methods; app routes require the app's origin for unsafe methods", () => {
     expect(route("app-storefront.logout")).toMatchObject({ methods: ["POST"], uri: "/app/logout" });
-    expect(route("app-storefront.logout-cross-site")).toMatchObject({ methods: ["POST"], priority: 10, vars: [["http_origin", "~=", "https://shop.example.com"]] });
+    expect(route("app-storefront.logout-cross-site")).toMatchObject({
+      methods: ["POST"],
+      priority: 10,
+      vars: [["http_origin", "~=", "https://shop.example.com"]],
+    });
     expect((route("app-storefront.logout-cross-site").plugins!.mocking as any).response_status).toBe(403);
-    expect((route("app-storefront.logout-other-methods").plugins!.mocking as any)).toMatchObject({ response_status: 405, response_headers: { Allow: "POST" } });
-    expect(route("storefront.app_api_all.get").plugins![IDENTITY_PLUGIN]).toMatchObject({ app_origin: "https://shop.example.com", session_cookie: "storefront_session" });
+    expect(route("app-storefront.logout-other-methods").plugins!.mocking as any).toMatchObject({ response_status: 405, response_headers: { Allow: "POST" } });
+    expect(route("storefront.app_api_all.get").plugins![IDENTITY_PLUGIN]).toMatchObject({
+      app_origin: "https://shop.example.com",
+      session_cookie: "storefront_session",
+    });
   });
 
   it("API paths answer 401; pages redirect to sign-in", () => {
@@ -73,7 +101,11 @@ describe("routes of a browser app use the gateway's session", () => {
   });
 
   it("keeps the same role rules and identity headers, reading the claims from the session's access token", () => {
-    expect(route("storefront.app_api_all.get").plugins![IDENTITY_PLUGIN]).toMatchObject({ allow_roles: ["admin", "viewer"], claims_source: "access_token", roles_header: "X-User-Role" });
+    expect(route("storefront.app_api_all.get").plugins![IDENTITY_PLUGIN]).toMatchObject({
+      allow_roles: ["admin", "viewer"],
+      claims_source: "access_token",
+      roles_header: "X-User-Role",
+    });
     expect(route("orders.api_orders_all.get").plugins![IDENTITY_PLUGIN]).toMatchObject({ claims_source: "userinfo" });
   });
 
@@ -101,9 +133,17 @@ describe("secrets reach APISIX from a Secret", () => {
   it("the Deployment takes the session and client secrets from the browser-sessions Secret, declared to nginx", () => {
     const deployment = renderGatewayManifests(s, { files: renderGatewayFiles(s) }).find((m) => m.kind === "Deployment") as any;
     const env = deployment.spec.template.spec.containers[0].env;
-    expect(env).toContainEqual({ name: BROWSER_SESSIONS.sessionSecretEnv, valueFrom: { secretKeyRef: { name: "apisix-browser-sessions", key: BROWSER_SESSIONS.sessionSecretKey } } });
-    expect(env).toContainEqual({ name: "GATEWAY_APP_STOREFRONT_CLIENT_SECRET", valueFrom: { secretKeyRef: { name: "apisix-browser-sessions", key: "storefront-client-secret" } } });
-    expect((renderApisixConfig(s, rules) as any).nginx_config.envs).toEqual(expect.arrayContaining([BROWSER_SESSIONS.sessionSecretEnv, "GATEWAY_APP_STOREFRONT_CLIENT_SECRET"]));
+    expect(env).toContainEqual({
+      name: BROWSER_SESSIONS.sessionSecretEnv,
+      valueFrom: { secretKeyRef: { name: "apisix-browser-sessions", key: BROWSER_SESSIONS.sessionSecretKey } },
+    });
+    expect(env).toContainEqual({
+      name: "GATEWAY_APP_STOREFRONT_CLIENT_SECRET",
+      valueFrom: { secretKeyRef: { name: "apisix-browser-sessions", key: "storefront-client-secret" } },
+    });
+    expect((renderApisixConfig(s, rules) as any).nginx_config.envs).toEqual(
+      expect.arrayContaining([BROWSER_SESSIONS.sessionSecretEnv, "GATEWAY_APP_STOREFRONT_CLIENT_SECRET"]),
+    );
   });
 });
 
@@ -111,14 +151,21 @@ describe("ApisixGateway with a browser app, under mocks", () => {
   let rec: ResourceRecorder;
   beforeAll(async () => {
     rec = await useRecorder();
-    await build(rec, () => new ApisixGateway("gw", { spec: s, appClientSecrets: { storefront: "kc-client-secret" }, upstreamTls: { certPem: "c", keyPem: "k", caCertPem: "ca" } }));
+    await build(
+      rec,
+      () =>
+        new ApisixGateway("gw", { spec: s, appClientSecrets: { storefront: "kc-client-secret" }, upstreamTls: { certPem: "c", keyPem: "k", caCertPem: "ca" } }),
+    );
   });
 
   it("generates one session secret for all replicas and keeps it, with the client secret, in a Secret as Pulumi secrets", () => {
     expect(rec.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).toEqual(["gw-session-secret"]);
     const secret = rec.ofType("kubernetes:core/v1:Secret").find((r) => r.inputs.metadata.name === "apisix-browser-sessions")!;
     expect(isSecretValue(secret.inputs.stringData)).toBe(true);
-    expect(unwrapSecrets(secret.inputs.stringData)).toEqual({ [BROWSER_SESSIONS.sessionSecretKey]: "mock-password-gw-session-secret", "storefront-client-secret": "kc-client-secret" });
+    expect(unwrapSecrets(secret.inputs.stringData)).toEqual({
+      [BROWSER_SESSIONS.sessionSecretKey]: "mock-password-gw-session-secret",
+      "storefront-client-secret": "kc-client-secret",
+    });
   });
 
   it("no ConfigMap holds either secret", () => {
@@ -126,7 +173,9 @@ describe("ApisixGateway with a browser app, under mocks", () => {
   });
 
   it("refuses to build without the app's client secret", () => {
-    expect(() => new ApisixGateway("gw2", { spec: s, upstreamTls: { certPem: "c", keyPem: "k", caCertPem: "ca" } })).toThrow(/appClientSecrets is required because the spec has browser apps \(storefront\)/);
+    expect(() => new ApisixGateway("gw2", { spec: s, upstreamTls: { certPem: "c", keyPem: "k", caCertPem: "ca" } })).toThrow(
+      /appClientSecrets is required because the spec has browser apps \(storefront\)/,
+    );
   });
 });
 
@@ -140,7 +189,10 @@ describe("sign-in while the realm cannot be reached", () => {
     for (const r of withSession) {
       expect(r.plugins!["response-rewrite"], r.id).toMatchObject({
         // Only when no service answered: a service's own 500 is its answer.
-        vars: [["status", "==", 500], ["upstream_status", "!", "~~", "."]],
+        vars: [
+          ["status", "==", 500],
+          ["upstream_status", "!", "~~", "."],
+        ],
         status_code: 503,
         headers: { set: { "Retry-After": "30", "Cache-Control": "no-store" } },
       });

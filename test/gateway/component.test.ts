@@ -18,7 +18,10 @@ beforeAll(async () => {
 
 describe("ApisixGateway under mocks", () => {
   it("creates every object as a typed Kubernetes resource parented to the component", () => {
-    const types = rec.resources.filter((r) => r.custom).map((r) => r.type).sort();
+    const types = rec.resources
+      .filter((r) => r.custom)
+      .map((r) => r.type)
+      .sort();
     expect(types).toEqual([
       "kubernetes:apps/v1:Deployment",
       "kubernetes:core/v1:ConfigMap",
@@ -38,7 +41,8 @@ describe("ApisixGateway under mocks", () => {
     expect(secret.inputs.metadata).toMatchObject({ namespace: "gateway", name: "apisix-upstream-mtls" });
     expect(unwrapSecrets(secret.inputs.stringData)).toEqual({ "tls.crt": "gateway-cert", "tls.key": "gateway-key", "ca.crt": "ca-cert" });
     expect(secret.dependsOn).toContain("gw-namespace-gateway");
-    for (const r of rec.resources.filter((x) => x.custom && x.type !== "kubernetes:core/v1:Namespace")) expect(r.dependsOn, r.name).toContain("gw-namespace-gateway");
+    for (const r of rec.resources.filter((x) => x.custom && x.type !== "kubernetes:core/v1:Namespace"))
+      expect(r.dependsOn, r.name).toContain("gw-namespace-gateway");
   });
 
   it("refuses to build without the client certificate when services use mTLS, before creating anything", () => {

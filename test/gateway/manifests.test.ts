@@ -36,7 +36,12 @@ describe("gateway manifests", () => {
     expect(apisix.image).toBe("apache/apisix:3.18.0-debian");
     expect(podSpec.securityContext.runAsNonRoot).toBe(true);
     for (const c of [...podSpec.containers, ...podSpec.initContainers]) {
-      expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+      expect(c.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+      });
     }
     expect(podSpec.automountServiceAccountToken).toBe(false);
   });
@@ -53,7 +58,10 @@ describe("gateway manifests", () => {
   it("roll the pods when the config changes (checksum on the pod template)", () => {
     const checksum = deployment.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
     expect(checksum).toMatch(/^[0-9a-f]{64}$/);
-    const changed = renderGatewayManifests(spec((r) => r.realm.roles.push({ name: "auditor" })), { files: renderGatewayFiles(spec((r) => r.realm.roles.push({ name: "auditor" }))) });
+    const changed = renderGatewayManifests(
+      spec((r) => r.realm.roles.push({ name: "auditor" })),
+      { files: renderGatewayFiles(spec((r) => r.realm.roles.push({ name: "auditor" }))) },
+    );
     const other = (changed.find((m) => m.kind === "Deployment") as any).spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION];
     expect(other).not.toBe(checksum);
     expect(deployment.spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });

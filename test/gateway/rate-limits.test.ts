@@ -1,10 +1,26 @@
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { DECISIONS_PLUGIN, IDENTITY_PLUGIN, RATE_LIMIT_PASSWORD_ENV, RATE_LIMIT_PLUGIN, renderAccessMatrixMarkdown, renderApisixConfig, renderApisixRules, renderGatewayFiles, renderGatewayManifests } from "../../components/gateway";
+import {
+  DECISIONS_PLUGIN,
+  IDENTITY_PLUGIN,
+  RATE_LIMIT_PASSWORD_ENV,
+  RATE_LIMIT_PLUGIN,
+  renderAccessMatrixMarkdown,
+  renderApisixConfig,
+  renderApisixRules,
+  renderGatewayFiles,
+  renderGatewayManifests,
+} from "../../components/gateway";
 import { renderNetworkPolicies } from "../../components/network";
 import { spec } from "../fixtures/raw-spec";
 
-const redisStore = { type: "redis", address: "redis.cache.svc.cluster.local:6380", namespace: "cache", podSelector: { app: "redis" }, passwordSecret: { name: "gateway-redis", key: "password" } };
+const redisStore = {
+  type: "redis",
+  address: "redis.cache.svc.cluster.local:6380",
+  namespace: "cache",
+  podSelector: { app: "redis" },
+  passwordSecret: { name: "gateway-redis", key: "password" },
+};
 const limited = spec((r) => {
   r.gateway.rateLimits = { store: redisStore };
   r.services[0].routes[0].rules[1].rateLimit = { requests: 30, window: "1m" };
@@ -15,13 +31,31 @@ const route = (id: string) => rules.routes.find((r) => r.id === id)!;
 
 describe("rate limits rendered for APISIX", () => {
   it("limit a rule per verified caller and a public route per client address, with 429 and one counter group per route", () => {
-    expect(route("orders.api_orders_all.post-delete").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({ count: 30, time_window: 60, key_type: "var", key: "gateway_rate_key", rejected_code: 429, group: "apisix:orders.api_orders_all.post-delete", allow_degradation: false, show_limit_quota_header: true });
-    expect(route("orders.api_orders-health.public").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({ count: 60, key: "remote_addr", group: "apisix:orders.api_orders-health.public" });
+    expect(route("orders.api_orders_all.post-delete").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({
+      count: 30,
+      time_window: 60,
+      key_type: "var",
+      key: "gateway_rate_key",
+      rejected_code: 429,
+      group: "apisix:orders.api_orders_all.post-delete",
+      allow_degradation: false,
+      show_limit_quota_header: true,
+    });
+    expect(route("orders.api_orders-health.public").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({
+      count: 60,
+      key: "remote_addr",
+      group: "apisix:orders.api_orders-health.public",
+    });
     expect(route("orders.api_orders_all.get").plugins![RATE_LIMIT_PLUGIN]).toBeUndefined();
   });
 
   it("keep counters in Redis with the password by $env://, never the value", () => {
-    expect(route("orders.api_orders_all.post-delete").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({ policy: "redis", redis_host: "redis.cache.svc.cluster.local", redis_port: 6380, redis_password: `$env://${RATE_LIMIT_PASSWORD_ENV}` });
+    expect(route("orders.api_orders_all.post-delete").plugins![RATE_LIMIT_PLUGIN]).toMatchObject({
+      policy: "redis",
+      redis_host: "redis.cache.svc.cluster.local",
+      redis_port: 6380,
+      redis_password: `$env://${RATE_LIMIT_PASSWORD_ENV}`,
+    });
     const deployment = renderGatewayManifests(limited, { files: renderGatewayFiles(limited) }).find((m) => m.kind === "Deployment") as any;
     const env = deployment.spec.template.spec.containers[0].env;
     expect(env).toContainEqual({ name: RATE_LIMIT_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: "gateway-redis", key: "password" } } });
@@ -29,15 +63,22 @@ describe("rate limits rendered for APISIX", () => {
   });
 
   it("fail open only when the spec says so", () => {
-    const open = renderApisixRules(spec((r) => {
-      r.gateway.rateLimits = { default: { requests: 5, window: "1s" }, store: { ...redisStore, whenUnavailable: "allow" } };
-    }));
-    expect(open.routes.filter((r) => r.plugins?.[RATE_LIMIT_PLUGIN]).every((r) => (r.plugins![RATE_LIMIT_PLUGIN] as any).allow_degradation === true)).toBe(true);
+    const open = renderApisixRules(
+      spec((r) => {
+        r.gateway.rateLimits = { default: { requests: 5, window: "1s" }, store: { ...redisStore, whenUnavailable: "allow" } };
+      }),
+    );
+    expect(open.routes.filter((r) => r.plugins?.[RATE_LIMIT_PLUGIN]).every((r) => (r.plugins![RATE_LIMIT_PLUGIN] as any).allow_degradation === true)).toBe(
+      true,
+    );
   });
 
   it("let the gateway reach the store's pods, and only on its port", () => {
     const egress = renderNetworkPolicies(limited).find((p) => p.metadata.name === "apisix-egress") as any;
-    expect(egress.spec.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cache" } }, podSelector: { matchLabels: { app: "redis" } } }], ports: [{ port: 6380, protocol: "TCP" }] });
+    expect(egress.spec.egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "cache" } }, podSelector: { matchLabels: { app: "redis" } } }],
+      ports: [{ port: 6380, protocol: "TCP" }],
+    });
   });
 
   it("give gateway-identity the spec's service clients (their budget is the client's)", () => {

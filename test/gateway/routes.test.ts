@@ -2,10 +2,27 @@ import { routeId } from "../../components/gateway/route-ids";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
-  HEADER_STRIPPING_RULE_ID, IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, METHOD_NOT_ALLOWED, renderApisixConfig, renderApisixRoutes, renderApisixRules, renderGatewayFiles, pluginsUsed, type ApisixRoute,
+  HEADER_STRIPPING_RULE_ID,
+  IDENTITY_PLUGIN,
+  KEY_GUARD_PLUGIN,
+  METHOD_NOT_ALLOWED,
+  renderApisixConfig,
+  renderApisixRoutes,
+  renderApisixRules,
+  renderGatewayFiles,
+  pluginsUsed,
+  type ApisixRoute,
 } from "../../components/gateway";
 import { identityEndpoints } from "../../components/identity";
-import { longestAccessTokenLifespan, CONVENTIONAL_IDENTITY_HEADERS, IDENTITY_HEADERS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, REQUEST_OVERRIDE_HEADERS, STRIPPED_HEADER_PATTERNS } from "../../components/access-spec";
+import {
+  longestAccessTokenLifespan,
+  CONVENTIONAL_IDENTITY_HEADERS,
+  IDENTITY_HEADERS,
+  OIDC_PLUGIN_HEADERS,
+  REQUEST_GUARD_PLUGIN,
+  REQUEST_OVERRIDE_HEADERS,
+  STRIPPED_HEADER_PATTERNS,
+} from "../../components/access-spec";
 import { appSpec, spec } from "../fixtures/raw-spec";
 
 const s = spec((r) => (r.gateway.claimHeaders = [{ claim: "email", header: "X-User-Email" }]));
@@ -43,7 +60,9 @@ describe("authentication on every protected route", () => {
     const withApps = appSpec((r) => {
       r.gateway.jwksCacheSeconds = 120;
     });
-    const confs = renderApisixRoutes(withApps, identityEndpoints(withApps)).flatMap((r) => (r.plugins?.["openid-connect"] ? [r.plugins["openid-connect"] as any] : []));
+    const confs = renderApisixRoutes(withApps, identityEndpoints(withApps)).flatMap((r) =>
+      r.plugins?.["openid-connect"] ? [r.plugins["openid-connect"] as any] : [],
+    );
     expect(confs.some((c) => c.bearer_only === false)).toBe(true);
     expect(confs.some((c) => c.bearer_only === true)).toBe(true);
     for (const c of confs) expect(c.jwk_expires_in).toBe(60);
@@ -94,7 +113,11 @@ describe("authorization per method group", () => {
   it("each rule route's identity plugin allows exactly the rule's roles", () => {
     const r0 = byId("orders.api_orders_all.get");
     expect(r0.methods).toEqual(["GET"]);
-    expect(r0.plugins![IDENTITY_PLUGIN]).toMatchObject({ allow_roles: ["admin", "viewer"], known_roles: ["viewer", "writer", "admin"], tenant_claim: "tenant_id" });
+    expect(r0.plugins![IDENTITY_PLUGIN]).toMatchObject({
+      allow_roles: ["admin", "viewer"],
+      known_roles: ["viewer", "writer", "admin"],
+      tenant_claim: "tenant_id",
+    });
     expect(byId("orders.api_orders_all.post-delete").methods).toEqual(["POST", "DELETE"]);
     expect((byId("orders.api_orders_all.post-delete").plugins![IDENTITY_PLUGIN] as any).allow_roles).toEqual(["writer"]);
   });
@@ -129,7 +152,8 @@ describe("anti-spoofing", () => {
   const removed = guard.strip_headers as string[];
 
   it("a global rule removes every identity header, extra claim headers, APISIX's own token headers and other proxies' identity headers", () => {
-    for (const h of [...Object.values(IDENTITY_HEADERS), "X-User-Email", ...OIDC_PLUGIN_HEADERS, ...CONVENTIONAL_IDENTITY_HEADERS]) expect(removed).toContain(h.toLowerCase());
+    for (const h of [...Object.values(IDENTITY_HEADERS), "X-User-Email", ...OIDC_PLUGIN_HEADERS, ...CONVENTIONAL_IDENTITY_HEADERS])
+      expect(removed).toContain(h.toLowerCase());
     expect(guard.strip_header_patterns).toEqual([...STRIPPED_HEADER_PATTERNS]);
   });
 
@@ -239,7 +263,14 @@ describe("route ids", () => {
     // ...and the renderer still refuses a clash on its own, whatever spec reaches it.
     const unchecked = structuredClone(spec()) as any;
     services(unchecked);
-    for (const svc of unchecked.services) Object.assign(svc, { podSelector: { app: "x" }, mtls: false, allowMethodOverride: false, forwardBearerToken: false, timeouts: spec().services[0].timeouts });
+    for (const svc of unchecked.services)
+      Object.assign(svc, {
+        podSelector: { app: "x" },
+        mtls: false,
+        allowMethodOverride: false,
+        forwardBearerToken: false,
+        timeouts: spec().services[0].timeouts,
+      });
     expect(() => renderApisixRules(unchecked)).toThrow(/would share the id/);
   });
 
@@ -247,10 +278,12 @@ describe("route ids", () => {
     const before = new Set(rules.routes.map((r) => r.id));
     expect(before).toContain("orders.api_orders_all.get");
     // A route added in front, and the existing ones reordered: every earlier id is still there.
-    const edited = renderApisixRules(spec((raw) => {
-      raw.services[0].routes.reverse();
-      raw.services[0].routes.unshift({ path: "/api/invoices/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] });
-    }));
+    const edited = renderApisixRules(
+      spec((raw) => {
+        raw.services[0].routes.reverse();
+        raw.services[0].routes.unshift({ path: "/api/invoices/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] });
+      }),
+    );
     const after = new Set(edited.routes.map((r) => r.id));
     for (const id of before) expect(after, id).toContain(id);
     expect(after.size).toBeGreaterThan(before.size);
@@ -258,8 +291,12 @@ describe("route ids", () => {
 
   // Paths an id could read alike if it only joined segments: each pair must stay apart.
   const lookalikes = [
-    ["/api/*", "/api/all"], ["/api/a/b", "/api/a_b"], ["/api/{tenant}/x", "/api/tenant/x"], ["/api/a~b", "/api/ab"],
-    ["/v1.2/x", "/v1/2/x"], ["/" + "segment/".repeat(12) + "a", "/" + "segment/".repeat(12) + "b"],
+    ["/api/*", "/api/all"],
+    ["/api/a/b", "/api/a_b"],
+    ["/api/{tenant}/x", "/api/tenant/x"],
+    ["/api/a~b", "/api/ab"],
+    ["/v1.2/x", "/v1/2/x"],
+    ["/" + "segment/".repeat(12) + "a", "/" + "segment/".repeat(12) + "b"],
   ];
   it.each(lookalikes)("stay apart for %s and %s, and fit APISIX's id rules", (a, b) => {
     const ids = [a, b].map((path) => routeId({ service: { name: "orders" } as any, route: { path } as any }, "get-head"));

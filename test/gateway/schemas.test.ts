@@ -9,10 +9,11 @@ import { configYamlProblems, isBundledPlugin, objectProblems, pluginProblems } f
 import { projectPluginSchema } from "../support/lua";
 import { appSpec, spec } from "../fixtures/raw-spec";
 
-
 const stackSpec = (stack: string) => loadStackSpec(PROJECT_ROOT, stack);
 
-const withClientCertHost = spec((r) => (r.gateway.clientCertificateHosts = [{ host: "api.example.com", caCertificate: TEST_CA_PEM, serverCertificateSecret: "api-tls" }]));
+const withClientCertHost = spec(
+  (r) => (r.gateway.clientCertificateHosts = [{ host: "api.example.com", caCertificate: TEST_CA_PEM, serverCertificateSecret: "api-tls" }]),
+);
 const specs: Array<[string, AccessSpec]> = [
   ["test fixture", spec()],
   ["test fixture with a client-certificate host", withClientCertHost],

@@ -18,7 +18,11 @@ describe("scopes and tenant binding in the rendered routes", () => {
 
   it("bind the {tenant} segment's position, and match the path's shape with a vars condition on every route of that path", () => {
     const bound = routes.filter((r) => r.id.startsWith("orders.api_tenants_tenant_orders_all."));
-    expect(bound.map((r) => r.id)).toEqual(["orders.api_tenants_tenant_orders_all.get", "orders.api_tenants_tenant_orders_all.preflight", "orders.api_tenants_tenant_orders_all.other-methods"]);
+    expect(bound.map((r) => r.id)).toEqual([
+      "orders.api_tenants_tenant_orders_all.get",
+      "orders.api_tenants_tenant_orders_all.preflight",
+      "orders.api_tenants_tenant_orders_all.other-methods",
+    ]);
     for (const r of bound) {
       expect(r.uri).toBe("/api/tenants/*");
       expect(r.vars).toEqual([["uri", "~~", "^/api/tenants/[^/]+/orders/.*$"]]);
@@ -28,16 +32,23 @@ describe("scopes and tenant binding in the rendered routes", () => {
 
   it("keep the path's shape on guards, beside their own condition", () => {
     const s = scopedSpec((raw) => {
-      raw.gateway.clientCertificateHosts = [{ host: "api.example.com", caCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", serverCertificateSecret: "api-tls" }];
+      raw.gateway.clientCertificateHosts = [
+        { host: "api.example.com", caCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", serverCertificateSecret: "api-tls" },
+      ];
     });
     const guard = renderApisixRoutes(s, identityEndpoints(s)).find((r) => r.id === "orders.api_tenants_tenant_orders_all.client-cert0")!;
-    expect(guard.vars).toEqual([["uri", "~~", "^/api/tenants/[^/]+/orders/.*$"], ["ssl_client_verify", "~=", "SUCCESS"]]);
+    expect(guard.vars).toEqual([
+      ["uri", "~~", "^/api/tenants/[^/]+/orders/.*$"],
+      ["ssl_client_verify", "~=", "SUCCESS"],
+    ]);
   });
 });
 
 describe("the access matrix with scopes and tenant binding", () => {
   it("adds the columns that show them: no scope, other tenant, no tenant", () => {
-    expect(renderAccessMatrixMarkdown(spec)).toContain("| service | path | method | (anonymous) | (no role) | viewer | writer | admin | (no scope) | (other tenant) | (no tenant) |");
+    expect(renderAccessMatrixMarkdown(spec)).toContain(
+      "| service | path | method | (anonymous) | (no role) | viewer | writer | admin | (no scope) | (other tenant) | (no tenant) |",
+    );
     expect(renderAccessMatrixMarkdown(scopedSpec((raw) => raw.services[0].routes.pop()))).toContain("| admin | (no scope) |\n");
   });
 

@@ -83,9 +83,9 @@ describe("client -> gateway mTLS per host", () => {
   });
 
   it("the host must be one of the gateway's hostnames", () => {
-    expect(() => spec((r) => (r.gateway.clientCertificateHosts = [{ host: "other.example.com", caCertificate: TEST_CA_PEM, serverCertificateSecret: "x" }]))).toThrow(
-      /gateway\.clientCertificateHosts\[0\]\.host: "other\.example\.com" is not one of gateway\.hostnames/,
-    );
+    expect(() =>
+      spec((r) => (r.gateway.clientCertificateHosts = [{ host: "other.example.com", caCertificate: TEST_CA_PEM, serverCertificateSecret: "x" }])),
+    ).toThrow(/gateway\.clientCertificateHosts\[0\]\.host: "other\.example\.com" is not one of gateway\.hostnames/);
   });
 });
 
@@ -107,8 +107,12 @@ describe("who may tell the gateway the client's address", () => {
   });
 
   it("refuses what is not an IPv4 address or CIDR block, with its path", () => {
-    expect(() => spec((r) => (r.gateway.trustedProxies = ["10.0.0.0/33"]))).toThrow(/gateway\.trustedProxies\[0\]: "10\.0\.0\.0\/33" is not an IPv4 address or CIDR block/);
-    expect(() => spec((r) => (r.gateway.trustedProxies = ["proxy.local"]))).toThrow(/gateway\.trustedProxies\[0\]: "proxy\.local" is not an IPv4 address or CIDR block \(10\.0\.0\.0\/8\)/);
+    expect(() => spec((r) => (r.gateway.trustedProxies = ["10.0.0.0/33"]))).toThrow(
+      /gateway\.trustedProxies\[0\]: "10\.0\.0\.0\/33" is not an IPv4 address or CIDR block/,
+    );
+    expect(() => spec((r) => (r.gateway.trustedProxies = ["proxy.local"]))).toThrow(
+      /gateway\.trustedProxies\[0\]: "proxy\.local" is not an IPv4 address or CIDR block \(10\.0\.0\.0\/8\)/,
+    );
   });
 });
 

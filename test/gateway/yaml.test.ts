@@ -18,7 +18,42 @@ describe("toApisixYaml", () => {
   });
 
   it("quotes every string YAML 1.1 would read as something else, and keeps odd keys and empty collections", () => {
-    const tricky = ["on", "OFF", "yes", "n", "Null", "~", "1e3", "0x1F", "12", "-1", ".5", "$env://X", "*alias", "&a", "a: b", "a #c", "", " lead", "trail ", "multi\nline", "tab\there", "é", "[x]", "{x}", "%x", "@x", "!x", "|", ">", "'q'", '"q"', "-", "?", "2026-12-06"];
+    const tricky = [
+      "on",
+      "OFF",
+      "yes",
+      "n",
+      "Null",
+      "~",
+      "1e3",
+      "0x1F",
+      "12",
+      "-1",
+      ".5",
+      "$env://X",
+      "*alias",
+      "&a",
+      "a: b",
+      "a #c",
+      "",
+      " lead",
+      "trail ",
+      "multi\nline",
+      "tab\there",
+      "é",
+      "[x]",
+      "{x}",
+      "%x",
+      "@x",
+      "!x",
+      "|",
+      ">",
+      "'q'",
+      '"q"',
+      "-",
+      "?",
+      "2026-12-06",
+    ];
     const data = { list: tricky, keys: Object.fromEntries(tricky.map((k, i) => [k, i])), empty: [], none: {}, nested: [{ a: [] }, [1, [2]], null, true, 0] };
     for (const back of both(toApisixYaml(data as never))) expect(back).toEqual(data);
   });

@@ -89,13 +89,25 @@ describe("clients", () => {
   });
 
   it("the service client uses client credentials only, with its roles and a fixed tenant claim", () => {
-    expect(inputs(T.client, "id-client-worker")).toMatchObject({ accessType: "CONFIDENTIAL", serviceAccountsEnabled: true, standardFlowEnabled: false, directAccessGrantsEnabled: false, implicitFlowEnabled: false });
+    expect(inputs(T.client, "id-client-worker")).toMatchObject({
+      accessType: "CONFIDENTIAL",
+      serviceAccountsEnabled: true,
+      standardFlowEnabled: false,
+      directAccessGrantsEnabled: false,
+      implicitFlowEnabled: false,
+    });
     expect(inputs(T.saRole, "id-client-worker-role-writer")).toMatchObject({ role: "writer", serviceAccountUserId: "mock-sa-id-client-worker" });
     expect(inputs(T.hardcoded, "id-client-worker-tenant")).toMatchObject({ claimName: "tenant_id", claimValue: "acme", addToAccessToken: true });
   });
 
   it("the gateway client is confidential with every flow off", () => {
-    expect(inputs(T.client, "id-client-api-gateway")).toMatchObject({ accessType: "CONFIDENTIAL", standardFlowEnabled: false, implicitFlowEnabled: false, directAccessGrantsEnabled: false, serviceAccountsEnabled: false });
+    expect(inputs(T.client, "id-client-api-gateway")).toMatchObject({
+      accessType: "CONFIDENTIAL",
+      standardFlowEnabled: false,
+      implicitFlowEnabled: false,
+      directAccessGrantsEnabled: false,
+      serviceAccountsEnabled: false,
+    });
   });
 });
 
@@ -161,7 +173,11 @@ describe("a browser app's client (signed in at the gateway)", () => {
   });
 
   it("follows the app's session lifetimes and uses refresh tokens", () => {
-    expect(appRec.one(T.client, "app-client-storefront-gateway").inputs).toMatchObject({ clientSessionMaxLifespan: String(8 * 3600), clientSessionIdleTimeout: String(20 * 60), useRefreshTokens: true });
+    expect(appRec.one(T.client, "app-client-storefront-gateway").inputs).toMatchObject({
+      clientSessionMaxLifespan: String(8 * 3600),
+      clientSessionIdleTimeout: String(20 * 60),
+      useRefreshTokens: true,
+    });
   });
 
   it("gets the gateway scope (roles, tenant, audience) and hands its secret out as a Pulumi secret", async () => {

@@ -12,7 +12,10 @@ beforeAll(async () => {
   rec = await useRecorder();
   await build(rec, () => {
     new KeycloakIdentity("id", { spec: parseAccessSpec(devRawSpec()) });
-    new KeycloakIdentity("scratch", { spec: parseAccessSpec({ ...devRawSpec(), realm: { ...(devRawSpec().realm as object), name: "scratch" } }), protectRealm: false });
+    new KeycloakIdentity("scratch", {
+      spec: parseAccessSpec({ ...devRawSpec(), realm: { ...(devRawSpec().realm as object), name: "scratch" } }),
+      protectRealm: false,
+    });
   });
 });
 

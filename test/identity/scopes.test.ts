@@ -31,7 +31,16 @@ describe("API scopes in the realm", () => {
   });
 
   it("are granted to a service client as default scopes (every client-credentials token carries them), beside the built-ins and the gateway scope", () => {
-    expect(inputs(T.defaultScopes, "id-client-worker-default-scopes").defaultScopes).toEqual(["basic", "profile", "email", "web-origins", "acr", "gateway-access", "orders:read", "orders:write"]);
+    expect(inputs(T.defaultScopes, "id-client-worker-default-scopes").defaultScopes).toEqual([
+      "basic",
+      "profile",
+      "email",
+      "web-origins",
+      "acr",
+      "gateway-access",
+      "orders:read",
+      "orders:write",
+    ]);
     expect(rec.ofType(T.optionalScopes).map((r) => r.name)).not.toContain("id-client-worker-optional-scopes");
   });
 

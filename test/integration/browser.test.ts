@@ -21,7 +21,13 @@ import { freePort } from "./support/ports";
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const playwright = await import("playwright-core").catch(() => undefined);
 const runtime = await chooseGatewayRuntime();
-const skipped = !runtime.kind ? runtime.reason : !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)` : !playwright ? "playwright-core is not installed (npm ci)" : undefined;
+const skipped = !runtime.kind
+  ? runtime.reason
+  : !existsSync(CHROMIUM)
+    ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
+    : !playwright
+      ? "playwright-core is not installed (npm ci)"
+      : undefined;
 if (skipped) console.warn(`\n[real browser] SKIPPED: ${skipped}\n`);
 
 // Where the gateway tier is required (CI), so is the browser: .ci/run installs Chromium.
@@ -50,7 +56,9 @@ describe.skipIf(skipped !== undefined)("sign-in in a real browser (headless Chro
     evilOrigin = `http://127.0.0.1:${evilPort}`;
     evil = createServer((_, res) => {
       res.writeHead(200, { "content-type": "text/html" });
-      res.end(`<!DOCTYPE html><form id="f" method="post" action="${app.url}/api/orders"><input name="item" value="free"></form><script>document.getElementById("f").submit()</script>`);
+      res.end(
+        `<!DOCTYPE html><form id="f" method="post" action="${app.url}/api/orders"><input name="item" value="free"></form><script>document.getElementById("f").submit()</script>`,
+      );
     });
     await new Promise<void>((resolve) => evil.listen(evilPort, "127.0.0.1", resolve));
     browser = await playwright!.chromium.launch({
@@ -115,6 +123,8 @@ describe.skipIf(skipped !== undefined)("sign-in in a real browser (headless Chro
       await page.goto(`${app.url}/account/me`);
       expect(await page.textContent("body")).toMatch(/Hostname: storefront/);
       await page.evaluate((action) => {
+        // Runs in the page: the DOM is the browser's (this tsconfig has no DOM types).
+        const document = (globalThis as any).document;
         const form = document.createElement("form");
         form.method = "post";
         form.action = action;
@@ -123,7 +133,11 @@ describe.skipIf(skipped !== undefined)("sign-in in a real browser (headless Chro
       }, `${app.url}/logout`);
       await page.waitForURL((u) => u.origin === new URL(local.idp.issuer).origin);
       const confirm = page.locator("form#op\\.logoutForm button, form#op\\.logoutForm input[type=submit]");
-      if (await confirm.count()) await Promise.all([page.waitForURL((u) => !u.pathname.includes("/session/end") || u.origin !== new URL(local.idp.issuer).origin), confirm.first().click()]);
+      if (await confirm.count())
+        await Promise.all([
+          page.waitForURL((u) => !u.pathname.includes("/session/end") || u.origin !== new URL(local.idp.issuer).origin),
+          confirm.first().click(),
+        ]);
       await page.goto(`${app.url}/account/me`);
       expect(page.url()).not.toContain(`${app.url}/account/me`);
       expect(await page.textContent("body")).not.toMatch(/Hostname:/);

@@ -46,7 +46,11 @@ describe.skipIf(!runtime.kind)(`fault drills: APISIX 3.18.0 (${runtime.kind ?? `
         expect(!!r.outcome.error, JSON.stringify(r.outcome)).toBe(!!c.expected.truncated);
         expect(r.outcome.waitedMs).toBeLessThan(c.boundMs + SLACK_MS);
         expect(r.decision, `decision line for ${r.outcome.requestId}`).toBeDefined();
-        expect({ reason: r.decision!.reason, decision: r.decision!.decision, upstream_status: r.decision!.upstream_status }).toEqual({ reason: c.expected.reason, decision: "allow", upstream_status: c.expected.upstreamStatus });
+        expect({ reason: r.decision!.reason, decision: r.decision!.decision, upstream_status: r.decision!.upstream_status }).toEqual({
+          reason: c.expected.reason,
+          decision: "allow",
+          upstream_status: c.expected.upstreamStatus,
+        });
       }
     });
 
@@ -67,9 +71,23 @@ describe.skipIf(!runtime.kind)(`fault drills: APISIX 3.18.0 (${runtime.kind ?? `
       const browser = new TestBrowser({ [`${ALIASES.gateway}:9080`]: t.gateway.http, [`${t.idp.address.host}:${t.idp.address.port}`]: t.idp.address });
       const user = t.idp.model.users.find((u) => u.username === PORTAL_USER)!;
       await browser.signIn(`${PORTAL_URL}/home/soak`, { username: user.username, password: user.password! });
-      const classes = await soakClasses({ viewerToken: async () => token, forge, distinctTokens: 200, sessionCall: () => browser.request("GET", `${PORTAL_URL}/api/soak`) });
-      const soak = await runSoak({ gateway: t.gateway.http, classes, seconds: 12, rate: 60, workerPids: () => t.gateway.workerPids?.() ?? [], decisionLog: () => t.gateway.decisionLog() });
-      console.log(`[soak] ${soak.requests} requests in ${soak.seconds.toFixed(0)} s: ${soak.unexpected} unexpected; ${soak.decisionLines} decision lines; p99 ${soak.p99Ms} ms`);
+      const classes = await soakClasses({
+        viewerToken: async () => token,
+        forge,
+        distinctTokens: 200,
+        sessionCall: () => browser.request("GET", `${PORTAL_URL}/api/soak`),
+      });
+      const soak = await runSoak({
+        gateway: t.gateway.http,
+        classes,
+        seconds: 12,
+        rate: 60,
+        workerPids: () => t.gateway.workerPids?.() ?? [],
+        decisionLog: () => t.gateway.decisionLog(),
+      });
+      console.log(
+        `[soak] ${soak.requests} requests in ${soak.seconds.toFixed(0)} s: ${soak.unexpected} unexpected; ${soak.decisionLines} decision lines; p99 ${soak.p99Ms} ms`,
+      );
       expect(soak.examples).toEqual([]);
       expect(soak.requests).toBeGreaterThan(500);
       expect(Object.keys(soak.byClass)).toHaveLength(classes.length);
@@ -77,17 +95,27 @@ describe.skipIf(!runtime.kind)(`fault drills: APISIX 3.18.0 (${runtime.kind ?? `
     }, 90_000);
   });
 
-  describe.skipIf(runtime.kind !== "native")(`a graceful stop with requests in flight${runtime.kind === "native" ? "" : " (skipped: signalling the official image's nginx from here is not wired; the native runtime runs it)"}`, () => {
-    it("completes every request it accepted on keep-alive connections, stops taking new connections, and exits once they are done", async () => {
-      const gateway = await t.startGateway();
-      const result = await runGracefulStopDrill(gateway, token, { connections: 24, delayMs: 1500, quickPath: "/api/orders/warm", slowPath: (ms) => `/api/faults/slow/${ms}` });
-      console.log(`[graceful stop] ${result.failed} failed of ${result.inFlight} in flight; exited ${result.exitMs} ms after the signal; new connections refused: ${result.newConnectionsRefused}`);
-      expect(result.failures).toEqual([]);
-      expect(result.inFlight).toBe(24);
-      expect(result.newConnectionsRefused).toBe(true);
-      // It waited for them (about the delay), and not much longer.
-      expect(result.exitMs).toBeGreaterThan(1000);
-      expect(result.exitMs).toBeLessThan(1500 + 5000);
-    }, 60_000);
-  });
+  describe.skipIf(runtime.kind !== "native")(
+    `a graceful stop with requests in flight${runtime.kind === "native" ? "" : " (skipped: signalling the official image's nginx from here is not wired; the native runtime runs it)"}`,
+    () => {
+      it("completes every request it accepted on keep-alive connections, stops taking new connections, and exits once they are done", async () => {
+        const gateway = await t.startGateway();
+        const result = await runGracefulStopDrill(gateway, token, {
+          connections: 24,
+          delayMs: 1500,
+          quickPath: "/api/orders/warm",
+          slowPath: (ms) => `/api/faults/slow/${ms}`,
+        });
+        console.log(
+          `[graceful stop] ${result.failed} failed of ${result.inFlight} in flight; exited ${result.exitMs} ms after the signal; new connections refused: ${result.newConnectionsRefused}`,
+        );
+        expect(result.failures).toEqual([]);
+        expect(result.inFlight).toBe(24);
+        expect(result.newConnectionsRefused).toBe(true);
+        // It waited for them (about the delay), and not much longer.
+        expect(result.exitMs).toBeGreaterThan(1000);
+        expect(result.exitMs).toBeLessThan(1500 + 5000);
+      }, 60_000);
+    },
+  );
 });

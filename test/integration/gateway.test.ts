@@ -102,7 +102,12 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
   describeRateLimits(() => ctx);
   describeVerifiedTokenFastPath(() => ctx);
   describeScopesAndTenants(() => ctx);
-  describeDecisionLog(() => ctx, runtime.kind === "docker" ? {} : { noMetrics: "the native kit has no privileged agent, so APISIX exports no Prometheus data (GATEWAY_RUNTIME=docker runs it)" });
+  describeDecisionLog(
+    () => ctx,
+    runtime.kind === "docker"
+      ? {}
+      : { noMetrics: "the native kit has no privileged agent, so APISIX exports no Prometheus data (GATEWAY_RUNTIME=docker runs it)" },
+  );
 
   describe("validation is local: no call to the identity provider per request", () => {
     it("serves 200 authenticated requests, 20 of them with tokens it never saw, without one discovery or JWKS fetch", async () => {
@@ -137,11 +142,19 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       await refetchWindow();
       const before = t.idp.count("jwks");
       const forged = [
-        ...(await Promise.all(Array.from({ length: 40 }, (_, i) => ctx.forge.signed(ctx.forge.payload({ realm_access: { roles: ["viewer"] } }), { kid: `attacker-${i}-${Date.now()}` })))),
+        ...(await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            ctx.forge.signed(ctx.forge.payload({ realm_access: { roles: ["viewer"] } }), { kid: `attacker-${i}-${Date.now()}` }),
+          ),
+        )),
         // No kid: with several keys published, lua-resty-openidc refetches for these too.
-        ...(await Promise.all(Array.from({ length: 10 }, () => ctx.forge.signed(ctx.forge.payload({ realm_access: { roles: ["viewer"] } }), { kid: undefined })))),
+        ...(await Promise.all(
+          Array.from({ length: 10 }, () => ctx.forge.signed(ctx.forge.payload({ realm_access: { roles: ["viewer"] } }), { kid: undefined })),
+        )),
       ];
-      const statuses = await Promise.all(forged.map(async (token) => (await send(ctx.gateway, "GET", "/api/orders/storm", { authorization: `Bearer ${token}` })).status));
+      const statuses = await Promise.all(
+        forged.map(async (token) => (await send(ctx.gateway, "GET", "/api/orders/storm", { authorization: `Bearer ${token}` })).status),
+      );
       expect(new Set(statuses)).toEqual(new Set([401]));
       const fetches = t.idp.count("jwks") - before;
       console.log(`[unknown keys] ${forged.length} tokens under unknown keys: ${fetches} JWKS fetch(es) at the identity provider`);
@@ -156,7 +169,9 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       // jwk_expires_in is half of jwksCacheSeconds: wait until both the JWKS document and the key expired.
       await new Promise((r) => setTimeout(r, (Math.floor(t.spec.gateway.jwksCacheSeconds / 2) + 1) * 1000));
       const started = Date.now();
-      const served = await Promise.all(Array.from({ length: 20 }, async () => reachedUpstream(await send(ctx.gateway, "GET", "/api/orders/expiry", { authorization: `Bearer ${token}` }))));
+      const served = await Promise.all(
+        Array.from({ length: 20 }, async () => reachedUpstream(await send(ctx.gateway, "GET", "/api/orders/expiry", { authorization: `Bearer ${token}` }))),
+      );
       const took = Date.now() - started;
       console.log(`[cache expiry] 20 requests with a verified token after the key cache expired: ${took} ms`);
       expect(served.every(Boolean)).toBe(true);
@@ -167,7 +182,9 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       const cold = await t.startGateway();
       const fresh = await Promise.all(Array.from({ length: 30 }, () => ctx.clientToken("caller-viewer")));
       const before = t.idp.count("jwks");
-      const served = await Promise.all(fresh.map(async (token) => reachedUpstream(await send(cold.http, "GET", "/api/orders/cold", { authorization: `Bearer ${token}` }))));
+      const served = await Promise.all(
+        fresh.map(async (token) => reachedUpstream(await send(cold.http, "GET", "/api/orders/cold", { authorization: `Bearer ${token}` }))),
+      );
       expect(served.every(Boolean), "every valid token served").toBe(true);
       const validFetches = t.idp.count("jwks") - before;
 
@@ -193,8 +210,17 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       // Whole lines only: the reader may be mid-line when the file is read.
       const complete = (text: string) => text.split("\n").slice(0, -1).filter(Boolean);
       await waitUntil(async () => (lines = complete(await piped.decisionLog())).length >= paths.length + 1, 30_000, 200);
-      const broken = lines.filter((l) => { try { JSON.parse(l); return false; } catch { return true; } });
-      console.log(`[decision log pipe] ${lines.length} lines read through a slow pipe, ${broken.length} broken; longest ${Math.max(...lines.map((l) => Buffer.byteLength(l)))} bytes`);
+      const broken = lines.filter((l) => {
+        try {
+          JSON.parse(l);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      console.log(
+        `[decision log pipe] ${lines.length} lines read through a slow pipe, ${broken.length} broken; longest ${Math.max(...lines.map((l) => Buffer.byteLength(l)))} bytes`,
+      );
       expect(broken).toEqual([]);
       expect(lines.filter((l) => l.includes('"/api/public/')).length).toBe(paths.length);
       await piped.stop();
@@ -240,8 +266,13 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       const requests = [...statuses.values()].reduce((a, b) => a + b, 0);
       // Per gateway, one refresh per (ttl - margin) seconds at most, plus one that may be due at the start.
       const perGateway = Math.ceil(elapsed / (ttl - Math.max(1, Math.floor(ttl / 4)))) + 1;
-      console.log(`[steady state] ${requests} requests in ${elapsed.toFixed(1)} s (${JSON.stringify(Object.fromEntries(statuses))}): ${jwks} JWKS and ${t.idp.count("discovery") - before.discovery} discovery requests at the provider (scheduled refreshes allowed: ${2 * perGateway})`);
-      expect([...statuses.keys()].every((k) => k.endsWith(" 200")), JSON.stringify(Object.fromEntries(statuses))).toBe(true);
+      console.log(
+        `[steady state] ${requests} requests in ${elapsed.toFixed(1)} s (${JSON.stringify(Object.fromEntries(statuses))}): ${jwks} JWKS and ${t.idp.count("discovery") - before.discovery} discovery requests at the provider (scheduled refreshes allowed: ${2 * perGateway})`,
+      );
+      expect(
+        [...statuses.keys()].every((k) => k.endsWith(" 200")),
+        JSON.stringify(Object.fromEntries(statuses)),
+      ).toBe(true);
       expect(t.idp.count("discovery")).toBe(before.discovery);
       expect(jwks).toBeLessThanOrEqual(2 * perGateway);
       await noFastPath.stop();
@@ -270,14 +301,22 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       expect((await send(ctx.gateway, "GET", "/api/orders/outage", { authorization: `Bearer ${seenToken}` })).status).toBe(200);
       let serial = 0;
       r = await runIdpOutageDrill({
-        spec: t.spec, gateway: ctx.gateway, idp: t.idp, seenToken,
+        spec: t.spec,
+        gateway: ctx.gateway,
+        idp: t.idp,
+        seenToken,
         freshToken: () => ctx.forge.valid(["viewer"], { sub: `outage-${++serial}` }),
         startGateway: () => t.startGateway(),
-        browserAddresses: ctx.browserAddresses, portalUrl: PORTAL_URL, user: { username: portal.username, password: portal.password! },
-        boundSeconds: OUTAGE_BOUND_SECONDS, bearerPath: "/api/orders/outage",
+        browserAddresses: ctx.browserAddresses,
+        portalUrl: PORTAL_URL,
+        user: { username: portal.username, password: portal.password! },
+        boundSeconds: OUTAGE_BOUND_SECONDS,
+        bearerPath: "/api/orders/outage",
       });
       const refusedFrom = r.probes.find((p) => p.bearer.includes(401));
-      console.log(`[outage] ${r.probes.length} probes: bearer 200 until ${refusedFrom ? secondsIn(refusedFrom).toFixed(1) : "the end"} s, session API until ${secondsIn(r.probes.find((p) => p.session !== 200) ?? r.probes[r.probes.length - 1]).toFixed(1)} s; longest probe ${Math.max(...r.probes.map((p) => p.waited))} ms for three requests; sign-in: warm ${r.signIn.warmRedirect.status}, cold ${r.signIn.coldGateway.status}, callback ${r.signIn.callbackMidway.status}; recovered in ${r.recoveredSeconds.toFixed(2)} s with ${r.jwksAfterRecovery} JWKS requests over 20 probes; ${r.unreachableConnections} refused connections at the provider; realm hanging: bearer ${r.stalled.bearerStatus} in ${r.stalled.bearerMs} ms, cold sign-in ${r.stalled.coldSignIn.status} in ${r.stalled.coldSignIn.ms} ms`);
+      console.log(
+        `[outage] ${r.probes.length} probes: bearer 200 until ${refusedFrom ? secondsIn(refusedFrom).toFixed(1) : "the end"} s, session API until ${secondsIn(r.probes.find((p) => p.session !== 200) ?? r.probes[r.probes.length - 1]).toFixed(1)} s; longest probe ${Math.max(...r.probes.map((p) => p.waited))} ms for three requests; sign-in: warm ${r.signIn.warmRedirect.status}, cold ${r.signIn.coldGateway.status}, callback ${r.signIn.callbackMidway.status}; recovered in ${r.recoveredSeconds.toFixed(2)} s with ${r.jwksAfterRecovery} JWKS requests over 20 probes; ${r.unreachableConnections} refused connections at the provider; realm hanging: bearer ${r.stalled.bearerStatus} in ${r.stalled.bearerMs} ms, cold sign-in ${r.stalled.coldSignIn.status} in ${r.stalled.coldSignIn.ms} ms`,
+      );
     }, 150_000);
 
     it(`bearer tokens, seen and never seen, keep 200 with the last known keys for ${OUTAGE_BOUND_SECONDS} s past their refresh, then fail closed (401)`, () => {
@@ -335,7 +374,9 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
       await new Promise((r) => setTimeout(r, 3500)); // nginx flushes its buffered access log every 3 s
       const requests = (await t.gateway.accessLog!()).split("\n").filter(Boolean).length;
       const lines = parseDecisionLog(await t.gateway.decisionLog());
-      console.log(`[decision log] ${lines.length} lines for ${requests} requests; reasons: ${JSON.stringify(Object.fromEntries([...new Set(lines.map((d) => d.reason))].map((r) => [r, lines.filter((d) => d.reason === r).length])))}`);
+      console.log(
+        `[decision log] ${lines.length} lines for ${requests} requests; reasons: ${JSON.stringify(Object.fromEntries([...new Set(lines.map((d) => d.reason))].map((r) => [r, lines.filter((d) => d.reason === r).length])))}`,
+      );
       expect(requests).toBeGreaterThan(300);
       expect(lines.length).toBe(requests);
       expect(new Set(lines.map((d) => d.request_id)).size).toBe(lines.length);

@@ -20,7 +20,8 @@ const run = (args: string[], env: Record<string, string> = {}) =>
 describe("npm start: arguments and refusals (no runtime needed)", () => {
   it("needs --stack and knows its flags", () => {
     expect(parseStartArgs(["--stack", "dev", "--check"])).toEqual({ stack: "dev", check: true, allowProdSpec: false });
-    for (const bad of [[], ["--stack"], ["--stack", "../x"], ["--stack", "dev", "--chek"]]) expect(() => parseStartArgs(bad), bad.join(" ")).toThrow(/usage: npm start -- --stack <name>/);
+    for (const bad of [[], ["--stack"], ["--stack", "../x"], ["--stack", "dev", "--chek"]])
+      expect(() => parseStartArgs(bad), bad.join(" ")).toThrow(/usage: npm start -- --stack <name>/);
   });
 
   it("refuses a prod stack unless asked explicitly, before starting anything", () => {
@@ -67,7 +68,10 @@ describe.skipIf(!runtime.kind)(`npm start on the dev stack: APISIX 3.18.0 (${run
       for (const line of curls) {
         const header = (name: string) => new RegExp(`-H '${name}: ([^']+)'`).exec(line)?.[1];
         const url = new URL(/'(http:[^']+)'$/.exec(line)![1]);
-        const reply = await send({ host: url.hostname, port: Number(url.port) }, "GET", url.pathname, { host: header("Host")!, authorization: header("Authorization")! });
+        const reply = await send({ host: url.hostname, port: Number(url.port) }, "GET", url.pathname, {
+          host: header("Host")!,
+          authorization: header("Authorization")!,
+        });
         expect(reachedUpstream(reply), line.slice(0, 80)).toBe(true);
       }
       for (let i = 0; i < 40 && (out.match(/ allow +allowed +200 GET /g) ?? []).length < curls.length; i++) await new Promise((r) => setTimeout(r, 100));

@@ -45,7 +45,8 @@ describe.skipIf(!!skip)("rate limits in Redis: two gateways, one budget", () => 
   beforeAll(async () => {
     [t, redis] = await Promise.all([startGatewayTopology((l) => startNativeGateway(native.home!, l)), startRedis()]);
     const realm = { baseUrl: t.idp.issuer.replace(/\/realms\/.*$/, ""), realm: t.spec.realm.name };
-    for (const c of CALLERS) tokens[c.role] = await clientCredentialsToken(realm, c.clientId, t.idp.model.clients.find((x) => x.clientId === c.clientId)!.secret!);
+    for (const c of CALLERS)
+      tokens[c.role] = await clientCredentialsToken(realm, c.clientId, t.idp.model.clients.find((x) => x.clientId === c.clientId)!.secret!);
     [a, b] = await Promise.all([startWithRedis(redis.port), startWithRedis(redis.port)]);
   }, 120_000);
 

@@ -37,12 +37,24 @@ describe("the realm, read from KeycloakIdentity's resources", () => {
   });
 
   it("has each machine client with its secret, service-account roles and fixed tenant", () => {
-    expect(client("caller-admin")).toMatchObject({ confidential: true, clientCredentials: true, authorizationCode: false, serviceAccount: { roles: ["admin"] }, hardcodedClaims: { tenant_id: "globex" } });
+    expect(client("caller-admin")).toMatchObject({
+      confidential: true,
+      clientCredentials: true,
+      authorizationCode: false,
+      serviceAccount: { roles: ["admin"] },
+      hardcodedClaims: { tenant_id: "globex" },
+    });
     expect(client("caller-admin").secret).toMatch(/^mock-client-secret-/);
   });
 
   it("has the portal's gateway client: confidential, code flow with PKCE S256, exact callback, its own token lifespan", () => {
-    expect(client("portal-gateway")).toMatchObject({ confidential: true, authorizationCode: true, pkceS256: true, redirectUris: ["http://gateway:9080/portal/callback"], accessTokenLifespan: 60 });
+    expect(client("portal-gateway")).toMatchObject({
+      confidential: true,
+      authorizationCode: true,
+      pkceS256: true,
+      redirectUris: ["http://gateway:9080/portal/callback"],
+      accessTokenLifespan: 60,
+    });
   });
 
   it("has the seed user with a password, the tenant attribute and the roles of her groups", () => {
@@ -67,7 +79,11 @@ describe("tokens from that realm carry what the gateway reads", () => {
     const drifted = structuredClone(resources);
     drifted.find((r) => r.type.endsWith("AudienceProtocolMapper"))!.inputs.includedClientAudience = "another-api";
     const m = realmModelFromResources(drifted);
-    const claims = keycloakAccessClaims(m, m.clients.find((c) => c.clientId === "caller-viewer")!, undefined);
+    const claims = keycloakAccessClaims(
+      m,
+      m.clients.find((c) => c.clientId === "caller-viewer")!,
+      undefined,
+    );
     expect(claims.aud).toBe("another-api");
   });
 
@@ -75,7 +91,11 @@ describe("tokens from that realm carry what the gateway reads", () => {
     const drifted = structuredClone(resources);
     drifted.find((r) => r.type.endsWith("UserAttributeProtocolMapper"))!.inputs.claimName = "org";
     const m = realmModelFromResources(drifted);
-    const claims = keycloakAccessClaims(m, m.clients.find((c) => c.clientId === "portal-gateway")!, m.users[0]);
+    const claims = keycloakAccessClaims(
+      m,
+      m.clients.find((c) => c.clientId === "portal-gateway")!,
+      m.users[0],
+    );
     expect(at(claims, gatewayReads().tenant_claim)).toBeUndefined();
   });
 });

@@ -5,7 +5,6 @@ import { appOfRoute } from "../../components/access-spec";
 import { integrationSpec, impostorSpec, PORTAL_URL } from "./support/spec";
 import { objectProblems, pluginProblems } from "../support/apisix-schemas";
 
-
 describe("the integration spec", () => {
   const spec = integrationSpec();
 
@@ -23,7 +22,8 @@ describe("the integration spec", () => {
     const rules = renderApisixRules(spec);
     for (const r of rules.routes) {
       expect(objectProblems("route", r), r.id).toBe("");
-      for (const [name, conf] of Object.entries(r.plugins ?? {})) if (!(PROJECT_PLUGINS as readonly string[]).includes(name)) expect(pluginProblems(name, conf), `${r.id} ${name}`).toBe("");
+      for (const [name, conf] of Object.entries(r.plugins ?? {}))
+        if (!(PROJECT_PLUGINS as readonly string[]).includes(name)) expect(pluginProblems(name, conf), `${r.id} ${name}`).toBe("");
     }
   });
 });

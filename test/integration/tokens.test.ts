@@ -14,7 +14,8 @@ const privatePem = privateKey.export({ type: "pkcs8", format: "pem" }).toString(
 const publicPem = publicKey.export({ type: "spki", format: "pem" }).toString();
 const claims = { issuer: "http://keycloak:8080/realms/e2e", audience: "api-gateway" };
 const forge = new TokenForge(claims, { privateKeyPem: privatePem, publicKeyPem: publicPem, kid: "test-kid" });
-const verify = async (token: string) => jwtVerify(token, await importSPKI(publicPem, "RS256"), { issuer: claims.issuer, audience: claims.audience, algorithms: ["RS256"] });
+const verify = async (token: string) =>
+  jwtVerify(token, await importSPKI(publicPem, "RS256"), { issuer: claims.issuer, audience: claims.audience, algorithms: ["RS256"] });
 
 describe("forged tokens for the attack table", () => {
   it("the valid one verifies, with the test kid and the roles asked for", async () => {

@@ -32,7 +32,12 @@ describe("ServiceMtls under mocks", () => {
       expect(cert.inputs.caCertPem).toBe("mock-cert-pki-certs-ca");
       expect(unwrapSecrets(cert.inputs.caPrivateKeyPem)).toBe("mock-private-key-pki-certs-ca-key");
     }
-    expect(rec.ofType(T.cert).map((c) => c.name).sort()).toEqual(["pki-certs-gateway", "pki-certs-service-shop-orders"]);
+    expect(
+      rec
+        .ofType(T.cert)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["pki-certs-gateway", "pki-certs-service-shop-orders"]);
   });
 
   it("requests the service certificate for its DNS names, from its own key", () => {
@@ -63,6 +68,10 @@ describe("ServiceMtls under mocks", () => {
   it("names the Secrets users wire their workloads to, and hands the gateway its certificate as a secret output", async () => {
     expect(await valueOf(mtls.serviceSecrets)).toEqual({ orders: { namespace: "shop", name: "apisix-orders-mtls" } });
     expect(await isSecret(mtls.gatewayTls)).toBe(true);
-    expect(await valueOf(mtls.gatewayTls)).toEqual({ certPem: "mock-cert-pki-certs-gateway", keyPem: "mock-private-key-pki-certs-gateway-key", caCertPem: "mock-cert-pki-certs-ca" });
+    expect(await valueOf(mtls.gatewayTls)).toEqual({
+      certPem: "mock-cert-pki-certs-gateway",
+      keyPem: "mock-private-key-pki-certs-gateway-key",
+      caCertPem: "mock-cert-pki-certs-ca",
+    });
   });
 });

@@ -8,8 +8,19 @@ import { spec } from "../fixtures/raw-spec";
 /** Two services in one namespace, one in another, so same-namespace and cross-namespace paths both exist. */
 const twoNamespaces = (mutate: (r: any) => void = () => {}) =>
   spec((r) => {
-    r.services.push({ name: "billing", namespace: "money", port: 8443, routes: [{ path: "/api/billing/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] });
-    r.services.push({ name: "reviews", namespace: "shop", port: 9000, podSelector: { "app.kubernetes.io/name": "reviews" }, routes: [{ path: "/api/reviews/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }] });
+    r.services.push({
+      name: "billing",
+      namespace: "money",
+      port: 8443,
+      routes: [{ path: "/api/billing/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }],
+    });
+    r.services.push({
+      name: "reviews",
+      namespace: "shop",
+      port: 9000,
+      podSelector: { "app.kubernetes.io/name": "reviews" },
+      routes: [{ path: "/api/reviews/*", rules: [{ methods: ["GET"], roles: ["viewer"] }] }],
+    });
     mutate(r);
   });
 
@@ -121,7 +132,10 @@ describe("manifests", () => {
   });
 
   it("give every service namespace a default-deny ingress policy", () => {
-    const denies = manifests.filter((m) => m.metadata.name === "apisix-default-deny-ingress").map((m) => m.metadata.namespace).sort();
+    const denies = manifests
+      .filter((m) => m.metadata.name === "apisix-default-deny-ingress")
+      .map((m) => m.metadata.namespace)
+      .sort();
     expect(denies).toEqual(["money", "shop"]);
   });
 });

@@ -24,7 +24,9 @@ import { build, useRecorder } from "../support/mocks";
 // The generated gRPC stubs, and the SDK's own Construct input decoder (internal, so untyped).
 const providerGrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const providerPb = require("@pulumi/pulumi/proto/provider_pb");
-const { deserializeInputs } = require("@pulumi/pulumi/provider/server") as { deserializeInputs(inputs: Struct, deps: Map<string, unknown>): Promise<Record<string, unknown>> };
+const { deserializeInputs } = require("@pulumi/pulumi/provider/server") as {
+  deserializeInputs(inputs: Struct, deps: Map<string, unknown>): Promise<Record<string, unknown>>;
+};
 
 const ROOT = resolve(__dirname, "..", "..");
 const TYPE = "gateway-auth:index:GatewayAuth";
@@ -58,7 +60,9 @@ describe("the component package", () => {
     expect(resource.isComponent).toBe(true);
     expect(resource.requiredInputs).toEqual(["spec"]);
     expect(resource.inputProperties.spec).toMatchObject({ type: "object", plain: true });
-    expect(Object.keys(resource.properties)).toEqual(expect.arrayContaining(["issuerUrl", "jwksUrl", "gatewayUrl", "serviceClientSecrets", "mtlsCaCertPem", "networkPolicyNames"]));
+    expect(Object.keys(resource.properties)).toEqual(
+      expect.arrayContaining(["issuerUrl", "jwksUrl", "gatewayUrl", "serviceClientSecrets", "mtlsCaCertPem", "networkPolicyNames"]),
+    );
   });
 
   it("starts as Pulumi starts it and serves that schema over gRPC", async () => {

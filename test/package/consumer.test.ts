@@ -22,7 +22,8 @@ let work: string;
 let consumer: string;
 let tarball: string;
 
-const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) => spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, ...env } });
+const run = (cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, ...env } });
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "gateway-auth-consumer-"));
@@ -39,9 +40,25 @@ afterAll(() => {
 
 describe("the packed tarball", () => {
   it("ships the built library and the gateway's Lua plugins, not the sources' tests, scripts or CI", () => {
-    const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
-    expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/components/gateway-auth/component.d.ts", "dist/components/contract/names.js", "dist/components/gateway/lua/apisix/plugins/gateway-identity.lua", "dist/components/gateway/lua/apisix/plugins/gateway-key-guard.lua"]));
-    expect(files.filter((f) => /^(test|scripts|\.ci|policies|program|examples|components)\//.test(f) || f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
+    const files = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ""));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "package.json",
+        "README.md",
+        "dist/index.js",
+        "dist/index.d.ts",
+        "dist/components/gateway-auth/component.d.ts",
+        "dist/components/contract/names.js",
+        "dist/components/gateway/lua/apisix/plugins/gateway-identity.lua",
+        "dist/components/gateway/lua/apisix/plugins/gateway-key-guard.lua",
+      ]),
+    );
+    expect(files.filter((f) => /^(test|scripts|\.ci|policies|program|examples|components)\//.test(f) || (f.endsWith(".ts") && !f.endsWith(".d.ts")))).toEqual(
+      [],
+    );
   });
 
   it("declares the Pulumi SDKs as peer dependencies, so a consumer holds exactly one copy", () => {
@@ -61,11 +78,22 @@ describe("a consumer of the installed package", () => {
       console.log(JSON.stringify({ GatewayAuth: typeof m.GatewayAuth, KeycloakIdentity: typeof m.KeycloakIdentity, ApisixGateway: typeof m.ApisixGateway, parseAccessSpec: typeof m.parseAccessSpec, renderGatewayFiles: typeof m.renderGatewayFiles, renderApisixRoutes: typeof m.renderApisixRoutes }));`;
     const out = run("node", ["-e", probe], consumer);
     expect(out.stderr).toBe("");
-    expect(JSON.parse(out.stdout)).toEqual({ GatewayAuth: "function", KeycloakIdentity: "function", ApisixGateway: "function", parseAccessSpec: "function", renderGatewayFiles: "function", renderApisixRoutes: "undefined" });
+    expect(JSON.parse(out.stdout)).toEqual({
+      GatewayAuth: "function",
+      KeycloakIdentity: "function",
+      ApisixGateway: "function",
+      parseAccessSpec: "function",
+      renderGatewayFiles: "function",
+      renderApisixRoutes: "undefined",
+    });
   });
 
   it("imports named exports from an ES module too", () => {
-    const out = run("node", ["--input-type=module", "-e", `import { GatewayAuth, parseAccessSpec } from "gateway-auth"; console.log(typeof GatewayAuth, typeof parseAccessSpec);`], consumer);
+    const out = run(
+      "node",
+      ["--input-type=module", "-e", `import { GatewayAuth, parseAccessSpec } from "gateway-auth"; console.log(typeof GatewayAuth, typeof parseAccessSpec);`],
+      consumer,
+    );
     expect(out.stderr).toBe("");
     expect(out.stdout.trim()).toBe("function function");
   });
@@ -80,7 +108,10 @@ describe("a consumer of the installed package", () => {
   it("runs under mocks and registers the same resources as GatewayAuth built here from the same spec", async () => {
     const project = "gateway-auth-example-typescript";
     const out = run("node", [join(__dirname, "support", "run-consumer.cjs"), consumer, "bin/index.js"], consumer, {
-      PULUMI_CONFIG: JSON.stringify({ [`${project}:keycloakUrl`]: "https://auth.staging.example.com", [`${project}:keycloakClientSecret`]: "not-a-real-secret" }),
+      PULUMI_CONFIG: JSON.stringify({
+        [`${project}:keycloakUrl`]: "https://auth.staging.example.com",
+        [`${project}:keycloakClientSecret`]: "not-a-real-secret",
+      }),
       PULUMI_CONFIG_SECRET_KEYS: JSON.stringify([`${project}:keycloakClientSecret`]),
     });
     expect(out.stderr).toBe("");
@@ -90,7 +121,10 @@ describe("a consumer of the installed package", () => {
     const spec = JSON.parse(readFileSync(join(EXAMPLE, "access-spec.json"), "utf8"));
     await build(rec, () => new GatewayAuth("catalog", { spec }));
     const key = (r: { type: string; name: string }) => `${r.type} ${r.name}`;
-    const theirs = result.resources.filter((r) => !r.type.startsWith("pulumi:providers:")).map(key).sort();
+    const theirs = result.resources
+      .filter((r) => !r.type.startsWith("pulumi:providers:"))
+      .map(key)
+      .sort();
     expect(theirs).toEqual(rec.resources.map(key).sort());
     expect(theirs.length).toBeGreaterThan(30);
     expect(result.exports).toEqual(["accessMatrix", "gatewayUrl", "importerSecret", "issuerUrl"]);

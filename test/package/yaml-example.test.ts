@@ -58,7 +58,9 @@ function validate(program: any): Record<string, string[]> {
 
 /** `${resource.output}` references in the program's outputs, to package resources. */
 function outputReferences(program: any): { resource: string; property: string }[] {
-  return Object.values<string>(program.outputs ?? {}).flatMap((v) => [...String(v).matchAll(/\$\{(\w+)\.(\w+)\}/g)].map((m) => ({ resource: m[1], property: m[2] })));
+  return Object.values<string>(program.outputs ?? {}).flatMap((v) =>
+    [...String(v).matchAll(/\$\{(\w+)\.(\w+)\}/g)].map((m) => ({ resource: m[1], property: m[2] })),
+  );
 }
 
 describe("examples/yaml", () => {

@@ -87,7 +87,11 @@ async function analyzerInfo() {
   const info = await unary<any>(client, "getAnalyzerInfo", new Empty());
   return info.getPoliciesList().map((p: any) => {
     const schema = p.getConfigschema();
-    return { name: p.getName() as string, level: p.getEnforcementlevel() as number, schema: schema ? { type: "object", properties: schema.getProperties()?.toJavaScript() ?? {}, required: schema.getRequiredList() } : undefined };
+    return {
+      name: p.getName() as string,
+      level: p.getEnforcementlevel() as number,
+      schema: schema ? { type: "object", properties: schema.getProperties()?.toJavaScript() ?? {}, required: schema.getRequiredList() } : undefined,
+    };
   });
 }
 
@@ -123,7 +127,16 @@ function analyzerResource<T>(make: () => T, r: StackResource): T {
 /** Every violation the pack reports for a stack: each resource through Analyze, then the stack through AnalyzeStack. */
 async function analyze(resources: StackResource[]): Promise<string[]> {
   const diagnostics: any[] = [];
-  for (const r of resources) diagnostics.push(...(await unary<any>(client, "analyze", analyzerResource(() => new analyzerPb.AnalyzeRequest(), r))).getDiagnosticsList());
+  for (const r of resources)
+    diagnostics.push(
+      ...(
+        await unary<any>(
+          client,
+          "analyze",
+          analyzerResource(() => new analyzerPb.AnalyzeRequest(), r),
+        )
+      ).getDiagnosticsList(),
+    );
   const stack = new analyzerPb.AnalyzeStackRequest();
   stack.setResourcesList(resources.map((r) => analyzerResource(() => new analyzerPb.AnalyzerResource(), r)));
   diagnostics.push(...(await unary<any>(client, "analyzeStack", stack)).getDiagnosticsList());

@@ -32,7 +32,14 @@ describe("the example stacks, as the real program registers them", () => {
   it("the stacks hold what the rules look at", () => {
     for (const stack of [dev, prod]) {
       const types = new Set(stack.map((r) => r.type));
-      for (const t of ["keycloak:index/realm:Realm", "keycloak:openid/client:Client", "kubernetes:core/v1:ConfigMap", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "kubernetes:apps/v1:Deployment"]) expect(types).toContain(t);
+      for (const t of [
+        "keycloak:index/realm:Realm",
+        "keycloak:openid/client:Client",
+        "kubernetes:core/v1:ConfigMap",
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "kubernetes:apps/v1:Deployment",
+      ])
+        expect(types).toContain(t);
     }
   });
 });

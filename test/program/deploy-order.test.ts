@@ -14,7 +14,11 @@ import { loadRecordedStack } from "../support/recorded-stacks";
 const DAY_LONG = { realm: { tokens: { ssoSessionIdleTimeout: "1d", ssoSessionMaxLifespan: "7d" } } };
 const stacks: Record<string, StackResource[]> = {};
 beforeAll(async () => {
-  [stacks.dev, stacks.prod, stacks["dev, day-long sessions"]] = await Promise.all([loadRecordedStack("dev"), loadRecordedStack("prod"), loadRecordedStack("dev", DAY_LONG)]);
+  [stacks.dev, stacks.prod, stacks["dev, day-long sessions"]] = await Promise.all([
+    loadRecordedStack("dev"),
+    loadRecordedStack("prod"),
+    loadRecordedStack("dev", DAY_LONG),
+  ]);
 }, 120_000);
 
 const byType = (s: StackResource[], suffix: string) => s.filter((r) => r.type.endsWith(suffix));
@@ -42,14 +46,20 @@ describe.each(["dev", "prod", "dev, day-long sessions"])("%s stack", (name) => {
   it("the audience mapper waits for the client it names; users wait for the user profile", () => {
     const s = stacks[name];
     const mapper = byType(s, ":AudienceProtocolMapper")[0];
-    expect(waits(mapper, byType(s, ":Client").find((c) => c.props.clientId === mapper.props.includedClientAudience)!)).toBe(true);
+    expect(
+      waits(
+        mapper,
+        byType(s, ":Client").find((c) => c.props.clientId === mapper.props.includedClientAudience)!,
+      ),
+    ).toBe(true);
     const profile = byType(s, ":RealmUserProfile")[0];
     for (const u of byType(s, "user:User")) expect(waits(u, profile), u.name).toBe(true);
   });
 
   it("hands the Keycloak provider only Go-parseable realm durations", () => {
     const realm = byType(stacks[name], ":Realm")[0].props;
-    for (const f of ["accessTokenLifespan", "ssoSessionIdleTimeout", "ssoSessionMaxLifespan"]) expect(parseGoDuration(realm[f]), `${f} = ${realm[f]}`).toBeDefined();
+    for (const f of ["accessTokenLifespan", "ssoSessionIdleTimeout", "ssoSessionMaxLifespan"])
+      expect(parseGoDuration(realm[f]), `${f} = ${realm[f]}`).toBeDefined();
   });
 });
 

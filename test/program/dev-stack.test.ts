@@ -9,7 +9,10 @@ beforeAll(async () => {
 
 describe("dev stack identity", () => {
   it("seeds the users the stack declares, each in its groups", () => {
-    const users = rec.ofType("keycloak:index/user:User").map((u) => u.inputs.username).sort();
+    const users = rec
+      .ofType("keycloak:index/user:User")
+      .map((u) => u.inputs.username)
+      .sort();
     expect(users).toEqual(["alice", "carol", "sam"]);
     expect(rec.ofType("keycloak:index/userGroups:UserGroups")).toHaveLength(3);
   });

@@ -34,7 +34,11 @@ describe("stack config", () => {
 
   it("refuses a key of the project it does not know (a typo would be silently ignored)", () => {
     const problems = problemsOf(() => read({ "gateway-auth:servcies": "[]" }));
-    expect(problems).toEqual([expect.stringMatching(/^gateway-auth:servcies: unknown config key \(did you mean "services"\?\) \(known: environment, keycloak, .*keycloakAdmin, keycloakAdminClientSecret, kubernetesContext\)$/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^gateway-auth:servcies: unknown config key \(did you mean "services"\?\) \(known: environment, keycloak, .*keycloakAdmin, keycloakAdminClientSecret, kubernetesContext\)$/,
+      ),
+    ]);
   });
 
   it("reports a misspelt key, a bad admin field and the spec's own mistakes together, in one pass", () => {
@@ -46,12 +50,14 @@ describe("stack config", () => {
         "gateway-auth:gateway": JSON.stringify({ ...gateway, replicas: 0, jwksCacheSecond: 60 }),
       }),
     );
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^gateway-auth:gatway: unknown config key \(did you mean "gateway"\?\)/),
-      expect.stringMatching(/^keycloakAdmin\.clientID: unknown field \(did you mean "clientId"\?\)/),
-      expect.stringMatching(/^gateway\.replicas: /),
-      expect.stringMatching(/^gateway\.jwksCacheSecond: unknown field \(did you mean "jwksCacheSeconds"\?\)/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^gateway-auth:gatway: unknown config key \(did you mean "gateway"\?\)/),
+        expect.stringMatching(/^keycloakAdmin\.clientID: unknown field \(did you mean "clientId"\?\)/),
+        expect.stringMatching(/^gateway\.replicas: /),
+        expect.stringMatching(/^gateway\.jwksCacheSecond: unknown field \(did you mean "jwksCacheSeconds"\?\)/),
+      ]),
+    );
     expect(problems).toHaveLength(4);
   });
 
@@ -60,7 +66,9 @@ describe("stack config", () => {
   });
 
   it("refuses unknown keycloakAdmin fields, with their path", () => {
-    expect(problemsOf(() => read({ "gateway-auth:keycloakAdmin": JSON.stringify({ clientID: "x" }) }))).toContain('keycloakAdmin.clientID: unknown field (did you mean "clientId"?) (known: url, realm, clientId)');
+    expect(problemsOf(() => read({ "gateway-auth:keycloakAdmin": JSON.stringify({ clientID: "x" }) }))).toContain(
+      'keycloakAdmin.clientID: unknown field (did you mean "clientId"?) (known: url, realm, clientId)',
+    );
   });
 
   it("reaches Keycloak's admin API at its public URL unless told otherwise (the in-cluster name does not resolve where pulumi runs)", () => {

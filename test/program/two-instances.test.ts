@@ -29,7 +29,10 @@ beforeAll(async () => {
   });
 });
 
-const objects = () => rec.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:")).map((r) => `${r.type.split(":").pop()} ${r.inputs.metadata.namespace ?? ""}/${r.inputs.metadata.name}`);
+const objects = () =>
+  rec.resources
+    .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
+    .map((r) => `${r.type.split(":").pop()} ${r.inputs.metadata.namespace ?? ""}/${r.inputs.metadata.name}`);
 
 describe("two gateway instances in one stack", () => {
   it("render without a single duplicate Kubernetes object name", () => {
@@ -39,8 +42,17 @@ describe("two gateway instances in one stack", () => {
   });
 
   it("both own their objects in the shared service namespace, under their own names", () => {
-    const shop = objects().filter((o) => o.includes(" shop/")).sort();
-    expect(shop).toEqual(expect.arrayContaining(["NetworkPolicy shop/allow-public-to-orders", "NetworkPolicy shop/allow-internal-to-orders", "Secret shop/public-orders-mtls", "Secret shop/internal-orders-mtls"]));
+    const shop = objects()
+      .filter((o) => o.includes(" shop/"))
+      .sort();
+    expect(shop).toEqual(
+      expect.arrayContaining([
+        "NetworkPolicy shop/allow-public-to-orders",
+        "NetworkPolicy shop/allow-internal-to-orders",
+        "Secret shop/public-orders-mtls",
+        "Secret shop/internal-orders-mtls",
+      ]),
+    );
   });
 
   it("pass the policy pack, kubernetes-objects-unique included", async () => {
@@ -51,6 +63,14 @@ describe("two gateway instances in one stack", () => {
     const rec2 = rec; // same recorder: a third instance named like the first
     await build(rec2, () => createGatewayAuth(instance("public", "gateway-public", "shop-third"), {}, "third-"));
     const violations = await runPolicies(policies, toStackResources(rec2), { environment: "prod" });
-    expect(violations.some((v) => v.policy === "kubernetes-objects-unique" && /Deployment gateway-public\/public is managed by both public-gateway-deployment-gateway-public-public and third-gateway-deployment-gateway-public-public/.test(v.message))).toBe(true);
+    expect(
+      violations.some(
+        (v) =>
+          v.policy === "kubernetes-objects-unique" &&
+          /Deployment gateway-public\/public is managed by both public-gateway-deployment-gateway-public-public and third-gateway-deployment-gateway-public-public/.test(
+            v.message,
+          ),
+      ),
+    ).toBe(true);
   });
 });

@@ -14,7 +14,10 @@ afterAll(() => {
 function render(stack: string): { out: string; log: string } {
   const out = mkdtempSync(join(tmpdir(), `render-${stack}-`));
   scratch.push(out);
-  const res = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", "--stack", stack, "--out", out], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  const res = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", "--stack", stack, "--out", out], {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+  });
   if (res.status !== 0) throw new Error(`render ${stack} failed: ${res.stderr}`);
   return { out, log: `${res.stdout}${res.stderr}` };
 }
@@ -53,7 +56,9 @@ describe.each(["dev", "prod"])("render --stack %s", (stack) => {
     expect(read(out, "apisix/config.yaml")).toContain("config_provider: yaml");
     // The plugins are the repository's own, the same for every stack: referenced, never copied.
     expect(readdirSync(join(out, "apisix"))).toEqual(["apisix.yaml", "config.yaml"]);
-    expect(read(out, "resources.json")).toMatch(/"gateway-identity\.lua": "\[file components\/gateway\/lua\/apisix\/plugins\/gateway-identity\.lua, sha256 [0-9a-f]{12}\]"/);
+    expect(read(out, "resources.json")).toMatch(
+      /"gateway-identity\.lua": "\[file components\/gateway\/lua\/apisix\/plugins\/gateway-identity\.lua, sha256 [0-9a-f]{12}\]"/,
+    );
     expect(read(out, "access-matrix.md")).toMatch(/^# Access matrix \((dev|prod)\)/);
   });
 
@@ -77,9 +82,14 @@ describe.each(["dev", "prod"])("render --stack %s", (stack) => {
 
   it("matches the committed out/" + stack + " (pull requests show how the desired state changes; npm run render:stacks updates it)", () => {
     const committed = join(PROJECT_ROOT, "out", stack);
-    const list = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile()).map((f) => join(f.parentPath, f.name).slice(dir.length + 1)).sort();
+    const list = (dir: string) =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((f) => f.isFile())
+        .map((f) => join(f.parentPath, f.name).slice(dir.length + 1))
+        .sort();
     expect(list(committed), `files of out/${stack}`).toEqual(list(out));
-    for (const file of list(out)) expect(read(committed, file), `out/${stack}/${file} is not what the code renders: run npm run render:stacks and commit it`).toBe(read(out, file));
+    for (const file of list(out))
+      expect(read(committed, file), `out/${stack}/${file} is not what the code renders: run npm run render:stacks and commit it`).toBe(read(out, file));
   });
 });
 

@@ -46,7 +46,8 @@ export function objectProblems(kind: string, value: unknown): string {
 /** Problems with a bundled plugin's configuration against that plugin's schema. */
 export function pluginProblems(name: string, conf: unknown): string {
   const v = validator(`plugin:${name}`, (s) => {
-    if (!s.plugins[name]) throw new Error(`no vendored APISIX 3.18 schema for plugin ${name}: add it to scripts/vendor-apisix-schemas.ts and run npm run schemas:vendor`);
+    if (!s.plugins[name])
+      throw new Error(`no vendored APISIX 3.18 schema for plugin ${name}: add it to scripts/vendor-apisix-schemas.ts and run npm run schemas:vendor`);
     return s.plugins[name].schema;
   });
   return v(structuredClone(conf)) ? "" : explain(v);

@@ -22,18 +22,26 @@ export function selects(selector: Selector, labels: Record<string, string>): boo
   const labelsOk = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
   const exprsOk = (selector.matchExpressions ?? []).every((e) => {
     switch (e.operator) {
-      case "In": return e.values!.includes(labels[e.key]);
-      case "NotIn": return !(e.key in labels) || !e.values!.includes(labels[e.key]);
-      case "Exists": return e.key in labels;
-      case "DoesNotExist": return !(e.key in labels);
-      default: throw new Error(`unsupported operator ${e.operator}`);
+      case "In":
+        return e.values!.includes(labels[e.key]);
+      case "NotIn":
+        return !(e.key in labels) || !e.values!.includes(labels[e.key]);
+      case "Exists":
+        return e.key in labels;
+      case "DoesNotExist":
+        return !(e.key in labels);
+      default:
+        throw new Error(`unsupported operator ${e.operator}`);
     }
   });
   return labelsOk && exprsOk;
 }
 
 export class NetworkModel {
-  constructor(private readonly policies: Manifest[], private readonly namespaceLabels: (ns: string) => Record<string, string> = (ns) => ({ "kubernetes.io/metadata.name": ns })) {
+  constructor(
+    private readonly policies: Manifest[],
+    private readonly namespaceLabels: (ns: string) => Record<string, string> = (ns) => ({ "kubernetes.io/metadata.name": ns }),
+  ) {
     for (const p of policies) if (p.kind !== "NetworkPolicy") throw new Error(`not a NetworkPolicy: ${p.kind}`);
   }
 
@@ -65,7 +73,7 @@ export class NetworkModel {
     const isolating = this.isolating(pod, type);
     if (isolating.length === 0) return true;
     return isolating.some((p) => {
-      const rules: Rule[] = ((p.spec as any)[type === "Ingress" ? "ingress" : "egress"] ?? []);
+      const rules: Rule[] = (p.spec as any)[type === "Ingress" ? "ingress" : "egress"] ?? [];
       return rules.some((r) => {
         const peers = type === "Ingress" ? r.from : r.to;
         const peerOk = !peers || peers.length === 0 || peers.some((x) => this.peerMatches(x, p.metadata.namespace!, peer));

@@ -46,7 +46,9 @@ export async function runPolicies(policies: Policies, resources: StackResource[]
     }
     const stackPolicy = policy as StackValidationPolicy;
     if (stackPolicy.validateStack) {
-      const policyResources = resources.map((r) => ({ ...r, opts: {} as any, isType: () => false, asType: () => undefined })) as unknown as Array<PolicyResource & StackResource>;
+      const policyResources = resources.map((r) => ({ ...r, opts: {} as any, isType: () => false, asType: () => undefined })) as unknown as Array<
+        PolicyResource & StackResource
+      >;
       // As the engine does: each resource's dependencies are the resources themselves.
       const byUrn = new Map(policyResources.map((r) => [r.urn, r]));
       for (const r of policyResources) (r as { dependencies: PolicyResource[] }).dependencies = (r.dependsOn ?? []).flatMap((urn) => byUrn.get(urn) ?? []);

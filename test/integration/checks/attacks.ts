@@ -4,7 +4,14 @@ import { claimsOf, kidOf, tamper } from "../support/tokens";
 import type { Ctx } from "./context";
 
 const target = "/api/orders/item-1";
-const spoofed = { "x-user-id": "root", "x-user-role": "admin", "x-tenant-id": "evil", "x-userinfo": Buffer.from('{"sub":"root"}').toString("base64"), "x-client-id": "spoofed", "x-access-token": "spoofed" };
+const spoofed = {
+  "x-user-id": "root",
+  "x-user-role": "admin",
+  "x-tenant-id": "evil",
+  "x-userinfo": Buffer.from('{"sub":"root"}').toString("base64"),
+  "x-client-id": "spoofed",
+  "x-access-token": "spoofed",
+};
 
 /** Forged, tampered and foreign tokens; spoofed headers; unlisted methods; path tricks. */
 export function describeAttacks(ctx: Ctx): void {
@@ -125,14 +132,30 @@ export function describeAttacks(ctx: Ctx): void {
 export function describeUpstreamMtls(ctx: Ctx): void {
   describe("mTLS between gateway and services", () => {
     const direct = (address: { host: string; port: number }, cert?: { certPem: string; keyPem: string }) =>
-      send({ ...address, tls: { ca: ctx().caCertPem, servername: "echo.shop.svc.cluster.local", ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}), rejectUnauthorized: false } }, "GET", "/", {});
+      send(
+        {
+          ...address,
+          tls: {
+            ca: ctx().caCertPem,
+            servername: "echo.shop.svc.cluster.local",
+            ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}),
+            rejectUnauthorized: false,
+          },
+        },
+        "GET",
+        "/",
+        {},
+      );
 
     it("positive control: the service answers a caller holding the gateway's client certificate", async () => {
       expect(reachedUpstream(await direct(ctx().echoDirect, ctx().gatewayClientCert))).toBe(true);
     });
 
     it("the service refuses a caller without a client certificate, in the TLS handshake", async () => {
-      const error = await direct(ctx().echoDirect).then(() => undefined, (e: NodeJS.ErrnoException) => e);
+      const error = await direct(ctx().echoDirect).then(
+        () => undefined,
+        (e: NodeJS.ErrnoException) => e,
+      );
       expect(error, "the service answered a caller without a certificate").toBeDefined();
       // TLS 1.3: the server's certificate_required alert; TLS 1.2: the handshake failure alert or a reset.
       expect(`${error!.code} ${error!.message}`).toMatch(/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|ECONNRESET|socket hang up/i);

@@ -49,8 +49,17 @@ export function describeDecisionLog(ctx: Ctx, opts: { noMetrics?: string } = {})
       { reason: "session_required", status: 302, request: () => get("/portal/home/log", app()) },
       { reason: "unsafe_request_uri", status: 400, request: () => get("//evil.example/x%2F..%2F..%2Fportal/home/x", app()) },
       { reason: "no_sign_in_in_progress", status: 400, request: () => get(`${appCallbackPath(portal())}?code=abc&state=def`, app()) },
-      { reason: "cross_site_request", status: 403, request: () => send(ctx().gateway, "POST", appLogoutPath(portal()), { ...app(), origin: "https://evil.example" }) },
-      { reason: "allowed", status: 200, verified: "viewer", request: () => get(`/api/orders/log?access_token=${ctx().tokens.viewer}`, bearer(ctx().tokens.viewer)) },
+      {
+        reason: "cross_site_request",
+        status: 403,
+        request: () => send(ctx().gateway, "POST", appLogoutPath(portal()), { ...app(), origin: "https://evil.example" }),
+      },
+      {
+        reason: "allowed",
+        status: 200,
+        verified: "viewer",
+        request: () => get(`/api/orders/log?access_token=${ctx().tokens.viewer}`, bearer(ctx().tokens.viewer)),
+      },
       { reason: "public", status: 200, request: () => get("/api/public", { cookie: "portal_session=not-for-the-log; other=also-not" }) },
     ];
 
@@ -62,12 +71,19 @@ export function describeDecisionLog(ctx: Ctx, opts: { noMetrics?: string } = {})
         results.push({ probe: p, id: String(reply.headers["x-request-id"]) });
       }
       await new Promise((r) => setTimeout(r, 300));
-      const found = decisionsFor(parseDecisionLog(await ctx().decisionLog()), results.map((r) => r.id));
+      const found = decisionsFor(
+        parseDecisionLog(await ctx().decisionLog()),
+        results.map((r) => r.id),
+      );
       for (const { probe, id } of results) {
         const lines = found.get(id)!;
         expect(lines, probe.reason).toHaveLength(1);
         const [d] = lines;
-        expect({ reason: d.reason, status: d.status, decision: d.decision }, probe.reason).toEqual({ reason: probe.reason, status: probe.status, decision: probe.status < 300 ? "allow" : "deny" });
+        expect({ reason: d.reason, status: d.status, decision: d.decision }, probe.reason).toEqual({
+          reason: probe.reason,
+          status: probe.status,
+          decision: probe.status < 300 ? "allow" : "deny",
+        });
         expect(d.sub, probe.reason).toBe(probe.verified ? claimsOf(ctx().tokens[probe.verified]).sub : null);
         expect(d.path, probe.reason).not.toContain("?");
       }
@@ -77,7 +93,10 @@ export function describeDecisionLog(ctx: Ctx, opts: { noMetrics?: string } = {})
       const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => get(`/api/orders/concurrent-${i}`, i % 2 ? bearer(ctx().tokens.viewer) : {})));
       await new Promise((r) => setTimeout(r, 500));
       const log = parseDecisionLog(await ctx().decisionLog()); // throws on a broken line
-      const found = decisionsFor(log, replies.map((r) => String(r.headers["x-request-id"])));
+      const found = decisionsFor(
+        log,
+        replies.map((r) => String(r.headers["x-request-id"])),
+      );
       expect([...found.values()].filter((lines) => lines.length !== 1)).toEqual([]);
     });
 
@@ -87,20 +106,30 @@ export function describeDecisionLog(ctx: Ctx, opts: { noMetrics?: string } = {})
       const secrets = [...new Set([...sent, ...Object.values(ctx().tokens)])];
       for (const line of lines) {
         // `truncated` only on a line whose fields were cut (it names them and their lengths).
-        expect(Object.keys(JSON.parse(line)).filter((k) => k !== "truncated").sort()).toEqual([...DECISION_FIELDS]);
+        expect(
+          Object.keys(JSON.parse(line))
+            .filter((k) => k !== "truncated")
+            .sort(),
+        ).toEqual([...DECISION_FIELDS]);
         for (const s of secrets) expect(line.includes(s.split(".")[1] ?? s), "a token's payload in the log").toBe(false);
         expect(line).not.toMatch(/eyJ|Bearer|not-for-the-log|access_token=/);
       }
     });
 
     // Prometheus needs APISIX-Runtime's privileged agent: runs only where the tier has it.
-    it.skipIf(!!opts.noMetrics)(`labels Prometheus' status counter by route, decision and reason${opts.noMetrics ? ` (skipped: ${opts.noMetrics})` : ""}`, async () => {
-      const text = await ctx().metrics!();
-      const lines = text.split("\n").filter((l) => l.startsWith("apisix_http_status{"));
-      expect(lines.some((l) => /route="echo\.api_orders_all\.get-head"/.test(l) && /decision="allow"/.test(l) && /reason="allowed"/.test(l)), text.slice(0, 2000)).toBe(true);
-      expect(lines.some((l) => /decision="deny"/.test(l) && /reason="missing_token"/.test(l))).toBe(true);
-      expect(lines.some((l) => /reason="role_missing"/.test(l) && /code="403"/.test(l))).toBe(true);
-    });
+    it.skipIf(!!opts.noMetrics)(
+      `labels Prometheus' status counter by route, decision and reason${opts.noMetrics ? ` (skipped: ${opts.noMetrics})` : ""}`,
+      async () => {
+        const text = await ctx().metrics!();
+        const lines = text.split("\n").filter((l) => l.startsWith("apisix_http_status{"));
+        expect(
+          lines.some((l) => /route="echo\.api_orders_all\.get-head"/.test(l) && /decision="allow"/.test(l) && /reason="allowed"/.test(l)),
+          text.slice(0, 2000),
+        ).toBe(true);
+        expect(lines.some((l) => /decision="deny"/.test(l) && /reason="missing_token"/.test(l))).toBe(true);
+        expect(lines.some((l) => /reason="role_missing"/.test(l) && /code="403"/.test(l))).toBe(true);
+      },
+    );
 
     it("sends the request id to the service and replaces any id the caller sent", async () => {
       const reply = await get("/api/orders/log", { ...bearer(ctx().tokens.viewer), "x-request-id": "caller-chosen" });

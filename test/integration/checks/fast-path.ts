@@ -33,7 +33,10 @@ export function describeVerifiedTokenFastPath(ctx: Ctx): void {
     /** The decision-log line of each reply, in order (exactly one each). */
     async function linesOf(replies: Reply[]): Promise<Decision[]> {
       await sleep(300);
-      const found = decisionsFor(parseDecisionLog(await ctx().decisionLog()), replies.map((r) => String(r.headers["x-request-id"])));
+      const found = decisionsFor(
+        parseDecisionLog(await ctx().decisionLog()),
+        replies.map((r) => String(r.headers["x-request-id"])),
+      );
       return replies.map((r) => {
         const lines = found.get(String(r.headers["x-request-id"]))!;
         expect(lines).toHaveLength(1);

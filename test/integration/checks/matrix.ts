@@ -10,7 +10,7 @@ import type { Ctx } from "./context";
 const IDENTITY = ["x-user-id", "x-user-role", "x-tenant-id", "x-client-id", "x-token-issued-at"];
 export const matrixCaller = (e: AccessMatrixEntry) => (e.caller.kind === "role" ? e.caller.role : e.caller.kind);
 /** The tenant a caller's requests name on `{tenant}` paths: its own, except the "(other tenant)" caller's. */
-const pathTenant = (caller: string) => (caller === "other-tenant" ? OTHER_TENANT : CALLERS.find((c) => c.role === caller)?.tenant ?? "acme");
+const pathTenant = (caller: string) => (caller === "other-tenant" ? OTHER_TENANT : (CALLERS.find((c) => c.role === caller)?.tenant ?? "acme"));
 export const concretePath = (path: string, caller = "anonymous") => path.replace("{tenant}", pathTenant(caller)).replace("*", "item-1");
 
 /**
@@ -54,11 +54,17 @@ export function describeAccessMatrix(ctx: Ctx, spec: AccessSpec): void {
       const headers: Record<string, string> = caller === "anonymous" ? {} : { authorization: `Bearer ${ctx().tokens[caller]}` };
       const reply = await send(ctx().gateway, e.method, concretePath(e.path, caller), headers);
       expect(reply.headers["x-request-id"]).toMatch(/^[0-9a-f]{32}$/);
-      expected.push({ label, requestId: reply.headers["x-request-id"] as string, reason: e.outcome.allow ? (isPublicPath(e.path) ? "public" : "allowed") : e.outcome.reason, caller });
+      expected.push({
+        label,
+        requestId: reply.headers["x-request-id"] as string,
+        reason: e.outcome.allow ? (isPublicPath(e.path) ? "public" : "allowed") : e.outcome.reason,
+        caller,
+      });
       if (!e.outcome.allow) {
         expect(reply.status).toBe(e.outcome.status);
         expect(reachedUpstream(reply)).toBe(false);
-        if (e.outcome.reason === "scope_missing") expect(reply.headers["www-authenticate"]).toMatch(/^Bearer realm="[^"]+", error="insufficient_scope", scope="[^"]+"$/);
+        if (e.outcome.reason === "scope_missing")
+          expect(reply.headers["www-authenticate"]).toMatch(/^Bearer realm="[^"]+", error="insufficient_scope", scope="[^"]+"$/);
         return;
       }
       expect(reply.status).toBe(200);
@@ -94,7 +100,10 @@ export function describeAccessMatrix(ctx: Ctx, spec: AccessSpec): void {
     it("logged exactly one decision per row, with the matrix's reason, and the verified caller on role decisions", async () => {
       expect(expected.length).toBe(bearerMatrix(spec).length);
       await new Promise((r) => setTimeout(r, 300)); // the log phase runs after the last response went out
-      const found = decisionsFor(parseDecisionLog(await ctx().decisionLog()), expected.map((x) => x.requestId));
+      const found = decisionsFor(
+        parseDecisionLog(await ctx().decisionLog()),
+        expected.map((x) => x.requestId),
+      );
       const wrong = expected.flatMap((x) => {
         const lines = found.get(x.requestId)!;
         if (lines.length !== 1) return [`${x.label}: ${lines.length} lines`];

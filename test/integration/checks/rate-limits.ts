@@ -52,7 +52,13 @@ export function describeRateLimits(ctx: Ctx): void {
       await new Promise((r) => setTimeout(r, 300));
       const [logged] = decisionsFor(parseDecisionLog(await ctx().decisionLog()), [last.headers["x-request-id"] as string]).values();
       expect(logged).toHaveLength(1);
-      expect(logged[0]).toMatchObject({ status: 429, decision: "deny", reason: "rate_limited", sub: claimsOf(ctx().tokens.viewer).sub, client_id: "caller-viewer" });
+      expect(logged[0]).toMatchObject({
+        status: 429,
+        decision: "deny",
+        reason: "rate_limited",
+        sub: claimsOf(ctx().tokens.viewer).sub,
+        client_id: "caller-viewer",
+      });
     });
 
     it("a client-supplied identity or address header cannot move a request into another budget", async () => {
@@ -68,7 +74,11 @@ export function describeRateLimits(ctx: Ctx): void {
 
       // Public: the budget is the connection's address, whatever the caller claims to forward for.
       expect((await exhaust(ctx().gateway, PUBLIC, {})).at(-1)!.status).toBe(429);
-      const addressSpoofs: Record<string, string>[] = [{ "x-forwarded-for": "198.51.100.1" }, { "x-real-ip": "198.51.100.2" }, { forwarded: "for=198.51.100.3" }];
+      const addressSpoofs: Record<string, string>[] = [
+        { "x-forwarded-for": "198.51.100.1" },
+        { "x-real-ip": "198.51.100.2" },
+        { forwarded: "for=198.51.100.3" },
+      ];
       for (const spoof of addressSpoofs) {
         expect((await send(ctx().gateway, "GET", PUBLIC, spoof)).status, JSON.stringify(spoof)).toBe(429);
       }

@@ -17,15 +17,30 @@ export function describeRequestSurface(ctx: Ctx): void {
 
     it("no header with an underscore in its name reaches a service, in any letter case (CGI servers read X_User_Role as X-User-Role)", async () => {
       const smuggled = { X_User_Role: "admin", x_user_id: "root", X_TENANT_ID: "evil", x_forwarded_user: "root" };
-      for (const [path, auth] of [[target, bearer(ctx().tokens.viewer)], ["/api/public", {}]] as const) {
+      for (const [path, auth] of [
+        [target, bearer(ctx().tokens.viewer)],
+        ["/api/public", {}],
+      ] as const) {
         const { seen } = await seenAt(path, { ...smuggled, ...auth });
-        expect(Object.keys(seen).filter((h) => h.includes("_")), path).toEqual([]);
+        expect(
+          Object.keys(seen).filter((h) => h.includes("_")),
+          path,
+        ).toEqual([]);
       }
     });
 
     it("request-override headers never reach a service, on protected and public routes", async () => {
-      const overrides = { "x-http-method-override": "DELETE", "x-http-method": "DELETE", "x-method-override": "DELETE", "x-original-url": "/api/admin/x", "x-rewrite-url": "/api/admin/x" };
-      for (const [path, auth] of [[target, bearer(ctx().tokens.viewer)], ["/api/public", {}]] as const) {
+      const overrides = {
+        "x-http-method-override": "DELETE",
+        "x-http-method": "DELETE",
+        "x-method-override": "DELETE",
+        "x-original-url": "/api/admin/x",
+        "x-rewrite-url": "/api/admin/x",
+      };
+      for (const [path, auth] of [
+        [target, bearer(ctx().tokens.viewer)],
+        ["/api/public", {}],
+      ] as const) {
         const { seen } = await seenAt(path, { ...overrides, ...auth });
         for (const h of Object.keys(overrides)) expect(seen[h], `${h} on ${path}`).toBeUndefined();
       }
@@ -40,7 +55,12 @@ export function describeRequestSurface(ctx: Ctx): void {
     });
 
     it("the service sees the gateway's view of the client address, not the caller's X-Forwarded-For chain", async () => {
-      const { seen } = await seenAt(target, { ...bearer(ctx().tokens.viewer), "x-forwarded-for": "10.9.9.9", forwarded: "for=10.9.9.9", "x-real-ip": "10.9.9.9" });
+      const { seen } = await seenAt(target, {
+        ...bearer(ctx().tokens.viewer),
+        "x-forwarded-for": "10.9.9.9",
+        forwarded: "for=10.9.9.9",
+        "x-real-ip": "10.9.9.9",
+      });
       expect(seen["x-forwarded-for"]).toEqual(["127.0.0.1"]);
       expect(seen["forwarded"]).toBeUndefined();
       expect(seen["x-real-ip"]).toEqual(["127.0.0.1"]);
@@ -63,7 +83,10 @@ export function describeRequestSurface(ctx: Ctx): void {
 
     it("a token without exp, or not valid before a future nbf, is refused with 401", async () => {
       const now = Math.floor(Date.now() / 1000);
-      for (const [what, extra] of [["no exp", { exp: undefined }], ["nbf in 10 minutes", { nbf: now + 600 }]] as const) {
+      for (const [what, extra] of [
+        ["no exp", { exp: undefined }],
+        ["nbf in 10 minutes", { nbf: now + 600 }],
+      ] as const) {
         const reply = await send(ctx().gateway, "GET", target, bearer(await ctx().forge.valid(["viewer"], extra)));
         expect(reply.status, what).toBe(401);
         expect(reachedUpstream(reply), what).toBe(false);

@@ -36,7 +36,10 @@ export function describeScopesAndTenants(ctx: Ctx): void {
         expect(reachedUpstream(reply)).toBe(false);
       }
       await sleep(300);
-      const found = decisionsFor(parseDecisionLog(await ctx().decisionLog()), replies.map((r) => String(r.headers["x-request-id"])));
+      const found = decisionsFor(
+        parseDecisionLog(await ctx().decisionLog()),
+        replies.map((r) => String(r.headers["x-request-id"])),
+      );
       const lines = replies.map((r) => found.get(String(r.headers["x-request-id"]))![0]);
       expect(lines.map((d) => d.reason)).toEqual(["scope_missing", "scope_missing", "scope_missing"]);
       expect(lines.map((d) => d.claims_from)).toEqual(["openid-connect", "fast-path", "fast-path"]);
@@ -96,7 +99,9 @@ export function describeScopesAndTenants(ctx: Ctx): void {
         const reply = await send(ctx().gateway, "GET", "/api/tenants/acme/orders/1", bearer(ctx().tokens["no-tenant"]));
         expect(reply.status).toBe(403);
         await sleep(300);
-        const line = decisionsFor(parseDecisionLog(await ctx().decisionLog()), [String(reply.headers["x-request-id"])]).get(String(reply.headers["x-request-id"]))![0];
+        const line = decisionsFor(parseDecisionLog(await ctx().decisionLog()), [String(reply.headers["x-request-id"])]).get(
+          String(reply.headers["x-request-id"]),
+        )![0];
         expect(line.reason).toBe("tenant_missing");
       });
     });

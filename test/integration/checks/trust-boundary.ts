@@ -23,10 +23,33 @@ export function caseSpellings(name: string): string[] {
 export function credentialHeaderNames(): string[] {
   const tokens = ["Access", "ID", "Raw-ID", "Refresh", "Forwarded-Access", "Forwarded-Id", "Auth", "Amzn-Oidc-Access", "Session"].map((w) => `X-${w}-Token`);
   const families = [
-    "X-Userinfo", "X-Forwarded-User", "X-Forwarded-Email", "X-Forwarded-Groups", "X-Forwarded-Preferred-Username", "X-Remote-User", "X-Remote-Groups", "Remote-User",
-    "X-Auth-Request-User", "X-Auth-Request-Email", "X-Auth-Request-Groups", "X-Auth-Request-Access-Token", "X-Authenticated-Userid", "X-Consumer-Username",
-    "X-User-Name", "X-User-Groups", "X-Tenant-Name", "X-Amzn-Oidc-Identity", "X-Goog-Authenticated-User-Email", "X-MS-Client-Principal-Name", "Cf-Access-Jwt-Assertion",
-    "X-Forwarded-Method", "X-Original-Method", "X-Original-URI", "X-Forwarded-Uri", "X-HTTP-Method-Override", "Proxy-Authorization",
+    "X-Userinfo",
+    "X-Forwarded-User",
+    "X-Forwarded-Email",
+    "X-Forwarded-Groups",
+    "X-Forwarded-Preferred-Username",
+    "X-Remote-User",
+    "X-Remote-Groups",
+    "Remote-User",
+    "X-Auth-Request-User",
+    "X-Auth-Request-Email",
+    "X-Auth-Request-Groups",
+    "X-Auth-Request-Access-Token",
+    "X-Authenticated-Userid",
+    "X-Consumer-Username",
+    "X-User-Name",
+    "X-User-Groups",
+    "X-Tenant-Name",
+    "X-Amzn-Oidc-Identity",
+    "X-Goog-Authenticated-User-Email",
+    "X-MS-Client-Principal-Name",
+    "Cf-Access-Jwt-Assertion",
+    "X-Forwarded-Method",
+    "X-Original-Method",
+    "X-Original-URI",
+    "X-Forwarded-Uri",
+    "X-HTTP-Method-Override",
+    "Proxy-Authorization",
   ];
   return [...tokens, ...families].flatMap(caseSpellings);
 }
@@ -61,7 +84,20 @@ export function overrideKeyVariants(): string[] {
   }
   out.add([...base].map((c) => pct(c)).join(""));
   out.add(`%255Fmethod`);
-  for (const mangled of [".method", "[method", " _method", "+_method", "%20_method", "%2Emethod", "%5Bmethod", "_method[]", "_method[x]", "_method%5B%5D", "_method%00x"]) out.add(mangled);
+  for (const mangled of [
+    ".method",
+    "[method",
+    " _method",
+    "+_method",
+    "%20_method",
+    "%2Emethod",
+    "%5Bmethod",
+    "_method[]",
+    "_method[x]",
+    "_method%5B%5D",
+    "_method%00x",
+  ])
+    out.add(mangled);
   return [...out];
 }
 
@@ -82,7 +118,10 @@ export function describeTrustBoundary(ctx: Ctx): void {
       // Several requests: nginx bounds a request's headers; each carries a slice.
       for (let i = 0; i < names.length; i += 40) {
         const slice = Object.fromEntries(names.slice(i, i + 40).map((n, j) => [n, `forged-${j}`]));
-        for (const [path, auth] of [["/api/public", { authorization: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9." }], [target, bearer(ctx().tokens.viewer)]] as const) {
+        for (const [path, auth] of [
+          ["/api/public", { authorization: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiJ9." }],
+          [target, bearer(ctx().tokens.viewer)],
+        ] as const) {
           const got = await seen(path, { ...slice, ...auth, "x-csrf-token": "kept", "x-trace-context": "kept" });
           const leaked = Object.keys(got).filter((h) => Object.keys(slice).some((n) => n.toLowerCase() === h) || h === "authorization");
           expect(leaked, `${path}: reached the service`).toEqual([]);
@@ -100,7 +139,11 @@ export function describeTrustBoundary(ctx: Ctx): void {
 
     it("a browser app's session cookies (and their chunks) reach no service outside its session routes, a public route in the app's path included; other cookies do", async () => {
       const cookie = "portal_session=stolen; other=1; portal_session_2=chunk; portal_session_x=keep-me";
-      for (const [path, host] of [["/api/public", {}], ["/portal/assets/app.js", { host: "gateway:9080" }], [target, {}]] as const) {
+      for (const [path, host] of [
+        ["/api/public", {}],
+        ["/portal/assets/app.js", { host: "gateway:9080" }],
+        [target, {}],
+      ] as const) {
         const auth = path === target ? bearer(ctx().tokens.viewer) : {};
         const got = await seen(path, { cookie, ...host, ...auth });
         expect(got["cookie"], path).toEqual(["other=1; portal_session_x=keep-me"]);
@@ -123,7 +166,8 @@ export function describeTrustBoundary(ctx: Ctx): void {
             expect(reachedUpstream(reply), query).toBe(false);
           }
         }
-        for (const k of HARMLESS_KEYS) expect(reachedUpstream(await send(ctx().gateway, "GET", `${target}?${k}=DELETE`, bearer(ctx().tokens.viewer))), k).toBe(true);
+        for (const k of HARMLESS_KEYS)
+          expect(reachedUpstream(await send(ctx().gateway, "GET", `${target}?${k}=DELETE`, bearer(ctx().tokens.viewer))), k).toBe(true);
       });
 
       it("in urlencoded, multipart and JSON bodies", async () => {
@@ -135,7 +179,14 @@ export function describeTrustBoundary(ctx: Ctx): void {
         const boundary = "----gw-test";
         const part = (disposition: string, value: string) => `--${boundary}\r\nContent-Disposition: ${disposition}\r\n\r\n${value}\r\n`;
         const multipart = (...parts: string[]) => post(`${parts.join("")}--${boundary}--\r\n`, `multipart/form-data; boundary=${boundary}`);
-        for (const disposition of ['form-data; name="_method"', "form-data; name=_method", 'form-data; NAME="_METHOD"', "form-data; name*=utf-8''%5Fmethod", 'form-data; name=".method"', 'form-data; name="_method[]"']) {
+        for (const disposition of [
+          'form-data; name="_method"',
+          "form-data; name=_method",
+          'form-data; NAME="_METHOD"',
+          "form-data; name*=utf-8''%5Fmethod",
+          'form-data; name=".method"',
+          'form-data; name="_method[]"',
+        ]) {
           expect((await multipart(part('form-data; name="a"', "1"), part(disposition, "DELETE"))).status, disposition).toBe(400);
         }
         // Behind a large file part the body is in nginx's buffer file, read in bounded chunks.
@@ -150,7 +201,15 @@ export function describeTrustBoundary(ctx: Ctx): void {
     });
 
     it("path segments a servlet container reads as a dot segment (..;) are refused (400 unsafe_path); other path parameters pass", async () => {
-      for (const path of ["/api/orders/..;/admin/x", "/api/orders/%2e%2e;/admin/x", "/api/orders/.%2E;x=1/admin/x", "/api/orders/..;jsessionid=1/admin/x", "/api/orders/..%3B/admin/x", "/api/orders/.;/x", "/api/public/..;/orders/x"]) {
+      for (const path of [
+        "/api/orders/..;/admin/x",
+        "/api/orders/%2e%2e;/admin/x",
+        "/api/orders/.%2E;x=1/admin/x",
+        "/api/orders/..;jsessionid=1/admin/x",
+        "/api/orders/..%3B/admin/x",
+        "/api/orders/.;/x",
+        "/api/public/..;/orders/x",
+      ]) {
         const reply = await send(ctx().gateway, "GET", path, bearer(ctx().tokens.viewer));
         expect(reply.status, path).toBe(400);
         expect(reachedUpstream(reply), path).toBe(false);
@@ -163,7 +222,14 @@ export function describeTrustBoundary(ctx: Ctx): void {
       const lifespan = ctx().spec.realm.tokens.accessTokenLifespan;
       const forge = ctx().forge;
       const refused = [
-        ["crit", signedRaw({ alg: "RS256", typ: "JWT", kid: (forge as any).testKey.kid, crit: ["exp"], exp: now + 60 }, forge.payload({ realm_access: { roles: ["viewer"] } }), (forge as any).testKey.privateKeyPem)],
+        [
+          "crit",
+          signedRaw(
+            { alg: "RS256", typ: "JWT", kid: (forge as any).testKey.kid, crit: ["exp"], exp: now + 60 },
+            forge.payload({ realm_access: { roles: ["viewer"] } }),
+            (forge as any).testKey.privateKeyPem,
+          ),
+        ],
         ["ten years", await forge.valid(["viewer"], { iat: now, exp: now + 10 * 365 * 86400 })],
         ["lifetime + 2 min", await forge.valid(["viewer"], { iat: now, exp: now + lifespan + 120 })],
         ["iat in 10 minutes", await forge.valid(["viewer"], { iat: now + 600, exp: now + 600 + lifespan })],
@@ -194,9 +260,26 @@ export function describeTrustBoundary(ctx: Ctx): void {
       const rnd = seeded(20);
       const b64 = () => Buffer.from(Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256))).toString("base64url");
       const authorizations = [
-        `Bearer ${h}.${p}.${s}.${s}`, `Bearer ${h}.${p}.${s}.`, `Bearer ${h}.${p}..${s}`, `Bearer ${h}..${p}.${s}`, "Bearer ....", "Bearer .", `Bearer ${h}.${p}`,
-        `Bearer ${h}.bnVsbA.${s}`, `Bearer ${h}.W10.${s}`, `Bearer ${h}.e30.${s}`, `Bearer e30.${p}.${s}`, `Bearer ${h}.${p}.${s}=`, `Bearer ${h}=.${p}.${s}`, "Bearer " + "a".repeat(8000),
-        "Bearer", "Bearer ", "Basic", "Negotiate abc", `Bearer ${h}.${p}.${s}\t`, `Bearer  ${h}.${p}.${s}`,
+        `Bearer ${h}.${p}.${s}.${s}`,
+        `Bearer ${h}.${p}.${s}.`,
+        `Bearer ${h}.${p}..${s}`,
+        `Bearer ${h}..${p}.${s}`,
+        "Bearer ....",
+        "Bearer .",
+        `Bearer ${h}.${p}`,
+        `Bearer ${h}.bnVsbA.${s}`,
+        `Bearer ${h}.W10.${s}`,
+        `Bearer ${h}.e30.${s}`,
+        `Bearer e30.${p}.${s}`,
+        `Bearer ${h}.${p}.${s}=`,
+        `Bearer ${h}=.${p}.${s}`,
+        "Bearer " + "a".repeat(8000),
+        "Bearer",
+        "Bearer ",
+        "Basic",
+        "Negotiate abc",
+        `Bearer ${h}.${p}.${s}\t`,
+        `Bearer  ${h}.${p}.${s}`,
         ...Array.from({ length: 40 }, () => `Bearer ${Array.from({ length: 1 + Math.floor(rnd() * 5) }, b64).join(".")}`),
       ];
       const statuses: Array<[string, number]> = [];
@@ -205,7 +288,14 @@ export function describeTrustBoundary(ctx: Ctx): void {
         statuses.push([authorization.slice(0, 60), reply.status]);
         expect(reachedUpstream(reply), authorization.slice(0, 60)).toBe(false);
       }
-      const cookies = ["portal_session=AAAA", "portal_session=", "portal_session=x; portal_session_2=y", `portal_session=${b64()}${b64()}`, "portal_session=%00%ff", `portal_session=${"A".repeat(4000)}`];
+      const cookies = [
+        "portal_session=AAAA",
+        "portal_session=",
+        "portal_session=x; portal_session_2=y",
+        `portal_session=${b64()}${b64()}`,
+        "portal_session=%00%ff",
+        `portal_session=${"A".repeat(4000)}`,
+      ];
       for (const cookie of cookies) {
         for (const path of ["/portal/callback?code=x&state=y", "/portal/callback", "/portal/callback?state=&code=", "/portal/home/x", "/portal/api/x"]) {
           const reply = await send(ctx().gateway, "GET", path, { host: "gateway:9080", cookie });
@@ -214,12 +304,34 @@ export function describeTrustBoundary(ctx: Ctx): void {
         const logout = await send(ctx().gateway, "POST", "/portal/logout", { host: "gateway:9080", origin: "http://gateway:9080", cookie });
         statuses.push([`${cookie.slice(0, 30)} logout`, logout.status]);
       }
-      for (const path of ["/api/orders/%ff%fe", "/api/orders/%00", "/api/orders/%", "/api/orders/%zz", `/api/orders/${"%2e".repeat(500)}`, "/api/orders/x?%", "/api/orders/x?a=%ff&b", `/api/orders/${"a/".repeat(2000)}`, "/api/orders/x#frag"]) {
+      for (const path of [
+        "/api/orders/%ff%fe",
+        "/api/orders/%00",
+        "/api/orders/%",
+        "/api/orders/%zz",
+        `/api/orders/${"%2e".repeat(500)}`,
+        "/api/orders/x?%",
+        "/api/orders/x?a=%ff&b",
+        `/api/orders/${"a/".repeat(2000)}`,
+        "/api/orders/x#frag",
+      ]) {
         const reply = await send(ctx().gateway, "GET", path, bearer(ctx().tokens.viewer)).catch(() => ({ status: 0, headers: {}, body: "" }));
         statuses.push([path.slice(0, 60), reply.status]);
       }
-      for (const headers of [{ "x-user-id": "\u00ff" }, { cookie: ";;;=;" }, { "content-type": "multipart/form-data" }, { "content-type": "multipart/form-data; boundary=" }, { origin: "null" }] as Array<Record<string, string>>) {
-        const reply = await send(ctx().gateway, "POST", target, { ...bearer(ctx().tokens.writer), ...headers }, "--\r\ncontent-disposition: form-data; name=\r\n\r\n");
+      for (const headers of [
+        { "x-user-id": "\u00ff" },
+        { cookie: ";;;=;" },
+        { "content-type": "multipart/form-data" },
+        { "content-type": "multipart/form-data; boundary=" },
+        { origin: "null" },
+      ] as Array<Record<string, string>>) {
+        const reply = await send(
+          ctx().gateway,
+          "POST",
+          target,
+          { ...bearer(ctx().tokens.writer), ...headers },
+          "--\r\ncontent-disposition: form-data; name=\r\n\r\n",
+        );
         statuses.push([JSON.stringify(headers), reply.status]);
       }
       const raw = await sendRaw(ctx().gateway, "GET", target, { Authorization: "Bearer \u0001" });

@@ -24,7 +24,11 @@ export interface GracefulStopResult {
  * one slow request (`slowPath`, answered after `delayMs`) on each; the stop
  * signal goes out while they are all in flight.
  */
-export async function runGracefulStopDrill(gateway: RunningGateway, token: string, opts: { connections: number; delayMs: number; quickPath: string; slowPath: (delayMs: number) => string }): Promise<GracefulStopResult> {
+export async function runGracefulStopDrill(
+  gateway: RunningGateway,
+  token: string,
+  opts: { connections: number; delayMs: number; quickPath: string; slowPath: (delayMs: number) => string },
+): Promise<GracefulStopResult> {
   if (!gateway.quit) throw new Error(`the ${gateway.runtime} runtime cannot be stopped gracefully from here`);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.connections });
   const keepAliveCall = (path: string) => timedRequest(gateway.http, { path, headers: { authorization: `Bearer ${token}` }, agent, timeoutMs: 60_000 });
@@ -40,7 +44,13 @@ export async function runGracefulStopDrill(gateway: RunningGateway, token: strin
     const late = await call(gateway.http, "GET", opts.quickPath, token);
     const outcomes = await Promise.all(inFlight);
     const failures = outcomes.filter((o) => o.status !== 200 || o.error).map((o) => `${o.status} ${o.error ?? ""} after ${o.waitedMs} ms`);
-    return { inFlight: outcomes.length, failed: failures.length, failures, exitMs: await exited, newConnectionsRefused: late.status === 0 && /ECONNREFUSED/.test(late.error ?? "") };
+    return {
+      inFlight: outcomes.length,
+      failed: failures.length,
+      failures,
+      exitMs: await exited,
+      newConnectionsRefused: late.status === 0 && /ECONNREFUSED/.test(late.error ?? ""),
+    };
   } finally {
     agent.destroy();
   }

@@ -33,7 +33,12 @@ export interface OutageWorld {
   bearerPath: string;
 }
 
-export interface OutageProbe { at: number; bearer: number[]; session: number; waited: number }
+export interface OutageProbe {
+  at: number;
+  bearer: number[];
+  session: number;
+  waited: number;
+}
 
 export interface OutageResult {
   downAt: number;
@@ -110,7 +115,12 @@ export async function runIdpOutageDrill(w: OutageWorld): Promise<OutageResult> {
     const callback = await timed(() => midway.browser.request("GET", midway.callback));
     signIn = {
       warmRedirect: { status: warm.value.status, location: String(warm.value.headers.location ?? ""), ms: warm.ms },
-      coldGateway: { status: coldReply.value.status, retryAfter: coldReply.value.headers["retry-after"] as string | undefined, body: coldReply.value.body, ms: coldReply.ms },
+      coldGateway: {
+        status: coldReply.value.status,
+        retryAfter: coldReply.value.headers["retry-after"] as string | undefined,
+        body: coldReply.value.body,
+        ms: coldReply.ms,
+      },
       callbackMidway: { status: callback.value.status, retryAfter: callback.value.headers["retry-after"] as string | undefined, ms: callback.ms },
     };
     while (Date.now() - downAt < (ttl + w.boundSeconds + (w.extraSeconds ?? 4)) * 1000) {
@@ -129,7 +139,16 @@ export async function runIdpOutageDrill(w: OutageWorld): Promise<OutageResult> {
   let last = recovered;
   for (let i = 0; i < 20; i++) last = await probe();
   const jwksAfterRecovery = w.idp.count("jwks") - jwks;
-  return { downAt, probes, signIn, recoveredSeconds: (recovered.at - back) / 1000, jwksAfterRecovery, sessionAfterRecovery: last.session, unreachableConnections, stalled: await stalledRealm(w) };
+  return {
+    downAt,
+    probes,
+    signIn,
+    recoveredSeconds: (recovered.at - back) / 1000,
+    jwksAfterRecovery,
+    sessionAfterRecovery: last.session,
+    unreachableConnections,
+    stalled: await stalledRealm(w),
+  };
 }
 
 /** The realm hangs instead of refusing: fetches must give up on their own timeout (3 s), and only sign-ins may wait that long. */
@@ -138,7 +157,9 @@ async function stalledRealm(w: OutageWorld): Promise<OutageResult["stalled"]> {
   const cold = await w.startGateway();
   try {
     const bearer = await timed(() => send(w.gateway, "GET", w.bearerPath, { authorization: `Bearer ${w.seenToken}` }));
-    const coldSignIn = await timed(() => send(cold.http, "GET", `${new URL(w.portalUrl).pathname}/home/stalled`, { accept: "text/html", host: new URL(w.portalUrl).host }));
+    const coldSignIn = await timed(() =>
+      send(cold.http, "GET", `${new URL(w.portalUrl).pathname}/home/stalled`, { accept: "text/html", host: new URL(w.portalUrl).host }),
+    );
     return { bearerMs: bearer.ms, bearerStatus: bearer.value.status, coldSignIn: { status: coldSignIn.value.status, ms: coldSignIn.ms } };
   } finally {
     w.idp.stalled = false;

@@ -54,7 +54,14 @@ export function memoryKiB(pids: number[], field: "VmRSS" | "RssAnon" = "VmRSS"):
  * `rate` requests per second for `seconds`, classes taken in turn, sent in
  * batches every 100 ms over at most 64 keep-alive connections.
  */
-export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; seconds: number; rate: number; workerPids(): number[]; decisionLog(): Promise<string> }): Promise<SoakResult> {
+export async function runSoak(opts: {
+  gateway: Address;
+  classes: SoakClass[];
+  seconds: number;
+  rate: number;
+  workerPids(): number[];
+  decisionLog(): Promise<string>;
+}): Promise<SoakResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const byClass: Record<string, Record<string, number>> = {};
   const examples: string[] = [];
@@ -121,7 +128,9 @@ export async function runSoak(opts: { gateway: Address; classes: SoakClass[]; se
     return {
       seconds: (Date.now() - began) / 1000,
       requests: requests - sentBefore,
-      unexpected, examples, byClass,
+      unexpected,
+      examples,
+      byClass,
       rssKiB: { start: start.rss, half: (half ?? end).rss, end: end.rss },
       privateKiB: { start: start.private, half: (half ?? end).private, end: end.private },
       decisionLines,
@@ -167,9 +176,16 @@ export async function soakClasses(w: SoakWorld): Promise<SoakClass[]> {
   const expired = await w.forge.expired();
   const unknownKid = renewing(() => w.forge.unknownKid());
   let i = 0;
-  const get = (path: string, token?: () => Promise<string>, method = "GET") => async () => ({ method, path, headers: (token ? { authorization: `Bearer ${await token()}` } : {}) as Record<string, string> });
+  const get =
+    (path: string, token?: () => Promise<string>, method = "GET") =>
+    async () => ({ method, path, headers: (token ? { authorization: `Bearer ${await token()}` } : {}) as Record<string, string> });
   return [
-    { name: "valid, rotating tokens", expected: [200], warmUp: pool.length, next: async () => ({ method: "GET", path: `/api/orders/${i}`, headers: { authorization: `Bearer ${await pool[i++ % pool.length]()}` } }) },
+    {
+      name: "valid, rotating tokens",
+      expected: [200],
+      warmUp: pool.length,
+      next: async () => ({ method: "GET", path: `/api/orders/${i}`, headers: { authorization: `Bearer ${await pool[i++ % pool.length]()}` } }),
+    },
     { name: "valid, one token", expected: [200], next: get("/api/orders/steady", viewer) },
     { name: "role missing", expected: [403], next: get("/api/admin/x", viewer) },
     { name: "forged signature, known key", expected: [401], next: get("/api/orders/x", forged) },

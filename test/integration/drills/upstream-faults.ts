@@ -18,10 +18,15 @@ const FAULTY = ["refusing", "hanging", "resetting", "slow"] as const;
 /** The suite's spec plus one service per fault (and a slow one, for requests in flight), each with a protected route any role may GET. */
 export const FAULT_SERVICES: NonNullable<TopologyOptions["more"]> = {
   edit(raw: RawAccessSpec) {
-    (raw.services as any[]).push(...FAULTY.map((name) => ({
-      name, namespace: "shop", port: 8443, timeouts: { ...FAULT_TIMEOUTS },
-      routes: [{ path: `/api/faults/${name}/*`, rules: [{ methods: ["GET", "POST"], roles: ["viewer", "writer", "admin"] }] }],
-    })));
+    (raw.services as any[]).push(
+      ...FAULTY.map((name) => ({
+        name,
+        namespace: "shop",
+        port: 8443,
+        timeouts: { ...FAULT_TIMEOUTS },
+        routes: [{ path: `/api/faults/${name}/*`, rules: [{ methods: ["GET", "POST"], roles: ["viewer", "writer", "admin"] }] }],
+      })),
+    );
   },
   async start(pki: IssuedPki): Promise<Record<string, Upstream>> {
     const tls = (name: string) => ({ ...pki.issued[`service-shop-${name}`], caPem: pki.caCertPem });
@@ -51,11 +56,41 @@ export interface FaultCase {
 
 const ms = (s: number) => s * 1000;
 export const FAULT_CASES: FaultCase[] = [
-  { name: "refused connection", path: "/api/faults/refusing/x", method: "GET", expected: { status: 502, upstreamStatus: 502, reason: "upstream_unreachable" }, boundMs: ms(FAULT_TIMEOUTS.connectSeconds) },
-  { name: "accepted, never answers", path: "/api/faults/hanging/x", method: "GET", expected: { status: 504, upstreamStatus: 504, reason: "upstream_timeout" }, boundMs: ms(FAULT_TIMEOUTS.connectSeconds + FAULT_TIMEOUTS.sendSeconds + FAULT_TIMEOUTS.readSeconds) },
-  { name: "reset before answering", path: "/api/faults/resetting/x", method: "GET", expected: { status: 502, upstreamStatus: 502, reason: "upstream_reset" }, boundMs: ms(FAULT_TIMEOUTS.connectSeconds) },
-  { name: "reset before answering a POST (not retried)", path: "/api/faults/resetting/x", method: "POST", expected: { status: 502, upstreamStatus: 502, reason: "upstream_reset" }, boundMs: ms(FAULT_TIMEOUTS.connectSeconds) },
-  { name: "reset mid-response", path: "/api/faults/resetting/mid-response", method: "GET", expected: { status: 200, upstreamStatus: 200, reason: "upstream_reset", truncated: true }, boundMs: ms(FAULT_TIMEOUTS.readSeconds) },
+  {
+    name: "refused connection",
+    path: "/api/faults/refusing/x",
+    method: "GET",
+    expected: { status: 502, upstreamStatus: 502, reason: "upstream_unreachable" },
+    boundMs: ms(FAULT_TIMEOUTS.connectSeconds),
+  },
+  {
+    name: "accepted, never answers",
+    path: "/api/faults/hanging/x",
+    method: "GET",
+    expected: { status: 504, upstreamStatus: 504, reason: "upstream_timeout" },
+    boundMs: ms(FAULT_TIMEOUTS.connectSeconds + FAULT_TIMEOUTS.sendSeconds + FAULT_TIMEOUTS.readSeconds),
+  },
+  {
+    name: "reset before answering",
+    path: "/api/faults/resetting/x",
+    method: "GET",
+    expected: { status: 502, upstreamStatus: 502, reason: "upstream_reset" },
+    boundMs: ms(FAULT_TIMEOUTS.connectSeconds),
+  },
+  {
+    name: "reset before answering a POST (not retried)",
+    path: "/api/faults/resetting/x",
+    method: "POST",
+    expected: { status: 502, upstreamStatus: 502, reason: "upstream_reset" },
+    boundMs: ms(FAULT_TIMEOUTS.connectSeconds),
+  },
+  {
+    name: "reset mid-response",
+    path: "/api/faults/resetting/mid-response",
+    method: "GET",
+    expected: { status: 200, upstreamStatus: 200, reason: "upstream_reset", truncated: true },
+    boundMs: ms(FAULT_TIMEOUTS.readSeconds),
+  },
 ];
 
 export interface FaultDrillResult {

@@ -46,12 +46,18 @@ export class TestBrowser {
     if (!address) throw new Error(`the test browser cannot reach ${u.host}`);
     const jar = this.jar(u.host);
     const form = body ? new URLSearchParams(body).toString() : undefined;
-    const reply = await send(address, method, `${u.pathname}${u.search}`, {
-      host: u.host,
-      ...(jar.size > 0 ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } : {}),
-      ...(form ? { "content-type": "application/x-www-form-urlencoded", "content-length": String(Buffer.byteLength(form)) } : {}),
-      ...headers,
-    }, form);
+    const reply = await send(
+      address,
+      method,
+      `${u.pathname}${u.search}`,
+      {
+        host: u.host,
+        ...(jar.size > 0 ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") } : {}),
+        ...(form ? { "content-type": "application/x-www-form-urlencoded", "content-length": String(Buffer.byteLength(form)) } : {}),
+        ...headers,
+      },
+      form,
+    );
     this.visited.push(`${method} ${url} -> ${reply.status}`);
     this.store(u.host, reply);
     return reply;
@@ -60,11 +66,20 @@ export class TestBrowser {
   /** Opens `url` (which sends the browser to the realm's login), signs in as `user`, and lands back where it started. */
   async signIn(url: string, user: { username: string; password: string }): Promise<{ reply: Reply; url: string; redirects: number }> {
     const login = await this.navigate("GET", url);
-    return this.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), { username: user.username, password: user.password, credentialId: "" });
+    return this.navigate("POST", new URL(loginForm(login.reply.body).action, login.url).toString(), {
+      username: user.username,
+      password: user.password,
+      credentialId: "",
+    });
   }
 
   /** Follows redirects (GET after each) until a non-redirect answer; returns it with the final URL. */
-  async navigate(method: string, url: string, body?: Record<string, string>, headers: Record<string, string> = {}): Promise<{ reply: Reply; url: string; redirects: number }> {
+  async navigate(
+    method: string,
+    url: string,
+    body?: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<{ reply: Reply; url: string; redirects: number }> {
     let reply = await this.request(method, url, body, headers);
     let current = url;
     let redirects = 0;

@@ -1,7 +1,22 @@
 /** The gateway's decision log (gateway-decisions), read back by the checks. */
 
 /** The fields of every line, no more: a new field is a new thing the log could leak. */
-export const DECISION_FIELDS = ["claims_from", "client_id", "decision", "latency_ms", "method", "path", "reason", "request_id", "route", "status", "sub", "tenant", "time", "upstream_status"] as const;
+export const DECISION_FIELDS = [
+  "claims_from",
+  "client_id",
+  "decision",
+  "latency_ms",
+  "method",
+  "path",
+  "reason",
+  "request_id",
+  "route",
+  "status",
+  "sub",
+  "tenant",
+  "time",
+  "upstream_status",
+] as const;
 
 export interface Decision {
   time: string;

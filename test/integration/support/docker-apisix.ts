@@ -33,7 +33,9 @@ export async function startDockerGateway(launch: GatewayLaunch): Promise<Running
     .withCopyContentToContainer([
       { content: files["config.yaml"], target: `${APISIX_CONF}/config.yaml` },
       { content: files["apisix.yaml"], target: `${APISIX_CONF}/apisix.yaml` },
-      ...Object.entries(files).filter(([n]) => n.startsWith("plugins/")).map(([n, content]) => ({ content, target: `${PLUGIN_ROOT}/apisix/${n}` })),
+      ...Object.entries(files)
+        .filter(([n]) => n.startsWith("plugins/"))
+        .map(([n, content]) => ({ content, target: `${PLUGIN_ROOT}/apisix/${n}` })),
       ...Object.entries(launch.mounts).map(([target, content]) => ({ content, target, mode: target.endsWith(".key") ? 0o444 : 0o644 })),
     ])
     .start();
@@ -46,5 +48,13 @@ export async function startDockerGateway(launch: GatewayLaunch): Promise<Running
     await container.stop().catch(() => undefined);
     throw e;
   }
-  return { runtime: "docker", http, https: { host: "127.0.0.1", port: ports.https }, errorLog, decisionLog: readLog(decisionLogPath), metrics: () => fetch(`http://127.0.0.1:${ports.metrics}/apisix/prometheus/metrics`).then((r) => r.text()), stop: async () => void (await container.stop()) };
+  return {
+    runtime: "docker",
+    http,
+    https: { host: "127.0.0.1", port: ports.https },
+    errorLog,
+    decisionLog: readLog(decisionLogPath),
+    metrics: () => fetch(`http://127.0.0.1:${ports.metrics}/apisix/prometheus/metrics`).then((r) => r.text()),
+    stop: async () => void (await container.stop()),
+  };
 }

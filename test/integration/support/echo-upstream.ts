@@ -33,7 +33,9 @@ export async function startEchoUpstream(name: string, tls: { certPem: string; ke
   return {
     name,
     address: { host: "127.0.0.1", port },
-    get served() { return state.served; },
+    get served() {
+      return state.served;
+    },
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -58,7 +58,8 @@ export const KEYCLOAK_TIER_REQUIRED = E2E_REQUIRED === "1";
 
 /** Why the gateway tier breaks the requirement, if it does. */
 export function gatewayTierProblem(kind: string | undefined, reason: string | undefined): string | undefined {
-  if (E2E_REQUIRED === "native" && kind !== "native") return `GATEWAY_E2E_REQUIRED=native but the gateway tier ${kind ? `would run on ${kind}` : `cannot run: ${reason}`}`;
+  if (E2E_REQUIRED === "native" && kind !== "native")
+    return `GATEWAY_E2E_REQUIRED=native but the gateway tier ${kind ? `would run on ${kind}` : `cannot run: ${reason}`}`;
   if (E2E_REQUIRED === "1" && !kind) return `GATEWAY_E2E_REQUIRED=1 but the gateway tier cannot run: ${reason}`;
   return undefined;
 }

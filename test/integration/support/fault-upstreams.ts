@@ -48,7 +48,9 @@ export async function startMisbehavingUpstream(kind: Exclude<FaultKind, "refusin
       head += chunk.toString("latin1");
       if (!head.includes("\r\n\r\n")) return;
       if (head.split("\r\n")[0].includes("/mid-response")) {
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\n\r\n${"x".repeat(1000)}`, () => setTimeout(() => reset(socket), 50));
+        socket.write(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\n\r\n${"x".repeat(1000)}`, () =>
+          setTimeout(() => reset(socket), 50),
+        );
       } else {
         reset(socket);
       }
@@ -58,7 +60,9 @@ export async function startMisbehavingUpstream(kind: Exclude<FaultKind, "refusin
   const { port } = server.address() as { port: number };
   return {
     address: { host: "127.0.0.1", port },
-    get accepted() { return state.accepted; },
+    get accepted() {
+      return state.accepted;
+    },
     async stop() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

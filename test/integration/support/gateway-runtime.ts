@@ -70,7 +70,12 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export interface GatewayPorts { http: number; https: number; metrics: number; control: number }
+export interface GatewayPorts {
+  http: number;
+  https: number;
+  metrics: number;
+  control: number;
+}
 
 export async function pickGatewayPorts(): Promise<GatewayPorts> {
   const [http, https, metrics, control] = await freePorts(4);
@@ -88,7 +93,12 @@ export function editApisixRules(files: Record<string, string>, edit: (rules: Rec
  * The rendered files as a test host runs them: listening ports and upstream
  * nodes adapted (see above), everything else as rendered.
  */
-export function adaptForTestHost(files: Record<string, string>, ports: GatewayPorts, nodes: Record<string, Address>, decisionLogPath: string): Record<string, string> {
+export function adaptForTestHost(
+  files: Record<string, string>,
+  ports: GatewayPorts,
+  nodes: Record<string, Address>,
+  decisionLogPath: string,
+): Record<string, string> {
   const config = parse(files["config.yaml"]);
   config.apisix.node_listen = [ports.http];
   config.apisix.ssl = { ...config.apisix.ssl, listen: [{ port: ports.https }] };
@@ -99,15 +109,21 @@ export function adaptForTestHost(files: Record<string, string>, ports: GatewayPo
   // nginx writes the decision-log lines of the requests it refuses itself: to the same file.
   const snippet = config.nginx_config?.http_server_configuration_snippet;
   const logged = /access_log (\S+) gateway_refusals/.exec(snippet ?? "");
-  if (logged) config.nginx_config.http_server_configuration_snippet = snippet.replace(`access_log ${logged[1]} gateway_refusals`, `access_log ${decisionLogPath} gateway_refusals`);
+  if (logged)
+    config.nginx_config.http_server_configuration_snippet = snippet.replace(
+      `access_log ${logged[1]} gateway_refusals`,
+      `access_log ${decisionLogPath} gateway_refusals`,
+    );
 
   return editApisixRules({ ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) }, (rules) => {
     for (const upstream of rules.upstreams ?? []) {
-      upstream.nodes = Object.fromEntries(Object.entries(upstream.nodes as Record<string, number>).map(([node, weight]) => {
-        const to = nodes[node];
-        if (!to) throw new Error(`no test upstream plays ${node} (upstream ${upstream.id})`);
-        return [`${to.host}:${to.port}`, weight];
-      }));
+      upstream.nodes = Object.fromEntries(
+        Object.entries(upstream.nodes as Record<string, number>).map(([node, weight]) => {
+          const to = nodes[node];
+          if (!to) throw new Error(`no test upstream plays ${node} (upstream ${upstream.id})`);
+          return [`${to.host}:${to.port}`, weight];
+        }),
+      );
     }
     for (const rule of rules.global_rules ?? []) {
       if (rule.plugins?.[DECISIONS_PLUGIN]) rule.plugins[DECISIONS_PLUGIN].log_path = decisionLogPath;
@@ -132,6 +148,9 @@ export async function waitFor(what: string, timeoutMs: number, check: () => Prom
 
 /** Whether `path` answers 401 without a token: rules and plugins are loaded. */
 export async function answersUnauthenticated(address: Address, path: string, host?: string): Promise<boolean> {
-  const reply = await Promise.race([send(address, "GET", path, host ? { host } : {}), new Promise<never>((_, fail) => setTimeout(() => fail(new Error("no answer in 2 s")), 2000))]);
+  const reply = await Promise.race([
+    send(address, "GET", path, host ? { host } : {}),
+    new Promise<never>((_, fail) => setTimeout(() => fail(new Error("no answer in 2 s")), 2000)),
+  ]);
   return reply.status === 401;
 }

@@ -48,7 +48,10 @@ export async function chooseGatewayRuntime(): Promise<GatewayRuntimeChoice> {
 }
 
 /** A service behind the gateway: where it listens, and how to stop it. */
-export interface Upstream { address: { host: string; port: number }; stop(): Promise<void> }
+export interface Upstream {
+  address: { host: string; port: number };
+  stop(): Promise<void>;
+}
 type StartUpstream = (name: string, tls: { certPem: string; keyPem: string; caPem: string }) => Promise<Upstream>;
 
 export interface GatewayTopology {
@@ -59,12 +62,22 @@ export interface GatewayTopology {
   impostor: EchoUpstream;
   gateway: RunningGateway;
   /** Launches another gateway on the same world (e.g. with another config.yaml, or more of the pod's environment). */
-  startGateway(edit?: (files: Record<string, string>) => Record<string, string>, env?: Record<string, string>, options?: Pick<GatewayLaunch, "decisionLogPipe">): Promise<RunningGateway>;
+  startGateway(
+    edit?: (files: Record<string, string>) => Record<string, string>,
+    env?: Record<string, string>,
+    options?: Pick<GatewayLaunch, "decisionLogPipe">,
+  ): Promise<RunningGateway>;
   stop(): Promise<void>;
 }
 
 /** What the gateway pod gets beside its ConfigMaps, for this world. */
-export function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: IssuedPki, upstreams: Record<string, Upstream>, files: Record<string, string>): GatewayLaunch {
+export function launchOf(
+  spec: AccessSpec,
+  idp: RealmIdentityProvider,
+  pki: IssuedPki,
+  upstreams: Record<string, Upstream>,
+  files: Record<string, string>,
+): GatewayLaunch {
   const secretOf = (clientId: string) => idp.model.clients.find((c) => c.clientId === clientId)?.secret ?? "";
   const gatewayCert = pki.issued["gateway"];
   return {
@@ -80,7 +93,10 @@ export function launchOf(spec: AccessSpec, idp: RealmIdentityProvider, pki: Issu
       [GATEWAY_UPSTREAM_TLS.caFile]: pki.caCertPem,
     },
     nodes: Object.fromEntries(spec.services.map((s) => [`${serviceHost(s)}:${s.port}`, upstreams[s.name].address])),
-    readyPath: spec.services[0].routes.find((r) => !r.public && !spec.apps.some((a) => r.path.startsWith(a.pathPrefix)))!.path.replace("*", "probe").replace("{tenant}", "probe"),
+    readyPath: spec.services[0].routes
+      .find((r) => !r.public && !spec.apps.some((a) => r.path.startsWith(a.pathPrefix)))!
+      .path.replace("*", "probe")
+      .replace("{tenant}", "probe"),
     readyHost: spec.gateway.hostnames[0],
   };
 }
@@ -112,7 +128,11 @@ export async function startGatewayTopology(start: (launch: GatewayLaunch) => Pro
     stops.push(() => impostor.stop());
     const more = (await options.more?.start(pki)) ?? {};
     for (const upstream of Object.values(more)) stops.push(() => upstream.stop());
-    const startGateway = async (edit = (f: Record<string, string>) => f, env: Record<string, string> = {}, options: Pick<GatewayLaunch, "decisionLogPipe"> = {}) => {
+    const startGateway = async (
+      edit = (f: Record<string, string>) => f,
+      env: Record<string, string> = {},
+      options: Pick<GatewayLaunch, "decisionLogPipe"> = {},
+    ) => {
       const launch = launchOf(spec, idp, pki, { echo, impostor, ...more }, edit(renderGatewayFiles(spec)));
       const running = await start({ ...launch, ...options, env: { ...launch.env, ...env } });
       stops.push(() => running.stop());
@@ -120,7 +140,13 @@ export async function startGatewayTopology(start: (launch: GatewayLaunch) => Pro
     };
     const gateway = await startGateway();
     return {
-      spec, idp, pki, echo, impostor, gateway, startGateway,
+      spec,
+      idp,
+      pki,
+      echo,
+      impostor,
+      gateway,
+      startGateway,
       async stop() {
         for (const stop of stops.reverse()) await stop().catch(() => undefined);
       },

@@ -12,7 +12,13 @@ export interface Reply {
  * One HTTP request with the path sent exactly as given (no URL normalisation:
  * path-trick tests depend on the raw bytes reaching the gateway).
  */
-export function send(base: { host: string; port: number; tls?: RequestOptions }, method: string, rawPath: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
+export function send(
+  base: { host: string; port: number; tls?: RequestOptions },
+  method: string,
+  rawPath: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Reply> {
   const make = base.tls ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = make({ host: base.host, port: base.port, method, path: rawPath, headers, agent: false, ...(base.tls ?? {}) }, (res) => {
@@ -56,7 +62,14 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
  * client library will not send as is (CONNECT becomes a tunnel in Node's).
  */
 export function sendRaw(base: { host: string; port: number }, method: string, rawPath: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const head = [`${method} ${rawPath} HTTP/1.1`, `Host: ${base.host}:${base.port}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), "Connection: close", "", ""].join("\r\n");
+  const head = [
+    `${method} ${rawPath} HTTP/1.1`,
+    `Host: ${base.host}:${base.port}`,
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    "Connection: close",
+    "",
+    "",
+  ].join("\r\n");
   return new Promise((resolve, reject) => {
     const socket = connect(base.port, base.host, () => socket.end(head));
     let data = "";
@@ -88,7 +101,10 @@ export interface TimedReply {
  * exception. On `agent`'s keep-alive connections, or a connection of its own;
  * gives up after `timeoutMs`.
  */
-export function timedRequest(base: { host: string; port: number }, r: { method?: string; path: string; headers?: Record<string, string>; agent?: Agent | false; timeoutMs: number }): Promise<TimedReply> {
+export function timedRequest(
+  base: { host: string; port: number },
+  r: { method?: string; path: string; headers?: Record<string, string>; agent?: Agent | false; timeoutMs: number },
+): Promise<TimedReply> {
   const started = Date.now();
   return new Promise((resolve) => {
     const done = (o: Omit<TimedReply, "waitedMs">) => resolve({ ...o, waitedMs: Date.now() - started });

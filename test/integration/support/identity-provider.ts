@@ -38,7 +38,12 @@ const KEYCLOAK_PATHS = {
 /** The one resource server: every access token is a JWT for the gateway. */
 const RESOURCE = "urn:gateway-auth:gateway";
 
-export interface SigningKey { kid: string; privateJwk: Record<string, unknown>; privateKeyPem: string; publicKeyPem: string }
+export interface SigningKey {
+  kid: string;
+  privateJwk: Record<string, unknown>;
+  privateKeyPem: string;
+  publicKeyPem: string;
+}
 
 async function newKey(kid: string = randomUUID()): Promise<SigningKey> {
   const { jose } = await load();
@@ -63,11 +68,18 @@ export function keycloakAccessClaims(model: RealmModel, client: RealmClient, use
   const claims: Record<string, any> = { azp: client.clientId, typ: "Bearer" };
   if (client.audiences.length > 0) claims.aud = client.audiences.length === 1 ? client.audiences[0] : client.audiences;
   else claims.aud = [];
-  const roles = user ? user.roles : client.serviceAccount?.roles ?? [];
+  const roles = user ? user.roles : (client.serviceAccount?.roles ?? []);
   if (client.realmRolesClaim) setClaim(claims, client.realmRolesClaim, [...keycloakDefaultRoles(model.name), ...roles]);
   if (user) {
     for (const m of client.attributeClaims) if (user.attributes[m.attribute] !== undefined) setClaim(claims, m.claim, user.attributes[m.attribute]);
-    Object.assign(claims, { sub: user.id, preferred_username: user.username, email: user.email, email_verified: user.emailVerified, given_name: user.firstName, family_name: user.lastName });
+    Object.assign(claims, {
+      sub: user.id,
+      preferred_username: user.username,
+      email: user.email,
+      email_verified: user.emailVerified,
+      given_name: user.firstName,
+      family_name: user.lastName,
+    });
   } else {
     Object.assign(claims, { sub: client.serviceAccount?.userId, preferred_username: `service-account-${client.clientId}`, client_id: client.clientId });
   }
@@ -89,13 +101,25 @@ export class RealmIdentityProvider {
   /** Published in the JWKS, never used by the provider itself: signs claim-isolation tokens in tests. */
   testKey!: SigningKey;
 
-  private constructor(readonly model: RealmModel, private readonly server: Server, readonly address: { host: string; port: number }) {}
+  private constructor(
+    readonly model: RealmModel,
+    private readonly server: Server,
+    readonly address: { host: string; port: number },
+  ) {}
 
-  get issuer(): string { return this.model.issuer; }
-  get prefix(): string { return `/realms/${this.model.name}`; }
+  get issuer(): string {
+    return this.model.issuer;
+  }
+  get prefix(): string {
+    return `/realms/${this.model.name}`;
+  }
   /** The key the provider signs with now. */
-  get activeKid(): string { return this.keys[0].kid; }
-  count(endpoint: string): number { return this.calls.get(endpoint) ?? 0; }
+  get activeKid(): string {
+    return this.keys[0].kid;
+  }
+  count(endpoint: string): number {
+    return this.calls.get(endpoint) ?? 0;
+  }
 
   /** Listens on an already-chosen loopback port (the issuer names it, so the realm is rendered before the provider starts). */
   static async start(model: RealmModel, port: number): Promise<RealmIdentityProvider> {
@@ -105,7 +129,12 @@ export class RealmIdentityProvider {
     idp.keys = [await newKey()];
     idp.testKey = await newKey("gateway-auth-test-key");
     idp.provider = await idp.build();
-    server.on("request", (req, res) => idp.handle(req, res).catch((e) => { res.statusCode = 500; res.end(String(e)); }));
+    server.on("request", (req, res) =>
+      idp.handle(req, res).catch((e) => {
+        res.statusCode = 500;
+        res.end(String(e));
+      }),
+    );
     await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, url.hostname, resolve));
     return idp;
   }
@@ -139,7 +168,11 @@ export class RealmIdentityProvider {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? "/";
-    if (!path.startsWith(`${this.prefix}/`)) { res.statusCode = 404; res.end(); return; }
+    if (!path.startsWith(`${this.prefix}/`)) {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
     const endpoint = this.unreachable ? "unreachable" : this.stalled ? "stalled" : this.endpointOf(path.split("?")[0]);
     this.calls.set(endpoint, this.count(endpoint) + 1);
     if (this.unreachable) return void req.socket.destroy();
@@ -156,14 +189,19 @@ export class RealmIdentityProvider {
     const details = await this.provider.interactionDetails(req, res);
     const page = (error = "") => {
       res.setHeader("content-type", "text/html; charset=utf-8");
-      res.end(`<!DOCTYPE html><html><body>${error ? `<p id="input-error">${error}</p>` : ""}<form id="kc-form-login" method="post" action="${this.prefix}/login-actions/${details.uid}/authenticate"><input name="username"><input name="password" type="password"><button type="submit">Sign In</button></form></body></html>`);
+      res.end(
+        `<!DOCTYPE html><html><body>${error ? `<p id="input-error">${error}</p>` : ""}<form id="kc-form-login" method="post" action="${this.prefix}/login-actions/${details.uid}/authenticate"><input name="username"><input name="password" type="password"><button type="submit">Sign In</button></form></body></html>`,
+      );
     };
     if (req.method !== "POST") return page();
     let body = "";
     for await (const chunk of req) body += chunk;
     const form = new URLSearchParams(body);
     const user = this.model.users.find((u) => u.username === form.get("username") || u.email === form.get("username"));
-    if (!user || user.password !== form.get("password")) { res.statusCode = 200; return page("Invalid username or password."); }
+    if (!user || user.password !== form.get("password")) {
+      res.statusCode = 200;
+      return page("Invalid username or password.");
+    }
     await this.provider.interactionFinished(req, res, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
   }
 
@@ -183,7 +221,11 @@ export class RealmIdentityProvider {
         client_id: c.clientId,
         ...(c.secret ? { client_secret: c.secret } : {}),
         token_endpoint_auth_method: c.confidential ? "client_secret_basic" : "none",
-        grant_types: [...(c.clientCredentials ? ["client_credentials"] : []), ...(c.authorizationCode ? ["authorization_code"] : []), ...(c.authorizationCode && c.refreshTokens ? ["refresh_token"] : [])],
+        grant_types: [
+          ...(c.clientCredentials ? ["client_credentials"] : []),
+          ...(c.authorizationCode ? ["authorization_code"] : []),
+          ...(c.authorizationCode && c.refreshTokens ? ["refresh_token"] : []),
+        ],
         response_types: c.authorizationCode ? ["code"] : [],
         redirect_uris: c.authorizationCode ? c.redirectUris : [],
         post_logout_redirect_uris: c.postLogoutRedirectUris,
@@ -196,7 +238,20 @@ export class RealmIdentityProvider {
       claims: { openid: ["sub"], profile: ["name", "given_name", "family_name", "preferred_username"], email: ["email", "email_verified"] },
       findAccount: (_ctx: unknown, sub: string) => {
         const user = model.users.find((u) => u.id === sub);
-        return user && { accountId: sub, claims: () => ({ sub, preferred_username: user.username, email: user.email, email_verified: user.emailVerified, given_name: user.firstName, family_name: user.lastName, name: [user.firstName, user.lastName].filter(Boolean).join(" ") }) };
+        return (
+          user && {
+            accountId: sub,
+            claims: () => ({
+              sub,
+              preferred_username: user.username,
+              email: user.email,
+              email_verified: user.emailVerified,
+              given_name: user.firstName,
+              family_name: user.lastName,
+              name: [user.firstName, user.lastName].filter(Boolean).join(" "),
+            }),
+          }
+        );
       },
       features: {
         devInteractions: { enabled: false },
@@ -220,12 +275,23 @@ export class RealmIdentityProvider {
       },
       formats: {
         customizers: {
-          jwt: (_ctx: unknown, token: { clientId: string; accountId?: string; grantId?: string }, jwt: { header?: Record<string, unknown>; payload: Record<string, any> }) => {
+          jwt: (
+            _ctx: unknown,
+            token: { clientId: string; accountId?: string; grantId?: string },
+            jwt: { header?: Record<string, unknown>; payload: Record<string, any> },
+          ) => {
             const client = this.clientOf(token.clientId);
             const user = token.accountId ? model.users.find((u) => u.id === token.accountId) : undefined;
             const { iss, iat, exp, jti } = jwt.payload;
             const api = (token.grantId && this.grantedApiScopes.get(token.grantId)) || client.apiScopes.defaults;
-            jwt.payload = { exp, iat, jti, iss, ...keycloakAccessClaims(model, client, user), scope: [user ? "openid profile email" : "profile email", ...api].join(" ") };
+            jwt.payload = {
+              exp,
+              iat,
+              jti,
+              iss,
+              ...keycloakAccessClaims(model, client, user),
+              scope: [user ? "openid profile email" : "profile email", ...api].join(" "),
+            };
             jwt.header = { typ: "JWT" };
           },
         },

@@ -2,7 +2,10 @@ import type { KeycloakAccess } from "./tokens";
 
 /** Just enough of Keycloak's admin REST API for the key-rotation drill. */
 export class KeycloakAdmin {
-  private constructor(private readonly kc: KeycloakAccess, private readonly token: string) {}
+  private constructor(
+    private readonly kc: KeycloakAccess,
+    private readonly token: string,
+  ) {}
 
   static async login(kc: KeycloakAccess): Promise<KeycloakAdmin> {
     const res = await fetch(`${kc.baseUrl}/realms/master/protocol/openid-connect/token`, {
@@ -26,8 +29,12 @@ export class KeycloakAdmin {
 
   /** Active RS256 signing keys: kid -> key provider component id. */
   async rsaSigningKeys(): Promise<Array<{ kid: string; providerId: string; status: string; priority: number }>> {
-    const keys = (await (await this.call("GET", "/keys")).json()) as { keys: Array<{ kid: string; providerId: string; status: string; algorithm: string; use: string; providerPriority: number }> };
-    return keys.keys.filter((k) => k.algorithm === "RS256" && k.use === "SIG").map((k) => ({ kid: k.kid, providerId: k.providerId, status: k.status, priority: k.providerPriority }));
+    const keys = (await (await this.call("GET", "/keys")).json()) as {
+      keys: Array<{ kid: string; providerId: string; status: string; algorithm: string; use: string; providerPriority: number }>;
+    };
+    return keys.keys
+      .filter((k) => k.algorithm === "RS256" && k.use === "SIG")
+      .map((k) => ({ kid: k.kid, providerId: k.providerId, status: k.status, priority: k.providerPriority }));
   }
 
   private async realmId(): Promise<string> {

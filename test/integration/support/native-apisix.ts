@@ -26,8 +26,10 @@ export interface NativeApisix {
 /** A usable native APISIX: its CLI, its Lua code and an `openresty` (nginx with the Lua module) on PATH. */
 export function findNativeApisix(): NativeApisix {
   const home = process.env.APISIX_HOME ?? DEFAULT_APISIX_HOME;
-  if (!existsSync(join(home, "apisix", "cli", "apisix.lua"))) return { reason: `no APISIX installation at ${home} (set APISIX_HOME, or run ../shared/native-apisix/install.sh)` };
-  if (spawnSync("sh", ["-c", "command -v openresty && command -v luajit"]).status !== 0) return { reason: "openresty or luajit is not on PATH (the native kit installs both)" };
+  if (!existsSync(join(home, "apisix", "cli", "apisix.lua")))
+    return { reason: `no APISIX installation at ${home} (set APISIX_HOME, or run ../shared/native-apisix/install.sh)` };
+  if (spawnSync("sh", ["-c", "command -v openresty && command -v luajit"]).status !== 0)
+    return { reason: "openresty or luajit is not on PATH (the native kit installs both)" };
   return { home };
 }
 
@@ -73,8 +75,20 @@ function slowPipeReader(fifo: string, readPath: string) {
   const made = spawnSync("mkfifo", ["-m", "0666", fifo]);
   if (made.status !== 0) throw new Error(`mkfifo ${fifo}: ${made.stderr}`);
   writeFileSync(readPath, "");
-  const reader = spawn("sh", ["-c", `exec 3<>"${fifo}"; while :; do dd bs=512 count=1 <&3 2>/dev/null; sleep 0.005; done >> "${readPath}"`], { stdio: "ignore", detached: true });
-  return { readPath, stop: () => { try { process.kill(-reader.pid!, "SIGKILL"); } catch { /* gone */ } } };
+  const reader = spawn("sh", ["-c", `exec 3<>"${fifo}"; while :; do dd bs=512 count=1 <&3 2>/dev/null; sleep 0.005; done >> "${readPath}"`], {
+    stdio: "ignore",
+    detached: true,
+  });
+  return {
+    readPath,
+    stop: () => {
+      try {
+        process.kill(-reader.pid!, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    },
+  };
 }
 
 export async function startNativeGateway(home: string, launch: GatewayLaunch): Promise<RunningGateway> {
@@ -108,7 +122,9 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
   if (refusal) throw new Error(`native APISIX did not start in ${dir}: ${started.stderr}\n${await errorLog()}`);
   const http = { host: "127.0.0.1", port: ports.http };
   try {
-    await waitFor(`native APISIX (${dir}) to answer 401 on ${launch.readyPath}`, 30_000, () => answersUnauthenticated(http, launch.readyPath, launch.readyHost));
+    await waitFor(`native APISIX (${dir}) to answer 401 on ${launch.readyPath}`, 30_000, () =>
+      answersUnauthenticated(http, launch.readyPath, launch.readyHost),
+    );
   } catch (e) {
     await cli("stop").catch(() => undefined);
     throw new Error(`${(e as Error).message}\n${(await errorLog()).slice(-4000)}`);
@@ -129,7 +145,11 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
       const master = readFileSync(join(dir, "logs", "nginx.pid"), "utf8").trim();
       const children = spawnSync("pgrep", ["-P", master], { encoding: "utf8" }).stdout;
       // Workers only: the cache loader/manager and privileged processes are not where requests are served.
-      return children.split("\n").filter(Boolean).map(Number).filter((pid) => /worker process/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8")));
+      return children
+        .split("\n")
+        .filter(Boolean)
+        .map(Number)
+        .filter((pid) => /worker process/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8")));
     },
     async quit() {
       await cli("quit");

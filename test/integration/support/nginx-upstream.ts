@@ -15,7 +15,10 @@ import { waitFor } from "./gateway-runtime";
 const run = promisify(execFile);
 export const NGINX = "/usr/sbin/nginx";
 
-export async function startNginxUpstream(name: string, tls: { certPem: string; keyPem: string; caPem: string }): Promise<{ address: { host: string; port: number }; stop(): Promise<void> }> {
+export async function startNginxUpstream(
+  name: string,
+  tls: { certPem: string; keyPem: string; caPem: string },
+): Promise<{ address: { host: string; port: number }; stop(): Promise<void> }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "bench-upstream-"));
   chmodSync(dir, 0o755);
@@ -23,7 +26,9 @@ export async function startNginxUpstream(name: string, tls: { certPem: string; k
   writeFileSync(join(dir, "tls.crt"), tls.certPem);
   writeFileSync(join(dir, "tls.key"), tls.keyPem, { mode: 0o600 });
   writeFileSync(join(dir, "ca.crt"), tls.caPem);
-  writeFileSync(join(dir, "nginx.conf"), `
+  writeFileSync(
+    join(dir, "nginx.conf"),
+    `
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/logs/error.log warn;
@@ -40,7 +45,8 @@ http {
     location / { default_type text/plain; return 200 "Hostname: ${name}\\n"; }
   }
 }
-`);
+`,
+  );
   await run(NGINX, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "logs", "error.log")]);
   await waitFor(`nginx upstream on ${port}`, 10_000, async () => existsSync(join(dir, "nginx.pid")));
   return {

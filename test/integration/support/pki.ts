@@ -16,7 +16,12 @@ export interface IssuedPki {
   issued: Record<string, { certPem: string; keyPem: string }>;
 }
 
-const KEY_USAGE: Record<string, string> = { digital_signature: "digitalSignature", key_encipherment: "keyEncipherment", cert_signing: "keyCertSign", crl_signing: "cRLSign" };
+const KEY_USAGE: Record<string, string> = {
+  digital_signature: "digitalSignature",
+  key_encipherment: "keyEncipherment",
+  cert_signing: "keyCertSign",
+  crl_signing: "cRLSign",
+};
 const EXTENDED_KEY_USAGE: Record<string, string> = { server_auth: "serverAuth", client_auth: "clientAuth" };
 
 function extensions(c: CertificatePlan): string {
@@ -27,7 +32,9 @@ function extensions(c: CertificatePlan): string {
     ku.length ? `keyUsage=critical,${ku.join(",")}` : "",
     eku.length ? `extendedKeyUsage=${eku.join(",")}` : "",
     c.dnsNames.length ? `subjectAltName=${c.dnsNames.map((d) => `DNS:${d}`).join(",")}` : "",
-  ].filter(Boolean).join("\n");
+  ]
+    .filter(Boolean)
+    .join("\n");
 }
 
 export function issuePki(spec: AccessSpec): IssuedPki {
@@ -41,13 +48,45 @@ export function issuePki(spec: AccessSpec): IssuedPki {
     if (!ca) return { caCertPem: "", issued: {} };
     newKey("ca");
     writeFileSync(join(dir, "ca.ext"), extensions(ca));
-    openssl("req", "-x509", "-new", "-key", "ca.key", "-subj", subject(ca), "-days", "2", "-out", "ca.crt", "-extensions", "v3", "-config", writeConfig(dir, "ca", extensions(ca)));
+    openssl(
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      "ca.key",
+      "-subj",
+      subject(ca),
+      "-days",
+      "2",
+      "-out",
+      "ca.crt",
+      "-extensions",
+      "v3",
+      "-config",
+      writeConfig(dir, "ca", extensions(ca)),
+    );
     const issued: IssuedPki["issued"] = {};
     for (const c of plan.filter((p) => p.role !== "ca")) {
       newKey(c.id);
       openssl("req", "-new", "-key", `${c.id}.key`, "-subj", subject(c), "-out", `${c.id}.csr`);
       writeFileSync(join(dir, `${c.id}.ext`), extensions(c));
-      openssl("x509", "-req", "-in", `${c.id}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", `${c.id}.ext`, "-out", `${c.id}.crt`);
+      openssl(
+        "x509",
+        "-req",
+        "-in",
+        `${c.id}.csr`,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        `${c.id}.ext`,
+        "-out",
+        `${c.id}.crt`,
+      );
       issued[c.id] = { certPem: readFileSync(join(dir, `${c.id}.crt`), "utf8"), keyPem: readFileSync(join(dir, `${c.id}.key`), "utf8") };
     }
     return { caCertPem: readFileSync(join(dir, "ca.crt"), "utf8"), issued };

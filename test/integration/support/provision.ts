@@ -34,16 +34,36 @@ export async function provision(spec: AccessSpec, impostor: AccessSpec, keycloak
   const backend = mkdtempSync(join(tmpdir(), "gateway-auth-e2e-"));
   const program = async () => {
     const provider = new keycloak.Provider("keycloak", {
-      url: keycloakAdminUrl, realm: "master", clientId: "admin-cli", username: "admin", password: "admin", basePath: "", initialLogin: true,
+      url: keycloakAdminUrl,
+      realm: "master",
+      clientId: "admin-cli",
+      username: "admin",
+      password: "admin",
+      basePath: "",
+      initialLogin: true,
     });
     const identity = new KeycloakIdentity("identity", { spec }, { providers: { keycloak: provider } });
     const testKey = new tls.PrivateKey("test-signing-key", { algorithm: "RSA", rsaBits: 2048 });
     const testCert = new tls.SelfSignedCert("test-signing-cert", {
-      privateKeyPem: testKey.privateKeyPem, subject: { commonName: "e2e-test-signing" }, allowedUses: ["digital_signature"], validityPeriodHours: 24,
+      privateKeyPem: testKey.privateKeyPem,
+      subject: { commonName: "e2e-test-signing" },
+      allowedUses: ["digital_signature"],
+      validityPeriodHours: 24,
     });
-    new keycloak.RealmKeystoreRsa("test-signing-key", {
-      realmId: identity.realmId, name: "e2e-test-key", privateKey: testKey.privateKeyPem, certificate: testCert.certPem, algorithm: "RS256", priority: 1, active: true, enabled: true,
-    }, { provider });
+    new keycloak.RealmKeystoreRsa(
+      "test-signing-key",
+      {
+        realmId: identity.realmId,
+        name: "e2e-test-key",
+        privateKey: testKey.privateKeyPem,
+        certificate: testCert.certPem,
+        algorithm: "RS256",
+        priority: 1,
+        active: true,
+        enabled: true,
+      },
+      { provider },
+    );
     const certs = new MtlsCertificates("certs", { spec });
     const fake = new MtlsCertificates("impostor-certs", { spec: impostor });
     const pair = (c: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> }) => ({ certPem: c.certPem, keyPem: c.keyPem });

@@ -88,7 +88,10 @@ const T = {
 /** A realm duration as the Keycloak provider reads it (Go's time.ParseDuration): a refusal names the field. */
 export function realmDuration(field: string, text: string): number {
   const seconds = parseGoDuration(text);
-  if (seconds === undefined) throw new Error(`${field}: "${text}" is not a Go duration (the Keycloak provider parses realm durations with time.ParseDuration, which has no unit longer than h)`);
+  if (seconds === undefined)
+    throw new Error(
+      `${field}: "${text}" is not a Go duration (the Keycloak provider parses realm durations with time.ParseDuration, which has no unit longer than h)`,
+    );
   return seconds;
 }
 
@@ -121,7 +124,11 @@ export function realmModelFromResources(resources: RecordedResource[]): RealmMod
   };
 
   // Client scopes that name themselves in the token's `scope` claim: the API's.
-  const apiScopeNames = new Set(of(T.scope).filter((x) => x.in.includeInTokenScope === true && x.in.name !== GATEWAY_SCOPE_NAME).map((x) => x.in.name as string));
+  const apiScopeNames = new Set(
+    of(T.scope)
+      .filter((x) => x.in.includeInTokenScope === true && x.in.name !== GATEWAY_SCOPE_NAME)
+      .map((x) => x.in.name as string),
+  );
   const apiOnly = (names: string[]) => names.filter((n) => apiScopeNames.has(n));
 
   const clients = of(T.client).map(({ r, in: c }): RealmClient => {
@@ -145,9 +152,18 @@ export function realmModelFromResources(resources: RecordedResource[]): RealmMod
       realmRolesClaim: gets ? scopeClaims.realmRolesClaim : undefined,
       attributeClaims: gets ? scopeClaims.attributeClaims : [],
       apiScopes: { defaults: apiOnly(defaults), optional: apiOnly(optional) },
-      hardcodedClaims: Object.fromEntries(of(T.hardcodedMapper).filter((x) => x.in.clientId === id && x.in.addToAccessToken !== false).map((x) => [x.in.claimName, x.in.claimValue])),
+      hardcodedClaims: Object.fromEntries(
+        of(T.hardcodedMapper)
+          .filter((x) => x.in.clientId === id && x.in.addToAccessToken !== false)
+          .map((x) => [x.in.claimName, x.in.claimValue]),
+      ),
       serviceAccount: c.serviceAccountsEnabled
-        ? { userId: serviceAccountUserId, roles: of(T.serviceAccountRole).filter((x) => x.in.serviceAccountUserId === serviceAccountUserId).map((x) => x.in.role as string) }
+        ? {
+            userId: serviceAccountUserId,
+            roles: of(T.serviceAccountRole)
+              .filter((x) => x.in.serviceAccountUserId === serviceAccountUserId)
+              .map((x) => x.in.role as string),
+          }
         : undefined,
     };
   });

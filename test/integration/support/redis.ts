@@ -20,7 +20,9 @@ export interface RunningRedis {
 }
 
 export function redisServerProblem(): string | undefined {
-  return spawnSync("sh", ["-c", "command -v redis-server && command -v redis-cli"]).status === 0 ? undefined : "redis-server or redis-cli is not on PATH (Debian package redis-server; .ci/run installs it)";
+  return spawnSync("sh", ["-c", "command -v redis-server && command -v redis-cli"]).status === 0
+    ? undefined
+    : "redis-server or redis-cli is not on PATH (Debian package redis-server; .ci/run installs it)";
 }
 
 const answers = (port: number) =>
@@ -35,7 +37,11 @@ const answers = (port: number) =>
 export async function startRedis(): Promise<RunningRedis> {
   const port = await freePort();
   const password = randomBytes(16).toString("hex");
-  const child: ChildProcess = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--requirepass", password, "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const child: ChildProcess = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--requirepass", password, "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
   await waitFor(`redis-server on ${port}`, 10_000, () => answers(port));
   return {
     port,
@@ -56,11 +62,25 @@ export const STORE_HOST = "redis.rate-limits.svc.cluster.local";
  * cluster DNS would resolve the store's name. `edit` changes each rendered
  * limit-count configuration further (a benchmark raises the counts).
  */
-export function redisStoreFiles(keycloakUrl: string, port: number, whenUnavailable: "deny" | "allow" = "deny", edit: (conf: Record<string, unknown>) => void = () => undefined): Record<string, string> {
+export function redisStoreFiles(
+  keycloakUrl: string,
+  port: number,
+  whenUnavailable: "deny" | "allow" = "deny",
+  edit: (conf: Record<string, unknown>) => void = () => undefined,
+): Record<string, string> {
   const raw = integrationRawSpec(keycloakUrl) as any;
-  raw.gateway.rateLimits = { store: { type: "redis", address: `${STORE_HOST}:6379`, namespace: "rate-limits", passwordSecret: { name: "rate-limits-redis", key: "password" }, whenUnavailable } };
+  raw.gateway.rateLimits = {
+    store: {
+      type: "redis",
+      address: `${STORE_HOST}:6379`,
+      namespace: "rate-limits",
+      passwordSecret: { name: "rate-limits-redis", key: "password" },
+      whenUnavailable,
+    },
+  };
   return editRateLimits(renderGatewayFiles(parseAccessSpec(raw)), (conf) => {
-    if (conf.redis_host !== STORE_HOST || conf.redis_port !== 6379 || conf.redis_password !== `$env://${RATE_LIMIT_PASSWORD_ENV}`) throw new Error(`unexpected store in ${JSON.stringify(conf)}`);
+    if (conf.redis_host !== STORE_HOST || conf.redis_port !== 6379 || conf.redis_password !== `$env://${RATE_LIMIT_PASSWORD_ENV}`)
+      throw new Error(`unexpected store in ${JSON.stringify(conf)}`);
     Object.assign(conf, { redis_host: "127.0.0.1", redis_port: port });
     edit(conf);
   });

@@ -51,14 +51,24 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
       name: "e2e",
       roles: ["viewer", "writer", "admin"].map((name) => ({ name })),
       // orders:read also reaches the portal's sign-in (it asks for it); nobody gets either by default in a browser.
-      scopes: API_SCOPES.map((name) => ({ name, description: `${name} of the echo service`, clients: [...CALLERS.map((c) => c.clientId), ...(name === "orders:read" ? ["portal-gateway"] : [])] })),
-      groups: [{ name: "admins", roles: ["admin"] }, { name: "viewers", roles: ["viewer"] }],
+      scopes: API_SCOPES.map((name) => ({
+        name,
+        description: `${name} of the echo service`,
+        clients: [...CALLERS.map((c) => c.clientId), ...(name === "orders:read" ? ["portal-gateway"] : [])],
+      })),
+      groups: [
+        { name: "admins", roles: ["admin"] },
+        { name: "viewers", roles: ["viewer"] },
+      ],
       tokens: { accessTokenLifespan: "5m", ssoSessionIdleTimeout: "30m", ssoSessionMaxLifespan: "1h" },
     },
     clients: {
       gateway: { clientId: "api-gateway" },
       browser: [{ clientId: "web", redirectUris: [`${BROWSER_ORIGIN}/callback`], webOrigins: [BROWSER_ORIGIN] }],
-      service: [...CALLERS.map((c) => ({ clientId: c.clientId, roles: [c.role], tenant: c.tenant })), { ...UNSCOPED_CALLER, roles: [...UNSCOPED_CALLER.roles] }],
+      service: [
+        ...CALLERS.map((c) => ({ clientId: c.clientId, roles: [c.role], tenant: c.tenant })),
+        { ...UNSCOPED_CALLER, roles: [...UNSCOPED_CALLER.roles] },
+      ],
     },
     services: [
       {
@@ -66,13 +76,28 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
         namespace: "shop",
         port: 8443,
         routes: [
-          { path: "/api/orders/*", rules: [{ methods: ["GET", "HEAD"], roles: ["viewer", "writer", "admin"] }, { methods: ["POST", "PUT", "DELETE"], roles: ["writer", "admin"], scopes: ["orders:write"] }] },
+          {
+            path: "/api/orders/*",
+            rules: [
+              { methods: ["GET", "HEAD"], roles: ["viewer", "writer", "admin"] },
+              { methods: ["POST", "PUT", "DELETE"], roles: ["writer", "admin"], scopes: ["orders:write"] },
+            ],
+          },
           // Tenant-bound: the {tenant} segment must be the token's tenant claim.
-          { path: "/api/tenants/{tenant}/orders/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"], scopes: ["orders:read"] }, { methods: ["POST"], roles: ["writer", "admin"], scopes: ["orders:write"] }] },
+          {
+            path: "/api/tenants/{tenant}/orders/*",
+            rules: [
+              { methods: ["GET"], roles: ["viewer", "writer", "admin"], scopes: ["orders:read"] },
+              { methods: ["POST"], roles: ["writer", "admin"], scopes: ["orders:write"] },
+            ],
+          },
           { path: "/api/admin/*", rules: [{ methods: ["GET", "POST"], roles: ["admin"] }] },
           { path: "/api/public", public: true, methods: ["GET"] },
           // Rate limits: per verified caller (a rule's own limit), per client address (public).
-          { path: "/api/limited/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"], rateLimit: { requests: LIMIT.requests, window: LIMIT.window } }] },
+          {
+            path: "/api/limited/*",
+            rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"], rateLimit: { requests: LIMIT.requests, window: LIMIT.window } }],
+          },
           { path: "/api/limited-public", public: true, methods: ["GET"], rateLimit: { requests: LIMIT.requests, window: LIMIT.window } },
           { path: "/portal/home/*", rules: [{ methods: ["GET"], roles: ["viewer", "admin"] }] },
           { path: "/portal/api/*", rules: [{ methods: ["GET", "POST"], roles: ["viewer", "admin"], scopes: ["orders:read"] }] },
@@ -80,13 +105,38 @@ export function integrationRawSpec(keycloakUrl: string = KEYCLOAK_URL_IN_NETWORK
           { path: "/portal/assets/*", public: true, methods: ["GET"] },
         ],
       },
-      { name: "impostor", namespace: "shop", port: 8443, routes: [{ path: "/api/impostor/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"] }] }] },
+      {
+        name: "impostor",
+        namespace: "shop",
+        port: 8443,
+        routes: [{ path: "/api/impostor/*", rules: [{ methods: ["GET"], roles: ["viewer", "writer", "admin"] }] }],
+      },
     ],
     // Short JWKS cache so the key-rotation drill finishes in minutes; iat shows when a session's token was renewed.
     // decisionLogPath: a file the Docker tiers read back (the native tier points it into the instance folder).
-    gateway: { decisionLogPath: "/usr/local/apisix/logs/decisions.log", claimHeaders: [{ claim: "azp", header: "X-Client-ID" }, { claim: "iat", header: "X-Token-Issued-At" }, { claim: "email", header: "X-User-Email" }], jwksCacheSeconds: 30, unknownKeyRefetchSeconds: 2, keysStaleIfUnreachableSeconds: OUTAGE_BOUND_SECONDS },
+    gateway: {
+      decisionLogPath: "/usr/local/apisix/logs/decisions.log",
+      claimHeaders: [
+        { claim: "azp", header: "X-Client-ID" },
+        { claim: "iat", header: "X-Token-Issued-At" },
+        { claim: "email", header: "X-User-Email" },
+      ],
+      jwksCacheSeconds: 30,
+      unknownKeyRefetchSeconds: 2,
+      keysStaleIfUnreachableSeconds: OUTAGE_BOUND_SECONDS,
+    },
     // A one-minute access token: the gateway must renew it (30 s leeway) without a new sign-in.
-    apps: [{ name: "portal", url: PORTAL_URL, clientId: "portal-gateway", scopes: ["openid", "profile", "email", "orders:read"], sessionLifetime: "30m", sessionIdleTimeout: "20m", accessTokenLifespan: "1m" }],
+    apps: [
+      {
+        name: "portal",
+        url: PORTAL_URL,
+        clientId: "portal-gateway",
+        scopes: ["openid", "profile", "email", "orders:read"],
+        sessionLifetime: "30m",
+        sessionIdleTimeout: "20m",
+        accessTokenLifespan: "1m",
+      },
+    ],
     seedUsers: [{ username: PORTAL_USER, email: "alice@example.com", firstName: "Alice", lastName: "Example", groups: ["viewers"], tenant: "acme" }],
   };
 }

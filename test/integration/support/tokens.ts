@@ -45,11 +45,24 @@ export interface ClaimsFactory {
  */
 export class TokenForge {
   /** `testKey`: a key the realm publishes (PKCS#8 private, SPKI public) and its kid. */
-  constructor(private readonly claims: ClaimsFactory, private readonly testKey: { privateKeyPem: string; publicKeyPem: string; kid: string }) {}
+  constructor(
+    private readonly claims: ClaimsFactory,
+    private readonly testKey: { privateKeyPem: string; publicKeyPem: string; kid: string },
+  ) {}
 
   payload(extra: Record<string, unknown> = {}): Record<string, unknown> {
     const now = Math.floor(Date.now() / 1000);
-    return { iss: this.claims.issuer, aud: this.claims.audience, sub: "forged-subject", azp: "forged", iat: now, exp: now + 300, realm_access: { roles: [] }, tenant_id: "acme", ...extra };
+    return {
+      iss: this.claims.issuer,
+      aud: this.claims.audience,
+      sub: "forged-subject",
+      azp: "forged",
+      iat: now,
+      exp: now + 300,
+      realm_access: { roles: [] },
+      tenant_id: "acme",
+      ...extra,
+    };
   }
 
   async signed(payload: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
@@ -64,10 +77,19 @@ export class TokenForge {
     for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
     return this.signed(payload);
   }
-  expired() { const now = Math.floor(Date.now() / 1000); return this.signed(this.payload({ iat: now - 900, exp: now - 300 })); }
-  wrongIssuer() { return this.signed(this.payload({ iss: "http://evil.example.com/realms/e2e" })); }
-  wrongAudience() { return this.signed(this.payload({ aud: "some-other-api" })); }
-  unknownKid() { return this.signed(this.payload(), { kid: "no-such-key" }); }
+  expired() {
+    const now = Math.floor(Date.now() / 1000);
+    return this.signed(this.payload({ iat: now - 900, exp: now - 300 }));
+  }
+  wrongIssuer() {
+    return this.signed(this.payload({ iss: "http://evil.example.com/realms/e2e" }));
+  }
+  wrongAudience() {
+    return this.signed(this.payload({ aud: "some-other-api" }));
+  }
+  unknownKid() {
+    return this.signed(this.payload(), { kid: "no-such-key" });
+  }
   async algNone() {
     const { UnsecuredJWT } = await jose();
     return new UnsecuredJWT(this.payload({ realm_access: { roles: ["admin"] } }) as any).setIssuer(this.claims.issuer).encode();
@@ -83,7 +105,9 @@ export class TokenForge {
   /** Algorithm confusion: HS256 with the realm's public key as the HMAC secret. */
   async hs256WithPublicKey() {
     const { SignJWT } = await jose();
-    return new SignJWT(this.payload({ realm_access: { roles: ["admin"] } }) as any).setProtectedHeader({ alg: "HS256", kid: this.testKey.kid }).sign(new TextEncoder().encode(this.testKey.publicKeyPem));
+    return new SignJWT(this.payload({ realm_access: { roles: ["admin"] } }) as any)
+      .setProtectedHeader({ alg: "HS256", kid: this.testKey.kid })
+      .sign(new TextEncoder().encode(this.testKey.publicKeyPem));
   }
 }
 

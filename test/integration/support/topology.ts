@@ -61,30 +61,34 @@ async function startUpstream(network: StartedNetwork, alias: string, cert: { cer
 export async function startGateway(network: StartedNetwork, spec: AccessSpec, p: Provisioned): Promise<StartedTestContainer> {
   const files = renderGatewayFiles(spec);
   const protectedPath = spec.services[0].routes.find((r) => !r.public && !r.path.startsWith("/portal"))!.path.replace("*", "probe");
-  return new GenericContainer(IMAGES.apisix)
-    .withNetwork(network)
-    .withNetworkAliases(ALIASES.gateway)
-    .withExposedPorts(9080, 9443)
-    .withEnvironment({
-      APISIX_STAND_ALONE: "true",
-      // Browser sessions: one session secret for the gateway, each app's client secret.
-      [BROWSER_SESSIONS.sessionSecretEnv]: "e2e-session-secret-0123456789abcdef",
-      ...Object.fromEntries(spec.apps.map((a) => [appClientSecretEnv(a.name), p.appClientSecrets[a.name]])),
-    })
-    .withCopyContentToContainer([
-      { content: files["config.yaml"], target: "/usr/local/apisix/conf/config.yaml" },
-      { content: files["apisix.yaml"], target: "/usr/local/apisix/conf/apisix.yaml" },
-      ...Object.entries(files).filter(([n]) => n.startsWith("plugins/")).map(([n, content]) => ({ content, target: `/opt/apisix-plugins/apisix/${n}` })),
-      // What the init container builds in the cluster: the mTLS CA bundle.
-      { content: p.caCertPem, target: TRUSTED_CA_BUNDLE },
-      // As the Deployment mounts the Secret: the gateway's client certificate and key as files nginx reads.
-      { content: p.gateway.certPem, target: GATEWAY_UPSTREAM_TLS.certFile },
-      { content: p.gateway.keyPem, target: GATEWAY_UPSTREAM_TLS.keyFile, mode: 0o400 },
-    ])
-    // A 401 without a token proves rules and plugins loaded, before Keycloak is ever asked.
-    .withWaitStrategy(Wait.forHttp(protectedPath, 9080).forStatusCode(401))
-    .withStartupTimeout(2 * MINUTES)
-    .start();
+  return (
+    new GenericContainer(IMAGES.apisix)
+      .withNetwork(network)
+      .withNetworkAliases(ALIASES.gateway)
+      .withExposedPorts(9080, 9443)
+      .withEnvironment({
+        APISIX_STAND_ALONE: "true",
+        // Browser sessions: one session secret for the gateway, each app's client secret.
+        [BROWSER_SESSIONS.sessionSecretEnv]: "e2e-session-secret-0123456789abcdef",
+        ...Object.fromEntries(spec.apps.map((a) => [appClientSecretEnv(a.name), p.appClientSecrets[a.name]])),
+      })
+      .withCopyContentToContainer([
+        { content: files["config.yaml"], target: "/usr/local/apisix/conf/config.yaml" },
+        { content: files["apisix.yaml"], target: "/usr/local/apisix/conf/apisix.yaml" },
+        ...Object.entries(files)
+          .filter(([n]) => n.startsWith("plugins/"))
+          .map(([n, content]) => ({ content, target: `/opt/apisix-plugins/apisix/${n}` })),
+        // What the init container builds in the cluster: the mTLS CA bundle.
+        { content: p.caCertPem, target: TRUSTED_CA_BUNDLE },
+        // As the Deployment mounts the Secret: the gateway's client certificate and key as files nginx reads.
+        { content: p.gateway.certPem, target: GATEWAY_UPSTREAM_TLS.certFile },
+        { content: p.gateway.keyPem, target: GATEWAY_UPSTREAM_TLS.keyFile, mode: 0o400 },
+      ])
+      // A 401 without a token proves rules and plugins loaded, before Keycloak is ever asked.
+      .withWaitStrategy(Wait.forHttp(protectedPath, 9080).forStatusCode(401))
+      .withStartupTimeout(2 * MINUTES)
+      .start()
+  );
 }
 
 /** Keycloak, the realm provisioned by this project, the mTLS upstreams and APISIX, on one network. */
@@ -105,7 +109,13 @@ export async function startTopology(): Promise<Topology> {
     const gateway = await startGateway(network, spec, provisioned);
     started.push(gateway);
     return {
-      spec, network, keycloak, gateway, echo, impostor, provisioned,
+      spec,
+      network,
+      keycloak,
+      gateway,
+      echo,
+      impostor,
+      provisioned,
       kc: { baseUrl: kcBase, realm: spec.realm.name },
       gatewayAddress: { host: gateway.getHost(), port: gateway.getMappedPort(9080) },
       async stop() {
