@@ -37,12 +37,31 @@ function typecheck(): Tally {
   return ok ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
 }
 
+/** Skipped tests grouped by file and top-level suite, whose title says why (e.g. "gateway tier: ... (skipped: no Docker)"). */
+const skippedTiers: string[] = [];
+function skippedGroups(report: {
+  testResults: Array<{ name: string; assertionResults: Array<{ status: string; ancestorTitles: string[]; fullName: string }> }>;
+}): string[] {
+  const groups = new Map<string, number>();
+  for (const file of report.testResults) {
+    for (const a of file.assertionResults) {
+      if (a.status !== "pending" && a.status !== "skipped" && a.status !== "todo") continue;
+      // The suite that says why it skipped, else the test itself (its title should say it).
+      const why = a.ancestorTitles.find((t) => /skipped/i.test(t)) ?? a.fullName;
+      const key = `${file.name.replace(`${PROJECT_ROOT}/`, "")}: ${why}`;
+      groups.set(key, (groups.get(key) ?? 0) + 1);
+    }
+  }
+  return [...groups].map(([key, n]) => `${n} skipped in ${key}`);
+}
+
 function vitest(): Tally {
   const report = join(scratch, "vitest.json");
   const status = run(bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`]);
   if (!existsSync(report)) return { passed: 0, failed: 1, skipped: 0 };
   const r = JSON.parse(readFileSync(report, "utf8"));
   const t = { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
+  skippedTiers.push(...skippedGroups(r));
   // A suite that fails to load has no failed tests but a non-zero exit: count it.
   if (status !== 0 && t.failed === 0) t.failed = 1;
   return t;
@@ -82,5 +101,7 @@ function lint(): Tally {
 
 for (const step of [typecheck, vitest, busted, lint]) add(step());
 rmSync(scratch, { recursive: true, force: true });
+// Which tiers did not run here, and why (their suite titles say it), just above the one summary line.
+if (skippedTiers.length) console.log(`\nSkipped here:\n${skippedTiers.map((l) => `  ${l}`).join("\n")}`);
 console.log(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(total.failed > 0 ? 1 : 0);

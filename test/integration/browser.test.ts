@@ -42,7 +42,7 @@ if (skipped && E2E_REQUIRED) {
 /** A JWT in compact form: what the browser must never be handed. */
 const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/;
 
-describe.skipIf(skipped !== undefined)("sign-in in a real browser (headless Chromium)", () => {
+describe.skipIf(skipped !== undefined)(`sign-in in a real browser (headless Chromium)${skipped ? ` (skipped: ${skipped})` : ""}`, () => {
   let local: LocalGateway;
   let evil: Server;
   let evilOrigin: string;

@@ -43,7 +43,7 @@ describe("npm start: arguments and refusals (no runtime needed)", () => {
 const runtime = await chooseGatewayRuntime();
 if (!runtime.kind) console.warn(`\n[npm start] SKIPPED: ${runtime.reason}\n`);
 
-describe.skipIf(!runtime.kind)(`npm start on the dev stack: APISIX 3.18.0 (${runtime.kind ?? "skipped"})`, () => {
+describe.skipIf(!runtime.kind)(`npm start on the dev stack: APISIX 3.18.0 (${runtime.kind ?? `skipped: ${runtime.reason}`})`, () => {
   it("--check answers every checkable matrix row as the matrix says, and exits 0", () => {
     const r = run(["--stack", "dev", "--check"]);
     const m = /^local: (\d+) of (\d+) matrix checks passed$/m.exec(r.stdout);
