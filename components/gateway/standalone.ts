@@ -154,7 +154,7 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
       // A Keycloak access token (1-2 KB) outgrows nginx's 1 KB first header
       // buffer, so every authenticated request took the large-buffer path:
       // measured 7-10% of the gateway's throughput (one pinned worker, A/B of
-      // 1 KB and 4 KB, 15 interleaved rounds; README: Benchmarks). Tokens
+      // 1 KB and 4 KB, 15 interleaved rounds; docs/benchmarks.md). Tokens
       // with many roles outgrow even 4 KB: large buffers up to 32 KB (not 400/431).
       http_configuration_snippet: ["client_header_buffer_size 4k; large_client_header_buffers 8 32k;", ...nginxRefusals(spec).http].join("\n"),
       http_server_configuration_snippet: [...(mtls.server ? [mtls.server] : []), ...nginxRefusals(spec).server].join("\n"),

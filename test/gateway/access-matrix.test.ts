@@ -71,9 +71,9 @@ describe("the matrix document's refusals", () => {
   });
 });
 
-describe("the README's decision-log reasons", () => {
+describe("the documented decision-log reasons (docs/request-pipeline.md)", () => {
   it("list every refusal reason the matrix document names, and every reason the decision plugin can write", () => {
-    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    const readme = readFileSync(join(__dirname, "..", "..", "docs", "request-pipeline.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Decision log"), readme.indexOf("\n## ", readme.indexOf("## Decision log") + 1));
     const documented = [...section.matchAll(/^\| ([a-z_]+) \| (allow|deny) \|/gm)].map((m) => m[1]);
     const lua = readFileSync(join(__dirname, "..", "..", "components", "gateway", "lua", "apisix", "plugins", "gateway-decisions.lua"), "utf8");

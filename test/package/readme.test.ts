@@ -1,6 +1,6 @@
 /**
- * The README's "Using the components from another stack" shows only what the
- * tests run: each code block is taken verbatim from a file the package tests
+ * The README's "Using the components from another stack" and
+ * docs/other-languages.md show only what the tests run: each code block is taken verbatim from a file the package tests
  * exercise, and the install command names the packed tarball and every peer
  * dependency the package declares.
  */
@@ -24,8 +24,8 @@ function blocks(text: string): { note?: string; lang: string; body: string }[] {
   return [...text.matchAll(/(?:<!-- ([^\n]*?) -->\n)?```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ note: m[1], lang: m[2], body: m[3] }));
 }
 
-describe("README: using the components from another stack", () => {
-  const all = blocks(section("Using the components from another stack"));
+describe("README: using the components from another stack (and docs/other-languages.md)", () => {
+  const all = [...blocks(section("Using the components from another stack")), ...blocks(readFileSync(join(ROOT, "docs", "other-languages.md"), "utf8"))];
 
   it("takes every code snippet verbatim from a tested file", () => {
     const code = all.filter((b) => b.lang !== "sh");

@@ -7,7 +7,7 @@
 --     replaced, so an id in the log always names one request;
 --   * adds Retry-After to a 429 (limit-count sends X-RateLimit-Reset only);
 --   * classifies the outcome: `decision` (allow, deny) and `reason`, a closed
---     set of codes (README: Decision log). Other plugins say what they
+--     set of codes (docs/request-pipeline.md: Decision log). Other plugins say what they
 --     decided (gateway-identity sets ctx.gateway_decision; the gateway's own
 --     answers carry `labels.refusal`); a 401 from openid-connect is told apart
 --     by reading the refused token's claims, unverified, only to name the
@@ -134,7 +134,7 @@ local function token_reason(conf, ctx)
 end
 
 
--- The reason code for a request's outcome; see the README's table.
+-- The reason code for a request's outcome; see docs/request-pipeline.md's table.
 local function reason_for(conf, ctx, status)
     local route = ctx.matched_route
     if not route then

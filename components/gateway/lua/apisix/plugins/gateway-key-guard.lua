@@ -17,7 +17,7 @@
 --   * The fast path: the exact Authorization header of a token openid-connect
 --     verified (and gateway-identity accepted) maps to its claims, per worker;
 --     $gateway_token_verified then makes openid-connect stand aside.
--- docs: README "How a request is decided".
+-- docs: docs/request-pipeline.md.
 --
 local core = require("apisix.core")
 local lrucache = require("resty.lrucache")

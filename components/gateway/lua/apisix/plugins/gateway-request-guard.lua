@@ -20,7 +20,7 @@
 --   * on a sign-in callback, refuses (400 no_sign_in_in_progress) a request
 --     no sign-in of this browser can answer: no session that decrypts, no
 --     code or state, a state the session did not issue.
--- docs: README "How a request is decided".
+-- docs: docs/request-pipeline.md.
 --
 local core = require("apisix.core")
 local ngx = ngx
