@@ -6,7 +6,7 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { createGatewayAuth } from "../components/gateway-auth";
+import { createGatewayAuth, gatewayAuthOutputs } from "../components/gateway-auth";
 import { deploymentWarnings } from "../components/access-spec";
 import { readStackSettings } from "./stack-settings";
 
@@ -24,20 +24,22 @@ const keycloakProvider = new keycloak.Provider("keycloak", {
 // Without a context the provider uses the ambient kubeconfig's current context.
 const kubernetesProvider = new k8s.Provider("kubernetes", { context: kubernetesContext });
 
-const { identity, mtls, gateway, network } = createGatewayAuth(spec, { keycloak: keycloakProvider, kubernetes: kubernetesProvider });
+// The stack's outputs are GatewayAuth's (one set, gatewayAuthOutputs); the components have no parent here, so their
+// URNs stay what they have always been (a parent would plan replacing everything, the protected realm included).
+const outputs = gatewayAuthOutputs(createGatewayAuth(spec, { keycloak: keycloakProvider, kubernetes: kubernetesProvider }));
 
 export const environment = spec.environment;
-export const issuerUrl = identity.issuerUrl;
-export const discoveryUrl = identity.discoveryUrl;
-export const jwksUrl = identity.jwksUrl;
-export const gatewayClientId = identity.gatewayClientId;
-export const browserClientIds = identity.browserClientIds;
-export const serviceClientIds = identity.serviceClientIds;
-export const serviceClientSecrets = identity.serviceClientSecrets;
-export const seedUserPasswords = identity.seedUserPasswords;
-export const gatewayUrl = gateway.url;
-export const gatewayPublicUrls = gateway.publicUrls;
-export const gatewayConfigChecksum = gateway.configChecksum;
-export const mtlsCaCertPem = mtls.caCertPem;
-export const serviceMtlsSecrets = mtls.serviceSecrets;
-export const networkPolicies = network.policyNames;
+export const issuerUrl = outputs.issuerUrl;
+export const discoveryUrl = outputs.discoveryUrl;
+export const jwksUrl = outputs.jwksUrl;
+export const gatewayClientId = outputs.gatewayClientId;
+export const browserClientIds = outputs.browserClientIds;
+export const serviceClientIds = outputs.serviceClientIds;
+export const serviceClientSecrets = outputs.serviceClientSecrets;
+export const seedUserPasswords = outputs.seedUserPasswords;
+export const gatewayUrl = outputs.gatewayUrl;
+export const gatewayPublicUrls = outputs.gatewayPublicUrls;
+export const gatewayConfigChecksum = outputs.gatewayConfigChecksum;
+export const mtlsCaCertPem = outputs.mtlsCaCertPem;
+export const serviceMtlsSecrets = outputs.serviceMtlsSecrets;
+export const networkPolicyNames = outputs.networkPolicyNames;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PACKAGE, parseAccessSpec, type RawAccessSpec } from "../access-spec";
-import { createGatewayAuth } from "./wiring";
+import type { TlsSecretRef } from "../mtls";
+import { createGatewayAuth, gatewayAuthOutputs, type GatewayAuthOutputs } from "./wiring";
 
 /**
  * Arguments of `GatewayAuth`, the one component this package offers to every
@@ -37,61 +38,42 @@ export interface GatewayAuthArgs {
  */
 export class GatewayAuth extends pulumi.ComponentResource {
   /** The realm's issuer, as tokens carry it in `iss`. */
-  public readonly issuerUrl: pulumi.Output<string>;
+  public readonly issuerUrl!: pulumi.Output<string>;
   /** The realm's OpenID discovery document. */
-  public readonly discoveryUrl: pulumi.Output<string>;
+  public readonly discoveryUrl!: pulumi.Output<string>;
   /** The realm's signing keys (JWKS). */
-  public readonly jwksUrl: pulumi.Output<string>;
+  public readonly jwksUrl!: pulumi.Output<string>;
   /** The gateway's (audience) client id. */
-  public readonly gatewayClientId: pulumi.Output<string>;
+  public readonly gatewayClientId!: pulumi.Output<string>;
   /** Client ids of the browser (PKCE) clients. */
-  public readonly browserClientIds: pulumi.Output<string[]>;
+  public readonly browserClientIds!: pulumi.Output<string[]>;
   /** Client ids of the machine (client credentials) clients. */
-  public readonly serviceClientIds: pulumi.Output<string[]>;
+  public readonly serviceClientIds!: pulumi.Output<string[]>;
   /** Machine clients' secrets by client id (secret). */
-  public readonly serviceClientSecrets: pulumi.Output<{ [clientId: string]: string }>;
+  public readonly serviceClientSecrets!: pulumi.Output<{ [clientId: string]: string }>;
+  /** Seed users' initial passwords by username (secret; dev stacks only have seed users). */
+  public readonly seedUserPasswords!: pulumi.Output<{ [username: string]: string }>;
   /** The gateway's in-cluster URL. */
-  public readonly gatewayUrl: pulumi.Output<string>;
+  public readonly gatewayUrl!: pulumi.Output<string>;
   /** The public URLs the gateway answers on. */
-  public readonly gatewayPublicUrls: pulumi.Output<string[]>;
+  public readonly gatewayPublicUrls!: pulumi.Output<string[]>;
   /** Checksum of the gateway's rendered configuration (changes roll the pods). */
-  public readonly gatewayConfigChecksum: pulumi.Output<string>;
+  public readonly gatewayConfigChecksum!: pulumi.Output<string>;
   /** The CA services trust for the gateway's client certificate (PEM). */
-  public readonly mtlsCaCertPem: pulumi.Output<string>;
-  /** Names of the NetworkPolicies that admit the gateway only. */
-  public readonly networkPolicyNames: pulumi.Output<string[]>;
+  public readonly mtlsCaCertPem!: pulumi.Output<string>;
+  /** Each service's mTLS Secret (namespace, name), by service name. */
+  public readonly serviceMtlsSecrets!: pulumi.Output<{ [service: string]: TlsSecretRef }>;
+  /** `namespace/name` of the NetworkPolicies that admit the gateway only. */
+  public readonly networkPolicyNames!: pulumi.Output<string[]>;
 
   constructor(name: string, args: GatewayAuthArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: a bad spec leaves nothing half-applied.
     const spec = parseAccessSpec(plainSpec(args.spec));
     super(`${PACKAGE}:index:GatewayAuth`, name, {}, opts);
-    const { identity, mtls, gateway, network } = createGatewayAuth(spec, {}, args.namePrefix ?? "", this);
-    this.issuerUrl = identity.issuerUrl;
-    this.discoveryUrl = identity.discoveryUrl;
-    this.jwksUrl = identity.jwksUrl;
-    this.gatewayClientId = identity.gatewayClientId;
-    this.browserClientIds = identity.browserClientIds;
-    this.serviceClientIds = identity.serviceClientIds;
-    this.serviceClientSecrets = identity.serviceClientSecrets;
-    this.gatewayUrl = gateway.url;
-    this.gatewayPublicUrls = gateway.publicUrls;
-    this.gatewayConfigChecksum = gateway.configChecksum;
-    this.mtlsCaCertPem = mtls.caCertPem;
-    this.networkPolicyNames = network.policyNames;
-    this.registerOutputs({
-      issuerUrl: this.issuerUrl,
-      discoveryUrl: this.discoveryUrl,
-      jwksUrl: this.jwksUrl,
-      gatewayClientId: this.gatewayClientId,
-      browserClientIds: this.browserClientIds,
-      serviceClientIds: this.serviceClientIds,
-      serviceClientSecrets: this.serviceClientSecrets,
-      gatewayUrl: this.gatewayUrl,
-      gatewayPublicUrls: this.gatewayPublicUrls,
-      gatewayConfigChecksum: this.gatewayConfigChecksum,
-      mtlsCaCertPem: this.mtlsCaCertPem,
-      networkPolicyNames: this.networkPolicyNames,
-    });
+    // The same outputs as the program's stack outputs (gatewayAuthOutputs): one set.
+    const outputs: GatewayAuthOutputs = gatewayAuthOutputs(createGatewayAuth(spec, {}, args.namePrefix ?? "", this));
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
   }
 }
 

@@ -1,2 +1,2 @@
-export { createGatewayAuth, type GatewayAuthParts, type GatewayAuthProviders } from "./wiring";
+export { createGatewayAuth, gatewayAuthOutputs, type GatewayAuthOutputs, type GatewayAuthParts, type GatewayAuthProviders } from "./wiring";
 export { GatewayAuth, type GatewayAuthArgs } from "./component";

@@ -3,7 +3,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { ApisixGateway } from "../gateway";
 import { KeycloakIdentity, identityEndpoints } from "../identity";
-import { ServiceMtls } from "../mtls";
+import { ServiceMtls, type TlsSecretRef } from "../mtls";
 import { GatewayNetworkPolicies } from "../network";
 import type { AccessSpec } from "../access-spec";
 
@@ -44,4 +44,58 @@ export function createGatewayAuth(spec: AccessSpec, providers: GatewayAuthProvid
   );
   const network = new GatewayNetworkPolicies(`${prefix}network`, { spec }, { ...onCluster, dependsOn: [gateway] });
   return { identity, mtls, gateway, network };
+}
+
+/**
+ * What a deployment of one spec offers (GatewayAuth's outputs, and the
+ * program's stack outputs: one set, from here).
+ */
+export interface GatewayAuthOutputs {
+  /** The realm's issuer, as tokens carry it in `iss`. */
+  issuerUrl: pulumi.Output<string>;
+  /** The realm's OpenID discovery document. */
+  discoveryUrl: pulumi.Output<string>;
+  /** The realm's signing keys (JWKS). */
+  jwksUrl: pulumi.Output<string>;
+  /** The gateway's (audience) client id. */
+  gatewayClientId: pulumi.Output<string>;
+  /** Client ids of the browser (PKCE) clients. */
+  browserClientIds: pulumi.Output<string[]>;
+  /** Client ids of the machine (client credentials) clients. */
+  serviceClientIds: pulumi.Output<string[]>;
+  /** Machine clients' secrets by client id (secret). */
+  serviceClientSecrets: pulumi.Output<{ [clientId: string]: string }>;
+  /** Seed users' initial passwords by username (secret; dev stacks only have seed users). */
+  seedUserPasswords: pulumi.Output<{ [username: string]: string }>;
+  /** The gateway's in-cluster URL. */
+  gatewayUrl: pulumi.Output<string>;
+  /** The public URLs the gateway answers on. */
+  gatewayPublicUrls: pulumi.Output<string[]>;
+  /** Checksum of the gateway's rendered configuration (changes roll the pods). */
+  gatewayConfigChecksum: pulumi.Output<string>;
+  /** The CA services trust for the gateway's client certificate (PEM). */
+  mtlsCaCertPem: pulumi.Output<string>;
+  /** Each service's mTLS Secret (namespace, name), by service name. */
+  serviceMtlsSecrets: pulumi.Output<{ [service: string]: TlsSecretRef }>;
+  /** `namespace/name` of the NetworkPolicies that admit the gateway only. */
+  networkPolicyNames: pulumi.Output<string[]>;
+}
+
+export function gatewayAuthOutputs({ identity, mtls, gateway, network }: GatewayAuthParts): GatewayAuthOutputs {
+  return {
+    issuerUrl: identity.issuerUrl,
+    discoveryUrl: identity.discoveryUrl,
+    jwksUrl: identity.jwksUrl,
+    gatewayClientId: identity.gatewayClientId,
+    browserClientIds: identity.browserClientIds,
+    serviceClientIds: identity.serviceClientIds,
+    serviceClientSecrets: identity.serviceClientSecrets,
+    seedUserPasswords: identity.seedUserPasswords,
+    gatewayUrl: gateway.url,
+    gatewayPublicUrls: gateway.publicUrls,
+    gatewayConfigChecksum: gateway.configChecksum,
+    mtlsCaCertPem: mtls.caCertPem,
+    serviceMtlsSecrets: mtls.serviceSecrets,
+    networkPolicyNames: network.policyNames,
+  };
 }

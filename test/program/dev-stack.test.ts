@@ -1,10 +1,21 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runStackUnderMocks } from "../../scripts/lib/run-stack";
 import { redactSecrets, unwrapSecrets, type ResourceRecorder } from "../../scripts/lib/mock-stack";
 
 let rec: ResourceRecorder;
+let exported: Record<string, unknown>;
 beforeAll(async () => {
-  ({ recorder: rec } = await runStackUnderMocks("dev"));
+  ({ recorder: rec, exports: exported } = await runStackUnderMocks("dev"));
+});
+
+describe("dev stack outputs", () => {
+  it("are GatewayAuth's outputs (one set: the component package's schema lists them), and the environment", () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, "..", "..", "plugin", "schema.json"), "utf8"));
+    const componentOutputs = Object.keys(schema.resources["gateway-auth:index:GatewayAuth"].properties);
+    expect(Object.keys(exported).sort()).toEqual([...componentOutputs, "environment"].sort());
+  });
 });
 
 describe("dev stack identity", () => {
