@@ -1,24 +1,10 @@
 --
--- gateway-decisions: one record of every request the gateway decides.
---
--- A global rule, so it sees every request, unmatched ones included. It
---   * gives each request an id (nginx's random $request_id), sent to the
---     service and back to the caller as X-Request-Id; a caller's own value is
---     replaced, so an id in the log always names one request;
---   * adds Retry-After to a 429 (limit-count sends X-RateLimit-Reset only);
---   * classifies the outcome: `decision` (allow, deny) and `reason`, a closed
---     set of codes (docs/request-pipeline.md: Decision log). Other plugins say what they
---     decided (gateway-identity sets ctx.gateway_decision; the gateway's own
---     answers carry `labels.refusal`); a 401 from openid-connect is told apart
---     by reading the refused token's claims, unverified, only to name the
---     reason: who the caller is comes from verified claims alone;
---   * exposes the classification as $gateway_decision and $gateway_reason
---     (Prometheus labels) and writes one JSON line per request to `log_path`:
---     time, route, method, path (no query string: it may carry codes or
---     tokens), status, decision, reason, sub, client_id, tenant, claims_from
---     (openid-connect, fast-path or session: how the caller's claims were
---     established), upstream_status, latency_ms, request_id. Never a token,
---     cookie or other credential.
+-- gateway-decisions: one record of every request the gateway decides (a
+-- global rule: unmatched requests too). It gives each request an id
+-- (X-Request-Id), adds Retry-After to a 429, classifies the outcome
+-- (`decision`, and `reason` from a closed set) for the log and Prometheus,
+-- and writes one JSON line per request, never a credential.
+-- docs: docs/request-pipeline.md ("Decision log": fields and reasons).
 --
 local core = require("apisix.core")
 local ngx = ngx

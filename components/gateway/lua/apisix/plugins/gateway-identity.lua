@@ -1,58 +1,14 @@
 --
--- gateway-identity: turns the claims openid-connect has just verified into the
--- request's identity, decides the route rule's role check, and hands services
--- the identity headers.
---
--- Runs in the rewrite phase after openid-connect (priority 2599 > 2580). It
---   * reads the claims openid-connect has just established, which only
---     openid-connect can have set (a global rule strips every client-supplied
---     copy first): for bearer tokens the verified payload in X-Userinfo; for
---     browser sessions the access token the gateway itself obtained from
---     Keycloak (and refreshes), in X-Access-Token;
---     or, for a token openid-connect verified on an earlier request (it then
---     stands aside), the claims gateway-key-guard remembered for exactly that
---     Authorization header, from ctx (the fast path; bearer routes only);
---     once it accepts freshly verified claims, it asks the key guard to
---     remember them;
---   * fails closed with 401 when there is no verified payload (for example
---     when openid-connect is missing from the route);
---   * allows the request only if the caller holds one of the rule's roles
---     (`allow_roles`), counting only roles the access spec declares: 403
---     otherwise (deny by default: the schema requires a non-empty list). This
---     is a set lookup; APISIX's acl plugin did the same with a JSONPath query
---     per request, which cost the gateway about a third of its throughput;
---   * then requires every one of the rule's scopes (`required_scopes`) in the
---     token's space-separated `scope` claim: 403 with RFC 6750's
---     `error="insufficient_scope"` challenge naming them otherwise;
---   * on a tenant-bound route (`tenant_segment`), requires that path segment
---     to be the token's tenant claim, in the normalised path the route
---     matched and in the path as the caller sent it (so no encoding of a
---     segment can stand for a tenant): 403 tenant_mismatch (tenant_missing
---     in the decision log when the token names no tenant);
---   * sets ctx.external_user = { sub, roles, tenant } for later plugins and logs;
---   * sets X-User-ID, X-User-Role (declared roles, comma-separated, in the
---     spec's order), X-Tenant-ID and any configured claim headers, and clears
---     each one whose claim is absent, so no client value survives;
---   * checks what openid-connect leaves alone: the audience (401
---     invalid_token, as RFC 6750 wants, where openid-connect says 403), that
---     the token has an exp that is not past (60 s skew, where openid-connect
---     allows 120 s), and that nbf is not in the future (60 s skew);
---   * passes an email claim only when email_verified is true;
---   * on browser-session routes, refuses (403) an unsafe method unless its
---     Origin is the app's own or Sec-Fetch-Site says same-origin: SameSite=Lax
---     lets sibling subdomains send the cookie;
---   * on a 401 (its own or openid-connect's), answers with a stable challenge:
---     `Bearer realm="..."` plus `error="invalid_token"` when a token was refused,
---     never the library's error_description (an attacker's kid, internal URLs);
---   * removes X-Userinfo unless services are meant to see it, and the caller's
---     Authorization header unless the service opted in (services get identity
---     headers, not credentials they could replay at the gateway);
---   * records its decision for the decision log (ctx.gateway_decision: the
---     reason code, the verified sub, client and tenant, and where the claims
---     came from: openid-connect, the fast path or the session) and, for an allowed
---     request, whose rate-limit budget it counts against ($gateway_rate_key:
---     `client:<azp>` for the spec's service clients, `sub:<sub>` for users),
---     from verified claims only, so no client header can move it.
+-- gateway-identity: verified claims -> the route rule's decision and the
+-- identity headers services get (rewrite phase, after openid-connect:
+-- priority 2599 > 2580). Claims come from openid-connect's X-Userinfo
+-- (bearer), the session's access token (apps), or the key guard's fast path;
+-- it checks what openid-connect does not (audience, exp and nbf within 60 s,
+-- roles, scopes, the tenant segment, an app's own Origin for unsafe methods),
+-- sets X-User-ID / X-User-Role / X-Tenant-ID and the claim headers (clearing
+-- absent ones), removes credentials, and records the decision and the
+-- rate-limit key from verified claims only.
+-- docs: docs/request-pipeline.md ("How a request is decided", step 4).
 --
 local core = require("apisix.core")
 local ngx = ngx

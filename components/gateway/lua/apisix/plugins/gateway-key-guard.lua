@@ -17,7 +17,7 @@
 --   * The fast path: the exact Authorization header of a token openid-connect
 --     verified (and gateway-identity accepted) maps to its claims, per worker;
 --     $gateway_token_verified then makes openid-connect stand aside.
--- docs: docs/request-pipeline.md.
+-- docs: docs/request-pipeline.md ("How a request is decided", step 3).
 --
 local core = require("apisix.core")
 local lrucache = require("resty.lrucache")

@@ -1,26 +1,11 @@
 --
--- gateway-request-guard: what reaches a service is what the gateway judged.
---
--- A global rule (every request, before any route plugin). It
---   * removes request headers the gateway vouches for or consumes, and the
---     identity header families other proxies use by convention, matched by
---     name (exact, or a pattern such as x-*-token), so no spelling survives;
---   * removes the caller's Authorization everywhere but protected routes
---     (where gateway-identity verifies it, then removes it);
---   * removes the browser apps' session cookies everywhere but the apps'
---     own session routes (where gateway-identity removes them after use);
---   * refuses (400 method_override_refused) a request that a common web
---     framework would read as another method: an override key in the query
---     string, or in a form body (urlencoded or multipart, streamed from
---     nginx's body buffer in bounded chunks) or a JSON body held in memory;
---     override headers are removed. Unless the route says the service opted
---     in (route label override=allowed);
---   * refuses (400 unsafe_path) a path segment that servlet containers read
---     as a dot segment once its path parameter is cut (`..;`, `.;x`);
---   * on a sign-in callback, refuses (400 no_sign_in_in_progress) a request
---     no sign-in of this browser can answer: no session that decrypts, no
---     code or state, a state the session did not issue.
--- docs: docs/request-pipeline.md.
+-- gateway-request-guard: what reaches a service is what the gateway judged
+-- (a global rule, before every route plugin). It removes headers the gateway
+-- vouches for or consumes (by name and pattern), credentials and session
+-- cookies where they do not belong, and refuses (400) method overrides,
+-- dot-segment path parameters and sign-in callbacks no sign-in of this
+-- browser can answer.
+-- docs: docs/request-pipeline.md ("How a request is decided", step 2).
 --
 local core = require("apisix.core")
 local ngx = ngx
