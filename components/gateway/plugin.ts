@@ -24,15 +24,20 @@ export const DECISIONS_PLUGIN = "gateway-decisions";
 export { REQUEST_GUARD_PLUGIN } from "../access-spec";
 /** Every plugin this project ships (Lua, in lua/apisix/plugins). */
 export const PROJECT_PLUGINS = [IDENTITY_PLUGIN, KEY_GUARD_PLUGIN, DECISIONS_PLUGIN, REQUEST_GUARD_PLUGIN] as const;
+/** Modules the plugins share (in the plugins folder, not plugins: config.yaml does not list them). */
+export const PROJECT_LUA_MODULES = ["gateway-auth-helpers", "gateway-auth-verified-tokens"] as const;
 
 /** Where plugins live in the APISIX container (`apisix.extra_lua_path` points at the folder above `apisix/plugins`). */
 export const PLUGIN_ROOT = "/opt/apisix-plugins";
 export const PLUGIN_DIR = `${PLUGIN_ROOT}/apisix/plugins`;
 
-/** The project's plugins' Lua sources, shipped as is: `plugins/<name>.lua` -> source. */
+/** The project's plugins' and shared modules' Lua sources, shipped as is: `plugins/<name>.lua` -> source. */
 export function projectPluginFiles(): Record<string, string> {
   return Object.fromEntries(
-    PROJECT_PLUGINS.map((name) => [`plugins/${name}.lua`, readFileSync(join(__dirname, "lua", "apisix", "plugins", `${name}.lua`), "utf8")]),
+    [...PROJECT_PLUGINS, ...PROJECT_LUA_MODULES].map((name) => [
+      `plugins/${name}.lua`,
+      readFileSync(join(__dirname, "lua", "apisix", "plugins", `${name}.lua`), "utf8"),
+    ]),
   );
 }
 

@@ -70,7 +70,14 @@ describe("gateway manifests", () => {
   it("put the rules and the plugin in ConfigMaps, and no secret material in any ConfigMap", () => {
     const [config, plugins] = ofKind("ConfigMap") as any[];
     expect(Object.keys(config.data).sort()).toEqual(["apisix.yaml", "config.yaml"]);
-    expect(Object.keys(plugins.data)).toEqual(["gateway-identity.lua", "gateway-key-guard.lua", "gateway-decisions.lua", "gateway-request-guard.lua"]);
+    expect(Object.keys(plugins.data)).toEqual([
+      "gateway-identity.lua",
+      "gateway-key-guard.lua",
+      "gateway-decisions.lua",
+      "gateway-request-guard.lua",
+      "gateway-auth-helpers.lua",
+      "gateway-auth-verified-tokens.lua",
+    ]);
     // The rules: no secret material, not even a secret's name next to a value. The plugins are code that
     // names settings (a session's secret, read from the environment): they must hold no secret value.
     expect(JSON.stringify(config.data)).not.toMatch(/PRIVATE KEY|client_secret|mock-client-secret|session.*secret/i);

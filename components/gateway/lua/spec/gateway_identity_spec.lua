@@ -509,7 +509,7 @@ describe("gateway-identity", function()
   end)
 
   describe("tokens the key guard remembers as verified (the fast path: openid-connect stood aside)", function()
-    local guard = require("apisix.plugins.gateway-key-guard")
+    local tokens = require("apisix.plugins.gateway-auth-verified-tokens")
     -- What gateway-key-guard puts in ctx for a remembered token.
     local function remembered(claims, headers)
       local ctx = ctx_with(headers or {})
@@ -582,10 +582,10 @@ describe("gateway-identity", function()
       assert.equals(401, plugin.rewrite(conf({ claims_source = "access_token" }), remembered(alice)))
     end)
 
-    it("after openid-connect verified a token, asks the key guard to remember it with its claims (and X-Userinfo only where services get it)", function()
-      local remember = guard.remember_verified
+    it("after openid-connect verified a token, remembers it in the fast path with its claims (and X-Userinfo only where services get it)", function()
+      local remember = tokens.remember
       local got
-      guard.remember_verified = function(...) got = { ... } end
+      tokens.remember = function(...) got = { ... } end
       local ctx = ctx_with({ ["X-Userinfo"] = userinfo(alice), Authorization = "Bearer a.b.c" })
       plugin.rewrite(conf(), ctx)
       assert.equals(ctx, got[1])
@@ -593,7 +593,7 @@ describe("gateway-identity", function()
       assert.equals("user-1", got[3].sub)
       assert.is_nil(got[4])
       plugin.rewrite(conf({ forward_userinfo = true }), ctx_with({ ["X-Userinfo"] = userinfo(alice), Authorization = "Bearer a.b.c" }))
-      guard.remember_verified = remember
+      tokens.remember = remember
       assert.equals(userinfo(alice), got[4])
     end)
 
@@ -605,12 +605,12 @@ describe("gateway-identity", function()
     end)
 
     it("does not remember a token whose claims it refused (audience), nor one from the fast path again", function()
-      local remember = guard.remember_verified
+      local remember = tokens.remember
       local calls = 0
-      guard.remember_verified = function() calls = calls + 1 end
+      tokens.remember = function() calls = calls + 1 end
       plugin.rewrite(conf({ audience = "other-gateway" }), ctx_with({ ["X-Userinfo"] = userinfo(alice), Authorization = "Bearer a.b.c" }))
       plugin.rewrite(conf(), remembered(alice, { Authorization = "Bearer a.b.c" }))
-      guard.remember_verified = remember
+      tokens.remember = remember
       assert.equals(0, calls)
     end)
   end)

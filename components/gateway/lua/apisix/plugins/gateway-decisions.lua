@@ -15,8 +15,8 @@ local io_open = io.open
 local math_max = math.max
 local math_ceil = math.ceil
 
-local key_guard = require("apisix.plugins.gateway-key-guard")
-local names_audience = require("apisix.plugins.gateway-identity").names_audience
+local helpers = require("apisix.plugins.gateway-auth-helpers")
+local names_audience = helpers.names_audience
 
 local plugin_name = "gateway-decisions"
 
@@ -103,7 +103,7 @@ local function token_reason(conf, ctx)
         return "missing_token"
     end
     -- The refused token's claims, read without verifying them: only to name the reason.
-    local claims = key_guard.bearer_jwt_part(authorization, 2)
+    local claims = helpers.bearer_jwt_part(authorization, 2)
     if not claims then
         return "invalid_token"
     end

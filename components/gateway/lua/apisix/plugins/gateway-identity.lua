@@ -18,8 +18,10 @@ local tostring = tostring
 local concat = table.concat
 local gmatch = string.gmatch
 
-local key_guard = require("apisix.plugins.gateway-key-guard")
-local from_base64url = key_guard.from_base64url
+local verified_tokens = require("apisix.plugins.gateway-auth-verified-tokens")
+local helpers = require("apisix.plugins.gateway-auth-helpers")
+local from_base64url = helpers.from_base64url
+local names_audience = helpers.names_audience
 
 local plugin_name = "gateway-identity"
 
@@ -237,8 +239,7 @@ local function declared_roles(conf, claims)
 end
 
 
--- Seconds a clock may be ahead of the realm's: a token from a little later is fine.
-local CLOCK_SKEW = 60
+local CLOCK_SKEW = helpers.CLOCK_SKEW
 
 
 local function contains(list, value)
@@ -251,10 +252,6 @@ local function contains(list, value)
 end
 
 
--- aud is one string or a list of them.
-local function names_audience(aud, audience)
-    return aud == audience or (type(aud) == "table" and contains(aud, audience))
-end
 
 
 -- What openid-connect does not check: audience (it answers 403), exp present
@@ -319,7 +316,7 @@ end
 
 
 -- The Cookie header without the gateway's session cookie and its chunks (name, name_2, ...): the request guard's reader.
-local without_cookies = require("apisix.plugins.gateway-request-guard").without_cookies
+local without_cookies = helpers.without_cookies
 
 local function without_session_cookies(header, name)
     return without_cookies(header, { name })
@@ -526,7 +523,7 @@ local function admit(conf, ctx)
     if not seen and conf.claims_source == "userinfo" then
         -- X-Userinfo is kept only where services get it (it doubles an entry's size).
         local userinfo = conf.forward_userinfo and core.request.header(ctx, "X-Userinfo") or nil
-        key_guard.remember_verified(ctx, core.request.header(ctx, "Authorization"), claims, userinfo)
+        verified_tokens.remember(ctx, core.request.header(ctx, "Authorization"), claims, userinfo)
     end
 
     local view = seen and remembered_view(conf, seen) or identity_view(conf, claims, claims_origin(conf, seen))
@@ -595,7 +592,5 @@ function _M.header_filter(conf, _ctx)
 end
 
 
--- Shared with gateway-decisions (naming why a token was refused).
-_M.names_audience = names_audience
 
 return _M

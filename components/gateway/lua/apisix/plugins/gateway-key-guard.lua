@@ -14,17 +14,19 @@
 --     refetch_interval refetches (how a new key is learnt), the others get
 --     401 without a fetch. A retired key is refused once the refreshed JWKS
 --     lacks it: within jwks_ttl, fast path included.
---   * The fast path: the exact Authorization header of a token openid-connect
---     verified (and gateway-identity accepted) maps to its claims, per worker;
---     $gateway_token_verified then makes openid-connect stand aside.
+--   * The fast path: a token remembered (gateway-auth-verified-tokens) whose
+--     key is still published answers at once; $gateway_token_verified then
+--     makes openid-connect stand aside.
 -- docs: docs/request-pipeline.md ("How a request is decided", step 3).
 --
 local core = require("apisix.core")
-local lrucache = require("resty.lrucache")
+local helpers = require("apisix.plugins.gateway-auth-helpers")
+local verified_tokens = require("apisix.plugins.gateway-auth-verified-tokens")
+local from_base64url = helpers.from_base64url
+local verifiable_token = helpers.verifiable_token
 local ngx = ngx
 local type = type
 local ipairs = ipairs
-local min = math.min
 
 local plugin_name = "gateway-key-guard"
 -- Declared in config.yaml (nginx_config.http.custom_lua_shared_dict).
@@ -293,58 +295,6 @@ local function check_key(conf, kid, limits)
 end
 
 
--- The fast path's entries (this worker): Authorization header -> { claims, kid, userinfo (when forwarded) }.
-local verified = nil
--- Its level shared by the workers, bounded in bytes (nginx evicts the least recently used).
-local SHARED_DICT = "gateway_verified_tokens"
--- Tokens longer than this stay out of a worker's memory (a 10.9 KB token with
--- 240 roles took 26 KB there); the shared level, bounded in bytes, keeps them.
-local MAX_WORKER_ENTRY = 4096
-
-local function verified_tokens(conf)
-    local settings = conf.verified_tokens
-    if not settings or settings.size == 0 then
-        return nil
-    end
-    if not verified then
-        verified = lrucache.new(settings.size)
-    end
-    return verified
-end
-
-local function shared_level(conf)
-    return conf.verified_tokens and conf.verified_tokens.shared and ngx.shared[SHARED_DICT] or nil
-end
-
-
--- A remembered token: this worker's entry, else the shared level's (then kept
--- in this worker too, for what is left of its life there).
-local function remembered(conf, cache, authorization)
-    local seen = cache:get(authorization)
-    if seen then
-        return seen
-    end
-    local shared = shared_level(conf)
-    local text = shared and shared:get(authorization)
-    if type(text) ~= "string" then
-        return nil
-    end
-    seen = core.json.decode(text)
-    if type(seen) ~= "table" or type(seen.claims) ~= "table" then
-        return nil
-    end
-    -- The entry says when it ends (a shared:ttl call would cost another dict lookup).
-    local left = type(seen.expires) == "number" and seen.expires - ngx.time() or 0
-    if left <= 0 then
-        return nil
-    end
-    if #authorization <= MAX_WORKER_ENTRY then
-        cache:set(authorization, seen, left)
-    end
-    return seen
-end
-
-
 -- The fast path asks key_state at most once a second per key (this worker):
 -- its shared-dict reads cost about 4% of the gateway's throughput. A key
 -- that leaves the cached JWKS is noticed at most that much later.
@@ -376,80 +326,6 @@ core.ctx.register_var("gateway_token_verified", function(ctx)
 end)
 
 
--- base64url (JWT segments) to bytes, nil when it is not base64url; gateway-identity uses it too.
-local decode_base64url = require("ngx.base64").decode_base64url
-local function from_base64url(text)
-    return (decode_base64url(text))
-end
-
-
--- A bearer JWT in compact JWS form: the scheme "Bearer" in any letter case,
--- spaces, three non-empty base64url parts and nothing else.
-local function bearer_parts(authorization)
-    if type(authorization) ~= "string" then
-        return nil
-    end
-    local scheme, header, payload, signature = authorization:match("^(%a+) +([%w_-]+)%.([%w_-]+)%.([%w_-]+)$")
-    if not scheme or scheme:lower() ~= "bearer" then
-        return nil
-    end
-    return header, payload, signature
-end
-
-
-local function json_object(part)
-    local decoded = part and from_base64url(part)
-    local parsed = decoded and core.json.decode(decoded)
-    -- An object: an array is a table too.
-    return type(parsed) == "table" and parsed[1] == nil and parsed or nil
-end
-
-
--- An Authorization header's bearer JWT, read WITHOUT verifying it: its three
--- segments and its decoded header and payload (objects), or nil.
-local function parse_bearer(authorization)
-    local header_part, payload_part, signature_part = bearer_parts(authorization)
-    local header = json_object(header_part)
-    local payload = header and json_object(payload_part)
-    if not payload then
-        return nil
-    end
-    return { header = header, payload = payload, signed = header_part .. "." .. payload_part, signature = signature_part }
-end
-
-
--- One part of an Authorization header's bearer JWT (1: header, 2: payload)
--- as a table, read WITHOUT verifying it; nil when it is not one.
-local function bearer_jwt_part(authorization, index)
-    local header, payload = bearer_parts(authorization)
-    return json_object(index == 1 and header or payload)
-end
-
-
--- The token when it is one openid-connect may verify: well formed
--- (lua-resty-jwt answers 500 to some malformed tokens, and reads others
--- leniently), an alg, a string kid if any, and no `crit` (RFC 7515 4.1.11:
--- extensions a recipient does not understand make the token invalid; the
--- gateway understands none). Else nil and why.
-local function verifiable_token(authorization)
-    local token = parse_bearer(authorization)
-    local header = token and token.header
-    if not header or type(header.alg) ~= "string" then
-        return nil, "not a bearer JWT"
-    end
-    if header.crit ~= nil then
-        return nil, "a crit header names extensions the gateway does not understand"
-    end
-    if header.kid ~= nil and type(header.kid) ~= "string" then
-        return nil, "kid is not a string"
-    end
-    return token
-end
-
-local function verifiable_header(authorization)
-    local token, problem = verifiable_token(authorization)
-    return token and token.header, problem
-end
 
 
 -- The cheap refusal of forged signatures: a token under a known key whose
@@ -490,8 +366,7 @@ local function signing_key(conf, kid)
     return known.kids[kid]
 end
 
--- Seconds a clock may be ahead of the realm's (gateway-identity allows the same).
-local CLOCK_SKEW = 60
+local CLOCK_SKEW = helpers.CLOCK_SKEW
 
 -- What openid-connect would refuse in claims whose signature has just proved
 -- them the realm's (and write an error-log line for, per request): another
@@ -548,8 +423,7 @@ local function screen(conf, ctx)
     if not limits then
         return refuse(conf, "shared dict " .. DICT .. " missing", "warn")
     end
-    local cache = verified_tokens(conf)
-    local seen = cache and type(authorization) == "string" and remembered(conf, cache, authorization)
+    local seen = type(authorization) == "string" and verified_tokens.lookup(conf, authorization)
     if seen and known_lately(conf, seen.kid) then
         ctx.gateway_verified_token = seen
         return
@@ -565,10 +439,8 @@ local function screen(conf, ctx)
         return refuse(conf, problem)
     end
     local header = token.header
-    -- For gateway-identity, which enters the token here (remember_verified) once verified.
-    if cache then
-        ctx.gateway_auth_candidate = { authorization = authorization, kid = header.kid, ttl = conf.verified_tokens.ttl, shared = shared_level(conf) }
-    end
+    -- For gateway-identity, which enters the token in the fast path once openid-connect verified it.
+    verified_tokens.propose(ctx, conf, authorization, header.kid)
     local status, body, reason = check_key(conf, header.kid, limits)
     if status then
         return status, body, reason
@@ -590,36 +462,6 @@ function _M.rewrite(conf, ctx)
 end
 
 
-_M.from_base64url = from_base64url
-_M.bearer_jwt_part = bearer_jwt_part
-_M.verifiable_header = verifiable_header
-
-
--- Called by gateway-identity when it accepted the claims openid-connect has
--- just verified for this request's token: later requests with the same
--- Authorization header take the fast path until the token's exp, or the ttl.
--- `authorization` is the header as gateway-identity read it; an entry is made
--- only when it is the one this plugin read before openid-connect ran.
-function _M.remember_verified(ctx, authorization, claims, userinfo)
-    local candidate = ctx.gateway_auth_candidate
-    if not candidate or not verified or type(authorization) ~= "string"
-        or authorization ~= candidate.authorization or type(claims.exp) ~= "number" then
-        return
-    end
-    local ttl = min(candidate.ttl, claims.exp - ngx.time())
-    if ttl <= 0 then
-        return
-    end
-    local entry = { claims = claims, userinfo = userinfo, kid = candidate.kid }
-    if #authorization <= MAX_WORKER_ENTRY then
-        verified:set(authorization, entry, ttl)
-    end
-    if candidate.shared then
-        -- Full, nginx evicts the least recently used entries: a miss costs one verification, never a wrong answer.
-        entry.expires = ngx.time() + ttl
-        candidate.shared:set(authorization, core.json.encode(entry), ttl)
-    end
-end
 
 
 return _M

@@ -8,6 +8,7 @@
 -- docs: docs/request-pipeline.md ("How a request is decided", step 2).
 --
 local core = require("apisix.core")
+local without_cookies = require("apisix.plugins.gateway-auth-helpers").without_cookies
 local ngx = ngx
 local type = type
 local pairs = pairs
@@ -366,27 +367,6 @@ end
 _M.stripped = function(conf, name) return stripped(compile(conf), name) end
 
 
--- A Cookie header without the named cookies and their chunks (name_2, name_3, ...).
-local function without_cookies(header, names)
-    local kept = {}
-    for pair in header:gmatch("[^;]+") do
-        local trimmed = pair:match("^%s*(.-)%s*$")
-        local key = trimmed:match("^([^=]*)=") or trimmed
-        key = key:match("^%s*(.-)%s*$")
-        local drop = false
-        for _, name in ipairs(names) do
-            if key == name or (key:sub(1, #name + 1) == name .. "_" and key:sub(#name + 2):match("^%d+$")) then
-                drop = true
-                break
-            end
-        end
-        if not drop and trimmed ~= "" then
-            kept[#kept + 1] = trimmed
-        end
-    end
-    return #kept > 0 and concat(kept, "; ") or nil
-end
-_M.without_cookies = without_cookies
 
 
 -- What the guard does with a header, by its name as the client spelt it:

@@ -1,0 +1,113 @@
+--
+-- gateway-auth-verified-tokens: the fast path's memory (a module, not a
+-- plugin). The exact Authorization header of a token openid-connect verified
+-- and gateway-identity accepted maps to its claims: per worker (an LRU,
+-- bounded in entries) and per pod (the gateway_verified_tokens dict, bounded
+-- in bytes). gateway-key-guard looks tokens up (and checks their key first);
+-- gateway-identity remembers them.
+-- docs: docs/request-pipeline.md ("The verified-token fast path").
+--
+local core = require("apisix.core")
+local lrucache = require("resty.lrucache")
+local ngx = ngx
+local type = type
+local min = math.min
+
+local _M = {}
+
+
+-- The fast path's entries (this worker): Authorization header -> { claims, kid, userinfo (when forwarded) }.
+local verified = nil
+-- Its level shared by the workers, bounded in bytes (nginx evicts the least recently used).
+local SHARED_DICT = "gateway_verified_tokens"
+-- Tokens longer than this stay out of a worker's memory (a 10.9 KB token with
+-- 240 roles took 26 KB there); the shared level, bounded in bytes, keeps them.
+local MAX_WORKER_ENTRY = 4096
+
+local function worker_level(conf)
+    local settings = conf.verified_tokens
+    if not settings or settings.size == 0 then
+        return nil
+    end
+    if not verified then
+        verified = lrucache.new(settings.size)
+    end
+    return verified
+end
+
+local function shared_level(conf)
+    return conf.verified_tokens and conf.verified_tokens.shared and ngx.shared[SHARED_DICT] or nil
+end
+
+
+-- A remembered token: this worker's entry, else the shared level's (then kept
+-- in this worker too, for what is left of its life there). Nil when the fast
+-- path is off or the token is not remembered.
+function _M.lookup(conf, authorization)
+    local cache = worker_level(conf)
+    if not cache then
+        return nil
+    end
+    local seen = cache:get(authorization)
+    if seen then
+        return seen
+    end
+    local shared = shared_level(conf)
+    local text = shared and shared:get(authorization)
+    if type(text) ~= "string" then
+        return nil
+    end
+    seen = core.json.decode(text)
+    if type(seen) ~= "table" or type(seen.claims) ~= "table" then
+        return nil
+    end
+    -- The entry says when it ends (a shared:ttl call would cost another dict lookup).
+    local left = type(seen.expires) == "number" and seen.expires - ngx.time() or 0
+    if left <= 0 then
+        return nil
+    end
+    if #authorization <= MAX_WORKER_ENTRY then
+        cache:set(authorization, seen, left)
+    end
+    return seen
+end
+
+
+-- Marks this request's token as one gateway-identity may remember once
+-- openid-connect verified it (the key guard calls this before openid-connect
+-- runs, with the header it read and the token's kid).
+function _M.propose(ctx, conf, authorization, kid)
+    if worker_level(conf) then
+        ctx.gateway_auth_candidate = { authorization = authorization, kid = kid, ttl = conf.verified_tokens.ttl, shared = shared_level(conf) }
+    end
+end
+
+
+-- Called by gateway-identity when it accepted the claims openid-connect has
+-- just verified for this request's token: later requests with the same
+-- Authorization header take the fast path until the token's exp, or the ttl.
+-- `authorization` is the header as gateway-identity read it; an entry is made
+-- only when it is the one this plugin read before openid-connect ran.
+function _M.remember(ctx, authorization, claims, userinfo)
+    local candidate = ctx.gateway_auth_candidate
+    if not candidate or not verified or type(authorization) ~= "string"
+        or authorization ~= candidate.authorization or type(claims.exp) ~= "number" then
+        return
+    end
+    local ttl = min(candidate.ttl, claims.exp - ngx.time())
+    if ttl <= 0 then
+        return
+    end
+    local entry = { claims = claims, userinfo = userinfo, kid = candidate.kid }
+    if #authorization <= MAX_WORKER_ENTRY then
+        verified:set(authorization, entry, ttl)
+    end
+    if candidate.shared then
+        -- Full, nginx evicts the least recently used entries: a miss costs one verification, never a wrong answer.
+        entry.expires = ngx.time() + ttl
+        candidate.shared:set(authorization, core.json.encode(entry), ttl)
+    end
+end
+
+
+return _M
