@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,5 +96,34 @@ describe.each(["dev", "prod"])("render --stack %s", (stack) => {
 describe("render refuses bad input", () => {
   it("names a missing stack file", () => {
     expect(() => render("nosuchstack")).toThrow(/Pulumi\.nosuchstack\.yaml/);
+  });
+});
+
+describe("render --check (the committed snapshot against what the code renders)", () => {
+  const check = (out?: string) =>
+    spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", "--stack", "dev", "--check", ...(out ? ["--out", out] : [])], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
+
+  it("passes on the committed out/dev, and writes nothing", () => {
+    const before = readFileSync(join(PROJECT_ROOT, "out", "dev", "resources.json"), "utf8");
+    const res = check();
+    expect(res.stdout).toContain("is what the code renders");
+    expect(res.status).toBe(0);
+    expect(readFileSync(join(PROJECT_ROOT, "out", "dev", "resources.json"), "utf8")).toBe(before);
+  });
+
+  it("fails with a readable diff naming the changed line when the snapshot differs", () => {
+    const copy = mkdtempSync(join(tmpdir(), "render-check-copy-"));
+    scratch.push(copy);
+    cpSync(join(PROJECT_ROOT, "out", "dev"), copy, { recursive: true });
+    const matrix = join(copy, "access-matrix.md");
+    writeFileSync(matrix, readFileSync(matrix, "utf8").replace("| orders |", "| orders-edited |"));
+    const res = check(copy);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toMatch(/^-\| orders-edited \|/m);
+    expect(res.stdout).toMatch(/^\+\| orders \|/m);
+    expect(res.stdout).toContain("differs from what the code renders");
   });
 });
