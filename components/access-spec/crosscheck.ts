@@ -12,6 +12,7 @@ export function crossCheck(r: SpecReader, spec: AccessSpec): void {
   checkClients(r, spec);
   checkScopes(r, spec);
   checkRoutes(r, spec);
+  checkRulesReachable(r, spec);
   checkGateway(r, spec);
   checkSeedUsers(r, spec);
   checkMtls(r, spec);
@@ -325,4 +326,30 @@ function checkSeedUsers(r: SpecReader, spec: AccessSpec): void {
       if (!spec.realm.groups.some((d) => d.name === g)) r.fail(`seedUsers[${ui}].groups[${gi}]`, `group ${show(g)} is not declared in realm.groups`);
     }),
   );
+}
+
+/**
+ * A rule nobody the spec creates can pass is refused: none of its roles is
+ * granted by a group (users) or, outside apps, to a service client (a service
+ * account never holds an app's browser session). Usually a role declared and
+ * never granted, or a typo'd grant. A role given outside the spec (an admin,
+ * an identity provider's mapper) says so: realm.roles[].grantedOutsideSpec.
+ */
+function checkRulesReachable(r: SpecReader, spec: AccessSpec): void {
+  const byUsers = new Set([...spec.realm.groups.flatMap((g) => g.roles), ...spec.realm.roles.filter((x) => x.grantedOutsideSpec).map((x) => x.name)]);
+  const byAnyone = new Set([...byUsers, ...spec.clients.service.flatMap((c) => c.roles)]);
+  for (const { route, serviceIndex, routeIndex } of allRoutes(spec)) {
+    const app = appOfRoute(spec, route);
+    const granted = app ? byUsers : byAnyone;
+    const grantors = app ? "no group grants" : "no group and no service client grants";
+    route.rules.forEach((rule, ruleIndex) => {
+      if (rule.roles.some((role) => granted.has(role))) return;
+      const roleIndex = spec.realm.roles.findIndex((x) => rule.roles.includes(x.name));
+      r.fail(
+        `services[${serviceIndex}].routes[${routeIndex}].rules[${ruleIndex}].roles`,
+        `${rule.methods.join(", ")} ${route.path} allows only roles ${grantors} (${rule.roles.join(", ")})${app ? ` on app ${app.name}'s session routes` : ""}: nobody the spec creates can make these calls. ` +
+          `Grant one of them in realm.groups${app ? "" : " or clients.service"}, or, if it is assigned outside the spec, set realm.roles[${roleIndex}].grantedOutsideSpec: true`,
+      );
+    });
+  }
 }

@@ -4,10 +4,17 @@
  * rule and the policy pack that checks it.
  */
 
-// Facts the policy pack checks live in the pack (it must stand alone to be
-// published); the components use them from there.
-import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR } from "../contract/names";
-export { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR };
+// Facts the policy pack checks live in components/contract (the pack has a copy).
+import {
+  CLAIMS,
+  GATEWAY_POD_LABELS,
+  GRANTED_OUTSIDE_SPEC_ATTRIBUTE,
+  OIDC_PLUGIN_HEADERS,
+  REQUEST_GUARD_PLUGIN,
+  VERIFIED_TOKEN_FILTER,
+  VERIFIED_TOKEN_VAR,
+} from "../contract/names";
+export { CLAIMS, GATEWAY_POD_LABELS, GRANTED_OUTSIDE_SPEC_ATTRIBUTE, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR };
 
 /** The type-token package of every component (`gateway-auth:index:<Class>`). */
 export const PACKAGE = "gateway-auth";

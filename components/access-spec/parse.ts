@@ -144,9 +144,13 @@ function readDuration(r: SpecReader, path: string, value: Raw, fallback: string)
 }
 
 function readRole(r: SpecReader, path: string, value: Raw): RoleSpec {
-  if (typeof value === "string") return { name: r.string(path, value, P.ROLE_NAME), description: "" };
-  const o = r.object(path, value, ["name", "description"]) ?? {};
-  return { name: r.string(join(path, "name"), o.name, P.ROLE_NAME), description: r.string(join(path, "description"), o.description, { default: "" }) };
+  if (typeof value === "string") return { name: r.string(path, value, P.ROLE_NAME), description: "", grantedOutsideSpec: false };
+  const o = r.object(path, value, ["name", "description", "grantedOutsideSpec"]) ?? {};
+  return {
+    name: r.string(join(path, "name"), o.name, P.ROLE_NAME),
+    description: r.string(join(path, "description"), o.description, { default: "" }),
+    grantedOutsideSpec: r.boolean(join(path, "grantedOutsideSpec"), o.grantedOutsideSpec, false),
+  };
 }
 
 function readRealm(r: SpecReader, value: Raw, env: EnvironmentDefaults): RealmSpec {

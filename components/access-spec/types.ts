@@ -35,6 +35,12 @@ export interface KeycloakEndpointsSpec {
 export interface RoleSpec {
   name: string;
   description: string;
+  /**
+   * The role is given outside the spec (by an admin in Keycloak, or an
+   * identity provider's mapper), so a rule may require it though no group
+   * or service client grants it. Default false: such a rule is refused.
+   */
+  grantedOutsideSpec: boolean;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { allRoutes } from "./access";
 import { perReplicaCounters } from "./rate-limits";
 import type { AccessSpec } from "./types";
 
@@ -21,25 +20,5 @@ export function deploymentWarnings(spec: AccessSpec): string[] {
         "Use a redis or redis-cluster store for one shared budget (refused in prod).",
     );
   }
-  warnings.push(...unreachableRules(spec));
   return warnings;
-}
-
-/**
- * Rules nobody the spec creates can pass: none of their roles is granted by a
- * group (users) or to a service client. Legal (an admin or an identity
- * provider's mapper may assign the role outside the spec), but usually a
- * role declared and never granted, or a typo'd grant.
- */
-function unreachableRules(spec: AccessSpec): string[] {
-  const granted = new Set([...spec.realm.groups.flatMap((g) => g.roles), ...spec.clients.service.flatMap((c) => c.roles)]);
-  return allRoutes(spec).flatMap(({ route, serviceIndex, routeIndex }) =>
-    route.rules.flatMap((rule, ruleIndex) =>
-      rule.roles.some((r) => granted.has(r))
-        ? []
-        : [
-            `services[${serviceIndex}].routes[${routeIndex}].rules[${ruleIndex}] (${rule.methods.join(", ")} ${route.path}) allows only roles no group and no service client grants (${rule.roles.join(", ")}): nobody the spec creates can make these calls. Grant one of them in realm.groups or clients.service, unless it is assigned outside the spec.`,
-          ],
-    ),
-  );
 }

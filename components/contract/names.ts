@@ -32,3 +32,10 @@ export const VERIFIED_TOKEN_FILTER: ReadonlyArray<readonly [string, string, stri
 
 /** The project's global plugin that removes, from every request, the headers a service must not take from a caller (its conf's strip_headers). */
 export const REQUEST_GUARD_PLUGIN = "gateway-request-guard";
+
+/**
+ * The realm-role attribute marking a role given outside the spec
+ * (realm.roles[].grantedOutsideSpec): the policy pack then counts it as
+ * granted, as the spec's own check does.
+ */
+export const GRANTED_OUTSIDE_SPEC_ATTRIBUTE = "gateway-auth.granted-outside-spec";

@@ -1,7 +1,7 @@
 import * as keycloak from "@pulumi/keycloak";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { GATEWAY_SCOPE_NAME, PACKAGE, type AccessSpec, type SeedUserSpec } from "../access-spec";
+import { GATEWAY_SCOPE_NAME, GRANTED_OUTSIDE_SPEC_ATTRIBUTE, PACKAGE, type AccessSpec, type SeedUserSpec } from "../access-spec";
 import { defaultScopesForCallers, renderGatewayScopeMappers, renderServiceTenantClaim } from "./mappers";
 import { renderAppClient, renderBrowserClient, renderGatewayClient, renderServiceClient } from "./clients";
 import { identityEndpoints } from "./endpoints";
@@ -55,7 +55,15 @@ export class KeycloakIdentity extends pulumi.ComponentResource {
     const profile = new keycloak.RealmUserProfile(`${name}-user-profile`, { realmId, attributes: renderUserProfileAttributes(spec) }, child);
 
     const roles = new Map(
-      spec.realm.roles.map((r) => [r.name, new keycloak.Role(`${name}-role-${r.name}`, { realmId, name: r.name, description: r.description }, child)]),
+      spec.realm.roles.map((r) => [
+        r.name,
+        new keycloak.Role(
+          `${name}-role-${r.name}`,
+          // A role given outside the spec says so on the role itself, where the policy pack sees it.
+          { realmId, name: r.name, description: r.description, ...(r.grantedOutsideSpec ? { attributes: { [GRANTED_OUTSIDE_SPEC_ATTRIBUTE]: "true" } } : {}) },
+          child,
+        ),
+      ]),
     );
     const groups = new Map(
       spec.realm.groups.map((g) => [

@@ -1,6 +1,6 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { parseDuration } from "../contract/durations";
-import { CLAIMS, GATEWAY_POD_LABELS, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN } from "../contract/names";
+import { CLAIMS, GATEWAY_POD_LABELS, GRANTED_OUTSIDE_SPEC_ATTRIBUTE, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN } from "../contract/names";
 import { gatewayConfigs, pluginConfs, serverDirectives, upstreamNamespaces } from "./apisix";
 import { ENVIRONMENT_CONFIG, environmentOf } from "./config";
 import { TYPES, type StackResource } from "./types";
@@ -101,13 +101,17 @@ export const gatewayRolesGranted: StackValidationPolicy = {
         .map((r) => [r.urn, r.props.name as string]),
     );
     const grants = ofType(resources, TYPES.groupRoles).flatMap((g) => (g.propertyDependencies?.roleIds ?? []).map((d) => roleNames.get(d.urn)));
-    const granted = new Set([...grants, ...ofType(resources, TYPES.serviceAccountRealmRole).map((r) => r.props.role as string)].filter(Boolean));
+    // A role marked as given outside the stack (realm.roles[].grantedOutsideSpec) counts as granted, as in the spec's own check.
+    const outside = ofType(resources, TYPES.role)
+      .filter((r) => !r.props.clientId && r.props.attributes?.[GRANTED_OUTSIDE_SPEC_ATTRIBUTE] === "true")
+      .map((r) => r.props.name as string);
+    const granted = new Set([...grants, ...outside, ...ofType(resources, TYPES.serviceAccountRealmRole).map((r) => r.props.role as string)].filter(Boolean));
     for (const g of gatewayConfigs(resources)) {
       for (const { where, conf } of pluginConfs(g.doc, IDENTITY_PLUGIN)) {
         const roles: string[] = conf.allow_roles ?? [];
         if (roles.length > 0 && !roles.some((r) => granted.has(r))) {
           report(
-            `${IDENTITY_PLUGIN} on ${where} allows only roles no group grants and no service account holds (${roles.join(", ")}): nobody the stack creates can pass it. Grant one in realm.groups or clients.service, unless it is assigned outside the stack.`,
+            `${IDENTITY_PLUGIN} on ${where} allows only roles no group grants and no service account holds (${roles.join(", ")}): nobody the stack creates can pass it. Grant one in realm.groups or clients.service, or mark a role given outside the stack (realm.roles[].grantedOutsideSpec: the role's attribute ${GRANTED_OUTSIDE_SPEC_ATTRIBUTE}).`,
             g.resource.urn,
           );
         }

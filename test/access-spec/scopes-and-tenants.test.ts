@@ -103,7 +103,7 @@ describe("tenant-bound routes", () => {
 
   it("overlap other routes like any path: a literal tenant under a bound path is refused", () => {
     const found = problems(
-      scopedRaw((r) => r.services[0].routes.push({ path: "/api/tenants/acme/orders/1", rules: [{ methods: ["GET"], roles: ["admin"] }] })),
+      scopedRaw((r) => r.services[0].routes.push({ path: "/api/tenants/acme/orders/1", rules: [{ methods: ["GET"], roles: ["viewer"] }] })),
     );
     expect(found).toEqual([expect.stringMatching(/^services\[0\]\.routes\[3\]\.path: .* overlaps "\/api\/tenants\/\{tenant\}\/orders\/\*"/)]);
   });

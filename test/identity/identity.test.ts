@@ -190,3 +190,18 @@ describe("a browser app's client (signed in at the gateway)", () => {
     expect(appRec.one(T.realm, "app-realm").inputs).toMatchObject({ revokeRefreshToken: true, refreshTokenMaxReuse: 0 });
   });
 });
+
+describe("a role given outside the spec (realm.roles[].grantedOutsideSpec)", () => {
+  it("is marked on the Keycloak role (where the policy pack reads it); other roles carry no attribute", async () => {
+    const raw = devRawSpec();
+    raw.realm.roles = raw.realm.roles.map((r: any) => (r.name === "admin" ? { ...r, grantedOutsideSpec: true } : r));
+    const marked = await useRecorder();
+    await build(marked, () => {
+      new KeycloakIdentity("marked", { spec: parseAccessSpec(raw) });
+    });
+    const roles = marked.resources.filter((r) => r.type === "keycloak:index/role:Role" && !r.inputs.clientId);
+    expect(roles.length).toBeGreaterThan(1);
+    expect(roles.find((r) => r.inputs.name === "admin")?.inputs.attributes).toEqual({ "gateway-auth.granted-outside-spec": "true" });
+    expect(roles.filter((r) => r.inputs.name !== "admin").every((r) => r.inputs.attributes === undefined)).toBe(true);
+  });
+});

@@ -349,6 +349,17 @@ describe("each rule refuses a stack that breaks it, and only it", () => {
   });
 });
 
+describe("gateway-roles-granted and the spec's opt-out", () => {
+  it("counts a role marked as given outside the stack (realm.roles[].grantedOutsideSpec) as granted", async () => {
+    const stack: StackResource[] = structuredClone(prod);
+    find(stack, "keycloak:index/groupRoles:GroupRoles", "identity-group-admins-roles").propertyDependencies = { roleIds: [] };
+    const rolesGranted = async () => (await runPolicies(policies, stack, { environment: "prod" })).filter((v) => v.policy === "gateway-roles-granted");
+    expect((await rolesGranted()).length).toBeGreaterThan(0);
+    find(stack, "keycloak:index/role:Role", "identity-role-admin").props.attributes = { "gateway-auth.granted-outside-spec": "true" };
+    expect(await rolesGranted()).toEqual([]);
+  });
+});
+
 describe("environment config", () => {
   it("wildcard redirect URIs are allowed in dev only", async () => {
     const stack: StackResource[] = structuredClone(prod);
