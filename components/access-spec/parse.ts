@@ -15,6 +15,7 @@ import { parseDuration } from "./durations";
 import * as P from "./patterns";
 import { readGatewayRateLimits, readRateLimit } from "./rate-limits";
 import { Raw, SpecReader, join, show } from "./reader";
+import { redirectWildcardHonoured } from "../contract/names";
 import {
   AccessRuleSpec,
   AccessSpec,
@@ -85,6 +86,16 @@ export function readUrl(
   if (!text) return text;
   if (text.includes("*") && !opts.allowWildcard) {
     return r.fail(path, `wildcard URL ${show(text)} is only allowed in dev`) ?? text;
+  }
+  // Keycloak matches a wildcard only as the URI's last character, after a host and a path: one in the host,
+  // the port or mid-path is taken literally, so it never matches and the sign-in fails for every user.
+  if (!redirectWildcardHonoured(text)) {
+    return (
+      r.fail(
+        path,
+        `${show(text)}: Keycloak matches a wildcard only at the very end of a redirect URI, after its host and a "/" (for example "http://localhost:3000/*"); a "*" in the host, the port or mid-path never matches`,
+      ) ?? text
+    );
   }
   let url: URL;
   try {

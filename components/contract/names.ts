@@ -39,3 +39,13 @@ export const REQUEST_GUARD_PLUGIN = "gateway-request-guard";
  * granted, as the spec's own check does.
  */
 export const GRANTED_OUTSIDE_SPEC_ATTRIBUTE = "gateway-auth.granted-outside-spec";
+
+/**
+ * Whether a redirect URI's wildcard is one Keycloak honours: a single `*` as
+ * the last character, after the host and a "/" (`http://localhost:3000/*`).
+ * Anywhere else (the host, the port, mid-path) Keycloak takes it literally,
+ * so it never matches. True for a URI without a wildcard.
+ */
+export function redirectWildcardHonoured(uri: string): boolean {
+  return !uri.includes("*") || /^[a-z][a-z0-9+.-]*:\/\/[^/*]+\/[^*]*\*$/i.test(uri);
+}

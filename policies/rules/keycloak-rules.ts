@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { parseDuration } from "../contract/durations";
+import { redirectWildcardHonoured } from "../contract/names";
 import { ENVIRONMENT_CONFIG, environmentOf } from "./config";
 import { TYPES } from "./types";
 
@@ -27,15 +28,19 @@ export const browserClientPkce: ResourceValidationPolicy = {
 /** Exact redirect URIs and origins outside dev. */
 export const noWildcardRedirects: ResourceValidationPolicy = {
   name: "keycloak-no-wildcard-redirects",
-  description: "Outside dev, client redirect URIs, post-logout redirect URIs and web origins are exact (no '*').",
+  description:
+    "Outside dev, client redirect URIs, post-logout redirect URIs and web origins are exact (no '*'); in dev a redirect URI's '*' is one Keycloak honours (last, after a path).",
   enforcementLevel: "mandatory",
   configSchema: ENVIRONMENT_CONFIG,
   validateResource: (args, report) => {
-    if (args.type !== TYPES.client || environmentOf(args.getConfig()).environment === "dev") return;
+    if (args.type !== TYPES.client) return;
+    const dev = environmentOf(args.getConfig()).environment === "dev";
     const id = args.props.clientId ?? args.name;
     for (const field of ["validRedirectUris", "validPostLogoutRedirectUris", "webOrigins"]) {
       for (const uri of (args.props[field] ?? []) as string[]) {
-        if (uri.includes("*")) report(`client "${id}" ${field} contains wildcard "${uri}". List the exact URIs (wildcards are allowed only in dev).`);
+        if (!dev && uri.includes("*")) report(`client "${id}" ${field} contains wildcard "${uri}". List the exact URIs (wildcards are allowed only in dev).`);
+        else if (dev && field !== "webOrigins" && !redirectWildcardHonoured(uri))
+          report(`client "${id}" ${field} has "${uri}": Keycloak matches a wildcard only at the very end, after the host and a "/"; this one never matches.`);
       }
     }
   },

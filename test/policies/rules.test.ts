@@ -367,6 +367,17 @@ describe("environment config", () => {
     expect(await runPolicies(policies, stack, { environment: "dev" })).toEqual([]);
   });
 
+  it.each(["http://*.localtest.me/cb", "http://localhost:*/cb", "http://localhost:5173*", "http://localhost:5173/*/cb"])(
+    "even in dev, a redirect URI wildcard Keycloak never matches (%s) is refused",
+    async (uri) => {
+      const stack: StackResource[] = structuredClone(prod);
+      webClient(stack).validRedirectUris.push(uri);
+      const found = await runPolicies(policies, stack, { environment: "dev" });
+      expect(found.map((v) => v.policy)).toEqual(["keycloak-no-wildcard-redirects"]);
+      expect(found[0].message).toContain(`"${uri}": Keycloak matches a wildcard only at the very end`);
+    },
+  );
+
   it("plaintext upstreams are refused in prod only", async () => {
     const stack: StackResource[] = structuredClone(prod);
     editApisix(stack, (d) => {
