@@ -3,6 +3,7 @@ import { ENVIRONMENT_DEFAULTS, SSL_REQUIRED_STRENGTH } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
 import { GATEWAY_SCOPE_NAME, IDENTITY_HEADERS, KEYCLOAK_BUILTIN_SCOPES, OIDC_PLUGIN_HEADERS, gatewayToServicePolicyName, serviceMtlsSecretName } from "./names";
 import { perReplicaCounters } from "./rate-limits";
+import { trustWidenings } from "./widenings";
 import { SpecReader, didYouMean, show } from "./reader";
 import { AccessSpec, HTTP_METHODS } from "./types";
 
@@ -13,6 +14,7 @@ export function crossCheck(r: SpecReader, spec: AccessSpec): void {
   checkScopes(r, spec);
   checkRoutes(r, spec);
   checkRulesReachable(r, spec);
+  if (spec.environment === "prod") for (const w of trustWidenings(spec)) r.fail(w.path, `${w.why}; refused in prod (dev and staging warn)`);
   checkGateway(r, spec);
   checkSeedUsers(r, spec);
   checkMtls(r, spec);

@@ -1,4 +1,5 @@
 import { perReplicaCounters } from "./rate-limits";
+import { trustWidenings } from "./widenings";
 import type { AccessSpec } from "./types";
 
 /**
@@ -20,5 +21,7 @@ export function deploymentWarnings(spec: AccessSpec): string[] {
         "Use a redis or redis-cluster store for one shared budget (refused in prod).",
     );
   }
+  // What prod refuses, said everywhere else (components/access-spec/widenings.ts).
+  for (const w of trustWidenings(spec)) warnings.push(`${w.path}: ${w.why} (refused in prod)`);
   return warnings;
 }

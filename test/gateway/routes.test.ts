@@ -172,14 +172,14 @@ describe("anti-spoofing", () => {
     expect(guard.override_keys).toContain("_method");
     expect(guard.override_headers).toEqual(REQUEST_OVERRIDE_HEADERS.map((h) => h.toLowerCase()));
     expect(byId("orders.api_orders_all.get").labels!.override).toBeUndefined();
-    const optedOut = renderApisixRules(spec((r) => (r.services[0].allowMethodOverride = true)));
+    const optedOut = renderApisixRules(spec((r) => ((r.environment = "staging"), (r.services[0].allowMethodOverride = true))));
     expect(optedOut.routes.find((r) => r.id === "orders.api_orders_all.get")!.labels!.override).toBe("allowed");
     expect(optedOut.routes.find((r) => r.id === "orders.api_orders-health.public")!.labels!.override).toBe("allowed");
   });
 
   it("the caller's bearer token stays at the gateway unless the service opts in", () => {
     expect((byId("orders.api_orders_all.get").plugins![IDENTITY_PLUGIN] as any).forward_authorization).toBe(false);
-    const optedIn = renderApisixRules(spec((r) => (r.services[0].forwardBearerToken = true)));
+    const optedIn = renderApisixRules(spec((r) => ((r.environment = "staging"), (r.services[0].forwardBearerToken = true))));
     expect((optedIn.routes.find((r) => r.id === "orders.api_orders_all.get")!.plugins![IDENTITY_PLUGIN] as any).forward_authorization).toBe(true);
   });
 

@@ -100,7 +100,7 @@ describe("NetworkPolicies: only the gateway reaches services", () => {
 
 describe("options, all off by default", () => {
   it("allowSameNamespace lets services in one namespace talk, and nothing more", () => {
-    const net = model(twoNamespaces((r) => (r.network = { allowSameNamespace: true })));
+    const net = model(twoNamespaces((r) => ((r.environment = "staging"), (r.network = { allowSameNamespace: true }))));
     expect(net.canReach(pods.reviews, pods.orders, 8443)).toBe(true);
     expect(net.canReach(pods.billing, pods.orders, 8443)).toBe(false);
     expect(net.canReach(pods.intruder, pods.orders, 8443)).toBe(false);
