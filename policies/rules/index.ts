@@ -12,6 +12,7 @@ import {
 } from "./kubernetes-rules";
 import { resourcesWaitForWhatTheyName } from "./order-rules";
 import { rateLimitsShared } from "./rate-limit-rules";
+import { prodTrustNotWidened } from "./trust-rules";
 import {
   audienceEmitted,
   browserSessionsWithinKeycloak,
@@ -50,6 +51,7 @@ export const policies: Policies = [
   resourcesWaitForWhatTheyName,
   kubernetesObjectsUnique,
   rateLimitsShared,
+  prodTrustNotWidened,
 ];
 
 export * from "./config";

@@ -330,6 +330,23 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = (
         editApisix(s, (d) => (d.routes.find((r: any) => r.id === "orders.api_orders_all.post-put-patch").plugins["limit-count"].redis_password = "hunter2")),
       /holds a Redis password/,
     ],
+    [
+      "prod-trust-not-widened",
+      (s) => editApisix(s, (d) => (d.routes.find((r: any) => r.id === "orders.api_orders_all.post-put-patch").plugins["limit-count"].allow_degradation = true)),
+      /limit-count with allow_degradation switches the limit off while its store is unreachable/,
+    ],
+    ["prod-trust-not-widened", (s) => editConfig(s, (c) => (c.apisix.trusted_addresses = ["0.0.0.0/0"])), /trusted_addresses has "0\.0\.0\.0\/0"/],
+    [
+      "prod-trust-not-widened",
+      (s) =>
+        editApisix(s, (d) => (d.routes.find((r: any) => r.id === "orders.api_orders_all.get-head").plugins["gateway-identity"].forward_authorization = true)),
+      /forwards the caller's bearer token/,
+    ],
+    [
+      "prod-trust-not-widened",
+      (s) => editApisix(s, (d) => (d.routes.find((r: any) => r.id === "orders.api_orders_all.get-head").labels.override = "allowed")),
+      /method overrides allowed/,
+    ],
   ] as Array<[string, Mutation, RegExp]>
 ).map(([rule, mutate, message]) => ({ rule, mutate, message }));
 
@@ -357,6 +374,32 @@ describe("gateway-roles-granted and the spec's opt-out", () => {
     expect((await rolesGranted()).length).toBeGreaterThan(0);
     find(stack, "keycloak:index/role:Role", "identity-role-admin").props.attributes = { "gateway-auth.granted-outside-spec": "true" };
     expect(await rolesGranted()).toEqual([]);
+  });
+});
+
+describe("prod-trust-not-widened", () => {
+  it("is prod's only: the same widened stack passes in dev", async () => {
+    const stack: StackResource[] = structuredClone(prod);
+    editConfig(stack, (c) => (c.apisix.trusted_addresses = ["0.0.0.0/0"]));
+    expect((await runPolicies(policies, stack, { environment: "prod" })).map((v) => v.policy)).toEqual(["prod-trust-not-widened"]);
+    expect((await runPolicies(policies, stack, { environment: "dev" })).filter((v) => v.policy === "prod-trust-not-widened")).toEqual([]);
+  });
+
+  it("finds same-namespace ingress in a NetworkPolicy (services reachable without the gateway)", async () => {
+    const stack: StackResource[] = structuredClone(prod);
+    const np = stack.find((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy")!;
+    stack.push({
+      ...structuredClone(np),
+      urn: `${np.urn}-same`,
+      name: `${np.name}-same`,
+      props: {
+        ...structuredClone(np.props),
+        metadata: { ...np.props.metadata, name: "allow-same-namespace" },
+        spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] },
+      },
+    });
+    const found = (await runPolicies(policies, stack, { environment: "prod" })).filter((v) => v.policy === "prod-trust-not-widened");
+    expect(found.map((v) => v.message).join("\n")).toMatch(/admits every pod of its namespace to every pod/);
   });
 });
 
