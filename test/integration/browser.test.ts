@@ -86,10 +86,17 @@ describe.skipIf(skipped !== undefined)(`sign-in in a real browser (headless Chro
     const context = await browser.newContext();
     const page = await context.newPage();
     const seen: string[] = [];
-    page.on("response", async (r) => {
-      seen.push(`${r.url()} ${JSON.stringify(await r.allHeaders())}`);
-      const type = r.headers()["content-type"] ?? "";
-      if (/text|json|javascript/.test(type)) seen.push(await r.text().catch(() => ""));
+    // Every response the browser was handed, read in full; awaited before the check (and never left
+    // rejecting after the page is gone: a response can outlive a navigation).
+    const reading: Promise<void>[] = [];
+    page.on("response", (r) => {
+      reading.push(
+        (async () => {
+          seen.push(`${r.url()} ${JSON.stringify(await r.allHeaders())}`);
+          const type = r.headers()["content-type"] ?? "";
+          if (/text|json|javascript/.test(type)) seen.push(await r.text());
+        })().catch(() => void seen.push(`${r.url()} (body gone before it was read)`)),
+      );
     });
     try {
       // 1. A page of the app sends the browser to the realm's login page.
@@ -143,6 +150,7 @@ describe.skipIf(skipped !== undefined)(`sign-in in a real browser (headless Chro
       expect(await page.textContent("body")).not.toMatch(/Hostname:/);
 
       // 6. Nothing the browser was handed (URLs, headers, pages) carried a token.
+      await Promise.all(reading);
       expect(seen.filter((s) => JWT.test(s)).map((s) => s.slice(0, 300))).toEqual([]);
     } catch (e) {
       const dir = join(PROJECT_ROOT, "out", "test-artifacts");
@@ -151,6 +159,7 @@ describe.skipIf(skipped !== undefined)(`sign-in in a real browser (headless Chro
       await page.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
       throw new Error(`${(e as Error).message}\n(screenshot: ${shot}; page: ${page.url()})`);
     } finally {
+      await Promise.all(reading);
       await context.close();
     }
   }, 120_000);
