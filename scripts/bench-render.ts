@@ -20,7 +20,15 @@ export function largeRawSpec(services: number, routes: number): RawAccessSpec {
   return {
     environment: "prod",
     keycloak: { publicUrl: "https://auth.example.com", internalUrl: "http://keycloak.keycloak.svc:8080" },
-    realm: { name: "bench", roles: ["reader", "writer", "admin"].map((name) => ({ name })) },
+    realm: {
+      name: "bench",
+      roles: ["reader", "writer", "admin"].map((name) => ({ name })),
+      // Every rule's roles are granted to someone: a rule nobody can pass is refused.
+      groups: [
+        { name: "readers", roles: ["reader"] },
+        { name: "editors", roles: ["reader", "writer"] },
+      ],
+    },
     clients: {
       gateway: { clientId: "api-gateway" },
       browser: [{ clientId: "web", redirectUris: ["https://app.example.com/cb"], webOrigins: ["https://app.example.com"] }],
