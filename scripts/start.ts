@@ -9,10 +9,10 @@
  * --check runs the access matrix's rows once instead, prints
  * `local: N of N matrix checks passed`, stops, and exits non-zero on a mismatch.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { renderAccessMatrix, callerLabel } from "../components/gateway";
 import { appOfRoute } from "../components/access-spec";
-import { parseDecisionLog } from "../test/integration/support/decision-log";
+import { parseDecisionLog, type Decision } from "../test/integration/support/decision-log";
 import { checkAccessMatrix, requestPath } from "./lib/local-check";
 import { LocalRunRefused, startLocalGateway, type LocalGateway } from "./lib/local-gateway";
 import { PROJECT_ROOT } from "./lib/run-stack";
@@ -79,16 +79,31 @@ async function printHowToCall(local: LocalGateway): Promise<void> {
 
 /** Prints each new decision as one line: time, decision, reason, method, path, status, who. */
 function followDecisions(local: LocalGateway): () => void {
-  let seen = 0;
+  const print = (d: Decision) =>
+    console.log(
+      `${d.time.slice(11, 19)} ${d.decision.padEnd(5)} ${d.reason.padEnd(18)} ${d.status} ${d.method} ${d.path} ${d.sub ?? "-"}${d.client_id ? ` (${d.client_id})` : ""}`,
+    );
+  // A file here (native): read only what was appended since, up to its last whole line. Else (a container's
+  // stdout) the gateway's whole log, past the lines already printed.
+  const path = local.decisionLogPath;
+  let offset = 0;
+  let printed = 0;
   const timer = setInterval(async () => {
-    const text = local.decisionLogPath && existsSync(local.decisionLogPath) ? readFileSync(local.decisionLogPath, "utf8") : await local.gateway.decisionLog();
-    const lines = parseDecisionLog(text);
-    for (const d of lines.slice(seen)) {
-      console.log(
-        `${d.time.slice(11, 19)} ${d.decision.padEnd(5)} ${d.reason.padEnd(18)} ${d.status} ${d.method} ${d.path} ${d.sub ?? "-"}${d.client_id ? ` (${d.client_id})` : ""}`,
-      );
+    if (path) {
+      const size = statSync(path).size;
+      if (size <= offset) return;
+      const fd = openSync(path, "r");
+      const chunk = Buffer.alloc(size - offset);
+      readSync(fd, chunk, 0, chunk.length, offset);
+      closeSync(fd);
+      const whole = chunk.lastIndexOf(0x0a) + 1;
+      offset += whole;
+      parseDecisionLog(chunk.subarray(0, whole).toString("utf8")).forEach(print);
+      return;
     }
-    seen = lines.length;
+    const lines = parseDecisionLog(await local.gateway.decisionLog());
+    lines.slice(printed).forEach(print);
+    printed = lines.length;
   }, 500);
   return () => clearInterval(timer);
 }

@@ -128,6 +128,19 @@ local function without_cookies(header, names)
 end
 
 
+-- A phase's answer: nothing lets the request go on; a refusal is answered
+-- here, through core.response.exit, never as a returned status: APISIX
+-- writes a warning line for every plugin that returns one (">= 400: exits
+-- with http status code"), so a flood of refused requests would be a flood
+-- of error-log writes. The decision log has a line for each refusal.
+function _M.answer(status, body)
+    if status then
+        return core.response.exit(status, body)
+    end
+end
+
+
+_M.contains = contains
 _M.from_base64url = from_base64url
 _M.bearer_jwt_part = bearer_jwt_part
 _M.verifiable_token = verifiable_token

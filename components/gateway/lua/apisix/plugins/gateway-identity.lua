@@ -242,14 +242,7 @@ end
 local CLOCK_SKEW = helpers.CLOCK_SKEW
 
 
-local function contains(list, value)
-    for _, item in ipairs(list) do
-        if item == value then
-            return true
-        end
-    end
-    return false
-end
+local contains = helpers.contains
 
 
 
@@ -568,13 +561,8 @@ local function admit(conf, ctx)
 end
 
 
--- A refusal answers through core.response.exit: a returned status >= 400
--- makes APISIX write a warning line per request (see gateway-key-guard).
 function _M.rewrite(conf, ctx)
-    local status, body = admit(conf, ctx)
-    if status then
-        return core.response.exit(status, body)
-    end
+    return helpers.answer(admit(conf, ctx))
 end
 
 

@@ -449,16 +449,12 @@ local function screen(conf, ctx)
 end
 
 
--- Refusals answer through core.response.exit rather than a returned status:
--- APISIX writes a warning line for every plugin that returns one (">= 400:
--- exits with http status code"), so a flood of refused requests would be a
--- flood of error-log writes. The decision log has a line for each refusal.
 function _M.rewrite(conf, ctx)
     local status, body, reason = screen(conf, ctx)
     if status then
         ctx.gateway_decision = { reason = reason }
-        return core.response.exit(status, body)
     end
+    return helpers.answer(status, body)
 end
 
 

@@ -8,7 +8,8 @@
 -- docs: docs/request-pipeline.md ("How a request is decided", step 2).
 --
 local core = require("apisix.core")
-local without_cookies = require("apisix.plugins.gateway-auth-helpers").without_cookies
+local helpers = require("apisix.plugins.gateway-auth-helpers")
+local without_cookies = helpers.without_cookies
 local ngx = ngx
 local type = type
 local pairs = pairs
@@ -514,13 +515,8 @@ local function screen(conf, ctx)
 end
 
 
--- A refusal answers through core.response.exit: a returned status >= 400
--- makes APISIX write a warning line per request (see gateway-key-guard).
 function _M.rewrite(conf, ctx)
-    local status, body = screen(conf, ctx)
-    if status then
-        return core.response.exit(status, body)
-    end
+    return helpers.answer(screen(conf, ctx))
 end
 
 
