@@ -14,7 +14,7 @@ import {
 import { parseDuration } from "./durations";
 import * as P from "./patterns";
 import { readGatewayRateLimits, readRateLimit } from "./rate-limits";
-import { Raw, SpecReader, join, show } from "./reader";
+import { Raw, SpecReader, SpecValidationError, join, show } from "./reader";
 import { redirectWildcardHonoured } from "../contract/names";
 import {
   AccessRuleSpec,
@@ -51,7 +51,12 @@ export type RawAccessSpec = Partial<Record<(typeof SPEC_CONFIG_KEYS)[number], un
  * Shape and format of each field, with defaults for the environment. Cross-references
  * (roles named by rules, overlapping routes, ...) are checked afterwards in `crossCheck`.
  */
-export function readSpecFields(r: SpecReader, raw: RawAccessSpec): AccessSpec {
+export function readSpecFields(r: SpecReader, input: RawAccessSpec): AccessSpec {
+  // Checked here, not only by the stack reader: GatewayAuth's args.spec reaches the parser directly,
+  // and an optional section under a misspelt key (`networks`) would silently keep its defaults.
+  const raw: RawAccessSpec | undefined = r.object("(access spec)", input, SPEC_CONFIG_KEYS, "");
+  // Not an object: every field would be "missing", which says nothing more.
+  if (!raw) throw new SpecValidationError(r.problems);
   const environment = r.oneOf("environment", raw.environment, ENVIRONMENTS);
   const env = ENVIRONMENT_DEFAULTS[environment];
   const mtls = readMtls(r, raw.mtls);
@@ -261,6 +266,8 @@ function readRoute(r: SpecReader, path: string, value: Raw): RouteSpec {
     );
   }
   const isPublic = r.boolean(join(path, "public"), o.public, false);
+  // Which kind of route this is stays unknown, and so do the fields it should have: one problem, not three.
+  if (r.failedAt(join(path, "public"))) return { path: routePath, public: false, methods: [], rules: [], ...rateLimit };
   if (isPublic) {
     if (routePath.includes(TENANT_SEGMENT))
       r.fail(
@@ -275,6 +282,11 @@ function readRoute(r: SpecReader, path: string, value: Raw): RouteSpec {
       rules: [],
       ...rateLimit,
     };
+  }
+  if (o.methods !== undefined && o.rules === undefined) {
+    // Most likely a public route without `public: true`; either way one problem, at the route.
+    r.fail(path, "a route with `methods` and no `rules`: set `public: true` for a public route, or say who may call it in `rules`");
+    return { path: routePath, public: false, methods: [], rules: [], ...rateLimit };
   }
   if (o.methods !== undefined) r.fail(join(path, "methods"), "only public routes take `methods`; protected routes list methods per rule");
   // Deny by default: a protected route must say who may do what.
@@ -509,9 +521,10 @@ function readApp(r: SpecReader, path: string, value: Raw, env: EnvironmentDefaul
     sessionLifetime: readDuration(r, join(path, "sessionLifetime"), o.sessionLifetime, "8h"),
     sessionIdleTimeout: readDuration(r, join(path, "sessionIdleTimeout"), o.sessionIdleTimeout, "30m"),
     ...(accessTokenLifespan !== undefined ? { accessTokenLifespan } : {}),
-    postLogoutRedirectUri: readUrl(r, join(path, "postLogoutRedirectUri"), o.postLogoutRedirectUri ?? (origin ? `${origin}/` : undefined), env, {
-      allowPath: true,
-      exact: true,
-    }),
+    // Without a valid url there is no default to check (the url's own problem says what to fix).
+    postLogoutRedirectUri:
+      o.postLogoutRedirectUri === undefined && !origin
+        ? ""
+        : readUrl(r, join(path, "postLogoutRedirectUri"), o.postLogoutRedirectUri ?? `${origin}/`, env, { allowPath: true, exact: true }),
   };
 }

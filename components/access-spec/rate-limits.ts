@@ -22,31 +22,30 @@ export function readRateLimit(r: SpecReader, path: string, value: Raw): RateLimi
   return { requests, windowSeconds: windowSeconds ?? 1 };
 }
 
+/** What only a Redis store reads. */
+const REDIS_SETTINGS = ["address", "addresses", "namespace", "podSelector", "passwordSecret", "database", "timeoutMs", "whenUnavailable"] as const;
+
 function readStore(r: SpecReader, path: string, value: Raw): RateLimitStoreSpec {
-  const o = r.optionalObject(path, value, [
-    "type",
-    "address",
-    "addresses",
-    "namespace",
-    "podSelector",
-    "passwordSecret",
-    "database",
-    "timeoutMs",
-    "whenUnavailable",
-  ]);
+  const o = r.optionalObject(path, value, ["type", ...REDIS_SETTINGS]);
+  const redisOnly = REDIS_SETTINGS.filter((f) => o[f] !== undefined);
+  if (o.type === undefined && redisOnly.length > 0) {
+    // Redis settings without a type: the type was forgotten, not every setting misplaced.
+    const what = redisOnly.length === 1 ? "is a Redis setting" : "are Redis settings";
+    r.fail(
+      join(path, "type"),
+      `missing: ${redisOnly.join(", ")} ${what}; set type: redis or redis-cluster (the default, local, counts in each gateway's memory)`,
+    );
+  }
   const type = r.oneOf(join(path, "type"), o.type, ["local", "redis", "redis-cluster"] as const, "local");
+  // An unknown type leaves which settings belong to the store unknown: its one problem says so.
+  if (r.failedAt(join(path, "type"))) return { type, addresses: [], podSelector: {}, database: 0, timeoutMs: 1000, whenUnavailable: "deny" };
   const single = o.address === undefined ? [] : [r.string(join(path, "address"), o.address, HOST_PORT)];
   const addresses = [...single, ...r.array(join(path, "addresses"), o.addresses, (p, v) => r.string(p, v, HOST_PORT), { optional: true })];
   if (type === "redis" && addresses.length !== 1) r.fail(join(path, "address"), `a redis store needs exactly one address (host:port), got ${addresses.length}`);
   if (type === "redis-cluster" && addresses.length === 0) r.fail(join(path, "addresses"), "a redis-cluster store needs its seed nodes (host:port)");
   if (type === "local" && addresses.length > 0) r.fail(join(path, "type"), "a local store takes no address; set type: redis or redis-cluster");
   // Settings the chosen store would silently ignore are mistakes: say so.
-  const ignored =
-    type === "local"
-      ? ["namespace", "podSelector", "passwordSecret", "database", "timeoutMs", "whenUnavailable"]
-      : type === "redis-cluster"
-        ? ["database"]
-        : [];
+  const ignored = type === "local" ? REDIS_SETTINGS.filter((f) => !f.startsWith("address")) : type === "redis-cluster" ? ["database"] : [];
   for (const field of ignored.filter((f) => o[f] !== undefined)) {
     r.fail(
       join(path, field),

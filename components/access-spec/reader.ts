@@ -36,17 +36,32 @@ export function join(path: string, key: string | number): string {
 
 export class SpecReader {
   readonly problems: SpecProblem[] = [];
+  private readonly failedPaths = new Set<string>();
 
+  /**
+   * Records a problem at `path`. Only the first one there counts: a value that
+   * failed its own check is replaced by a placeholder, and further checks of
+   * that placeholder ("1 is below the minimum" after "got -1") would only
+   * describe a value the user never wrote.
+   */
   fail(path: string, message: string): undefined {
+    if (this.failedPaths.has(path)) return undefined;
+    this.failedPaths.add(path);
     this.problems.push({ path, message });
     return undefined;
+  }
+
+  /** Whether a problem was reported at `path`: a field others depend on (a kind, a type) could not be read. */
+  failedAt(path: string): boolean {
+    return this.failedPaths.has(path);
   }
 
   throwIfProblems(): void {
     if (this.problems.length > 0) throw new SpecValidationError(this.problems);
   }
 
-  object(path: string, value: Raw, known: readonly string[]): RawObject | undefined {
+  /** `keysUnder` is the path its keys are reported under (the top level's keys have no prefix). */
+  object(path: string, value: Raw, known: readonly string[], keysUnder = path): RawObject | undefined {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       return this.fail(path, `expected an object, got ${show(value)}`);
     }
@@ -54,7 +69,7 @@ export class SpecReader {
     // Unknown keys are almost always typos of optional settings; silently
     // ignoring them would leave a security setting at its default.
     for (const key of Object.keys(obj)) {
-      if (!known.includes(key)) this.fail(join(path, key), `unknown field${didYouMean(key, known)} (known: ${known.join(", ")})`);
+      if (!known.includes(key)) this.fail(join(keysUnder, key), `unknown field${didYouMean(key, known)} (known: ${known.join(", ")})`);
     }
     return obj;
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { parseAccessSpec, type AccessSpec } from "../../components/access-spec";
+import { parseAccessSpec, type AccessSpec, type RawAccessSpec } from "../../components/access-spec";
 import { rawSpecFromConfig } from "../../program/stack-settings";
 
 export interface StackConfig {
@@ -44,8 +44,13 @@ function isSecure(value: unknown): boolean {
   return typeof value === "object" && value !== null && "secure" in value && Object.keys(value).length === 1;
 }
 
+/** The access spec of an example stack as the program hands it to the parser (not yet validated). */
+export function loadRawStackSpec(root: string, stack: string): RawAccessSpec {
+  const { project, config } = loadStackConfig(root, stack);
+  return rawSpecFromConfig((key) => config[`${project}:${key}`]);
+}
+
 /** The validated access spec of an example stack, read the way the program reads it. */
 export function loadStackSpec(root: string, stack: string): AccessSpec {
-  const { project, config } = loadStackConfig(root, stack);
-  return parseAccessSpec(rawSpecFromConfig((key) => config[`${project}:${key}`]));
+  return parseAccessSpec(loadRawStackSpec(root, stack));
 }

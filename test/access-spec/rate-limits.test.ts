@@ -71,8 +71,13 @@ describe("rate limits in the access spec", () => {
     // Settings the store type would silently ignore.
     [(r: any) => (r.gateway.rateLimits = { store: { type: "local", timeoutMs: 500 } }), "gateway.rateLimits.store.timeoutMs: a local store has no timeoutMs"],
     [
-      (r: any) => (r.gateway.rateLimits = { store: { passwordSecret: { name: "redis", key: "password" } } }),
+      (r: any) => (r.gateway.rateLimits = { store: { type: "local", passwordSecret: { name: "redis", key: "password" } } }),
       "gateway.rateLimits.store.passwordSecret: a local store has no passwordSecret",
+    ],
+    // Redis settings without a type: one problem, at the type that was forgotten.
+    [
+      (r: any) => (r.gateway.rateLimits = { store: { namespace: "cache", passwordSecret: { name: "redis", key: "password" } } }),
+      "gateway.rateLimits.store.type: missing: namespace, passwordSecret are Redis settings; set type: redis or redis-cluster",
     ],
     [
       (r: any) => (r.gateway.rateLimits = { store: { type: "local", whenUnavailable: "allow" } }),
