@@ -11,6 +11,8 @@
 export { parseAccessSpec } from "./access-spec/load";
 export { SpecValidationError, type SpecProblem } from "./access-spec/reader";
 export type { RawAccessSpec } from "./access-spec/parse";
+// The spec as you write it: every field declared with its meaning and default (GatewayAuth's `spec`).
+export type * from "./access-spec/input";
 export { deploymentWarnings } from "./access-spec/warnings";
 // Its types, as parsed (every default filled in): AccessSpec, ServiceSpec, RouteSpec, ...
 export type * from "./access-spec/types";

@@ -4,6 +4,7 @@ export * from "./names";
 export { parseAccessSpec } from "./load";
 export { SpecValidationError, type SpecProblem } from "./reader";
 export { type RawAccessSpec, SPEC_CONFIG_KEYS } from "./parse";
+export type * from "./input";
 export { ENVIRONMENT_DEFAULTS, DEFAULT_UPSTREAM_TIMEOUTS, type EnvironmentDefaults } from "./defaults";
 export { parseDuration, formatDuration, parseGoDuration, formatGoDuration } from "./durations";
 export { deploymentWarnings } from "./warnings";

@@ -41,6 +41,7 @@ import {
   ServiceClientSpec,
   ServiceSpec,
   UpstreamTimeoutsSpec,
+  SSL_REQUIRED_LEVELS,
 } from "./types";
 
 /** The stack-config keys the spec is read from (`gateway-auth:<key>`). */
@@ -185,7 +186,7 @@ function readRealm(r: SpecReader, value: Raw, env: EnvironmentDefaults): RealmSp
       ssoSessionIdleTimeout: readDuration(r, "realm.tokens.ssoSessionIdleTimeout", tokens.ssoSessionIdleTimeout, env.ssoSessionIdleTimeout),
       ssoSessionMaxLifespan: readDuration(r, "realm.tokens.ssoSessionMaxLifespan", tokens.ssoSessionMaxLifespan, env.ssoSessionMaxLifespan),
     },
-    sslRequired: r.oneOf("realm.sslRequired", o.sslRequired, ["none", "external", "all"], env.sslRequired),
+    sslRequired: r.oneOf("realm.sslRequired", o.sslRequired, SSL_REQUIRED_LEVELS, env.sslRequired),
     passwordPolicy: r.string("realm.passwordPolicy", o.passwordPolicy, { default: DEFAULT_PASSWORD_POLICY }),
   };
 }

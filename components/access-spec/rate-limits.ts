@@ -1,7 +1,16 @@
 import { parseDuration } from "./durations";
 import * as P from "./patterns";
 import { type Raw, type SpecReader, join, show } from "./reader";
-import type { AccessRuleSpec, AccessSpec, GatewayRateLimitsSpec, RateLimitSpec, RateLimitStoreSpec, RouteSpec } from "./types";
+import {
+  RATE_LIMIT_STORE_TYPES,
+  STORE_UNAVAILABLE_POLICIES,
+  type AccessRuleSpec,
+  type AccessSpec,
+  type GatewayRateLimitsSpec,
+  type RateLimitSpec,
+  type RateLimitStoreSpec,
+  type RouteSpec,
+} from "./types";
 
 /** The longest window a limit may have: APISIX keeps the counter that long. */
 const MAX_WINDOW_SECONDS = 86400;
@@ -36,7 +45,7 @@ function readStore(r: SpecReader, path: string, value: Raw): RateLimitStoreSpec 
       `missing: ${redisOnly.join(", ")} ${what}; set type: redis or redis-cluster (the default, local, counts in each gateway's memory)`,
     );
   }
-  const type = r.oneOf(join(path, "type"), o.type, ["local", "redis", "redis-cluster"] as const, "local");
+  const type = r.oneOf(join(path, "type"), o.type, RATE_LIMIT_STORE_TYPES, "local");
   // An unknown type leaves which settings belong to the store unknown: its one problem says so.
   if (r.failedAt(join(path, "type"))) return { type, addresses: [], podSelector: {}, database: 0, timeoutMs: 1000, whenUnavailable: "deny" };
   const single = o.address === undefined ? [] : [r.string(join(path, "address"), o.address, HOST_PORT)];
@@ -72,7 +81,7 @@ function readStore(r: SpecReader, path: string, value: Raw): RateLimitStoreSpec 
       : {}),
     database: r.integer(join(path, "database"), o.database, { default: 0, min: 0, max: 15 }),
     timeoutMs: r.integer(join(path, "timeoutMs"), o.timeoutMs, { default: 1000, min: 1, max: 60_000 }),
-    whenUnavailable: r.oneOf(join(path, "whenUnavailable"), o.whenUnavailable, ["deny", "allow"] as const, "deny"),
+    whenUnavailable: r.oneOf(join(path, "whenUnavailable"), o.whenUnavailable, STORE_UNAVAILABLE_POLICIES, "deny"),
   };
 }
 

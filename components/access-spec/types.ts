@@ -6,11 +6,18 @@
  * with every default filled in, so components never look at raw config.
  */
 
-export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+import { HttpMethodName, RateLimitStoreType, SpecEnvironment, SslRequiredLevel, StoreUnavailablePolicy } from "./input";
 
-export const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
-export type HttpMethod = (typeof HTTP_METHODS)[number];
+// The enumerations are declared once, with the input (input.ts).
+export const ENVIRONMENTS: readonly SpecEnvironment[] = Object.values(SpecEnvironment);
+export type Environment = SpecEnvironment;
+
+export const HTTP_METHODS: readonly HttpMethodName[] = Object.values(HttpMethodName);
+export type HttpMethod = HttpMethodName;
+
+export const SSL_REQUIRED_LEVELS: readonly SslRequiredLevel[] = Object.values(SslRequiredLevel);
+export const RATE_LIMIT_STORE_TYPES: readonly RateLimitStoreType[] = Object.values(RateLimitStoreType);
+export const STORE_UNAVAILABLE_POLICIES: readonly StoreUnavailablePolicy[] = Object.values(StoreUnavailablePolicy);
 
 /** Where Keycloak lives: what tokens say (public) and what the gateway fetches keys from (in cluster). */
 export interface KeycloakEndpointsSpec {
@@ -75,7 +82,7 @@ export interface TokenLifetimesSpec {
   ssoSessionMaxLifespan: number;
 }
 
-export type SslRequired = "none" | "external" | "all";
+export type SslRequired = SslRequiredLevel;
 
 export interface RealmSpec {
   name: string;
@@ -150,7 +157,7 @@ export interface RateLimitStoreSpec {
    * (dev's default; refused in prod with more than one replica). redis /
    * redis-cluster: one budget shared by every replica (and gateway) using it.
    */
-  type: "local" | "redis" | "redis-cluster";
+  type: RateLimitStoreType;
   /** host:port of the Redis server, or of the cluster's seed nodes. */
   addresses: string[];
   /** Where the Redis pods run: the gateway's NetworkPolicy admits egress to them on the addresses' ports. */
@@ -162,7 +169,7 @@ export interface RateLimitStoreSpec {
   database: number;
   timeoutMs: number;
   /** While the store cannot be reached: deny (500, the default: limits hold) or allow (requests pass unlimited). */
-  whenUnavailable: "deny" | "allow";
+  whenUnavailable: StoreUnavailablePolicy;
 }
 
 export interface GatewayRateLimitsSpec {

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PACKAGE, parseAccessSpec, type RawAccessSpec } from "../access-spec";
+import { PACKAGE, parseAccessSpec, type AccessSpecInput, type RawAccessSpec } from "../access-spec";
 import type { TlsSecretRef } from "../mtls";
 import { createGatewayAuth, gatewayAuthOutputs, type GatewayAuthOutputs } from "./wiring";
 
 /**
  * Arguments of `GatewayAuth`, the one component this package offers to every
  * Pulumi language. Plain values only, so that Python, Go, .NET and YAML
- * programs can build them: the access spec is a structured input, read and
- * validated by the same parser as the stack config.
+ * programs can build them: the access spec is a typed, structured input, read
+ * and validated by the same parser as the stack config.
  */
 export interface GatewayAuthArgs {
   /**
@@ -16,12 +16,10 @@ export interface GatewayAuthArgs {
    * network, apps, seedUsers). It decides which resources exist, so it must be
    * known at preview: a value computed from another resource is refused.
    * Validated at construction; a bad field fails with its path, before any
-   * resource is registered.
+   * resource is registered. Every field is declared, with its default, in
+   * `AccessSpecInput` (and so in the package schema other languages build from).
    */
-  // A free-form object: what Pulumi's schema inference for component args accepts as `Any` (a typed
-  // RawAccessSpec is refused there); parseAccessSpec types and validates it at construction.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  spec: { [key: string]: any };
+  spec: AccessSpecInput;
   /**
    * Prefix of the child components' names (`<prefix>identity`, `<prefix>mtls`,
    * `<prefix>gateway`, `<prefix>network`). Default: none. Two instances in one

@@ -55,11 +55,27 @@ describe("the component package", () => {
     expect(JSON.parse(await generatePluginSchema())).toEqual(checkedIn());
   });
 
-  it("offers GatewayAuth with the spec as a plain, required structured input and the stack outputs", () => {
-    const resource = checkedIn().resources[TYPE];
+  it("offers GatewayAuth with the spec as a plain, required, typed input and the stack outputs", () => {
+    const schema = checkedIn();
+    const resource = schema.resources[TYPE];
     expect(resource.isComponent).toBe(true);
     expect(resource.requiredInputs).toEqual(["spec"]);
-    expect(resource.inputProperties.spec).toMatchObject({ type: "object", plain: true });
+    expect(resource.inputProperties.spec).toMatchObject({ $ref: "#/types/gateway-auth:index:AccessSpecInput", plain: true });
+    // Typed to the leaves: the SDKs of other languages get every field, not a map of Any.
+    const spec = schema.types["gateway-auth:index:AccessSpecInput"];
+    expect(Object.keys(spec.properties)).toEqual([
+      "environment",
+      "keycloak",
+      "realm",
+      "clients",
+      "services",
+      "gateway",
+      "mtls",
+      "network",
+      "apps",
+      "seedUsers",
+    ]);
+    expect(JSON.stringify(schema.types)).not.toContain("pulumi.json#/Any");
     expect(Object.keys(resource.properties)).toEqual(
       expect.arrayContaining(["issuerUrl", "jwksUrl", "gatewayUrl", "serviceClientSecrets", "mtlsCaCertPem", "networkPolicyNames"]),
     );

@@ -10,26 +10,11 @@ import Ajv from "ajv";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseAccessSpec } from "../../components/access-spec";
+import { jsonSchemaOf, readPackageSchema, type PulumiProperty } from "../../scripts/lib/spec-declaration";
 
 const ROOT = resolve(__dirname, "..", "..");
-const schema = JSON.parse(readFileSync(join(ROOT, "plugin", "schema.json"), "utf8"));
+const schema = readPackageSchema();
 const example = () => parse(readFileSync(join(ROOT, "examples", "yaml", "Pulumi.yaml"), "utf8"));
-
-interface PulumiProperty {
-  type?: string;
-  $ref?: string;
-  items?: PulumiProperty;
-  additionalProperties?: PulumiProperty;
-}
-
-/** A package-schema property as JSON Schema. */
-function jsonSchemaOf(p: PulumiProperty): object {
-  if (p.$ref === "pulumi.json#/Any") return {};
-  if (p.$ref) throw new Error(`unsupported $ref ${p.$ref}`);
-  if (p.type === "array") return { type: "array", items: jsonSchemaOf(p.items ?? {}) };
-  if (p.type === "object") return { type: "object", additionalProperties: p.additionalProperties ? jsonSchemaOf(p.additionalProperties) : true };
-  return { type: p.type };
-}
 
 /** The full type token for a YAML type (`pkg:Name` is short for `pkg:index:Name`). */
 const token = (type: string) => (type.split(":").length === 2 ? type.replace(":", ":index:") : type);
@@ -47,7 +32,7 @@ function validate(program: any): Record<string, string[]> {
     }
     const check = ajv.compile({
       type: "object",
-      properties: Object.fromEntries(Object.entries<PulumiProperty>(definition.inputProperties).map(([k, p]) => [k, jsonSchemaOf(p)])),
+      properties: Object.fromEntries(Object.entries<PulumiProperty>(definition.inputProperties).map(([k, p]) => [k, jsonSchemaOf(schema, p)])),
       required: definition.requiredInputs ?? [],
       additionalProperties: false,
     });
@@ -92,5 +77,17 @@ describe("examples/yaml", () => {
     expect(problems).toMatch(/must have required property 'spec'/);
     expect(problems).toMatch(/must NOT have additional properties.*specs/);
     expect(problems).toMatch(/\/namePrefix must be string/);
+  });
+
+  it("checks the spec field by field: the package schema types it (AccessSpecInput)", () => {
+    const program = example();
+    const { spec } = program.resources.auth.properties;
+    spec.services[0].rotues = spec.services[0].routes;
+    spec.services[0].port = "http";
+    spec.environment = "production";
+    const problems = validate(program).auth.join("\n");
+    expect(problems).toMatch(/\/spec\/services\/0 must NOT have additional properties.*rotues/);
+    expect(problems).toMatch(/\/spec\/services\/0\/port must be number/);
+    expect(problems).toMatch(/\/spec\/environment must be equal to one of the allowed values/);
   });
 });
