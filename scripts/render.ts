@@ -1,15 +1,16 @@
 /**
- * npm run render -- --stack <name> [--out <dir>] [--check]
+ * npm run render -- [--stack <name>] [--out <dir>] [--check | --update]
  *
  * Writes the desired state of a stack to out/<name>/ without Pulumi CLI,
  * cluster or credentials: the real program runs under Pulumi's mock runtime.
+ * out/<stack>/ is committed: it is the snapshot a pull request's diff shows.
  * --check writes nothing: it renders into a scratch folder and compares with
- * out/<name>/ (the committed snapshot, or --out), printing a unified diff and
- * exiting 1 when they differ (`npm run render:check` checks dev and prod; a
- * plain render, or `npm run render:stacks`, updates them).
+ * out/<name>/ (or --out), printing a unified diff and exiting 1 when they
+ * differ. --update (or no flag) rewrites it. Without --stack: every stack the
+ * repository has (Pulumi.<stack>.yaml), one after the other.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { redactSecrets } from "./lib/mock-stack";
@@ -18,16 +19,36 @@ import { readStackSettings } from "../program/stack-settings";
 import { PROJECT_ROOT, runStackUnderMocks } from "./lib/run-stack";
 import { referenceFiles, renderArtifacts } from "./lib/artifacts";
 
-function parseArgs(argv: string[]): { stack: string; out: string; check: boolean } {
+const USAGE = "usage: npm run render -- [--stack <name>] [--out <dir>] [--check | --update]";
+
+function parseArgs(argv: string[]): { stack?: string; out?: string; check: boolean } {
   const get = (flag: string) => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
+  const known = new Set(["--stack", "--out", "--check", "--update"]);
+  const unknown = argv.filter((a, i) => a.startsWith("--") && !known.has(a) && !["--stack", "--out"].includes(argv[i - 1]));
+  if (unknown.length > 0) throw new Error(`${USAGE} (unknown ${unknown.join(", ")})`);
+  if (argv.includes("--check") && argv.includes("--update")) throw new Error(`${USAGE} (--check or --update, not both)`);
   const stack = get("--stack");
-  if (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack)) {
-    throw new Error(`usage: npm run render -- --stack <name> [--out <dir>] [--check] (got --stack ${JSON.stringify(stack)})`);
+  if (argv.includes("--stack") && (!stack || !/^[A-Za-z0-9_.-]+$/.test(stack))) throw new Error(`${USAGE} (got --stack ${JSON.stringify(stack)})`);
+  if (!stack && argv.includes("--out")) throw new Error(`${USAGE} (--out needs --stack)`);
+  return { stack, out: get("--out"), check: argv.includes("--check") };
+}
+
+/** The stacks this repository has a config file for. */
+const repositoryStacks = () =>
+  readdirSync(PROJECT_ROOT)
+    .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+
+/** Each stack in its own process: the program runs once per process under Pulumi's mock runtime. */
+function renderEveryStack(check: boolean): void {
+  for (const stack of repositoryStacks()) {
+    const res = spawnSync(process.execPath, [...process.execArgv, __filename, "--stack", stack, ...(check ? ["--check"] : [])], { stdio: "inherit" });
+    if (res.status !== 0) process.exitCode = 1;
   }
-  return { stack, out: resolve(get("--out") ?? join(PROJECT_ROOT, "out", stack)), check: argv.includes("--check") };
 }
 
 /** The snapshot against a fresh render: `diff -ru` (files as a reviewer reads them); exit 1 with the diff when they differ. */
@@ -48,7 +69,10 @@ function checkAgainst(snapshot: string, fresh: string, stack: string): void {
 
 async function main(): Promise<void> {
   const started = process.hrtime.bigint();
-  const { stack, out: target, check } = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2));
+  if (!args.stack) return renderEveryStack(args.check);
+  const { stack, check } = args;
+  const target = resolve(args.out ?? join(PROJECT_ROOT, "out", stack));
   const out = check ? mkdtempSync(join(tmpdir(), `render-check-${stack}-`)) : target;
   const { recorder } = await runStackUnderMocks(stack);
   const artifacts = renderArtifacts();

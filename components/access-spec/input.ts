@@ -270,7 +270,7 @@ export interface RateLimitStoreInput {
   database?: number;
   /** Redis timeout in milliseconds (1-60000). Default: 1000. */
   timeoutMs?: number;
-  /** While Redis is unreachable: `deny` (503) or `allow` (limits off; refused in prod). Default: `deny`. */
+  /** While Redis is unreachable: `deny` (limited routes answer 500) or `allow` (limits off; refused in prod). Default: `deny`. */
   whenUnavailable?: StoreUnavailablePolicy;
 }
 
@@ -278,7 +278,7 @@ export interface RateLimitStoreInput {
 export interface GatewayRateLimitsInput {
   /** The limit of every route and rule that names none. Default: none. */
   default?: RateLimitInput;
-  /** Where counters live. Default: `local`. */
+  /** Where counters live. Default: a `local` store. */
   store?: RateLimitStoreInput;
   /** Answer with `X-RateLimit-*` headers. Default: true. */
   headers?: boolean;

@@ -7,7 +7,10 @@
 import { readFileSync } from "node:fs";
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
+import { parseDuration } from "../../components/access-spec";
+import { trustWidenings } from "../../components/access-spec/widenings";
 import { readSpecFields } from "../../components/access-spec/parse";
+import { rawSpec } from "../fixtures/raw-spec";
 import { SpecReader, SpecValidationError, type Raw, type RawObject } from "../../components/access-spec/reader";
 import { CONFIGURATION_DOC, withFieldReference } from "../../scripts/lib/config-reference";
 import { declaredFields, jsonSchemaOf, readPackageSchema, SPEC_TYPE } from "../../scripts/lib/spec-declaration";
@@ -91,5 +94,122 @@ describe("the access spec's declaration", () => {
   it("is what docs/configuration.md's field reference says (npm run docs:config)", () => {
     const doc = readFileSync(CONFIGURATION_DOC, "utf8");
     expect(withFieldReference(doc)).toBe(doc);
+  });
+});
+
+/**
+ * The defaults and bounds the declaration states in words ("Default: 300",
+ * "(1-3600)") are the ones the parser applies: each field is left out of a
+ * valid spec (its default must come back), and set to each bound (accepted)
+ * and one past it (refused at its path).
+ */
+describe("the declared defaults and bounds", () => {
+  type Path = (string | number)[];
+  const toPath = (declared: string): Path => declared.split(".").flatMap((part) => (part.endsWith("[]") ? [part.slice(0, -2), 0] : [part]));
+  /** The object holding the field; optional sections the fixture leaves out are added empty (list items are not invented). */
+  const parentOf = (root: any, path: Path) =>
+    path.slice(0, -1).reduce((o, k, i) => {
+      if (o !== undefined && o[k] === undefined && typeof k === "string" && typeof path[i + 1] === "string") o[k] = {};
+      return o === undefined ? undefined : o[k];
+    }, root);
+  /** The fixture in dev: bounds are the field's own, not prod's stricter minimum (`gateway.replicas`). */
+  const devFixture = () => ({ ...rawSpec(), environment: "dev" });
+  const readFields = (raw: any) => {
+    const r = new SpecReader();
+    return { spec: readSpecFields(r, raw), problems: r.problems };
+  };
+  const valueAt = (root: any, path: Path) => path.reduce((o, k) => (o === undefined ? undefined : o[k]), root);
+  /** Fields the fixture (a valid prod spec) has a parent for, with what the declaration says. */
+  const inFixture = (pattern: RegExp) =>
+    fields.flatMap((f) => {
+      const m = pattern.exec(f.description);
+      const path = toPath(f.path);
+      return m && parentOf(rawSpec(), path) !== undefined ? [{ ...f, path, match: m }] : [];
+    });
+
+  const literal = (text: string): unknown => {
+    if (/^\d+$/.test(text)) return Number(text);
+    if (text === "true" || text === "false") return text === "true";
+    if (text === "none") return "none";
+    if (text === "empty") return "";
+    return text.replace(/^`|`$/g, "");
+  };
+
+  const defaults = inFixture(/Default: (\d+|true|false|none|empty|`[^`<>:]*`)(?=[.;( ])/);
+  const bounded = inFixture(/\((\d[\d,]*)-(\d[\d,]*)[;)]/);
+
+  it("are found in the declaration (the checks below have something to check)", () => {
+    expect(defaults.length).toBeGreaterThan(25);
+    expect(bounded.length).toBeGreaterThan(8);
+  });
+
+  it("defaults: a field left out comes back as declared", () => {
+    const wrong: string[] = [];
+    for (const f of defaults) {
+      const raw = rawSpec();
+      const parent = parentOf(raw, f.path);
+      delete parent[f.path[f.path.length - 1]];
+      const { spec, problems } = readFields(raw);
+      if (problems.length > 0) wrong.push(`${f.path.join(".")}: left out, refused: ${problems.map((p) => p.message).join("; ")}`);
+      const parsed = valueAt(spec, f.path);
+      const declared = literal(f.match[1]);
+      // "Default: `mtls.enabled`" names another field: its own default is checked there.
+      if (typeof declared === "string" && /^[a-z]+(\.[a-zA-Z]+)+$/.test(declared)) continue;
+      const same =
+        declared === "none"
+          ? parsed === undefined || (Array.isArray(parsed) && parsed.length === 0)
+          : typeof parsed === "number" && typeof declared === "string"
+            ? parseDuration(declared) === parsed
+            : parsed === declared;
+      if (!same) wrong.push(`${f.path.join(".")}: declared ${f.match[1]}, parser gives ${JSON.stringify(parsed)}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("bounds: each bound is accepted, one past it refused at the field's path", () => {
+    const wrong: string[] = [];
+    for (const f of bounded) {
+      const [min, max] = [f.match[1], f.match[2]].map((n) => Number(n.replace(/,/g, "")));
+      const field = f.path
+        .map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`))
+        .join("")
+        .slice(1)
+        .replace(/\.\[/g, "[");
+      for (const [value, accepted] of [
+        [min, true],
+        [max, true],
+        [min - 1, false],
+        [max + 1, false],
+      ] as const) {
+        const raw = devFixture();
+        // A store's settings are a Redis store's: under a local one they are refused whatever their value.
+        if (field.startsWith("gateway.rateLimits.store."))
+          raw.gateway = { rateLimits: { store: { type: "redis", address: "redis:6379", namespace: "cache" } } };
+        const list = f.type.startsWith("list of");
+        parentOf(raw, f.path)[f.path[f.path.length - 1]] = list ? [value] : value;
+        const at = list ? `${field}[0]` : field;
+        const refused = readFields(raw).problems.some((p) => p.path === at);
+        if (refused === accepted) wrong.push(`${field} = ${value}: ${refused ? "refused" : "accepted"}, declared ${min}-${max}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe("the declared environment rules", () => {
+  it('say "refused in prod" of every setting prod refuses as widening trust', () => {
+    const raw = { ...rawSpec(), environment: "dev" };
+    raw.gateway = {
+      trustedProxies: ["0.0.0.0/0"],
+      rateLimits: { store: { type: "redis", address: "redis:6379", namespace: "cache", whenUnavailable: "allow" } },
+    };
+    raw.network = { allowSameNamespace: true };
+    raw.services[0] = { ...raw.services[0], forwardBearerToken: true, allowMethodOverride: true };
+    const r = new SpecReader();
+    const widened = [...new Set(trustWidenings(readSpecFields(r, raw)).map((w) => w.path.replace(/\[\d+\]/g, "[]")))];
+    expect(r.problems).toEqual([]);
+    expect(widened.length).toBe(5);
+    const undocumented = widened.filter((path) => !fields.find((f) => f.path === path.replace(/\[\]$/, ""))?.description.includes("refused in prod"));
+    expect(undocumented).toEqual([]);
   });
 });

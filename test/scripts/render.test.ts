@@ -100,18 +100,26 @@ describe("render refuses bad input", () => {
 });
 
 describe("render --check (the committed snapshot against what the code renders)", () => {
-  const check = (out?: string) =>
-    spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", "--stack", "dev", "--check", ...(out ? ["--out", out] : [])], {
-      cwd: PROJECT_ROOT,
-      encoding: "utf8",
-    });
+  const run = (...args: string[]) =>
+    spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/render.ts", ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  const check = (out?: string) => run(...(out ? ["--stack", "dev", "--out", out] : []), "--check");
 
-  it("passes on the committed out/dev, and writes nothing", () => {
+  it("passes on every committed snapshot (out/dev, out/prod: one per Pulumi.<stack>.yaml), and writes nothing", () => {
     const before = readFileSync(join(PROJECT_ROOT, "out", "dev", "resources.json"), "utf8");
     const res = check();
-    expect(res.stdout).toContain("is what the code renders");
+    expect(res.stdout).toContain("render --check dev: ");
+    expect(res.stdout).toContain("render --check prod: ");
+    expect(res.stdout).not.toContain("differs");
     expect(res.status).toBe(0);
     expect(readFileSync(join(PROJECT_ROOT, "out", "dev", "resources.json"), "utf8")).toBe(before);
+  });
+
+  it("refuses flags it does not know, and --check with --update, before rendering anything", () => {
+    for (const args of [["--chek"], ["--check", "--update"], ["--out", "/tmp/x"]]) {
+      const res = run(...args);
+      expect(res.status, args.join(" ")).toBe(1);
+      expect(res.stderr).toContain("usage: npm run render --");
+    }
   });
 
   it("fails with a readable diff naming the changed line when the snapshot differs", () => {
