@@ -100,7 +100,7 @@ export interface RealmInput {
   scopes?: ApiScopeInput[];
   /** User attribute and access-token claim naming the tenant; only admins may edit it. Default: `tenant_id`. */
   tenantAttribute?: string;
-  /** Token and session lifetimes, as durations (`90s`, `5m`, `1h30m`). */
+  /** Token and session lifetimes, as durations (`90s`, `5m`, `1h30m`). Default: each field's default. */
   tokens?: RealmTokensInput;
   /** Keycloak's `sslRequired`. Default: dev `external`, staging and prod `all` (prod cannot go below `all`, staging below `external`). */
   sslRequired?: SslRequiredLevel;
@@ -176,7 +176,7 @@ export interface RouteInput {
   public?: boolean;
   /** A public route's methods. Default: `GET`, `HEAD`. */
   methods?: HttpMethodName[];
-  /** A protected route's rules: every method not listed is refused. */
+  /** A protected route's rules: every method not listed is refused. Required unless `public: true`. */
   rules?: AccessRuleInput[];
   /** Default: `gateway.rateLimits.default`. */
   rateLimit?: RateLimitInput;
@@ -208,7 +208,7 @@ export interface ServiceInput {
   allowMethodOverride?: boolean;
   /** Forward the caller's `Authorization` header (refused in prod). Default: false. */
   forwardBearerToken?: boolean;
-  /** How long the gateway waits on it; then 504. The gateway never retries. */
+  /** How long the gateway waits on it; then 504. The gateway never retries. Default: each field's default. */
   timeouts?: UpstreamTimeoutsInput;
   /** At least one. */
   routes: RouteInput[];
@@ -256,9 +256,9 @@ export interface SecretKeyInput {
 export interface RateLimitStoreInput {
   /** `local` counts in each gateway's memory (each replica allows the whole limit); Redis counts once for all. Default: `local`. */
   type?: RateLimitStoreType;
-  /** A redis store's `host:port`. */
+  /** A redis store's `host:port`. Required for a `redis` store. */
   address?: string;
-  /** A redis-cluster store's seed nodes (`host:port`). */
+  /** A redis-cluster store's seed nodes (`host:port`). Required for a `redis-cluster` store. */
   addresses?: string[];
   /** The Redis pods' namespace (the gateway's egress allows it only). Required for Redis. */
   namespace?: string;
@@ -314,9 +314,9 @@ export interface GatewayInput {
   verifiedTokenCacheMegabytes?: number;
   /** Hosts whose callers need a client certificate. Default: none. */
   clientCertificateHosts?: ClientCertificateHostInput[];
-  /** The gateway pods' resources (Kubernetes quantities). */
+  /** The gateway pods' resources (Kubernetes quantities). Default: each field's default. */
   resources?: GatewayResourcesInput;
-  /** Rate limits for the whole gateway (docs/request-pipeline.md#rate-limits). */
+  /** Rate limits for the whole gateway (docs/request-pipeline.md#rate-limits). Default: no limit, a local store, headers on. */
   rateLimits?: GatewayRateLimitsInput;
   /** Where the decision log's JSON lines go, in the gateway container (an absolute path). Default: `/dev/stdout`. */
   decisionLogPath?: string;

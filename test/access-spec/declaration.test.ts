@@ -61,8 +61,9 @@ function sample(type: string): unknown {
 }
 
 describe("the access spec's declaration", () => {
-  it("describes every field (the generated reference has no empty row)", () => {
+  it("describes every field (the generated reference has no empty row), and says what an optional one defaults to", () => {
     expect(fields.filter((f) => f.description.trim() === "").map((f) => f.path)).toEqual([]);
+    expect(fields.filter((f) => !f.required && !/Default|Required/.test(f.description)).map((f) => f.path)).toEqual([]);
   });
 
   it("names, at every level, exactly the fields the parser reads", () => {
