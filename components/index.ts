@@ -23,7 +23,9 @@ export { KeycloakIdentity, type KeycloakIdentityArgs } from "./identity/componen
 export { ApisixGateway, type ApisixGatewayArgs } from "./gateway/component";
 export { ServiceMtls, type ServiceMtlsArgs, type TlsSecretRef } from "./mtls/component";
 export { MtlsCertificates, type MtlsCertificatesArgs } from "./mtls/certificates";
+export { mtlsArgsOf } from "./mtls/args";
 export { GatewayNetworkPolicies, type GatewayNetworkPoliciesArgs } from "./network/component";
+export { networkPoliciesArgsOf, type NetworkPeer, type NetworkService } from "./network/args";
 
 // The pure renderers a reviewer or a pipeline reads: spec in, documents out.
 export { renderGatewayFiles } from "./gateway/standalone";

@@ -19,6 +19,9 @@ const PUBLIC_API = [
   "KeycloakIdentity",
   "MtlsCertificates",
   "ServiceMtls",
+  // The spec mapped onto the components that take intent-level args
+  "mtlsArgsOf",
+  "networkPoliciesArgsOf",
   // The renderers
   "identityEndpoints",
   "renderAccessMatrix",

@@ -371,12 +371,7 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
     r.fail("gateway.replicas", `${replicas} is below the minimum of ${env.minimumGatewayReplicas} for this environment`);
   }
   return {
-    // Short: object names append up to 22 characters to it (and a service name) within Kubernetes' 63.
-    name: r.string("gateway.name", o.name, {
-      default: "apisix",
-      pattern: /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/,
-      describe: "a lowercase DNS label of at most 20 characters",
-    }),
+    name: r.string("gateway.name", o.name, { default: "apisix", ...P.GATEWAY_NAME }),
     unknownKeyRefetchSeconds: r.integer("gateway.unknownKeyRefetchSeconds", o.unknownKeyRefetchSeconds, { default: 10, min: 1, max: 3600 }),
     trustedProxies: r.array("gateway.trustedProxies", o.trustedProxies, (p, v) => readCidr(r, p, v), { optional: true }),
     namespace: r.string("gateway.namespace", o.namespace, { default: "gateway", ...P.K8S_NAME }),

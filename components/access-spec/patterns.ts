@@ -22,3 +22,5 @@ export const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/;
 export const PEM_CERTIFICATE = { pattern: /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/, describe: "a PEM certificate" };
 /** OAuth 2.0 scope tokens (RFC 6749 3.3), narrowed: they travel space-separated in `scope` and quoted in WWW-Authenticate. */
 export const SCOPE_NAME = { pattern: /^[A-Za-z0-9][A-Za-z0-9_:.-]{0,63}$/, describe: "a scope name (letters, digits, '_', ':', '.', '-')" };
+/** Short: object names append up to 22 characters to it (and a service name) within Kubernetes' 63. */
+export const GATEWAY_NAME = { pattern: /^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, describe: "a lowercase DNS label of at most 20 characters" };

@@ -11,9 +11,13 @@ export interface SpecProblem {
 }
 
 export class SpecValidationError extends Error {
-  constructor(readonly problems: SpecProblem[]) {
+  /** `subject` names what was read: the access spec, or a component's args. */
+  constructor(
+    readonly problems: SpecProblem[],
+    subject = "access spec",
+  ) {
     super(
-      `access spec is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+      `${subject} ${subject.endsWith("args") ? "are" : "is"} invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
         problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n"),
     );
     this.name = "SpecValidationError";
@@ -56,8 +60,8 @@ export class SpecReader {
     return this.failedPaths.has(path);
   }
 
-  throwIfProblems(): void {
-    if (this.problems.length > 0) throw new SpecValidationError(this.problems);
+  throwIfProblems(subject?: string): void {
+    if (this.problems.length > 0) throw new SpecValidationError(this.problems, subject);
   }
 
   /** `keysUnder` is the path its keys are reported under (the top level's keys have no prefix). */

@@ -3,8 +3,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { ApisixGateway } from "../gateway";
 import { KeycloakIdentity, identityEndpoints } from "../identity";
-import { ServiceMtls, type TlsSecretRef } from "../mtls";
-import { GatewayNetworkPolicies } from "../network";
+import { ServiceMtls, mtlsArgsOf, type TlsSecretRef } from "../mtls";
+import { GatewayNetworkPolicies, networkPoliciesArgsOf } from "../network";
 import type { AccessSpec } from "../access-spec";
 
 export interface GatewayAuthProviders {
@@ -36,13 +36,13 @@ export function createGatewayAuth(spec: AccessSpec, providers: GatewayAuthProvid
     { spec },
     { ...under, ...(providers.keycloak ? { providers: { keycloak: providers.keycloak } } : {}) },
   );
-  const mtls = new ServiceMtls(`${prefix}mtls`, { spec }, onCluster);
+  const mtls = new ServiceMtls(`${prefix}mtls`, mtlsArgsOf(spec), onCluster);
   const gateway = new ApisixGateway(
     `${prefix}gateway`,
     { spec, endpoints: identityEndpoints(spec), appClientSecrets: identity.appClientSecrets, upstreamTls: mtls.gatewayTls },
     onCluster,
   );
-  const network = new GatewayNetworkPolicies(`${prefix}network`, { spec }, { ...onCluster, dependsOn: [gateway] });
+  const network = new GatewayNetworkPolicies(`${prefix}network`, networkPoliciesArgsOf(spec), { ...onCluster, dependsOn: [gateway] });
   return { identity, mtls, gateway, network };
 }
 

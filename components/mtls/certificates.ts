@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { PACKAGE, type AccessSpec } from "../access-spec";
-import { renderCertificatePlan, type CertificatePlan } from "./plan";
+import { PACKAGE } from "../access-spec";
+import { checkMtlsArgs, type MtlsCertificatesArgs } from "./args";
+import { renderCertificatePlanFor, type CertificatePlan } from "./plan";
 
-export interface MtlsCertificatesArgs {
-  /** The validated access spec. */
-  spec: AccessSpec;
-}
+export type { MtlsCertificatesArgs } from "./args";
 
 const KEY = { algorithm: "ECDSA", ecdsaCurve: "P256" } as const;
 
@@ -24,8 +22,9 @@ export class MtlsCertificates extends pulumi.ComponentResource {
   readonly issued: Record<string, { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> }>;
 
   constructor(name: string, args: MtlsCertificatesArgs, opts?: pulumi.ComponentResourceOptions) {
+    const checked = checkMtlsArgs(args, `MtlsCertificates ${name}: args`);
     super(`${PACKAGE}:index:MtlsCertificates`, name, {}, opts);
-    this.plan = renderCertificatePlan(args.spec);
+    this.plan = renderCertificatePlanFor(checked);
     this.issued = {};
     const caPlan = this.plan.find((c) => c.role === "ca");
     if (!caPlan) {

@@ -1,14 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createManifests } from "../kubernetes";
-import { PACKAGE, type AccessSpec } from "../access-spec";
+import { PACKAGE } from "../access-spec";
+import { checkMtlsArgs, type ServiceMtlsArgs } from "./args";
 import { MtlsCertificates } from "./certificates";
 import type { CertificatePlan } from "./plan";
 import { renderTlsSecret } from "./secrets";
 
-export interface ServiceMtlsArgs {
-  /** The validated access spec. */
-  spec: AccessSpec;
-}
+export type { ServiceMtlsArgs } from "./args";
 
 export interface TlsSecretRef {
   namespace: string;
@@ -40,8 +38,9 @@ export class ServiceMtls extends pulumi.ComponentResource {
   readonly serviceSecrets: pulumi.Output<Record<string, TlsSecretRef>>;
 
   constructor(name: string, args: ServiceMtlsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const checked = checkMtlsArgs(args, `ServiceMtls ${name}: args`);
     super(`${PACKAGE}:index:ServiceMtls`, name, {}, opts);
-    const certs = new MtlsCertificates(`${name}-certs`, { spec: args.spec }, { parent: this });
+    const certs = new MtlsCertificates(`${name}-certs`, checked, { parent: this });
     const stored = certs.plan.filter((c) => c.secret && c.role === "service-server");
     createManifests(
       this,

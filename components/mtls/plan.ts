@@ -1,4 +1,5 @@
 import { gatewayObjectNames, serviceDnsNames, serviceMtlsSecretName, type AccessSpec } from "../access-spec";
+import { mtlsArgsOf, type MtlsPlanArgs } from "./args";
 
 export type CertificateRole = "ca" | "gateway-client" | "service-server";
 
@@ -27,29 +28,33 @@ const DAY = 24;
  * per mTLS service whose SANs are its in-cluster DNS names (server auth only).
  */
 export function renderCertificatePlan(spec: AccessSpec): CertificatePlan[] {
-  const { mtls } = spec;
-  const leaf = { validityHours: mtls.certificateValidityDays * DAY, earlyRenewalHours: mtls.renewBeforeDays * DAY };
-  const services = spec.services.filter((s) => s.mtls);
+  return renderCertificatePlanFor(mtlsArgsOf(spec));
+}
+
+/** The same, for checked args (`checkMtlsArgs`). */
+export function renderCertificatePlanFor(args: MtlsPlanArgs): CertificatePlan[] {
+  const leaf = { validityHours: args.certificateValidityDays * DAY, earlyRenewalHours: args.renewBeforeDays * DAY };
+  const { services, gateway } = args;
   if (services.length === 0) return [];
   return [
     {
       id: "ca",
       role: "ca",
-      commonName: `${spec.realm.name} ${spec.environment} gateway mTLS CA`,
+      commonName: `${args.caName} gateway mTLS CA`,
       dnsNames: [],
       allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
-      validityHours: mtls.caValidityDays * DAY,
+      validityHours: args.caValidityDays * DAY,
       // Renewing the CA re-issues everything; do it well ahead, at a tenth of its life.
-      earlyRenewalHours: Math.ceil((mtls.caValidityDays * DAY) / 10),
+      earlyRenewalHours: Math.ceil((args.caValidityDays * DAY) / 10),
     },
     {
       id: "gateway",
       role: "gateway-client",
-      commonName: `apisix.${spec.gateway.namespace}`,
+      commonName: `apisix.${gateway.namespace}`,
       dnsNames: [],
       allowedUses: ["digital_signature", "key_encipherment", "client_auth"],
       ...leaf,
-      secret: { namespace: spec.gateway.namespace, name: gatewayObjectNames(spec.gateway.name).upstreamTlsSecret },
+      secret: { namespace: gateway.namespace, name: gatewayObjectNames(gateway.name).upstreamTlsSecret },
     },
     ...services.map((s): CertificatePlan => ({
       id: `service-${s.namespace}-${s.name}`,
@@ -58,7 +63,7 @@ export function renderCertificatePlan(spec: AccessSpec): CertificatePlan[] {
       dnsNames: serviceDnsNames(s),
       allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
       ...leaf,
-      secret: { namespace: s.namespace, name: serviceMtlsSecretName(spec.gateway.name, s.name) },
+      secret: { namespace: s.namespace, name: serviceMtlsSecretName(gateway.name, s.name) },
       service: s.name,
     })),
   ];

@@ -1,2 +1,9 @@
 export { GatewayNetworkPolicies, type GatewayNetworkPoliciesArgs } from "./component";
-export { renderNetworkPolicies, renderServiceNetworkPolicies, renderGatewayNetworkPolicies, renderKeycloakNetworkPolicies } from "./policies";
+export { networkPoliciesArgsOf, checkNetworkPoliciesArgs, type NetworkPeer, type NetworkService, type NetworkPolicyPlan } from "./args";
+export {
+  renderNetworkPolicies,
+  renderNetworkPoliciesForPlan,
+  renderServiceNetworkPolicies,
+  renderGatewayNetworkPolicies,
+  renderKeycloakNetworkPolicies,
+} from "./policies";

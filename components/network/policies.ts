@@ -1,5 +1,6 @@
 import type { Manifest } from "../kubernetes";
-import { GATEWAY_PORTS, MANAGED_BY_LABEL, gatewayPodLabels, gatewayToServicePolicyName, type AccessSpec, type ServiceSpec } from "../access-spec";
+import { GATEWAY_PORTS, MANAGED_BY_LABEL, gatewayPodLabels, gatewayToServicePolicyName, type AccessSpec } from "../access-spec";
+import { networkPoliciesArgsOf, type NetworkPolicyPlan } from "./args";
 
 /** Kubernetes sets this label on every namespace (1.21+): policies select namespaces by name without managing them. */
 const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -17,7 +18,7 @@ function policy(namespace: string, name: string, spec: Record<string, unknown>):
   return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace, labels: { ...MANAGED_BY_LABEL } }, spec };
 }
 
-const uniqueNamespaces = (services: ServiceSpec[]) => [...new Set(services.map((s) => s.namespace))].sort();
+const uniqueNamespaces = (services: NetworkPolicyPlan["services"]) => [...new Set(services.map((s) => s.namespace))].sort();
 
 /**
  * Every policy name starts from the gateway's name, and every selector names
@@ -29,14 +30,14 @@ const uniqueNamespaces = (services: ServiceSpec[]) => [...new Set(services.map((
  *   - each service admits the gateway's pods (by namespace and labels) on its port;
  *   - optional, off by default: same-namespace traffic, monitoring scrapes.
  */
-export function renderServiceNetworkPolicies(spec: AccessSpec): Manifest[] {
-  const gw = spec.gateway.name;
-  const gateway = inNamespace(spec.gateway.namespace, gatewayPodLabels(gw));
-  const namespaces = uniqueNamespaces(spec.services);
-  const { monitoring, allowSameNamespace } = spec.network;
+export function renderServiceNetworkPolicies(plan: NetworkPolicyPlan): Manifest[] {
+  const gw = plan.gateway.name;
+  const gateway = inNamespace(plan.gateway.namespace, gatewayPodLabels(gw));
+  const namespaces = uniqueNamespaces(plan.services);
+  const { monitoring, allowSameNamespace } = plan;
   return [
     ...namespaces.map((ns) => policy(ns, `${gw}-default-deny-ingress`, { podSelector: {}, policyTypes: ["Ingress"] })),
-    ...spec.services.map((s) =>
+    ...plan.services.map((s) =>
       policy(s.namespace, gatewayToServicePolicyName(gw, s.name), {
         podSelector: { matchLabels: { ...s.podSelector } },
         policyTypes: ["Ingress"],
@@ -65,15 +66,13 @@ export function renderServiceNetworkPolicies(spec: AccessSpec): Manifest[] {
  * ports (and scrapes, when monitoring is on), and may call only their
  * services, Keycloak, cluster DNS and the rate-limit store's Redis.
  */
-export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
-  const ns = spec.gateway.namespace;
-  const gw = spec.gateway.name;
+export function renderGatewayNetworkPolicies(plan: NetworkPolicyPlan): Manifest[] {
+  const ns = plan.gateway.namespace;
+  const gw = plan.gateway.name;
   const gatewayPods = { matchLabels: gatewayPodLabels(gw) };
-  const { monitoring, dns } = spec.network;
-  const serviceEgress = spec.services.map((s) => ({ to: [inNamespace(s.namespace, s.podSelector)], ports: [tcp(s.port)] }));
-  const store = spec.gateway.rateLimits.store;
-  const storePorts = [...new Set(store.addresses.map((a) => Number(a.split(":")[1])))].sort((a, b) => a - b);
-  const storeEgress = store.namespace ? [{ to: [inNamespace(store.namespace, store.podSelector)], ports: storePorts.map(tcp) }] : [];
+  const { monitoring, dns, keycloak, rateLimitStore: store } = plan;
+  const serviceEgress = plan.services.map((s) => ({ to: [inNamespace(s.namespace, s.podSelector)], ports: [tcp(s.port)] }));
+  const storeEgress = store ? [{ to: [inNamespace(store.namespace, store.podSelector)], ports: store.ports.map(tcp) }] : [];
   return [
     policy(ns, `${gw}-default-deny`, { podSelector: {}, policyTypes: ["Ingress", "Egress"] }),
     policy(ns, `${gw}-ingress`, {
@@ -93,7 +92,7 @@ export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
         ...serviceEgress,
         // The rate-limit counters' Redis, when the store is shared.
         ...storeEgress,
-        { to: [inNamespace(spec.keycloak.namespace, spec.keycloak.podSelector)], ports: [tcp(spec.keycloak.port)] },
+        { to: [inNamespace(keycloak.namespace, keycloak.podSelector)], ports: [tcp(keycloak.port)] },
         { to: [inNamespace(dns.namespace, dns.podSelector)], ports: [{ port: 53, protocol: "UDP" }, tcp(53)] },
       ],
     }),
@@ -101,16 +100,23 @@ export function renderGatewayNetworkPolicies(spec: AccessSpec): Manifest[] {
 }
 
 /** Keycloak's namespace: admit the gateway on Keycloak's port (discovery and JWKS). Only an allow: the namespace is not ours to lock down. */
-export function renderKeycloakNetworkPolicies(spec: AccessSpec): Manifest[] {
+export function renderKeycloakNetworkPolicies(plan: NetworkPolicyPlan): Manifest[] {
+  const { gateway, keycloak } = plan;
   return [
-    policy(spec.keycloak.namespace, `allow-${spec.gateway.name}-to-keycloak`, {
-      podSelector: { matchLabels: { ...spec.keycloak.podSelector } },
+    policy(keycloak.namespace, `allow-${gateway.name}-to-keycloak`, {
+      podSelector: { matchLabels: { ...keycloak.podSelector } },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [inNamespace(spec.gateway.namespace, gatewayPodLabels(spec.gateway.name))], ports: [tcp(spec.keycloak.port)] }],
+      ingress: [{ from: [inNamespace(gateway.namespace, gatewayPodLabels(gateway.name))], ports: [tcp(keycloak.port)] }],
     }),
   ];
 }
 
+/** Every policy for checked args (`checkNetworkPoliciesArgs`). */
+export function renderNetworkPoliciesForPlan(plan: NetworkPolicyPlan): Manifest[] {
+  return [...renderServiceNetworkPolicies(plan), ...renderGatewayNetworkPolicies(plan), ...renderKeycloakNetworkPolicies(plan)];
+}
+
+/** Every policy a validated access spec needs. */
 export function renderNetworkPolicies(spec: AccessSpec): Manifest[] {
-  return [...renderServiceNetworkPolicies(spec), ...renderGatewayNetworkPolicies(spec), ...renderKeycloakNetworkPolicies(spec)];
+  return renderNetworkPoliciesForPlan(networkPoliciesArgsOf(spec));
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ServiceMtls } from "../../components/mtls";
+import { ServiceMtls, mtlsArgsOf } from "../../components/mtls";
 import { isSecretValue, type ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { spec } from "../fixtures/raw-spec";
 import { validateManifest } from "../support/kubernetes-schemas";
@@ -10,7 +10,7 @@ let mtls: ServiceMtls;
 beforeAll(async () => {
   rec = await useRecorder();
   await build(rec, () => {
-    mtls = new ServiceMtls("pki", { spec: spec() });
+    mtls = new ServiceMtls("pki", mtlsArgsOf(spec()));
   });
 });
 

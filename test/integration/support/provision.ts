@@ -6,7 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KeycloakIdentity } from "../../../components/identity";
-import { MtlsCertificates } from "../../../components/mtls";
+import { MtlsCertificates, mtlsArgsOf } from "../../../components/mtls";
 import type { AccessSpec } from "../../../components/access-spec";
 import packageJson from "../../../package.json";
 
@@ -64,8 +64,8 @@ export async function provision(spec: AccessSpec, impostor: AccessSpec, keycloak
       },
       { provider },
     );
-    const certs = new MtlsCertificates("certs", { spec });
-    const fake = new MtlsCertificates("impostor-certs", { spec: impostor });
+    const certs = new MtlsCertificates("certs", mtlsArgsOf(spec));
+    const fake = new MtlsCertificates("impostor-certs", mtlsArgsOf(impostor));
     const pair = (c: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> }) => ({ certPem: c.certPem, keyPem: c.keyPem });
     return {
       clientSecrets: identity.serviceClientSecrets,
