@@ -49,10 +49,30 @@ export class SpecReader {
    * describe a value the user never wrote.
    */
   fail(path: string, message: string): undefined {
-    if (this.failedPaths.has(path)) return undefined;
+    if (this.failedPaths.has(path) || this.insideFailedContainer(path)) return undefined;
     this.failedPaths.add(path);
     this.problems.push({ path, message });
     return undefined;
+  }
+
+  /** Objects and lists that were not one: what is "missing" inside them is their problem, already said. */
+  private readonly failedContainers = new Set<string>();
+
+  private failContainer(path: string, message: string): undefined {
+    this.fail(path, message);
+    this.failedContainers.add(path);
+    return undefined;
+  }
+
+  private insideFailedContainer(path: string): boolean {
+    for (
+      let end = Math.max(path.lastIndexOf("."), path.lastIndexOf("["));
+      end > 0;
+      end = Math.max(path.lastIndexOf(".", end - 1), path.lastIndexOf("[", end - 1))
+    ) {
+      if (this.failedContainers.has(path.slice(0, end))) return true;
+    }
+    return false;
   }
 
   /** Whether a problem was reported at `path`: a field others depend on (a kind, a type) could not be read. */
@@ -67,7 +87,7 @@ export class SpecReader {
   /** `keysUnder` is the path its keys are reported under (the top level's keys have no prefix). */
   object(path: string, value: Raw, known: readonly string[], keysUnder = path): RawObject | undefined {
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      return this.fail(path, `expected an object, got ${show(value)}`);
+      return this.failContainer(path, `expected an object, got ${show(value)}`);
     }
     const obj = value as RawObject;
     // Unknown keys are almost always typos of optional settings; silently
@@ -117,7 +137,7 @@ export class SpecReader {
 
   array<T>(path: string, value: Raw, item: (path: string, value: Raw) => T, opts: { optional?: boolean; minItems?: number } = {}): T[] {
     if (value === undefined && opts.optional) return [];
-    if (!Array.isArray(value)) return this.fail(path, `expected a list, got ${show(value)}`) ?? [];
+    if (!Array.isArray(value)) return this.failContainer(path, `expected a list, got ${show(value)}`) ?? [];
     if (opts.minItems !== undefined && value.length < opts.minItems) {
       this.fail(path, `expected at least ${opts.minItems} item${opts.minItems === 1 ? "" : "s"}, got ${value.length}`);
     }
@@ -127,7 +147,7 @@ export class SpecReader {
   stringMap(path: string, value: Raw, keyPattern: RegExp, valuePattern: RegExp): Record<string, string> | undefined {
     if (value === undefined) return undefined;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      return this.fail(path, `expected a map of strings, got ${show(value)}`);
+      return this.failContainer(path, `expected a map of strings, got ${show(value)}`);
     }
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(value)) {

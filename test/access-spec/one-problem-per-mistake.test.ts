@@ -102,6 +102,39 @@ describe.each(bases)("one mistake in the %s", (_name, base) => {
   });
 });
 
+/** Every object and list of a spec (not the root), by path. */
+function containers(value: unknown, path: Path = [], out: Path[] = []): Path[] {
+  if (value !== null && typeof value === "object") {
+    if (path.length > 0) out.push(path);
+    for (const [k, child] of Object.entries(value)) containers(child, [...path, Array.isArray(value) ? Number(k) : k], out);
+  }
+  return out;
+}
+
+describe.each(bases)("one structural mistake in the %s", (_name, base) => {
+  it("(a list where an object belongs, an object for a list, null, a scalar) is reported once, at its path", () => {
+    const noisy: string[] = [];
+    const paths = containers(base());
+    expect(paths.length).toBeGreaterThan(20);
+    for (const path of paths) {
+      const original = path.reduce((o: any, k) => o[k], base());
+      const wrongs = [null, "x", 7, Array.isArray(original) ? { item: original[0] } : [original]];
+      for (const wrong of wrongs) {
+        const raw = base();
+        setAt(raw, path, wrong);
+        // Reading the fields: a role renamed to "x" (a string is a role's short form) may rightly
+        // break references to it, which the cross-checks report; the shape itself is one problem.
+        const problems = fieldProblemsAfter(raw);
+        const here = pathText(path);
+        if (problems.length > 1 || problems.some((p) => p.path !== here)) {
+          noisy.push(`${here} = ${JSON.stringify(wrong)}:\n    ${problems.map((p) => `${p.path}: ${p.message}`).join("\n    ")}`);
+        }
+      }
+    }
+    expect(noisy, noisy.slice(0, 5).join("\n")).toEqual([]);
+  });
+});
+
 describe("values that fail their own check", () => {
   it("do not yield a second problem about the placeholder", () => {
     const raw = rawSpec();
