@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseAccessSpec, SpecValidationError } from "../../components/access-spec";
+import { SpecValidationError } from "../../components/access-spec";
 import { readSpecFields } from "../../components/access-spec/parse";
 import { SpecReader } from "../../components/access-spec/reader";
 import { rawSpec } from "../fixtures/raw-spec";
+import { problemsIn } from "../support/spec-problems";
 import { loadRawStackSpec } from "../../scripts/lib/stack-config";
 
 /**
@@ -42,16 +43,7 @@ function setAt(root: any, path: Path, value: unknown): void {
   else delete parent[key];
 }
 
-/** Problems as `path: message` when refused, else []. */
-function problemsAfter(raw: any): { path: string; message: string }[] {
-  try {
-    parseAccessSpec(raw);
-    return [];
-  } catch (e) {
-    if (!(e instanceof SpecValidationError)) throw e;
-    return e.problems;
-  }
-}
+const problemsAfter = problemsIn;
 
 /** The problems of reading the fields alone, before any cross-check between them. */
 function fieldProblemsAfter(raw: any): { path: string; message: string }[] {

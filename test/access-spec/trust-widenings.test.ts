@@ -2,8 +2,9 @@
  * Settings that switch a protection off or extend trust to every peer:
  * refused in prod with their path and why, said as warnings elsewhere.
  */
+import { problemsIn } from "../support/spec-problems";
 import { describe, expect, it } from "vitest";
-import { deploymentWarnings, parseAccessSpec, SpecValidationError } from "../../components/access-spec";
+import { deploymentWarnings, parseAccessSpec } from "../../components/access-spec";
 import { rawSpec } from "../fixtures/raw-spec";
 
 const WIDENINGS: Array<[string, (r: any) => void, RegExp]> = [
@@ -29,15 +30,7 @@ const WIDENINGS: Array<[string, (r: any) => void, RegExp]> = [
   ["services[0].allowMethodOverride", (r) => (r.services[0].allowMethodOverride = true), /another method/],
 ];
 
-function problems(raw: any): Array<{ path: string; message: string }> {
-  try {
-    parseAccessSpec(raw);
-    return [];
-  } catch (e) {
-    if (!(e instanceof SpecValidationError)) throw e;
-    return e.problems;
-  }
-}
+const problems = problemsIn;
 
 describe("settings that widen trust", () => {
   it.each(WIDENINGS)("%s: refused in prod, with why", (path, widen, why) => {

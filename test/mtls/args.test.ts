@@ -5,9 +5,9 @@
  * their paths before anything exists.
  */
 import { describe, expect, it } from "vitest";
-import { SpecValidationError } from "../../components/access-spec";
 import { checkMtlsArgs, mtlsArgsOf, renderCertificatePlan, renderCertificatePlanFor, ServiceMtls, type ServiceMtlsArgs } from "../../components/mtls";
 import { spec } from "../fixtures/raw-spec";
+import { argsProblemsOf } from "../support/spec-problems";
 import { build, useRecorder, valueOf } from "../support/mocks";
 
 const intent = (): ServiceMtlsArgs => ({
@@ -46,18 +46,7 @@ describe("the PKI from intent-level args", () => {
 });
 
 describe("bad PKI args", () => {
-  const problems = (mutate: (a: any) => void): string[] => {
-    const args: any = intent();
-    mutate(args);
-    try {
-      new ServiceMtls("bad", args);
-    } catch (e) {
-      expect(e).toBeInstanceOf(SpecValidationError);
-      expect((e as Error).message).toMatch(/^ServiceMtls bad: args are invalid/);
-      return (e as SpecValidationError).problems.map((p) => `${p.path}: ${p.message}`);
-    }
-    throw new Error("expected the args to be refused");
-  };
+  const problems = (mutate: (a: any) => void) => argsProblemsOf((name, args: any) => new ServiceMtls(name, args), "ServiceMtls", intent, mutate);
 
   it.each([
     [(a: any) => (a.renewBeforeDays = 90), "renewBeforeDays: 90 must be less than certificateValidityDays (90)"],

@@ -6,10 +6,10 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { GatewayNetworkPolicies, networkPoliciesArgsOf, renderNetworkPolicies, type GatewayNetworkPoliciesArgs } from "../../components/network";
-import { SpecValidationError } from "../../components/access-spec";
 import type { Manifest } from "../../components/kubernetes";
 import type { ResourceRecorder } from "../../scripts/lib/mock-stack";
 import { spec } from "../fixtures/raw-spec";
+import { argsProblemsOf } from "../support/spec-problems";
 import { validateManifest } from "../support/kubernetes-schemas";
 import { build, useRecorder, valueOf } from "../support/mocks";
 
@@ -81,18 +81,8 @@ describe("GatewayNetworkPolicies from intent-level args", () => {
 });
 
 describe("GatewayNetworkPolicies refuses bad args", () => {
-  const problems = (mutate: (a: any) => void): string[] => {
-    const args: any = intent();
-    mutate(args);
-    try {
-      new GatewayNetworkPolicies("bad", args);
-    } catch (e) {
-      expect(e).toBeInstanceOf(SpecValidationError);
-      expect((e as Error).message).toMatch(/^GatewayNetworkPolicies bad: args are invalid/);
-      return (e as SpecValidationError).problems.map((p) => `${p.path}: ${p.message}`);
-    }
-    throw new Error("expected the args to be refused");
-  };
+  const problems = (mutate: (a: any) => void) =>
+    argsProblemsOf((name, args: any) => new GatewayNetworkPolicies(name, args), "GatewayNetworkPolicies", intent, mutate);
 
   it.each([
     [(a: any) => (a.services[0].port = 0), "services[0].port: expected an integer from 1 to 65535, got 0"],
