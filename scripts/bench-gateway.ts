@@ -19,11 +19,15 @@
  *       request (the fast path's worth: b/g);
  *   (h) many users: 10,000 distinct valid tokens rotating, five times what a
  *       worker remembers (the shared level's worth: h/a, target 0.85);
+ *   (j) its control: one valid token through the same rotating wrk script
+ *       (what the script itself costs: j/a against b/a);
+ *   (k) (h)'s load on a gateway whose worker level holds all 10,000 tokens
+ *       (what sizing `gateway.verifiedTokenCacheSize` to the users gives);
  *   (i) under attack: every other request carries a forged token (a bad
  *       signature under the realm's kid, or an unknown kid, each new); valid
  *       answers per second against the unattacked (b) (target 0.8).
  * Every variant writes the decision log (a file per gateway). Runs are
- * bounded (seconds x rounds x 9), interleaved a..g per round;
+ * bounded (seconds x rounds x 11), interleaved a..k per round;
  * medians are reported, and b/a is the median of the rounds' ratios. Requests that reached the identity provider during
  * (b) are counted at the provider (only the key guard's scheduled JWKS refreshes, never per request); a positive
  * control (a token under an unknown kid) proves the counter counts.
@@ -194,6 +198,12 @@ async function main(): Promise<void> {
     const limitedRedis = await startGateway(() => redisStoreFiles(t.spec.keycloak.publicUrl, redis!.port, "deny", unreachable), {
       [RATE_LIMIT_PASSWORD_ENV]: redis.password,
     });
+    // (k): (h)'s load on a gateway whose worker level holds every one of its users.
+    const sizedToUsers = await startGateway((files) =>
+      editApisixRules(files, (rules) => {
+        for (const route of rules.routes) if (route.plugins?.[KEY_GUARD_PLUGIN]) route.plugins[KEY_GUARD_PLUGIN].verified_tokens.size = MANY_USERS;
+      }),
+    );
     const unlogged = await startGateway((files) =>
       editApisixRules(files, (rules) => {
         rules.global_rules = rules.global_rules.filter((g: { plugins: Record<string, unknown> }) => !g.plugins[DECISIONS_PLUGIN]);
@@ -218,6 +228,22 @@ async function main(): Promise<void> {
         script: scripts.manyUsers,
       },
       {
+        key: "j",
+        label: "(j) control for (h): one valid token, sent through (h)'s rotating wrk script",
+        target: gateway.http,
+        path: "/api/orders/bench",
+        headers: {},
+        script: scripts.oneUser,
+      },
+      {
+        key: "k",
+        label: `(k) as (h), the worker level sized to ${MANY_USERS} tokens`,
+        target: sizedToUsers.http,
+        path: "/api/orders/bench",
+        headers: {},
+        script: scripts.manyUsers,
+      },
+      {
         key: "i",
         label: "(i) auth chain, valid token, every other request forged (bad signature under the realm's kid, or an unknown kid)",
         target: gateway.http,
@@ -227,7 +253,7 @@ async function main(): Promise<void> {
       },
     ];
     if (pin) {
-      for (const g of [gateway, noFastPath, noCache, limitedLocal, limitedRedis, unlogged]) await pinListeners(g.http.port, pin.gatewayCpu);
+      for (const g of [gateway, noFastPath, noCache, limitedLocal, limitedRedis, unlogged, sizedToUsers]) await pinListeners(g.http.port, pin.gatewayCpu);
       // The topology's own gateway (idle here), the upstreams, Redis and this process (the identity provider).
       for (const port of [t.gateway.http.port, t.echo.address.port, t.impostor.address.port, redis.port]) await pinListeners(port, pin.loadCpus);
       await run("taskset", ["-a", "-p", "-c", pin.loadCpus, String(process.pid)]);
@@ -245,8 +271,9 @@ async function main(): Promise<void> {
         auth.authorization = `Bearer ${token}`;
         for (const v of chosen) {
           const script = await v.script?.();
-          // (h) measures users the gateway has seen (the steady state): a new batch of tokens is sent once first.
-          if (v.key === "h" && scripts.unseen()) await wrk(v.target, v.path, v.headers, Math.max(10, seconds), conns, pin, script);
+          // (h), (k) measure users the gateway has seen (the steady state): each new batch of tokens is sent once first.
+          // Long enough to verify every token once at (g)'s pace (about 1,000 a second here) with room to spare.
+          if (scripts.unseenBy(v.key, script)) await wrk(v.target, v.path, v.headers, Math.max(20, seconds), conns, pin, script);
           const before = idpRequests(t);
           out[v.key].push(await wrk(v.target, v.path, v.headers, seconds, conns, pin, script));
           if (v.key === "b") idpDuringAuth += idpRequests(t) - before;
@@ -323,7 +350,7 @@ async function main(): Promise<void> {
       `- decision log: the public route keeps ${(med.a.rps / med.f.rps).toFixed(3)} of its throughput with it (a/f)`,
       `- rate limiting: local counters d/b ${(med.d.rps / med.b.rps).toFixed(3)}, Redis counters e/b ${(med.e.rps / med.b.rps).toFixed(3)} of the unlimited chain's throughput`,
       `- identity provider requests during (b): ${idpDuringAuth} (the scheduled JWKS refreshes allow ${refreshBound}: none per request); positive control (unknown kid refetches the JWKS): ${controlCounted ? "counted" : "NOT counted"}`,
-      `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${results.h.map((h, r) => (h.rps / results.a[r].rps).toFixed(3)).join(", ")}; target >= ${TARGETS.manyUsers}: ${met(manyUsers >= TARGETS.manyUsers)})`,
+      `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${results.h.map((h, r) => (h.rps / results.a[r].rps).toFixed(3)).join(", ")}; target >= ${TARGETS.manyUsers}: ${met(manyUsers >= TARGETS.manyUsers)}); its control j/a ${median(results.j.map((j, r) => j.rps / results.a[r].rps)).toFixed(3)} (the rotating script's own cost); with the worker level sized to the users k/a ${median(results.k.map((k, r) => k.rps / results.a[r].rps)).toFixed(3)}`,
       `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}: ${met(underAttack >= TARGETS.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s)`,
     ];
     const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}; added p99 at ${connections} connections ${addedP99Loaded.toFixed(2)} ms; limited local ${med.d.rps.toFixed(0)} req/s, Redis ${med.e.rps.toFixed(0)} req/s; many users ratio ${manyUsers.toFixed(3)}; under attack ratio ${underAttack.toFixed(3)}`;
@@ -398,7 +425,8 @@ request = function()
 end
 `;
   let signedAt = 0;
-  let unseen = false;
+  let batch = 0;
+  const sentBatch = new Map<string, number>();
   let forged: string[] = [];
   let mixedFor = "";
   const fresh = async () => {
@@ -408,6 +436,7 @@ end
       signRs256({ alg: "RS256", typ: "JWT", kid: key.kid }, { ...base(), sub: `user-${u}` }, key.privateKeyPem),
     );
     writeFileSync(join(dir, "many-users.tokens"), `${users.join("\n")}\n`);
+    writeFileSync(join(dir, "one-user.tokens"), `${users.map(() => users[0]).join("\n")}\n`);
     // Every other request of (i): the valid token; the others forged, each one new to the gateway.
     forged = Array.from({ length: FORGED }, (_, f) => {
       const header = f % 2 ? { alg: "RS256", typ: "JWT", kid: `attacker-${f}` } : { alg: "RS256", typ: "JWT", kid: key.kid };
@@ -416,7 +445,7 @@ end
     });
     writeMixed();
     signedAt = Date.now();
-    unseen = true;
+    batch += 1;
   };
   const writeMixed = () => {
     mixedFor = validToken();
@@ -432,15 +461,17 @@ function done(summary)
   io.write(string.format("valid_ok: %d\\nduration_us: %d\\n", total, summary.duration))
 end`;
   const manyUsersScript = lua("many-users.lua", rotating(join(dir, "many-users.tokens")));
+  const oneUserScript = lua("one-user.lua", rotating(join(dir, "one-user.tokens")));
   const underAttackScript = lua("under-attack.lua", rotating(join(dir, "under-attack.tokens"), counting));
   return {
     manyUsers: async () => (await fresh(), manyUsersScript),
+    oneUser: async () => (await fresh(), oneUserScript),
     underAttack: async () => (await fresh(), underAttackScript),
-    /** Whether the many-users tokens are new since last asked (the bench then sends each once). */
-    unseen: () => {
-      const was = unseen;
-      unseen = false;
-      return was;
+    /** Whether a variant running the many-users script has not sent this batch of tokens yet (the bench then sends each once). */
+    unseenBy: (variant: string, script: string | undefined) => {
+      if (script !== manyUsersScript || sentBatch.get(variant) === batch) return false;
+      sentBatch.set(variant, batch);
+      return true;
     },
   };
 }
