@@ -9,3 +9,4 @@ export { ENVIRONMENT_DEFAULTS, DEFAULT_UPSTREAM_TIMEOUTS, type EnvironmentDefaul
 export { parseDuration, formatDuration, parseGoDuration, formatGoDuration } from "./durations";
 export { deploymentWarnings } from "./warnings";
 export { effectiveRateLimit, hasRateLimits, perReplicaCounters } from "./rate-limits";
+export { workersFor, cpuCores, memoryBytes } from "./quantities";

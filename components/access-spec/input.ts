@@ -234,13 +234,13 @@ export interface ClientCertificateHostInput {
 
 /** The gateway pods' resources (Kubernetes quantities). */
 export interface GatewayResourcesInput {
-  /** Default: `250m`. */
+  /** Cores (`0.5`) or millicores (`250m`); at most `cpuLimit`. Default: `250m`. */
   cpuRequest?: string;
-  /** Default: `256Mi`. */
+  /** Bytes with a unit (`256Mi`); at most `memoryLimit`. Default: `256Mi`. */
   memoryRequest?: string;
-  /** Default: `1`. */
+  /** Cores or millicores. Also sets the gateway's nginx workers: one per whole core it allows (nginx's `auto` would start one per node CPU). Default: `1`. */
   cpuLimit?: string;
-  /** Default: `512Mi`. */
+  /** Bytes with a unit. Each worker keeps its own fast-path cache (`verifiedTokenCacheSize`), the pod one shared level (`verifiedTokenCacheMegabytes`). Default: `512Mi`. */
   memoryLimit?: string;
 }
 

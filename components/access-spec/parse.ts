@@ -12,6 +12,7 @@ import {
   EnvironmentDefaults,
 } from "./defaults";
 import { parseDuration } from "./durations";
+import { CPU_QUANTITY, MEMORY_QUANTITY, checkRequestWithinLimit } from "./quantities";
 import * as P from "./patterns";
 import { readGatewayRateLimits, readRateLimit } from "./rate-limits";
 import { Raw, SpecReader, SpecValidationError, join, show } from "./reader";
@@ -399,12 +400,7 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
     clientCertificateHosts: r.array("gateway.clientCertificateHosts", o.clientCertificateHosts, (p, v) => readClientCertificateHost(r, p, v), {
       optional: true,
     }),
-    resources: {
-      cpuRequest: r.string("gateway.resources.cpuRequest", res.cpuRequest, { default: "250m", ...P.QUANTITY }),
-      memoryRequest: r.string("gateway.resources.memoryRequest", res.memoryRequest, { default: "256Mi", ...P.QUANTITY }),
-      cpuLimit: r.string("gateway.resources.cpuLimit", res.cpuLimit, { default: "1", ...P.QUANTITY }),
-      memoryLimit: r.string("gateway.resources.memoryLimit", res.memoryLimit, { default: "512Mi", ...P.QUANTITY }),
-    },
+    resources: readResources(r, res),
     rateLimits: readGatewayRateLimits(r, o.rateLimits),
     // The container's stdout, where Kubernetes collects logs.
     decisionLogPath: r.string("gateway.decisionLogPath", o.decisionLogPath, {
@@ -413,6 +409,19 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
       describe: "an absolute file path",
     }),
   };
+}
+
+function readResources(r: SpecReader, res: Record<string, Raw>): GatewaySpec["resources"] {
+  const path = "gateway.resources";
+  const resources = {
+    cpuRequest: r.string(`${path}.cpuRequest`, res.cpuRequest, { default: "250m", ...CPU_QUANTITY }),
+    memoryRequest: r.string(`${path}.memoryRequest`, res.memoryRequest, { default: "256Mi", ...MEMORY_QUANTITY }),
+    cpuLimit: r.string(`${path}.cpuLimit`, res.cpuLimit, { default: "1", ...CPU_QUANTITY }),
+    memoryLimit: r.string(`${path}.memoryLimit`, res.memoryLimit, { default: "512Mi", ...MEMORY_QUANTITY }),
+  };
+  checkRequestWithinLimit(r, path, "cpu", resources);
+  checkRequestWithinLimit(r, path, "memory", resources);
+  return resources;
 }
 
 function readSeedUser(r: SpecReader, path: string, value: Raw): SeedUserSpec {

@@ -15,7 +15,6 @@ export const HEADER_NAME = { pattern: /^X-[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, descr
 export const USERNAME = { pattern: /^[a-z0-9][a-z0-9_.@-]{0,63}$/, describe: "a username" };
 export const EMAIL = { pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, describe: "an email address" };
 export const HOSTNAME = { pattern: /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/, describe: "a DNS hostname" };
-export const QUANTITY = { pattern: /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi)?$/, describe: "a Kubernetes quantity (e.g. 500m, 256Mi)" };
 export const IMAGE = { pattern: /^[a-z0-9./_-]+(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$/, describe: "a container image reference" };
 export const LABEL_KEY = /^([a-z0-9.-]+\/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$/;
 export const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$/;

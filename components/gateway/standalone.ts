@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { identityEndpoints, type IdentityEndpoints } from "../identity";
-import { GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, type AccessSpec } from "../access-spec";
+import { GATEWAY_PORTS, GATEWAY_UPSTREAM_TLS, workersFor, type AccessSpec } from "../access-spec";
 import { renderDecisionsRule, renderHeaderStrippingRule, renderMetricsRule } from "./global-rules";
 import { PLUGIN_ROOT, projectPluginFiles } from "./plugin";
 import { renderApisixRoutes } from "./routes";
@@ -150,6 +150,8 @@ export function renderApisixConfig(spec: AccessSpec, rules: ApisixRules) {
       },
     },
     nginx_config: {
+      // One per core the pod may use: `auto` would count the node's CPUs (docs/operations.md).
+      worker_processes: workersFor(spec.gateway.resources.cpuLimit),
       ...(envs.length > 0 ? { envs } : {}),
       // A Keycloak access token (1-2 KB) outgrows nginx's 1 KB first header
       // buffer, so every authenticated request took the large-buffer path:

@@ -106,6 +106,8 @@ export function adaptForTestHost(
   if (config.apisix.status) config.apisix.status = { ...config.apisix.status, ip: "127.0.0.1" };
   // APISIX's control API (on by default, 127.0.0.1:9090): one port per gateway on a shared host.
   config.apisix.control = { ip: "127.0.0.1", port: ports.control };
+  // Two workers whatever the stack's CPU limit: what one worker remembers and the others do not is part of what is tested.
+  config.nginx_config.worker_processes = 2;
   // nginx writes the decision-log lines of the requests it refuses itself: to the same file.
   const snippet = config.nginx_config?.http_server_configuration_snippet;
   const logged = /access_log (\S+) gateway_refusals/.exec(snippet ?? "");
