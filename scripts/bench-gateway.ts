@@ -40,7 +40,7 @@
  * the identity provider (this process) share the others, so the ratios are
  * the gateway's own CPU per request rather than how the scheduler shared the
  * cores with the load generator. `--no-pin` runs everything unpinned with
- * APISIX's default worker count.
+ * the test host's two workers.
  * Writes out/bench/gateway.md; the last line printed is the summary. Exits
  * non-zero when a run errs, the IdP counter or its control fails, or a target
  * (TARGETS: b/a, added p99, many users, under attack) is missed.
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   const pin = "gatewayCpu" in chosen ? chosen : undefined;
   const arrangement = pin
     ? `pinned: each gateway one worker on CPU ${pin.gatewayCpu}, wrk, upstream, Redis and identity provider on CPU ${pin.loadCpus}`
-    : `not pinned (${"reason" in chosen ? chosen.reason : ""}): APISIX's default worker count, all processes on all CPUs`;
+    : `not pinned (${"reason" in chosen ? chosen.reason : ""}): two workers (the test host's), all processes on all CPUs`;
 
   const t = await startGatewayTopology(runtime.start!, { service: startNginxUpstream });
   let redis: RunningRedis | undefined;

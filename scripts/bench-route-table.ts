@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const reloadMs = Date.now() - reloadStarted;
     const ratio = median(ratios);
     console.log(
-      `machine: ${cpus().length} x ${cpus()[0]?.model}; native APISIX 3.18.0, APISIX's default worker count, unpinned; wrk -t1 -c32, ${rounds} rounds x ${seconds} s, medians`,
+      `machine: ${cpus().length} x ${cpus()[0]?.model}; native APISIX 3.18.0, two workers (the test host's), unpinned; wrk -t1 -c32, ${rounds} rounds x ${seconds} s, medians`,
     );
     console.log(
       `auth chain with the integration stack's routes: ${median(rps.small).toFixed(0)} req/s; with ${routes} more routes: ${median(rps.large).toFixed(0)} req/s (rounds: ${ratios.map((x) => x.toFixed(3)).join(", ")})`,
