@@ -238,7 +238,7 @@ export interface GatewayResourcesInput {
   cpuRequest?: string;
   /** Bytes with a unit (`256Mi`); at most `memoryLimit`. Default: `256Mi`. */
   memoryRequest?: string;
-  /** Cores or millicores. Also sets the gateway's nginx workers: one per whole core it allows (nginx's `auto` would start one per node CPU). Default: `1`. */
+  /** Cores or millicores. Also sets the gateway's nginx workers: one per core it allows, rounded up (nginx's `auto` would start one per node CPU). Default: `1`. */
   cpuLimit?: string;
   /** Bytes with a unit. Each worker keeps its own fast-path cache (`verifiedTokenCacheSize`), the pod one shared level (`verifiedTokenCacheMegabytes`). Default: `512Mi`. */
   memoryLimit?: string;

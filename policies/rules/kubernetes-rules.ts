@@ -1,5 +1,6 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { GATEWAY_POD_LABELS } from "../contract/names";
+import { cpuCores, workersFor } from "../contract/quantities";
 import { gatewayConfigs } from "./apisix";
 import { TYPES, WORKLOAD_TYPES, type StackResource } from "./types";
 
@@ -163,6 +164,39 @@ export const gatewayGraceCoversLongestRequest: StackValidationPolicy = {
         if (longest && grace < delay + longest.seconds) {
           report(
             `gateway Deployment ${namespace}/${d.props.metadata?.name ?? d.name} gives its pods terminationGracePeriodSeconds ${grace}, less than its preStop sleep (${delay} s) plus the longest request upstream ${longest.id} lets run (${longest.seconds} s): a rollout cuts such requests. Raise the grace period or lower services[].timeouts.`,
+            d.urn,
+          );
+        }
+      }
+    }
+  },
+};
+
+/**
+ * nginx's `worker_processes: auto` counts the node's CPUs, not the pod's CPU
+ * limit: on a large node a gateway limited to one core starts one worker per
+ * node CPU, each with its own fast-path cache and Lua heap, all throttled to
+ * that one core, and the pod's memory limit no longer bounds what they need.
+ */
+export const gatewayWorkersWithinCpuLimit: StackValidationPolicy = {
+  name: "gateway-workers-within-cpu-limit",
+  description:
+    "A gateway whose container has a CPU limit runs a fixed number of nginx workers (config.yaml nginx_config.worker_processes), at most one per core the limit allows (rounded up): `auto` would start one per node CPU.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const resources = args.resources as unknown as StackResource[];
+    const configs = gatewayConfigs(resources);
+    for (const d of resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && runsGateway(r.props))) {
+      const namespace = d.props.metadata?.namespace ?? "default";
+      const limits = (d.props.spec.template.spec?.containers ?? []).map((c: any) => c.resources?.limits?.cpu).filter((l: unknown) => l !== undefined);
+      if (limits.length === 0) continue;
+      const limit = String(limits[0]);
+      const allowed = Number.isNaN(cpuCores(limit)) ? undefined : workersFor(limit);
+      for (const { config } of configs.filter((c) => c.namespace === namespace)) {
+        const workers = config.nginx_config?.worker_processes;
+        if (typeof workers !== "number" || (allowed !== undefined && workers > allowed)) {
+          report(
+            `gateway Deployment ${namespace}/${d.props.metadata?.name ?? d.name} has a CPU limit of ${limit} but its config.yaml runs worker_processes ${JSON.stringify(workers ?? "auto")}: ${typeof workers === "number" ? `more workers than the ${allowed} core(s) it may use (rounded up)` : "nginx's auto starts one worker per node CPU"}, each with its own caches. Set nginx_config.worker_processes to ${allowed ?? "the cores the limit allows"}.`,
             d.urn,
           );
         }

@@ -124,6 +124,21 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = (
       /terminationGracePeriodSeconds 20, less than the preStop sleep \(10 s\) plus 30 s/,
     ],
     [
+      "gateway-workers-within-cpu-limit",
+      (s) => editConfig(s, (c) => (c.nginx_config.worker_processes = "auto")),
+      /has a CPU limit of 2 but its config\.yaml runs worker_processes "auto": nginx's auto starts one worker per node CPU/,
+    ],
+    [
+      "gateway-workers-within-cpu-limit",
+      (s) => editConfig(s, (c) => (c.nginx_config.worker_processes = 3)),
+      /worker_processes 3: more workers than the 2 core\(s\) it may use/,
+    ],
+    [
+      "gateway-workers-within-cpu-limit",
+      (s) => (deployment(s).spec.template.spec.containers[0].resources.limits.cpu = "500m"),
+      /has a CPU limit of 500m but its config\.yaml runs worker_processes 2: more workers than the 1 core\(s\) it may use \(rounded up\)/,
+    ],
+    [
       "gateway-grace-covers-longest-request",
       (s) => editApisix(s, (d) => (d.upstreams[0].timeout.read = 600)),
       /terminationGracePeriodSeconds 80, less than its preStop sleep \(10 s\) plus the longest request upstream shop\.orders lets run \(635 s\)/,
