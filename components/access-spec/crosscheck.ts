@@ -1,7 +1,15 @@
 import { LocatedRoute, allRoutes, appCallbackPath, appLogoutPath, appOfRoute, corsEnabled, overlappingPathPairs, routeMethods, sameAccess } from "./access";
 import { ENVIRONMENT_DEFAULTS, SSL_REQUIRED_STRENGTH } from "./defaults";
 import { formatDuration, parseDuration } from "./durations";
-import { GATEWAY_SCOPE_NAME, IDENTITY_HEADERS, KEYCLOAK_BUILTIN_SCOPES, OIDC_PLUGIN_HEADERS, gatewayToServicePolicyName, serviceMtlsSecretName } from "./names";
+import {
+  GATEWAY_SCOPE_NAME,
+  IDENTITY_HEADERS,
+  KEYCLOAK_BUILTIN_SCOPES,
+  OIDC_PLUGIN_HEADERS,
+  gatewayToServicePolicyName,
+  isInfrastructureHeader,
+  serviceMtlsSecretName,
+} from "./names";
 import { perReplicaCounters } from "./rate-limits";
 import { trustWidenings } from "./widenings";
 import { SpecReader, didYouMean, show } from "./reader";
@@ -298,6 +306,11 @@ function checkGateway(r: SpecReader, spec: AccessSpec): void {
   const reserved = [...Object.values(IDENTITY_HEADERS), ...OIDC_PLUGIN_HEADERS].map((h) => h.toLowerCase());
   spec.gateway.claimHeaders.forEach((c, i) => {
     if (reserved.includes(c.header.toLowerCase())) r.fail(`gateway.claimHeaders[${i}].header`, `${show(c.header)} is managed by the gateway already`);
+    else if (isInfrastructureHeader(c.header))
+      r.fail(
+        `gateway.claimHeaders[${i}].header`,
+        `${show(c.header)} tells services which client, host, path or method a request had: a claim there would let whoever sets the claim choose them. Use a header of its own (X-User-Email)`,
+      );
   });
   r.unique(
     spec.gateway.claimHeaders,

@@ -296,7 +296,7 @@ export interface GatewayInput {
   image?: string;
   /** Hosts the gateway answers for (browser apps' hosts among them). Default: none. */
   hostnames?: string[];
-  /** Claims passed on top of `X-User-ID`, `X-User-Role`, `X-Tenant-ID` (`email` only when `email_verified`). Default: none. */
+  /** Claims passed on top of `X-User-ID`, `X-User-Role`, `X-Tenant-ID` (`email` only when `email_verified`); never under a header proxies and frameworks act on (`X-Forwarded-*`, `X-Real-IP`, `X-Original-*`, method overrides, ...). Default: none. */
   claimHeaders?: ClaimHeaderInput[];
   /** Pass APISIX's `X-Userinfo` to services. Default: false. */
   forwardUserinfo?: boolean;

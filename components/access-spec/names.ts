@@ -13,8 +13,18 @@ import {
   REQUEST_GUARD_PLUGIN,
   VERIFIED_TOKEN_FILTER,
   VERIFIED_TOKEN_VAR,
+  isInfrastructureHeader,
 } from "../contract/names";
-export { CLAIMS, GATEWAY_POD_LABELS, GRANTED_OUTSIDE_SPEC_ATTRIBUTE, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN, VERIFIED_TOKEN_FILTER, VERIFIED_TOKEN_VAR };
+export {
+  CLAIMS,
+  GATEWAY_POD_LABELS,
+  GRANTED_OUTSIDE_SPEC_ATTRIBUTE,
+  OIDC_PLUGIN_HEADERS,
+  REQUEST_GUARD_PLUGIN,
+  VERIFIED_TOKEN_FILTER,
+  VERIFIED_TOKEN_VAR,
+  isInfrastructureHeader,
+};
 
 /** The type-token package of every component (`gateway-auth:index:<Class>`). */
 export const PACKAGE = "gateway-auth";

@@ -17,6 +17,34 @@ export const CLAIMS = {
 /** Pod labels every gateway carries (policies recognise a gateway by them). */
 export const GATEWAY_POD_LABELS = { "app.kubernetes.io/name": "apisix", "app.kubernetes.io/component": "gateway" } as const;
 
+/**
+ * Request headers that mean something to the proxies and frameworks between
+ * the gateway and a service's code: which client, host, scheme, path or
+ * method the request "really" had (Express, Spring, Rails, ASP.NET, Symfony,
+ * IIS honour them). A claim mapped onto one (`gateway.claimHeaders`) would
+ * let whoever sets that claim (a user editing their profile) choose the
+ * method or path a service acts on after the gateway authorized another, or
+ * the address it logs: no claim header may use them. Lower case; a trailing
+ * `*` is a prefix.
+ */
+export const INFRASTRUCTURE_HEADERS = [
+  "x-forwarded-*",
+  "x-real-ip",
+  "x-client-ip",
+  "x-original-*",
+  "x-rewrite-url",
+  "x-http-method-override",
+  "x-http-method",
+  "x-method-override",
+  "x-request-id",
+] as const;
+
+/** Whether a request header is one of INFRASTRUCTURE_HEADERS. */
+export function isInfrastructureHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return INFRASTRUCTURE_HEADERS.some((h) => (h.endsWith("*") ? lower.startsWith(h.slice(0, -1)) : lower === h));
+}
+
 /** Headers APISIX's openid-connect may set; never from a client, and not to services unless asked. */
 export const OIDC_PLUGIN_HEADERS = ["X-Userinfo", "X-Access-Token", "X-ID-Token", "X-Refresh-Token"] as const;
 

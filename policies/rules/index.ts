@@ -17,6 +17,7 @@ import { prodTrustNotWidened } from "./trust-rules";
 import {
   audienceEmitted,
   browserSessionsWithinKeycloak,
+  claimHeadersNotInfrastructure,
   gatewayRolesGranted,
   gatewayRolesReachTokens,
   headerStrippingCoversIdentity,
@@ -49,6 +50,7 @@ export const policies: Policies = [
   prodUpstreamsMtls,
   routesAuthenticated,
   headerStrippingCoversIdentity,
+  claimHeadersNotInfrastructure,
   browserSessionsWithinKeycloak,
   resourcesWaitForWhatTheyName,
   kubernetesObjectsUnique,

@@ -1,6 +1,13 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { parseDuration } from "../contract/durations";
-import { CLAIMS, GATEWAY_POD_LABELS, GRANTED_OUTSIDE_SPEC_ATTRIBUTE, OIDC_PLUGIN_HEADERS, REQUEST_GUARD_PLUGIN } from "../contract/names";
+import {
+  CLAIMS,
+  GATEWAY_POD_LABELS,
+  GRANTED_OUTSIDE_SPEC_ATTRIBUTE,
+  OIDC_PLUGIN_HEADERS,
+  REQUEST_GUARD_PLUGIN,
+  isInfrastructureHeader,
+} from "../contract/names";
 import { gatewayConfigs, pluginConfs, serverDirectives, upstreamNamespaces } from "./apisix";
 import { ENVIRONMENT_CONFIG, environmentOf } from "./config";
 import { TYPES, type StackResource } from "./types";
@@ -335,6 +342,27 @@ export const headerStrippingCoversIdentity: StackValidationPolicy = {
             `no global rule removes "${h}" from incoming requests: a client could send it and a service would trust it. Add it to the header-stripping global rule's ${REQUEST_GUARD_PLUGIN}.strip_headers (or a proxy-rewrite.headers.remove).`,
             g.resource.urn,
           );
+      }
+    }
+  },
+};
+
+/** No claim reaches a service under a header that tells proxies and frameworks what the request "really" was. */
+export const claimHeadersNotInfrastructure: StackValidationPolicy = {
+  name: "claim-headers-not-infrastructure",
+  description:
+    "The identity plugin maps no claim onto a header proxies and frameworks act on (X-Forwarded-*, X-Real-IP, X-Original-*, X-Rewrite-URL, method overrides, X-Request-ID): whoever sets the claim would choose the client, path or method a service sees.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const g of gatewayConfigs(args.resources as StackResource[])) {
+      for (const { where, conf } of pluginConfs(g.doc, IDENTITY_PLUGIN)) {
+        for (const c of (conf.claim_headers ?? []) as Array<{ claim: string; header: string }>) {
+          if (isInfrastructureHeader(String(c.header)))
+            report(
+              `${where} passes claim "${c.claim}" to services as ${c.header}, a header proxies and frameworks act on (client address, host, path or method): whoever sets that claim would choose it. Map it to a header of its own.`,
+              g.resource.urn,
+            );
+        }
       }
     }
   },

@@ -284,6 +284,17 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = (
       /no global rule removes "X-Tenant-ID"/,
     ],
     [
+      "claim-headers-not-infrastructure",
+      (s) =>
+        editApisix(s, (d) => {
+          // Stripped from callers as it should be: what is wrong is that a claim sets it.
+          d.global_rules.find((g: any) => g.plugins["gateway-request-guard"]).plugins["gateway-request-guard"].strip_headers.push("x-http-method-override");
+          for (const r of d.routes)
+            if (r.plugins?.["gateway-identity"]) r.plugins["gateway-identity"].claim_headers = [{ claim: "nickname", header: "X-HTTP-Method-Override" }];
+        }),
+      /passes claim "nickname" to services as X-HTTP-Method-Override, a header proxies and frameworks act on/,
+    ],
+    [
       "apisix-openid-connect-hardening",
       (s) => editApisix(s, (d) => sessionConfs(d).forEach((c: any) => (c.session.cookie_http_only = false))),
       /missing session\.cookie_http_only: true/,
