@@ -141,7 +141,17 @@ export class SpecReader {
     if (opts.minItems !== undefined && value.length < opts.minItems) {
       this.fail(path, `expected at least ${opts.minItems} item${opts.minItems === 1 ? "" : "s"}, got ${value.length}`);
     }
-    return value.map((v, i) => item(join(path, i), v));
+    const items = value.map((v, i) => item(join(path, i), v));
+    // A name, URL or port listed twice is a copy-paste slip (and some providers refuse it mid-deploy).
+    const scalars = items.every((v) => typeof v === "string" || typeof v === "number");
+    if (scalars)
+      this.unique(
+        items,
+        (v) => String(v),
+        (i) => join(path, i),
+        "entry",
+      );
+    return items;
   }
 
   stringMap(path: string, value: Raw, keyPattern: RegExp, valuePattern: RegExp): Record<string, string> | undefined {

@@ -127,6 +127,30 @@ describe.each(bases)("one structural mistake in the %s", (_name, base) => {
   });
 });
 
+/** Every list of names, URLs or numbers in a spec, by path. */
+function scalarLists(value: unknown, path: Path = [], out: Path[] = []): Path[] {
+  if (Array.isArray(value) && value.length > 0 && typeof value[0] !== "object") out.push(path);
+  if (value !== null && typeof value === "object")
+    for (const [k, child] of Object.entries(value)) scalarLists(child, [...path, Array.isArray(value) ? Number(k) : k], out);
+  return out;
+}
+
+describe.each(bases)("an entry listed twice in the %s", (_name, base) => {
+  it("is refused at the second copy, whatever the list (roles, groups, URIs, origins, methods, ports...)", () => {
+    const paths = scalarLists(base());
+    expect(paths.length).toBeGreaterThanOrEqual(10);
+    const accepted: string[] = [];
+    for (const path of paths) {
+      const raw = base();
+      const list = path.reduce((o: any, k) => o[k], raw) as unknown[];
+      list.push(list[0]);
+      const at = pathText([...path, list.length - 1]);
+      if (!problemsAfter(raw).some((p) => p.path === at && p.message.startsWith("duplicate"))) accepted.push(at);
+    }
+    expect(accepted).toEqual([]);
+  });
+});
+
 describe("values that fail their own check", () => {
   it("do not yield a second problem about the placeholder", () => {
     const raw = rawSpec();
