@@ -91,6 +91,15 @@ export function readUrl(
 ): string {
   const text = r.string(path, value);
   if (!text) return text;
+  // The URL parser forgives a pasted space or newline, and turns a lookalike letter (Cyrillic "а") into
+  // punycode silently; Keycloak and the issuer check compare the text as written, so it would never match,
+  // or match a host nobody meant.
+  if (/[^\x21-\x7e]/.test(text)) {
+    return (
+      r.fail(path, `${show(text)} contains a space, a control character or a non-ASCII character; write an internationalised host in punycode (xn--...)`) ??
+      text
+    );
+  }
   if (text.includes("*") && !opts.allowWildcard) {
     return r.fail(path, `wildcard URL ${show(text)} is only allowed in dev`) ?? text;
   }

@@ -109,7 +109,8 @@ const badInputs: Array<[string, (raw: any) => void, string, typeof rawSpec?]> = 
     (r) => (r.clients.browser[0].redirectUris = ["http://app.example.com/cb"]),
     'clients.browser[0].redirectUris[0]: "http://app.example.com/cb" must use https outside dev',
   ],
-  ["malformed URL", (r) => (r.keycloak.publicUrl = "auth example com"), 'keycloak.publicUrl: "auth example com" is not a valid URL'],
+  ["malformed URL", (r) => (r.keycloak.publicUrl = "auth.example.com"), 'keycloak.publicUrl: "auth.example.com" is not a valid URL'],
+  ["URL with a space", (r) => (r.keycloak.publicUrl = "auth example com"), 'keycloak.publicUrl: "auth example com" contains a space'],
   [
     "web origin with a path",
     (r) => (r.clients.browser[0].webOrigins = ["https://app.example.com/x"]),
