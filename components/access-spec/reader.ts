@@ -142,7 +142,7 @@ export class SpecReader {
       this.fail(path, `expected at least ${opts.minItems} item${opts.minItems === 1 ? "" : "s"}, got ${value.length}`);
     }
     const items = value.map((v, i) => item(join(path, i), v));
-    // A name, URL or port listed twice is a copy-paste slip (and some providers refuse it mid-deploy).
+    // A name, URL or port listed twice is a copy-paste slip, and it would reach Keycloak and APISIX as written.
     const scalars = items.every((v) => typeof v === "string" || typeof v === "number");
     if (scalars)
       this.unique(
