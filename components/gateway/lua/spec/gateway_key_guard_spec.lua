@@ -182,17 +182,19 @@ describe("gateway-key-guard", function()
         local status = guard.rewrite(conf, c)
         return status, c.gateway_decision and c.gateway_decision.reason
       end
+      -- Times are taken when each case runs, not when busted loads the file: a second
+      -- between the two (a loaded CI machine) would move "61 s ahead" inside the skew.
       local t = function(offset) return ngx.time() + offset end
       for _, case in ipairs({
-        { "another issuer", { sub = "x", iss = "http://kc/realms/other", exp = t(300) }, "wrong_issuer" },
-        { "no issuer", { sub = "x", exp = t(300) }, "wrong_issuer" },
-        { "expired beyond the skew", { sub = "x", iss = ISSUER, exp = t(-61) }, "expired_token" },
-        { "no exp", { sub = "x", iss = ISSUER }, "invalid_token" },
-        { "an exp that is not a number", { sub = "x", iss = ISSUER, exp = "9999999999" }, "invalid_token" },
-        { "nbf beyond the skew", { sub = "x", iss = ISSUER, exp = t(300), nbf = t(61) }, "invalid_token" },
+        { "another issuer", function() return { sub = "x", iss = "http://kc/realms/other", exp = t(300) } end, "wrong_issuer" },
+        { "no issuer", function() return { sub = "x", exp = t(300) } end, "wrong_issuer" },
+        { "expired beyond the skew", function() return { sub = "x", iss = ISSUER, exp = t(-61) } end, "expired_token" },
+        { "no exp", function() return { sub = "x", iss = ISSUER } end, "invalid_token" },
+        { "an exp that is not a number", function() return { sub = "x", iss = ISSUER, exp = "9999999999" } end, "invalid_token" },
+        { "nbf beyond the skew", function() return { sub = "x", iss = ISSUER, exp = t(300), nbf = t(61) } end, "invalid_token" },
       }) do
         it(case[1] .. ": " .. case[3], function()
-          local status, reason = refusal(case[2])
+          local status, reason = refusal(case[2]())
           assert.equals(401, status)
           assert.equals(case[3], reason)
           assert.equals('Bearer realm="shop", error="invalid_token"', ngx.header["WWW-Authenticate"])
