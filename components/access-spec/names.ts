@@ -5,16 +5,7 @@
  */
 
 // Facts the policy pack checks live in components/contract (the pack has a copy).
-import {
-  CLAIMS,
-  GATEWAY_POD_LABELS,
-  GRANTED_OUTSIDE_SPEC_ATTRIBUTE,
-  OIDC_PLUGIN_HEADERS,
-  REQUEST_GUARD_PLUGIN,
-  VERIFIED_TOKEN_FILTER,
-  VERIFIED_TOKEN_VAR,
-  isInfrastructureHeader,
-} from "../contract/names";
+import { GATEWAY_POD_LABELS } from "../contract/names";
 export {
   CLAIMS,
   GATEWAY_POD_LABELS,
@@ -24,7 +15,7 @@ export {
   VERIFIED_TOKEN_FILTER,
   VERIFIED_TOKEN_VAR,
   isInfrastructureHeader,
-};
+} from "../contract/names";
 
 /** The type-token package of every component (`gateway-auth:index:<Class>`). */
 export const PACKAGE = "gateway-auth";

@@ -1,7 +1,7 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { GATEWAY_POD_LABELS } from "../contract/names";
 import { cpuCores, workersFor } from "../contract/quantities";
-import { gatewayConfigs } from "./apisix";
+import { gatewayConfigs, type GatewayConfig } from "./apisix";
 import { TYPES, WORKLOAD_TYPES, type StackResource } from "./types";
 
 const SECRET_MATERIAL = [
@@ -130,6 +130,21 @@ export const gatewayDrainsBeforeStopping: ResourceValidationPolicy = {
   },
 };
 
+/** Each gateway Deployment (`namespace/name`) with the rendered configs in its namespace, the ones its pods load. */
+function gatewayDeploymentsWithConfigs(resources: StackResource[]): Array<{ deployment: StackResource; where: string; configs: GatewayConfig[] }> {
+  const configs = gatewayConfigs(resources);
+  return resources
+    .filter((r) => r.type === "kubernetes:apps/v1:Deployment" && runsGateway(r.props))
+    .map((deployment) => {
+      const namespace = deployment.props.metadata?.namespace ?? "default";
+      return {
+        deployment,
+        where: `${namespace}/${deployment.props.metadata?.name ?? deployment.name}`,
+        configs: configs.filter((c) => c.namespace === namespace),
+      };
+    });
+}
+
 /** nginx's own timeout for each phase, which an upstream without `timeout` gets. */
 const NGINX_DEFAULT_PHASE_SECONDS = 60;
 
@@ -152,18 +167,15 @@ export const gatewayGraceCoversLongestRequest: StackValidationPolicy = {
     "A gateway pod's termination grace period covers its preStop sleep plus the longest request its upstreams let run (connect + send + read timeouts, per try).",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
-    const resources = args.resources as unknown as StackResource[];
-    const configs = gatewayConfigs(resources);
-    for (const d of resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && runsGateway(r.props))) {
+    for (const { deployment: d, where, configs } of gatewayDeploymentsWithConfigs(args.resources as unknown as StackResource[])) {
       const pod = d.props.spec.template;
-      const namespace = d.props.metadata?.namespace ?? "default";
       const grace = pod.spec?.terminationGracePeriodSeconds ?? 30;
       const delay = Math.max(0, ...(pod.spec?.containers ?? []).map((c: any) => preStopSeconds(c) ?? 0));
-      for (const { doc } of configs.filter((c) => c.namespace === namespace)) {
+      for (const { doc } of configs) {
         const longest = (doc.upstreams ?? []).map((u) => ({ id: String(u.id), seconds: longestRequestSeconds(u) })).sort((a, b) => b.seconds - a.seconds)[0];
         if (longest && grace < delay + longest.seconds) {
           report(
-            `gateway Deployment ${namespace}/${d.props.metadata?.name ?? d.name} gives its pods terminationGracePeriodSeconds ${grace}, less than its preStop sleep (${delay} s) plus the longest request upstream ${longest.id} lets run (${longest.seconds} s): a rollout cuts such requests. Raise the grace period or lower services[].timeouts.`,
+            `gateway Deployment ${where} gives its pods terminationGracePeriodSeconds ${grace}, less than its preStop sleep (${delay} s) plus the longest request upstream ${longest.id} lets run (${longest.seconds} s): a rollout cuts such requests. Raise the grace period or lower services[].timeouts.`,
             d.urn,
           );
         }
@@ -184,19 +196,16 @@ export const gatewayWorkersWithinCpuLimit: StackValidationPolicy = {
     "A gateway whose container has a CPU limit runs a fixed number of nginx workers (config.yaml nginx_config.worker_processes), at most one per core the limit allows (rounded up): `auto` would start one per node CPU.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
-    const resources = args.resources as unknown as StackResource[];
-    const configs = gatewayConfigs(resources);
-    for (const d of resources.filter((r) => r.type === "kubernetes:apps/v1:Deployment" && runsGateway(r.props))) {
-      const namespace = d.props.metadata?.namespace ?? "default";
+    for (const { deployment: d, where, configs } of gatewayDeploymentsWithConfigs(args.resources as unknown as StackResource[])) {
       const limits = (d.props.spec.template.spec?.containers ?? []).map((c: any) => c.resources?.limits?.cpu).filter((l: unknown) => l !== undefined);
       if (limits.length === 0) continue;
       const limit = String(limits[0]);
       const allowed = Number.isNaN(cpuCores(limit)) ? undefined : workersFor(limit);
-      for (const { config } of configs.filter((c) => c.namespace === namespace)) {
+      for (const { config } of configs) {
         const workers = config.nginx_config?.worker_processes;
         if (typeof workers !== "number" || (allowed !== undefined && workers > allowed)) {
           report(
-            `gateway Deployment ${namespace}/${d.props.metadata?.name ?? d.name} has a CPU limit of ${limit} but its config.yaml runs worker_processes ${JSON.stringify(workers ?? "auto")}: ${typeof workers === "number" ? `more workers than the ${allowed} core(s) it may use (rounded up)` : "nginx's auto starts one worker per node CPU"}, each with its own caches. Set nginx_config.worker_processes to ${allowed ?? "the cores the limit allows"}.`,
+            `gateway Deployment ${where} has a CPU limit of ${limit} but its config.yaml runs worker_processes ${JSON.stringify(workers ?? "auto")}: ${typeof workers === "number" ? `more workers than the ${allowed} core(s) it may use (rounded up)` : "nginx's auto starts one worker per node CPU"}, each with its own caches. Set nginx_config.worker_processes to ${allowed ?? "the cores the limit allows"}.`,
             d.urn,
           );
         }
