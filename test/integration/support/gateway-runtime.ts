@@ -90,6 +90,18 @@ export function editApisixRules(files: Record<string, string>, edit: (rules: Rec
 }
 
 /**
+ * Two workers whatever the stack's CPU limit: what one worker remembers and the
+ * others do not is part of what is tested. Applied to the rendered files before
+ * a caller's edit, so one that wants another count (the pinned bench: one) has
+ * the last word.
+ */
+export function withTwoWorkers(files: Record<string, string>): Record<string, string> {
+  const config = parse(files["config.yaml"]);
+  config.nginx_config.worker_processes = 2;
+  return { ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) };
+}
+
+/**
  * The rendered files as a test host runs them: listening ports and upstream
  * nodes adapted (see above), everything else as rendered.
  */
@@ -106,8 +118,6 @@ export function adaptForTestHost(
   if (config.apisix.status) config.apisix.status = { ...config.apisix.status, ip: "127.0.0.1" };
   // APISIX's control API (on by default, 127.0.0.1:9090): one port per gateway on a shared host.
   config.apisix.control = { ip: "127.0.0.1", port: ports.control };
-  // Two workers whatever the stack's CPU limit: what one worker remembers and the others do not is part of what is tested.
-  config.nginx_config.worker_processes = 2;
   // nginx writes the decision-log lines of the requests it refuses itself: to the same file.
   const snippet = config.nginx_config?.http_server_configuration_snippet;
   const logged = /access_log (\S+) gateway_refusals/.exec(snippet ?? "");

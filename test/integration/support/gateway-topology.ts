@@ -8,7 +8,7 @@ import { GATEWAY_UPSTREAM_TLS, appClientSecretEnv, BROWSER_SESSIONS, serviceHost
 import { TRUSTED_CA_BUNDLE, renderGatewayFiles } from "../../../components/gateway";
 import { startDockerGateway, dockerGatewayRuntime } from "./docker-apisix";
 import { startEchoUpstream, type EchoUpstream } from "./echo-upstream";
-import type { GatewayLaunch, RunningGateway } from "./gateway-runtime";
+import { withTwoWorkers, type GatewayLaunch, type RunningGateway } from "./gateway-runtime";
 import { RealmIdentityProvider } from "./identity-provider";
 import { findNativeApisix, startNativeGateway } from "./native-apisix";
 import { issuePki, type IssuedPki } from "./pki";
@@ -133,7 +133,7 @@ export async function startGatewayTopology(start: (launch: GatewayLaunch) => Pro
       env: Record<string, string> = {},
       options: Pick<GatewayLaunch, "decisionLogPipe"> = {},
     ) => {
-      const launch = launchOf(spec, idp, pki, { echo, impostor, ...more }, edit(renderGatewayFiles(spec)));
+      const launch = launchOf(spec, idp, pki, { echo, impostor, ...more }, edit(withTwoWorkers(renderGatewayFiles(spec))));
       const running = await start({ ...launch, ...options, env: { ...launch.env, ...env } });
       stops.push(() => running.stop());
       return running;

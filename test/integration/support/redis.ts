@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { RATE_LIMIT_PASSWORD_ENV, RATE_LIMIT_PLUGIN, renderGatewayFiles } from "../../../components/gateway";
 import { parseAccessSpec } from "../../../components/access-spec";
-import { editApisixRules, waitFor } from "./gateway-runtime";
+import { editApisixRules, waitFor, withTwoWorkers } from "./gateway-runtime";
 import { freePort } from "./ports";
 import { integrationRawSpec } from "./spec";
 
@@ -78,7 +78,7 @@ export function redisStoreFiles(
       whenUnavailable,
     },
   };
-  return editRateLimits(renderGatewayFiles(parseAccessSpec(raw)), (conf) => {
+  return editRateLimits(withTwoWorkers(renderGatewayFiles(parseAccessSpec(raw))), (conf) => {
     if (conf.redis_host !== STORE_HOST || conf.redis_port !== 6379 || conf.redis_password !== `$env://${RATE_LIMIT_PASSWORD_ENV}`)
       throw new Error(`unexpected store in ${JSON.stringify(conf)}`);
     Object.assign(conf, { redis_host: "127.0.0.1", redis_port: port });

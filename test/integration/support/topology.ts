@@ -1,6 +1,7 @@
 import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from "testcontainers";
 import { BROWSER_SESSIONS, GATEWAY_UPSTREAM_TLS, appClientSecretEnv, type AccessSpec } from "../../../components/access-spec";
 import { TRUSTED_CA_BUNDLE, renderGatewayFiles } from "../../../components/gateway";
+import { withTwoWorkers } from "./gateway-runtime";
 import { IMAGES } from "./environment";
 import { provision, type Provisioned } from "./provision";
 import { ALIASES, impostorSpec, integrationSpec } from "./spec";
@@ -59,7 +60,7 @@ async function startUpstream(network: StartedNetwork, alias: string, cert: { cer
 }
 
 export async function startGateway(network: StartedNetwork, spec: AccessSpec, p: Provisioned): Promise<StartedTestContainer> {
-  const files = renderGatewayFiles(spec);
+  const files = withTwoWorkers(renderGatewayFiles(spec));
   const protectedPath = spec.services[0].routes.find((r) => !r.public && !r.path.startsWith("/portal"))!.path.replace("*", "probe");
   return (
     new GenericContainer(IMAGES.apisix)
