@@ -227,6 +227,32 @@ describe.skipIf(!runtime.kind)(`gateway tier: APISIX 3.18.0 (${runtime.kind ?? `
     }, 90_000);
   });
 
+  describe("the fast path's shared level, with more users than a worker holds", () => {
+    it("users beyond a worker's 4 entries are answered from memory on their later requests, on either worker, with their own identity", async () => {
+      const small = await t.startGateway((files) =>
+        editApisixRules(files, (rules) => {
+          for (const route of rules.routes) if (route.plugins?.[KEY_GUARD_PLUGIN]) route.plugins[KEY_GUARD_PLUGIN].verified_tokens.size = 4;
+        }),
+      );
+      try {
+        const users = await Promise.all(Array.from({ length: 24 }, (_, u) => ctx.forge.valid(["viewer"], { sub: `shared-level-${process.pid}-${u}` })));
+        const round = () => Promise.all(users.map((token) => send(small.http, "GET", "/api/orders/shared-level", { authorization: `Bearer ${token}` })));
+        // Three rounds in rotation: a worker's 4 entries hold none of them by the time they come back.
+        const rounds = [await round(), await round(), await round()];
+        for (const replies of rounds) expect(replies.map((r) => r.status)).toEqual(users.map(() => 200));
+        await new Promise((r) => setTimeout(r, 300));
+        const lines = parseDecisionLog(await small.decisionLog()).filter((d) => d.path === "/api/orders/shared-level");
+        const from = (round: number) =>
+          rounds[round].map((r) => lines.find((d) => d.request_id === r.headers["x-request-id"])).map((d) => `${d?.sub} ${d?.claims_from}`);
+        expect(from(0)).toEqual(users.map((_, u) => `shared-level-${process.pid}-${u} openid-connect`));
+        // Verified once per pod, not once per worker or per eviction.
+        for (const later of [1, 2]) expect(from(later)).toEqual(users.map((_, u) => `shared-level-${process.pid}-${u} fast-path`));
+      } finally {
+        await small.stop();
+      }
+    });
+  });
+
   describe("steady state: requests to the identity provider do not grow with traffic", () => {
     it("fast path, fast path off (every token new) and sessions: under concurrent load across the JWKS cache's expiry, only the scheduled refreshes reach the provider", async () => {
       const noFastPath = await t.startGateway((files) =>

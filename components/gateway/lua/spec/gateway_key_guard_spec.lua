@@ -332,11 +332,15 @@ describe("gateway-key-guard", function()
     end)
     after_each(function() ngx.time, ngx.now = real_time, real_now end)
 
-    -- A token nobody has seen (a fresh subject each time), expiring `life` seconds from now.
+    -- A token nobody has seen (a fresh subject each time), expiring `life` seconds
+    -- from now; its signature, like a real one, differs from every other token's.
     local function fresh(life, kid)
       serial = serial + 1
       local header = { alg = "RS256", kid = kid or "k1" }
-      return "Bearer " .. b64url(cjson.encode(header)) .. "." .. b64url(cjson.encode({ sub = "s" .. serial, exp = clock + (life or 3600) })) .. ".c2ln"
+      local bytes = {}
+      for i = 1, 32 do bytes[i] = string.char((serial * 7919 + i * i * 104729) % 251) end
+      local signature = b64url(table.concat(bytes))
+      return "Bearer " .. b64url(cjson.encode(header)) .. "." .. b64url(cjson.encode({ sub = "s" .. serial, exp = clock + (life or 3600) })) .. "." .. signature
     end
     local verified_var = function(c) return core.registered_vars.gateway_token_verified(c) end
 
@@ -362,7 +366,7 @@ describe("gateway-key-guard", function()
     it("only that exact Authorization header: another token, or the same one altered, takes the full path", function()
       local auth = fresh()
       verify(auth)
-      for _, other in ipairs({ fresh(), auth .. "x", auth:gsub("^Bearer", "bearer"), (auth:gsub("c2ln$", "c2lm")) }) do
+      for _, other in ipairs({ fresh(), auth .. "x", auth:gsub("^Bearer", "bearer"), auth:sub(1, -2) .. (auth:sub(-1) == "A" and "B" or "A") }) do
         local c = ctx(other)
         guard.rewrite(fast, c)
         assert.is_nil(verified_var(c), other)
@@ -441,11 +445,22 @@ describe("gateway-key-guard", function()
     describe("the level shared by the workers", function()
       local shared_conf = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60, size = 100, shared = true } }
       local function other_worker()
-        -- Another worker: its own memory is empty, the shared dict is the same.
+        -- Another worker: its own memory (the fast path's module) is empty, the shared dict is the same.
         package.loaded["apisix.plugins.gateway-key-guard"] = nil
+        package.loaded["apisix.plugins.gateway-auth-verified-tokens"] = nil
         local fresh_guard = require("apisix.plugins.gateway-key-guard")
         fresh_guard.http_get = guard.http_get
+        package.loaded["apisix.plugins.gateway-auth-verified-tokens"] = tokens
         return fresh_guard
+      end
+      -- Whether `worker` answers `auth` from its own memory: the shared level forgets it first.
+      local function kept_by(worker, conf_, auth)
+        local text = ngx.shared.gateway_verified_tokens:get(auth)
+        ngx.shared.gateway_verified_tokens:delete(auth)
+        local c = ctx(auth)
+        worker.rewrite(conf_, c)
+        if text then ngx.shared.gateway_verified_tokens:set(auth, text, 30) end
+        return verified_var(c) == "yes"
       end
       before_each(function()
         ngx.shared.gateway_verified_tokens = dict()
@@ -468,6 +483,48 @@ describe("gateway-key-guard", function()
         clock = clock + 2
         local worker3 = other_worker()
         assert.equals(401, (worker3.rewrite(shared_conf, ctx(auth))))
+      end)
+
+      it("a worker keeps what the shared level answers while it has room; once full, only a token asked for again", function()
+        local small = { discovery = DISCOVERY, refetch_interval = 10, jwks_ttl = 20, realm = "shop", verified_tokens = { ttl = 60, size = 2, shared = true } }
+        local users = {}
+        for u = 1, 4 do
+          users[u] = fresh()
+          local c = ctx(users[u])
+          guard.rewrite(small, c)
+          tokens.remember(c, users[u], { sub = "user-" .. u, exp = clock + 3600 }, nil)
+        end
+        local worker2 = other_worker()
+        for u = 1, 3 do
+          local c = ctx(users[u])
+          assert.is_nil(worker2.rewrite(small, c))
+          assert.equals("yes", verified_var(c), "user " .. u .. " answered from the shared level")
+        end
+        -- Room for two: users 1 and 2 moved in; user 3, asked for once while full, did not displace them.
+        assert.is_true(kept_by(worker2, small, users[1]))
+        assert.is_true(kept_by(worker2, small, users[2]))
+        assert.is_false(kept_by(worker2, small, users[3]))
+        -- Asked for twice, a token moves in (the least recently used one leaves).
+        worker2.rewrite(small, ctx(users[4]))
+        assert.is_false(kept_by(worker2, small, users[4]))
+        worker2.rewrite(small, ctx(users[4]))
+        assert.is_true(kept_by(worker2, small, users[4]))
+      end)
+
+      it("stores an entry whose last bytes are its token's, whatever its claims (the runtime's string hash reads the last 8)", function()
+        local seen = {}
+        for u = 1, 50 do
+          -- Tokens of one length whose claims differ only in the middle, as a realm's UUID subs do.
+          local auth = fresh()
+          local c = ctx(auth)
+          guard.rewrite(shared_conf, c)
+          tokens.remember(c, auth, { sub = string.format("user-%04d", u), exp = clock + 3600, aud = "api-gateway" }, nil)
+          local text = ngx.shared.gateway_verified_tokens:get(auth)
+          local last = text:sub(-8)
+          assert.is_nil(seen[last], "entries " .. tostring(seen[last]) .. " and " .. u .. " end alike")
+          seen[last] = u
+          assert.equals(auth:sub(-6), last:sub(1, 6))
+        end
       end)
 
       it("nothing enters it but what this worker verified (the same rules as its own memory)", function()

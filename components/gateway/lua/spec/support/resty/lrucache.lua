@@ -1,6 +1,6 @@
 -- A stand-in for OpenResty's resty.lrucache with what gateway-key-guard uses:
 -- new(size), get (nil once an item's ttl has passed), set(key, value, ttl),
--- least recently used out first. Time is ngx.now(), so tests move the clock.
+-- count(), least recently used out first. Time is ngx.now(), so tests move the clock.
 local _M = {}
 local mt = { __index = _M }
 
@@ -24,6 +24,10 @@ function _M:get(key)
   end
   touch(self, key)
   return item.value
+end
+
+function _M:count()
+  return #self.order
 end
 
 function _M:set(key, value, ttl)
