@@ -41,13 +41,16 @@
  * the gateway's own CPU per request rather than how the scheduler shared the
  * cores with the load generator. `--no-pin` runs everything unpinned with
  * the test host's two workers.
+ * Each measured run also reads the gateway's own CPU time (/proc, its nginx
+ * processes): CPU per request is the gateway's cost whoever was the limit, and
+ * "busy" says whether it was (under 1.0 core pinned, the load side was).
  * Writes out/bench/gateway.md; the last line printed is the summary. Exits
  * non-zero when a run errs, the IdP counter or its control fails, or a target
  * (TARGETS: b/a, added p99, many users, under attack) is missed.
  */
 import { execFile, spawnSync } from "node:child_process";
 import { createSign, randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -80,10 +83,30 @@ export function choosePinning(runtime: string, cpuCount: number, wanted: boolean
 
 /** Pins every process listening on `port` (an nginx master and its workers, redis-server), and its threads. */
 async function pinListeners(port: number, cpus: string | number): Promise<void> {
-  const { stdout } = await run("ss", ["-ltnpH", `sport = :${port}`]);
-  const pids = [...new Set([...stdout.matchAll(/pid=(\d+)/g)].map((m) => m[1]))];
+  const pids = await listeners(port);
   if (pids.length === 0) throw new Error(`nothing listens on ${port} to pin`);
   for (const pid of pids) await run("taskset", ["-a", "-p", "-c", String(cpus), pid]);
+}
+
+/** The pids of every process listening on `port` (an nginx master and its workers). */
+async function listeners(port: number): Promise<string[]> {
+  const { stdout } = await run("ss", ["-ltnpH", `sport = :${port}`]);
+  return [...new Set([...stdout.matchAll(/pid=(\d+)/g)].map((m) => m[1]))];
+}
+
+const CLOCK_TICKS = 100; // USER_HZ, what /proc/<pid>/stat counts in on Linux
+
+/** CPU seconds (user + system) the processes listening on `port` have used; undefined where /proc is not there. */
+export async function cpuSecondsOf(port: number): Promise<number | undefined> {
+  if (!existsSync("/proc/self/stat")) return undefined;
+  let ticks = 0;
+  for (const pid of await listeners(port)) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS;
 }
 
 export interface WrkResult {
@@ -92,6 +115,8 @@ export interface WrkResult {
   p99: number;
   errors: number;
   /** Under a script that counts them: 200 answers per second. */ okRps?: number;
+  /** The gateway's own CPU (its nginx processes, user + system) per request, in microseconds. */ cpuUsPerRequest?: number;
+  /** The gateway's CPU seconds per second of the run: 1.0 is one core kept busy. */ cpuBusy?: number;
 }
 
 /** wrk's summary: Requests/sec, latency percentiles (us/ms/s -> ms), non-2xx and socket errors. */
@@ -141,6 +166,8 @@ async function wrk(
   const { stdout } = await run(file, args, { timeout: (seconds + 30) * 1000 });
   return parseWrk(stdout);
 }
+
+const cpuCell = (value: number | undefined, digits: number) => (value === undefined ? "-" : value.toFixed(digits));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -275,7 +302,16 @@ async function main(): Promise<void> {
           // Long enough to verify every token once at (g)'s pace (about 1,000 a second here) with room to spare.
           if (scripts.unseenBy(v.key, script)) await wrk(v.target, v.path, v.headers, Math.max(20, seconds), conns, pin, script);
           const before = idpRequests(t);
-          out[v.key].push(await wrk(v.target, v.path, v.headers, seconds, conns, pin, script));
+          const cpuBefore = await cpuSecondsOf(v.target.port);
+          const started = process.hrtime.bigint();
+          const result = await wrk(v.target, v.path, v.headers, seconds, conns, pin, script);
+          const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+          const cpuAfter = await cpuSecondsOf(v.target.port);
+          if (cpuBefore !== undefined && cpuAfter !== undefined) {
+            result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / (result.rps * seconds);
+            result.cpuBusy = (cpuAfter - cpuBefore) / elapsed;
+          }
+          out[v.key].push(result);
           if (v.key === "b") idpDuringAuth += idpRequests(t) - before;
           if (v.key === "i") idpDuringAttack += idpRequests(t) - before;
         }
@@ -306,10 +342,17 @@ async function main(): Promise<void> {
             p50: median(rs.map((x) => x.p50)),
             p99: median(rs.map((x) => x.p99)),
             errors: rs.reduce((s, x) => s + x.errors, 0),
+            ...(rs.every((x) => x.cpuUsPerRequest !== undefined)
+              ? { cpuUsPerRequest: median(rs.map((x) => x.cpuUsPerRequest!)), cpuBusy: median(rs.map((x) => x.cpuBusy!)) }
+              : {}),
           },
         ]),
       ) as Record<string, WrkResult>;
     const med = medians(results);
+    const cpuRatio = (fast: string, slow: string) => {
+      const [x, y] = [med[fast].cpuUsPerRequest, med[slow].cpuUsPerRequest];
+      return x === undefined || y === undefined ? "-" : (x / y).toFixed(3);
+    };
     const one = medians(unloaded);
     // Per round, (b) runs right after (a): the median of their per-round ratios
     // cancels the machine's drift between rounds (shared cores), which a ratio of
@@ -336,13 +379,15 @@ async function main(): Promise<void> {
     const lines = [
       `machine: ${machine()}; gateway: APISIX 3.18.0 ${runtime.kind}; wrk -t1 -c${connections}, ${rounds} rounds x ${seconds} s per variant, interleaved, medians; ${arrangement}`,
       "",
-      "| variant | req/s | p50 ms | p99 ms | errors |",
-      "|---|---|---|---|---|",
+      "| variant | req/s | p50 ms | p99 ms | errors | gateway CPU µs/request | gateway busy (cores) |",
+      "|---|---|---|---|---|---|---|",
       ...variants.map(
-        (v) => `| ${v.label} | ${med[v.key].rps.toFixed(0)} | ${med[v.key].p50.toFixed(2)} | ${med[v.key].p99.toFixed(2)} | ${med[v.key].errors} |`,
+        (v) =>
+          `| ${v.label} | ${med[v.key].rps.toFixed(0)} | ${med[v.key].p50.toFixed(2)} | ${med[v.key].p99.toFixed(2)} | ${med[v.key].errors} | ${cpuCell(med[v.key].cpuUsPerRequest, 1)} | ${cpuCell(med[v.key].cpuBusy, 2)} |`,
       ),
       "",
       `- throughput ratio b/a (median of the rounds' ratios: ${results.b.map((b, r) => (b.rps / results.a[r].rps).toFixed(3)).join(", ")}): ${ratio.toFixed(3)} (target >= ${TARGETS.authRatio}: ${met(ratio >= TARGETS.authRatio)})`,
+      `- the same as gateway CPU per request (the gateway's own cost, whoever was the limit): a/b ${cpuRatio("a", "b")}, a/h ${cpuRatio("a", "h")}, a/j ${cpuRatio("a", "j")}, a/k ${cpuRatio("a", "k")}; a variant whose gateway was busy well under ${pin ? "1.0 core" : "its cores"} was limited by the load side, not the gateway`,
       `- throughput ratio c/a: ${(med.c.rps / med.a.rps).toFixed(3)} (verification caching is worth ${(med.b.rps / med.c.rps).toFixed(2)}x)`,
       `- the fast path: b/g ${(med.b.rps / med.g.rps).toFixed(3)} (the chain with openid-connect on every request keeps g/a ${(med.g.rps / med.a.rps).toFixed(3)})`,
       `- added p99 b - a, one connection: ${addedP99.toFixed(2)} ms (target <= ${TARGETS.addedP99Ms} ms: ${met(addedP99 <= TARGETS.addedP99Ms)}); (a) p50 ${one.a.p50.toFixed(2)} / p99 ${one.a.p99.toFixed(2)} ms, (b) p50 ${one.b.p50.toFixed(2)} / p99 ${one.b.p99.toFixed(2)} ms`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { choosePinning, parseWrk } from "../../scripts/bench-gateway";
+import { createServer } from "node:net";
+import { choosePinning, cpuSecondsOf, parseWrk } from "../../scripts/bench-gateway";
 
 const WRK = `Running 5s test @ http://127.0.0.1:40000/api/orders/bench
   1 threads and 32 connections
@@ -43,5 +44,31 @@ describe("bench:gateway gives the gateway a CPU of its own where it can", () => 
     expect(choosePinning("native", 8, false)).toEqual({ reason: "--no-pin" });
     expect(choosePinning("native", 1, true)).toEqual({ reason: "one CPU" });
     expect(choosePinning("docker", 8, true)).toEqual({ reason: "the docker gateway is not pinned" });
+  });
+});
+
+describe("bench:gateway reads the gateway's own CPU time", () => {
+  const tools = spawnSync("sh", ["-c", "command -v ss && test -r /proc/self/stat"]).status === 0;
+  const noTools = tools ? "" : " (skipped: needs ss and /proc)";
+  it.skipIf(!tools)(`counts the CPU the processes listening on a port used${noTools}`, async () => {
+    // This process listens, then uses 300 ms of CPU (counted as CPU, not wall time: the machine may be busy).
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const before = (await cpuSecondsOf(port))!;
+      const start = process.cpuUsage();
+      const used = () => {
+        const { user, system } = process.cpuUsage(start);
+        return (user + system) / 1e6;
+      };
+      while (used() < 0.3);
+      const after = (await cpuSecondsOf(port))!;
+      // /proc counts in 10 ms ticks.
+      expect(after - before).toBeGreaterThanOrEqual(0.27);
+      expect(await cpuSecondsOf(1)).toBe(0); // nothing listens on port 1
+    } finally {
+      server.close();
+    }
   });
 });
