@@ -25,9 +25,12 @@
  *       (what sizing `gateway.verifiedTokenCacheSize` to the users gives);
  *   (i) under attack: every other request carries a forged token (a bad
  *       signature under the realm's kid, or an unknown kid, each new); valid
- *       answers per second against the unattacked (b) (target 0.8).
+ *       answers per second against the unattacked (b) (target 0.8);
+ *   (l) its floor: the chain's route without a token, the cheapest refusal
+ *       there is (401 from the key guard): in a 1:1 mix no refusal costs
+ *       less, so (i) can keep at most 1 / (1 + cost of (l) / cost of (b)).
  * Every variant writes the decision log (a file per gateway). Runs are
- * bounded (seconds x rounds x 11), interleaved a..k per round;
+ * bounded (seconds x rounds x 12), interleaved a..l per round;
  * medians are reported, and b/a is the median of the rounds' ratios. Requests that reached the identity provider during
  * (b) are counted at the provider (only the key guard's scheduled JWKS refreshes, never per request); a positive
  * control (a token under an unknown kid) proves the counter counts.
@@ -278,6 +281,7 @@ async function main(): Promise<void> {
         headers: {},
         script: scripts.underAttack,
       },
+      { key: "l", label: "(l) auth chain's route, no token (the cheapest refusal)", target: gateway.http, path: "/api/orders/bench", headers: {} },
     ];
     if (pin) {
       for (const g of [gateway, noFastPath, noCache, limitedLocal, limitedRedis, unlogged, sizedToUsers]) await pinListeners(g.http.port, pin.gatewayCpu);
@@ -349,6 +353,16 @@ async function main(): Promise<void> {
         ]),
       ) as Record<string, WrkResult>;
     const med = medians(results);
+    const floorOfAttack = (by: "cpu" | "rps") => {
+      if (by === "rps") return (1 / (1 + med.b.rps / med.l.rps)).toFixed(3);
+      const [b, l] = [med.b.cpuUsPerRequest, med.l.cpuUsPerRequest];
+      return b === undefined || l === undefined ? "-" : (1 / (1 + l / b)).toFixed(3);
+    };
+    // (i)'s CPU per request is the mean of a valid and a forged one: a pair costs twice it.
+    const attackByCpu = () => {
+      const [b, i] = [med.b.cpuUsPerRequest, med.i.cpuUsPerRequest];
+      return b === undefined || i === undefined ? "-" : (b / (2 * i)).toFixed(3);
+    };
     const cpuRatio = (fast: string, slow: string) => {
       const [x, y] = [med[fast].cpuUsPerRequest, med[slow].cpuUsPerRequest];
       return x === undefined || y === undefined ? "-" : (x / y).toFixed(3);
@@ -396,7 +410,8 @@ async function main(): Promise<void> {
       `- rate limiting: local counters d/b ${(med.d.rps / med.b.rps).toFixed(3)}, Redis counters e/b ${(med.e.rps / med.b.rps).toFixed(3)} of the unlimited chain's throughput`,
       `- identity provider requests during (b): ${idpDuringAuth} (the scheduled JWKS refreshes allow ${refreshBound}: none per request); positive control (unknown kid refetches the JWKS): ${controlCounted ? "counted" : "NOT counted"}`,
       `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${results.h.map((h, r) => (h.rps / results.a[r].rps).toFixed(3)).join(", ")}; target >= ${TARGETS.manyUsers}: ${met(manyUsers >= TARGETS.manyUsers)}); its control j/a ${median(results.j.map((j, r) => j.rps / results.a[r].rps)).toFixed(3)} (the rotating script's own cost); with the worker level sized to the users k/a ${median(results.k.map((k, r) => k.rps / results.a[r].rps)).toFixed(3)}`,
-      `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}: ${met(underAttack >= TARGETS.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s)`,
+      `- the floor for (i): a token-less refusal (l) costs ${cpuRatio("l", "b")} of a valid request's gateway CPU (throughput ${(med.l.rps / med.b.rps).toFixed(2)}x (b)'s), so a 1:1 mix keeps at most ${floorOfAttack("cpu")} of (b) by CPU (${floorOfAttack("rps")} by throughput) whatever a forged token costs beyond it`,
+      `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}: ${met(underAttack >= TARGETS.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s); by gateway CPU, a valid and a forged request together cost ${cpuCell(med.i.cpuUsPerRequest && 2 * med.i.cpuUsPerRequest, 1)} µs, so the valid half keeps ${attackByCpu()} of (b)`,
     ];
     const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}; added p99 at ${connections} connections ${addedP99Loaded.toFixed(2)} ms; limited local ${med.d.rps.toFixed(0)} req/s, Redis ${med.e.rps.toFixed(0)} req/s; many users ratio ${manyUsers.toFixed(3)}; under attack ratio ${underAttack.toFixed(3)}`;
     const dir = join(PROJECT_ROOT, "out", "bench");
@@ -404,10 +419,10 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, "gateway.md"), `# Gateway benchmark\n\n${lines.join("\n")}\n\n${summary}\n`);
     console.log(lines.join("\n"));
     console.log(`\nwritten to out/bench/gateway.md`);
-    // (i)'s 401s are the attack being refused, not errors.
+    // (i)'s and (l)'s 401s are refusals asked for, not errors.
     const errored = [
       ...Object.entries(med)
-        .filter(([k]) => k !== "i")
+        .filter(([k]) => k !== "i" && k !== "l")
         .map(([, m]) => m),
       ...Object.values(one),
     ].some((m) => m.errors > 0);
