@@ -514,7 +514,7 @@ describe("gateway-key-guard", function()
       it("stores an entry whose last bytes are its token's, whatever its claims (the runtime's string hash reads the last 8)", function()
         local seen = {}
         for u = 1, 50 do
-          -- Tokens of one length whose claims differ only in the middle, as a realm's UUID subs do.
+          -- Entries of one length whose claims differ only in the middle, as a realm's UUID subs make them.
           local auth = fresh()
           local c = ctx(auth)
           guard.rewrite(shared_conf, c)
