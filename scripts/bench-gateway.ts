@@ -170,7 +170,8 @@ async function wrk(
   return parseWrk(stdout);
 }
 
-const cpuCell = (value: number | undefined, digits: number) => (value === undefined ? "-" : value.toFixed(digits));
+/** A CPU figure, or "-" where /proc gave none (undefined, or NaN computed from one). */
+const cpuCell = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? "-" : value.toFixed(digits));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -353,20 +354,12 @@ async function main(): Promise<void> {
         ]),
       ) as Record<string, WrkResult>;
     const med = medians(results);
-    const floorOfAttack = (by: "cpu" | "rps") => {
-      if (by === "rps") return (1 / (1 + med.b.rps / med.l.rps)).toFixed(3);
-      const [b, l] = [med.b.cpuUsPerRequest, med.l.cpuUsPerRequest];
-      return b === undefined || l === undefined ? "-" : (1 / (1 + l / b)).toFixed(3);
-    };
-    // (i)'s CPU per request is the mean of a valid and a forged one: a pair costs twice it.
-    const attackByCpu = () => {
-      const [b, i] = [med.b.cpuUsPerRequest, med.i.cpuUsPerRequest];
-      return b === undefined || i === undefined ? "-" : (b / (2 * i)).toFixed(3);
-    };
-    const cpuRatio = (fast: string, slow: string) => {
-      const [x, y] = [med[fast].cpuUsPerRequest, med[slow].cpuUsPerRequest];
-      return x === undefined || y === undefined ? "-" : (x / y).toFixed(3);
-    };
+    // A variant's gateway CPU per request; NaN where /proc gave none (cpuCell prints "-").
+    const cpu = (key: string) => med[key].cpuUsPerRequest ?? Number.NaN;
+    const cpuRatio = (fast: string, slow: string) => cpuCell(cpu(fast) / cpu(slow), 3);
+    // The most a 1:1 flood can keep of (b) when each refusal costs what (l) does.
+    const floorByCpu = cpuCell(1 / (1 + cpu("l") / cpu("b")), 3);
+    const floorByRps = (1 / (1 + med.b.rps / med.l.rps)).toFixed(3);
     const one = medians(unloaded);
     // Per round, (b) runs right after (a): the median of their per-round ratios
     // cancels the machine's drift between rounds (shared cores), which a ratio of
@@ -410,8 +403,8 @@ async function main(): Promise<void> {
       `- rate limiting: local counters d/b ${(med.d.rps / med.b.rps).toFixed(3)}, Redis counters e/b ${(med.e.rps / med.b.rps).toFixed(3)} of the unlimited chain's throughput`,
       `- identity provider requests during (b): ${idpDuringAuth} (the scheduled JWKS refreshes allow ${refreshBound}: none per request); positive control (unknown kid refetches the JWKS): ${controlCounted ? "counted" : "NOT counted"}`,
       `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${results.h.map((h, r) => (h.rps / results.a[r].rps).toFixed(3)).join(", ")}; target >= ${TARGETS.manyUsers}: ${met(manyUsers >= TARGETS.manyUsers)}); its control j/a ${median(results.j.map((j, r) => j.rps / results.a[r].rps)).toFixed(3)} (the rotating script's own cost); with the worker level sized to the users k/a ${median(results.k.map((k, r) => k.rps / results.a[r].rps)).toFixed(3)}`,
-      `- the floor for (i): a token-less refusal (l) costs ${cpuRatio("l", "b")} of a valid request's gateway CPU (throughput ${(med.l.rps / med.b.rps).toFixed(2)}x (b)'s), so a 1:1 mix keeps at most ${floorOfAttack("cpu")} of (b) by CPU (${floorOfAttack("rps")} by throughput) whatever a forged token costs beyond it`,
-      `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}: ${met(underAttack >= TARGETS.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s); by gateway CPU, a valid and a forged request together cost ${cpuCell(med.i.cpuUsPerRequest && 2 * med.i.cpuUsPerRequest, 1)} µs, so the valid half keeps ${attackByCpu()} of (b)`,
+      `- the floor for (i): a token-less refusal (l) costs ${cpuRatio("l", "b")} of a valid request's gateway CPU (throughput ${(med.l.rps / med.b.rps).toFixed(2)}x (b)'s), so a 1:1 mix keeps at most ${floorByCpu} of (b) by CPU (${floorByRps} by throughput) whatever a forged token costs beyond it`,
+      `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}: ${met(underAttack >= TARGETS.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s); by gateway CPU, a valid and a forged request together cost ${cpuCell(2 * cpu("i"), 1)} µs (twice (i)'s mean), so the valid half keeps ${cpuCell(cpu("b") / (2 * cpu("i")), 3)} of (b)`,
     ];
     const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}; added p99 at ${connections} connections ${addedP99Loaded.toFixed(2)} ms; limited local ${med.d.rps.toFixed(0)} req/s, Redis ${med.e.rps.toFixed(0)} req/s; many users ratio ${manyUsers.toFixed(3)}; under attack ratio ${underAttack.toFixed(3)}`;
     const dir = join(PROJECT_ROOT, "out", "bench");
