@@ -5,24 +5,12 @@
 -- the Authorization header it is keyed by) plus the identity view one route
 -- rule makes of it, for a typical Keycloak token and for the largest token a
 -- worker keeps (longer ones live only in the shared level, bounded in bytes).
-package.path = "components/gateway/lua/?.lua;components/gateway/lua/spec/support/?.lua;" .. package.path
+package.path = "components/gateway/lua/?.lua;components/gateway/lua/spec/support/?.lua;scripts/lib/?.lua;" .. package.path
 require("ngx_stub")
 local cjson = require("cjson.safe")
 
-local function b64url(t) return (ngx.encode_base64(t):gsub("+", "-"):gsub("/", "_"):gsub("=", "")) end
-
-local function claims_with(roles)
-  local list = { "default-roles-shop", "offline_access", "uma_authorization" }
-  for i = 1, roles do list[#list + 1] = "role-" .. i end
-  return { exp = 4102444800, iat = 4102444500, jti = "0a1b2c3d-4e5f-6789-abcd-ef0123456789", iss = "https://auth.example.com/realms/shop",
-    aud = { "api-gateway", "account" }, sub = "f1e2d3c4-b5a6-9788-6960-5a4b3c2d1e0f", typ = "Bearer", azp = "web", sid = "abcdef01-2345-6789-abcd-ef0123456789",
-    scope = "openid profile email", email_verified = true, email = "alice@example.com", tenant_id = "acme", preferred_username = "alice",
-    realm_access = { roles = list }, resource_access = { account = { roles = { "manage-account", "view-profile" } } } }
-end
-
-local function token_for(claims)
-  return "Bearer " .. b64url('{"alg":"RS256","typ":"JWT","kid":"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"}') .. "." .. b64url(cjson.encode(claims)) .. "." .. ("s"):rep(342)
-end
+local sample = require("sample_token")
+local claims_with, token_for = sample.claims_with, sample.header_for
 
 local function kb(n) return string.format("%.1f KB", n) end
 
@@ -37,14 +25,14 @@ for _, roles in ipairs({ 2, 40, 125, 208, 240 }) do
     claims.sub = claims.sub .. i
     local header = token_for(claims)
     -- The entry as the key guard keeps it, and one rule's view of it (roles, identity, headers).
-    keep[header] = { claims = cjson.decode(cjson.encode(claims)), kid = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    keep[header] = { claims = cjson.decode(cjson.encode(claims)), kid = sample.KID,
       views = { { allowed = true, user = { sub = claims.sub, roles = { "viewer" }, tenant = "acme" }, identity = { sub = claims.sub, client_id = "web", tenant = "acme", claims_from = "fast-path" },
         rate_key = "sub:" .. claims.sub, headers = { "X-User-ID", claims.sub, "X-User-Role", "viewer", "X-Tenant-ID", "acme" } } } }
   end
   collectgarbage("collect")
   local per = (collectgarbage("count") - before) / count
   local header_bytes = #token_for(claims_with(roles))
-  local shared_bytes = header_bytes + #cjson.encode({ claims = claims_with(roles), kid = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" })
+  local shared_bytes = header_bytes + #cjson.encode({ claims = claims_with(roles), kid = sample.KID })
   if header_bytes <= MAX_WORKER_ENTRY then
     print(string.format("token of %d bytes (%d realm roles): %s per worker entry with one rule's view (%d entries, the default size: %.1f MB per worker); %d bytes of key and value in the shared level",
       header_bytes, roles + 3, kb(per), count, per * count / 1024, shared_bytes))

@@ -225,6 +225,27 @@ describe("gateway-key-guard", function()
       assert.equals(before, #core.response.exited)
     end)
 
+    it("refuses a forged signature, or an unknown kid, without decoding the payload (a flood's refusals stay cheap); a verified one's payload must be an object", function()
+      local core = require("apisix.core")
+      local decode = core.json.decode
+      local payloads = 0
+      core.json.decode = function(text) if text:find('"sub"', 1, true) then payloads = payloads + 1 end return decode(text) end
+      local ok, err = pcall(function()
+        local good = token({ alg = "RS256", kid = "k1" })
+        assert.equals(401, (guard.rewrite(conf, ctx((good:gsub("%.c2ln$", ".Zm9yZ2Vk"))))))
+        assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = "RS256", kid = "not-published" })))))
+        assert.equals(0, payloads)
+        assert.is_nil(guard.rewrite(conf, ctx(good)))
+        assert.equals(1, payloads)
+        local not_an_object = "Bearer " .. b64url(cjson.encode({ alg = "RS256", kid = "k1" })) .. "." .. b64url('["sub"]') .. ".c2ln"
+        local c = ctx(not_an_object)
+        assert.equals(401, (guard.rewrite(conf, c)))
+        assert.equals("invalid_token", c.gateway_decision.reason)
+      end)
+      core.json.decode = decode
+      assert(ok, err)
+    end)
+
     it("refuses any alg but RS256 (openid-connect accepts RS256 only)", function()
       for _, alg in ipairs({ "HS256", "none", "RS512", "PS256", "ES256" }) do
         assert.equals(401, (guard.rewrite(conf, ctx(token({ alg = alg, kid = "k1" })))), alg)

@@ -24,6 +24,7 @@ local helpers = require("apisix.plugins.gateway-auth-helpers")
 local verified_tokens = require("apisix.plugins.gateway-auth-verified-tokens")
 local from_base64url = helpers.from_base64url
 local verifiable_token = helpers.verifiable_token
+local token_payload = helpers.token_payload
 local ngx = ngx
 local type = type
 local ipairs = ipairs
@@ -390,8 +391,10 @@ local function claims_refusal(conf, claims)
 end
 
 -- Refuses a token whose alg is not RS256 or whose signature does not verify
--- under its (known) key, or, once it does, whose claims openid-connect would
--- refuse; nil lets it go on.
+-- under its (known) key; then one whose payload is not a JSON object (the
+-- payload is decoded only now: a forged signature never costs it), or whose
+-- claims, once the signature verified, openid-connect would refuse. nil lets
+-- it go on; a key it cannot use is left to openid-connect.
 local function refuse_forged(conf, token)
     local header = token.header
     if header.alg ~= "RS256" then
@@ -399,15 +402,16 @@ local function refuse_forged(conf, token)
     end
     local jwk = signing_key(conf, header.kid)
     local signature = jwk and from_base64url(token.signature)
-    if not signature then
-        return nil
-    end
-    local valid = _M.rs256_valid(jwk, token.signed, signature)
+    local valid = signature and _M.rs256_valid(jwk, token.signed, signature)
     if valid == false then
         return refuse(conf, "the signature does not verify under the realm's key")
     end
+    local claims = token_payload(token)
+    if not claims then
+        return refuse(conf, "not a bearer JWT: its payload is not a JSON object")
+    end
     if valid then
-        return claims_refusal(conf, token.payload)
+        return claims_refusal(conf, claims)
     end
     return nil
 end
