@@ -9,6 +9,8 @@
  *   (b) the auth chain (gateway-key-guard, openid-connect, gateway-identity)
  *       with a valid token: after its first request per worker, the
  *       verified-token fast path answers it;
+ *   (m) the public route carrying (b)'s Authorization header: what the
+ *       header alone costs, auth aside (b/a counts it; b/m does not);
  *   (c) the same chain with no verification cache at all (no fast path, no
  *       jwt_verification dict): every request's signature is checked;
  *   (d) the chain on a rate-limited route, counters local (limit set high
@@ -30,7 +32,7 @@
  *       there is (401 from the key guard): in a 1:1 mix no refusal costs
  *       less, so (i) can keep at most 1 / (1 + cost of (l) / cost of (b)).
  * Every variant writes the decision log (a file per gateway). Runs are
- * bounded (seconds x rounds x 12), interleaved a..l per round;
+ * bounded (seconds x rounds x 13), interleaved a, b, m, c..l per round;
  * medians are reported, and b/a is the median of the rounds' ratios. Requests that reached the identity provider during
  * (b) are counted at the provider (only the key guard's scheduled JWKS refreshes, never per request); a positive
  * control (a token under an unknown kid) proves the counter counts.
@@ -245,6 +247,7 @@ async function main(): Promise<void> {
     const variants: Array<{ key: string; label: string; target: Address; path: string; headers: Record<string, string>; script?: () => Promise<string> }> = [
       { key: "a", label: "(a) public route, no auth", target: gateway.http, path: "/api/public", headers: {} },
       { key: "b", label: "(b) auth chain, valid token", target: gateway.http, path: "/api/orders/bench", headers: auth },
+      { key: "m", label: "(m) public route, carrying (b)'s token (what the header alone costs)", target: gateway.http, path: "/api/public", headers: auth },
       { key: "c", label: "(c) auth chain, no verification cache at all", target: noCache.http, path: "/api/orders/bench", headers: auth },
       { key: "d", label: "(d) auth chain + rate limit, local counters", target: limitedLocal.http, path: "/api/limited/bench", headers: auth },
       { key: "e", label: "(e) auth chain + rate limit, Redis counters", target: limitedRedis.http, path: "/api/limited/bench", headers: auth },
@@ -395,6 +398,7 @@ async function main(): Promise<void> {
       "",
       `- throughput ratio b/a (median of the rounds' ratios: ${results.b.map((b, r) => (b.rps / results.a[r].rps).toFixed(3)).join(", ")}): ${ratio.toFixed(3)} (target >= ${TARGETS.authRatio}: ${met(ratio >= TARGETS.authRatio)})`,
       `- the same as gateway CPU per request (the gateway's own cost, whoever was the limit): a/b ${cpuRatio("a", "b")}, a/h ${cpuRatio("a", "h")}, a/j ${cpuRatio("a", "j")}, a/k ${cpuRatio("a", "k")}; a variant whose gateway was busy well under ${pin ? "1.0 core" : "its cores"} was limited by the load side, not the gateway`,
+      `- the token alone: (m), the public route carrying (b)'s Authorization header, keeps m/a ${median(results.m.map((m, r) => m.rps / results.a[r].rps)).toFixed(3)} of (a) (rounds: ${results.m.map((m, r) => (m.rps / results.a[r].rps).toFixed(3)).join(", ")}; by CPU a/m ${cpuRatio("a", "m")}); the chain over carrying the token: b/m ${median(results.b.map((b, r) => b.rps / results.m[r].rps)).toFixed(3)} (by CPU m/b ${cpuRatio("m", "b")})`,
       `- throughput ratio c/a: ${(med.c.rps / med.a.rps).toFixed(3)} (verification caching is worth ${(med.b.rps / med.c.rps).toFixed(2)}x)`,
       `- the fast path: b/g ${(med.b.rps / med.g.rps).toFixed(3)} (the chain with openid-connect on every request keeps g/a ${(med.g.rps / med.a.rps).toFixed(3)})`,
       `- added p99 b - a, one connection: ${addedP99.toFixed(2)} ms (target <= ${TARGETS.addedP99Ms} ms: ${met(addedP99 <= TARGETS.addedP99Ms)}); (a) p50 ${one.a.p50.toFixed(2)} / p99 ${one.a.p99.toFixed(2)} ms, (b) p50 ${one.b.p50.toFixed(2)} / p99 ${one.b.p99.toFixed(2)} ms`,
