@@ -26,13 +26,16 @@
  *   (k) (h)'s load on a gateway whose worker level holds all 10,000 tokens
  *       (what sizing `gateway.verifiedTokenCacheSize` to the users gives);
  *   (i) under attack: every other request carries a forged token (a bad
- *       signature under the realm's kid, or an unknown kid, each new); valid
- *       answers per second against the unattacked (b) (target 0.8);
+ *       signature under the realm's kid, or an unknown kid; 20,000 rotating,
+ *       so none is one the gateway remembers); valid answers per second
+ *       against the unattacked (b) (target 0.8);
  *   (l) its floor: the chain's route without a token, the cheapest refusal
  *       there is (401 from the key guard): in a 1:1 mix no refusal costs
- *       less, so (i) can keep at most 1 / (1 + cost of (l) / cost of (b)).
+ *       less, so (i) can keep at most 1 / (1 + cost of (l) / cost of (b));
+ *   (r) one forged token replayed: the key guard remembers a header whose
+ *       signature failed, so a replay skips the RS256 verification.
  * Every variant writes the decision log (a file per gateway). Runs are
- * bounded (seconds x rounds x 13), interleaved a, b, m, c..l per round;
+ * bounded (seconds x rounds x 14), interleaved a, b, m, c..l, r per round;
  * medians are reported, and b/a is the median of the rounds' ratios. Requests that reached the identity provider during
  * (b) are counted at the provider (only the key guard's scheduled JWKS refreshes, never per request); a positive
  * control (a token under an unknown kid) proves the counter counts.
@@ -286,6 +289,14 @@ async function main(): Promise<void> {
         script: scripts.underAttack,
       },
       { key: "l", label: "(l) auth chain's route, no token (the cheapest refusal)", target: gateway.http, path: "/api/orders/bench", headers: {} },
+      {
+        key: "r",
+        label: "(r) auth chain's route, one forged token replayed (a bad signature under the realm's kid)",
+        target: gateway.http,
+        path: "/api/orders/bench",
+        headers: {},
+        script: scripts.replayed,
+      },
     ];
     if (pin) {
       for (const g of [gateway, noFastPath, noCache, limitedLocal, limitedRedis, unlogged, sizedToUsers]) await pinListeners(g.http.port, pin.gatewayCpu);
@@ -408,6 +419,7 @@ async function main(): Promise<void> {
       `- identity provider requests during (b): ${idpDuringAuth} (the scheduled JWKS refreshes allow ${refreshBound}: none per request); positive control (unknown kid refetches the JWKS): ${controlCounted ? "counted" : "NOT counted"}`,
       `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${results.h.map((h, r) => (h.rps / results.a[r].rps).toFixed(3)).join(", ")}; target >= ${TARGETS.manyUsers}: ${met(manyUsers >= TARGETS.manyUsers)}); its control j/a ${median(results.j.map((j, r) => j.rps / results.a[r].rps)).toFixed(3)} (the rotating script's own cost); with the worker level sized to the users k/a ${median(results.k.map((k, r) => k.rps / results.a[r].rps)).toFixed(3)}`,
       `- the floor for (i): a token-less refusal (l) costs ${cpuRatio("l", "b")} of a valid request's gateway CPU (throughput ${(med.l.rps / med.b.rps).toFixed(2)}x (b)'s), so a 1:1 mix keeps at most ${floorByCpu} of (b) by CPU (${floorByRps} by throughput) whatever a forged token costs beyond it`,
+      `- a replayed forgery (r) costs ${cpuCell(cpu("r"), 1)} µs of the gateway's CPU per request (the key guard remembers the header whose signature failed): ${cpuRatio("r", "b")} of a valid request's, against the cheapest refusal's (l) ${cpuRatio("l", "b")}`,
       `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}: ${met(underAttack >= TARGETS.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s); by gateway CPU, a valid and a forged request together cost ${cpuCell(2 * cpu("i"), 1)} µs (twice (i)'s mean), so the valid half keeps ${cpuCell(cpu("b") / (2 * cpu("i")), 3)} of (b)`,
     ];
     const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}; added p99 at ${connections} connections ${addedP99Loaded.toFixed(2)} ms; limited local ${med.d.rps.toFixed(0)} req/s, Redis ${med.e.rps.toFixed(0)} req/s; many users ratio ${manyUsers.toFixed(3)}; under attack ratio ${underAttack.toFixed(3)}`;
@@ -416,10 +428,10 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, "gateway.md"), `# Gateway benchmark\n\n${lines.join("\n")}\n\n${summary}\n`);
     console.log(lines.join("\n"));
     console.log(`\nwritten to out/bench/gateway.md`);
-    // (i)'s and (l)'s 401s are refusals asked for, not errors.
+    // (i)'s, (l)'s and (r)'s 401s are refusals asked for, not errors.
     const errored = [
       ...Object.entries(med)
-        .filter(([k]) => k !== "i" && k !== "l")
+        .filter(([k]) => k !== "i" && k !== "l" && k !== "r")
         .map(([, m]) => m),
       ...Object.values(one),
     ].some((m) => m.errors > 0);
@@ -438,7 +450,13 @@ const TARGETS = { authRatio: 0.95, addedP99Ms: 0.5, manyUsers: 0.85, underAttack
 
 /** Active users in (h): five times what one worker remembers by default. */
 const MANY_USERS = 10_000;
-const FORGED = 2_000;
+/**
+ * Forged tokens in (i)'s rotation: ten times the forged headers a worker's key
+ * guard remembers (1,024 per realm), so every forged request of (i) is one the
+ * gateway does not remember (a rotation longer than an LRU always misses it).
+ * (r) measures the replay the memory answers.
+ */
+const FORGED = 20_000;
 
 /** RS256 over header.payload with a PEM key (node:crypto: 10,000 tokens in seconds). */
 function signRs256(header: object, payload: object, privateKeyPem: string): string {
@@ -501,6 +519,7 @@ end
       return `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${payload}.${randomBytes(256).toString("base64url")}`;
     });
     writeMixed();
+    writeFileSync(join(dir, "replayed.tokens"), `${forged[0]}\n`);
     signedAt = Date.now();
     batch += 1;
   };
@@ -520,10 +539,13 @@ end`;
   const manyUsersScript = lua("many-users.lua", rotating(join(dir, "many-users.tokens")));
   const oneUserScript = lua("one-user.lua", rotating(join(dir, "one-user.tokens")));
   const underAttackScript = lua("under-attack.lua", rotating(join(dir, "under-attack.tokens"), counting));
+  const replayedScript = lua("replayed.lua", rotating(join(dir, "replayed.tokens")));
   return {
     manyUsers: async () => (await fresh(), manyUsersScript),
     oneUser: async () => (await fresh(), oneUserScript),
     underAttack: async () => (await fresh(), underAttackScript),
+    /** One forged token (a bad signature under the realm's kid), sent again and again. */
+    replayed: async () => (await fresh(), replayedScript),
     /** Whether a variant running the many-users script has not sent this batch of tokens yet (the bench then sends each once). */
     unseenBy: (variant: string, script: string | undefined) => {
       if (script !== manyUsersScript || sentBatch.get(variant) === batch) return false;

@@ -40,6 +40,16 @@ export function describeAttacks(ctx: Ctx): void {
     it("unknown kid: 401", async () => refused(bearer(await ctx().forge.unknownKid()), 401));
     it("alg none: 401", async () => refused(bearer(await ctx().forge.algNone()), 401));
     it("HS256 signed with the realm's public key: 401", async () => refused(bearer(await ctx().forge.hs256WithPublicKey()), 401));
+    // The key guard remembers a header whose signature failed (per worker and key set) and refuses its replays
+    // without verifying again: that memory must never refuse the genuine token, nor let the replay through.
+    it("a replayed forged signature is refused every time, and the genuine token it was cut from still passes", async () => {
+      const genuine = ctx().tokens.viewer;
+      const forged = tamper(genuine, (p) => (p.realm_access.roles = ["admin"]));
+      for (let i = 0; i < 20; i++) {
+        await refused(bearer(forged), 401);
+        expect(reachedUpstream(await gw("GET", target, bearer(genuine))), `genuine, round ${i}`).toBe(true);
+      }
+    });
 
     // APISIX writes a warning for each plugin that returns a status >= 400, and openid-connect an error for each
     // token it refuses: before, every refused request wrote one or two error-log lines, so a flood of forged or

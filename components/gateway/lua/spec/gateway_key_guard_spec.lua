@@ -254,7 +254,93 @@ describe("gateway-key-guard", function()
 
     it("leaves a key it cannot use to openid-connect (it does not refuse what it could not check)", function()
       guard.rs256_valid = function() return nil end
-      assert.is_nil(guard.rewrite(conf, ctx((token({ alg = "RS256", kid = "k1" }):gsub("%.c2ln$", ".Zm9yZ2Vk")))))
+      assert.is_nil(guard.rewrite(conf, ctx((token({ alg = "RS256", kid = "k1" }):gsub("%.c2ln$", ".dW5jaGVja2Vk")))))
+    end)
+
+    describe("a replayed forged token", function()
+      local n = 0
+      -- A forged header no earlier test sent (the memory is the worker's, across requests).
+      local function forged(kid)
+        n = n + 1
+        return (token({ alg = "RS256", kid = kid }, { sub = "replay-" .. n, iss = ISSUER, exp = ngx.time() + 300 }):gsub("%.c2ln$", ".Zm9yZ2Vk"))
+      end
+      local function refused(auth)
+        local c = ctx(auth)
+        local status = guard.rewrite(conf, c)
+        return status == 401 and c.gateway_decision.reason == "invalid_token" and ngx.header["WWW-Authenticate"] == 'Bearer realm="shop", error="invalid_token"'
+      end
+
+      it("is refused again without another signature check, while the realm's keys stay the same", function()
+        local auth = forged("k1")
+        assert.is_true(refused(auth))
+        assert.equals(1, #checked)
+        for _ = 1, 5 do assert.is_true(refused(auth)) end
+        assert.equals(1, #checked)
+        -- Another header (one byte of the payload) is checked.
+        assert.is_true(refused(forged("k1")))
+        assert.equals(2, #checked)
+      end)
+
+      it("is checked afresh once the JWKS changed (the memory belongs to the key set it was judged by)", function()
+        local auth = forged("k1")
+        assert.is_true(refused(auth))
+        ngx.shared.jwks:set(JWKS, cjson.encode({ keys = { { kid = "k1", n = "rotated" }, { kid = "k2" } } }), conf.jwks_ttl)
+        -- Under the new document, a signature that now verifies is let through.
+        guard.rs256_valid = function(jwk, input) checked[#checked + 1] = { kid = jwk.kid, input = input }; return jwk.n == "rotated" end
+        assert.is_nil(guard.rewrite(conf, ctx(auth)))
+        assert.equals(2, #checked)
+      end)
+
+      it("is refused as an unknown key once the kid left the JWKS", function()
+        local auth = forged("k2")
+        assert.is_true(refused(auth))
+        ngx.shared.jwks:set(JWKS, jwks("k1"), conf.jwks_ttl)
+        tick(conf.refetch_interval)
+        served[JWKS] = jwks("k1")
+        assert.is_true(refused(auth))
+        assert.equals(1, #checked)
+      end)
+
+      it("belongs to one realm: the same header is checked under another realm's keys", function()
+        local auth = forged("k1")
+        assert.is_true(refused(auth))
+        local other = "http://kc/realms/other/.well-known/openid-configuration"
+        local other_jwks = "http://kc/realms/other/protocol/openid-connect/certs"
+        ngx.shared.discovery:set(other, cjson.encode({ jwks_uri = other_jwks }))
+        ngx.shared.jwks:set(other_jwks, jwks("k1"), conf.jwks_ttl)
+        guard.rs256_valid = function(jwk, input) checked[#checked + 1] = { kid = jwk.kid, input = input }; return true end
+        local other_conf = { discovery = other, refetch_interval = 10, jwks_ttl = 20, realm = "other" }
+        assert.is_nil(guard.rewrite(other_conf, ctx(auth)))
+        assert.equals(2, #checked)
+      end)
+
+      it("only a failed signature is remembered: a token refused for its claims is judged again (an nbf ahead becomes valid)", function()
+        guard.rs256_valid = function(jwk, input) checked[#checked + 1] = { kid = jwk.kid, input = input }; return true end
+        local early = token({ alg = "RS256", kid = "k1" }, { sub = "early", iss = ISSUER, exp = ngx.time() + 600, nbf = ngx.time() + 120 })
+        assert.is_true(refused(early))
+        local real_time = ngx.time
+        ngx.time = function() return real_time() + 120 end
+        local ok, err = pcall(function() assert.is_nil(guard.rewrite(conf, ctx(early))) end)
+        ngx.time = real_time
+        assert(ok, err)
+        assert.equals(2, #checked)
+      end)
+
+      it("remembers at most 1024 headers per realm (the least recently refused go first), and none longer than 4 KB", function()
+        local sent = {}
+        for i = 1, 1025 do sent[i] = forged("k1"); refused(sent[i]) end
+        local before = #checked
+        assert.is_true(refused(sent[1025]))
+        assert.is_true(refused(sent[2]))
+        assert.equals(before, #checked)
+        assert.is_true(refused(sent[1]))
+        assert.equals(before + 1, #checked)
+        local long = (token({ alg = "RS256", kid = "k1" }, { sub = ("x"):rep(4000), iss = ISSUER, exp = ngx.time() + 300 }):gsub("%.c2ln$", ".Zm9yZ2Vk"))
+        assert.is_true(#long > 4096)
+        assert.is_true(refused(long))
+        assert.is_true(refused(long))
+        assert.equals(before + 3, #checked)
+      end)
     end)
   end)
 

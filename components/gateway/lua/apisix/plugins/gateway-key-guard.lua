@@ -14,6 +14,8 @@
 --     refetch_interval refetches (how a new key is learnt), the others get
 --     401 without a fetch. A retired key is refused once the refreshed JWKS
 --     lacks it: within jwks_ttl, fast path included.
+--   * A header refused for its signature is remembered with the key set it
+--     was judged by: its replays are refused without another verification.
 --   * The fast path: a token remembered (gateway-auth-verified-tokens) whose
 --     key is still published answers at once; $gateway_token_verified then
 --     makes openid-connect stand aside.
@@ -22,6 +24,7 @@
 local core = require("apisix.core")
 local helpers = require("apisix.plugins.gateway-auth-helpers")
 local verified_tokens = require("apisix.plugins.gateway-auth-verified-tokens")
+local lrucache = require("resty.lrucache")
 local from_base64url = helpers.from_base64url
 local verifiable_token = helpers.verifiable_token
 local token_payload = helpers.token_payload
@@ -390,12 +393,52 @@ local function claims_refusal(conf, claims)
     return nil
 end
 
+-- Replayed forged tokens. A header whose RS256 signature failed under a key
+-- of the realm's JWKS is remembered by this worker, with that key set (a
+-- refreshed JWKS forgets them all): a replay is refused again without
+-- another verification, the costliest part of a refusal, while the keys it
+-- was judged by stay the same. Only that refusal is remembered: its outcome
+-- cannot change under the same keys (an unknown kid's can, at the next
+-- refetch; an nbf ahead, with time). Bounded: FORGED_MEMORY headers per
+-- realm, each at most FORGED_MAX_BYTES (longer ones are verified each time):
+-- 1.4 MB per realm and worker with 1.2 KB headers, 4.2 MB at the cap.
+local FORGED_MEMORY = 1024
+local FORGED_MAX_BYTES = 4096
+
+local function remember_forged(known, authorization, kid)
+    if #authorization > FORGED_MAX_BYTES then
+        return
+    end
+    local memory = known.forged
+    if not memory then
+        memory = lrucache.new(FORGED_MEMORY)
+        known.forged = memory
+    end
+    memory:set(authorization, kid or NO_KID)
+end
+
+-- Whether this exact header was refused for its signature under the keys the
+-- realm's JWKS holds now (key_state reads the cached JWKS, so a changed
+-- document is seen here first).
+local function replayed_forgery(conf, authorization)
+    local known = keys_of[conf.discovery]
+    local kid = known and known.forged and known.forged:get(authorization)
+    if not kid then
+        return false
+    end
+    if kid == NO_KID then
+        kid = nil
+    end
+    return key_state(conf, kid) == "known" and keys_of[conf.discovery] == known
+end
+
+
 -- Refuses a token whose alg is not RS256 or whose signature does not verify
 -- under its (known) key; then one whose payload is not a JSON object (the
 -- payload is decoded only now: a forged signature never costs it), or whose
 -- claims, once the signature verified, openid-connect would refuse. nil lets
 -- it go on; a key it cannot use is left to openid-connect.
-local function refuse_forged(conf, token)
+local function refuse_forged(conf, token, authorization)
     local header = token.header
     if header.alg ~= "RS256" then
         return refuse(conf, "alg " .. header.alg .. " is not RS256")
@@ -404,6 +447,7 @@ local function refuse_forged(conf, token)
     local signature = jwk and from_base64url(token.signature)
     local valid = signature and _M.rs256_valid(jwk, token.signed, signature)
     if valid == false then
+        remember_forged(keys_of[conf.discovery], authorization, header.kid)
         return refuse(conf, "the signature does not verify under the realm's key")
     end
     local claims = token_payload(token)
@@ -437,6 +481,9 @@ local function screen(conf, ctx)
         ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '"'
         return 401, { message = "a bearer token is required" }, "missing_token"
     end
+    if replayed_forgery(conf, authorization) then
+        return refuse(conf, "the signature does not verify under the realm's key (a replay)")
+    end
 
     local token, problem = verifiable_token(authorization)
     if not token then
@@ -449,7 +496,7 @@ local function screen(conf, ctx)
     if status then
         return status, body, reason
     end
-    return refuse_forged(conf, token)
+    return refuse_forged(conf, token, authorization)
 end
 
 
