@@ -24,7 +24,8 @@
 local core = require("apisix.core")
 local helpers = require("apisix.plugins.gateway-auth-helpers")
 local verified_tokens = require("apisix.plugins.gateway-auth-verified-tokens")
-local lrucache = require("resty.lrucache")
+-- The FFI LRU, as gateway-auth-verified-tokens' (cheap evictions under churn).
+local lrucache = require("resty.lrucache.pureffi")
 local from_base64url = helpers.from_base64url
 local verifiable_token = helpers.verifiable_token
 local token_payload = helpers.token_payload

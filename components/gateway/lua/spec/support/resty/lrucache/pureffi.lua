@@ -1,0 +1,3 @@
+-- resty.lrucache.pureffi has resty.lrucache's interface (string keys only),
+-- and the stand-in serves both.
+return require("resty.lrucache")
