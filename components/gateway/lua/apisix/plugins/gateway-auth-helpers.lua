@@ -42,7 +42,7 @@ local byte, sub, find, lower = string.byte, string.sub, string.find, string.lowe
 -- (positions in the header), or nil. One pass over the bytes that LuaJIT
 -- compiles: under a forged-token flood this runs on every refusal, and the
 -- Lua pattern that says the same (spec/gateway_auth_helpers_spec.lua holds
--- it to that) costs about four times as much (npm run bench:token-parse).
+-- it to that) costs about 3.5 times as much (npm run bench:token-parse).
 local function bearer_token_bounds(authorization)
     if type(authorization) ~= "string" then
         return nil
