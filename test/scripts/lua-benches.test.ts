@@ -24,4 +24,14 @@ describe("the LuaJIT benchmarks", () => {
     const lines = res.stdout.match(/^size \d+, 20000 keys rotating: resty\.lrucache [\d.]+ us, resty\.lrucache\.pureffi [\d.]+ us per miss and set$/gm);
     expect(lines).toHaveLength(3);
   });
+
+  it("bench:string-hash times interning a header variant with others alive, on OpenResty's luajit2 (whose hash it is about)", () => {
+    const res = luajit("scripts/bench-string-hash.lua");
+    expect(res.status, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/\(OpenResty's luajit2\), a \d+-byte Authorization header/);
+    const lines = res.stdout.match(
+      /^headers differing in the (middle|last bytes) \(byte \d+\): [\d.]+ us with 0 alive, [\d.]+ us with 1024 alive, [\d.]+ us with 3000 alive$/gm,
+    );
+    expect(lines).toHaveLength(6);
+  });
 });
