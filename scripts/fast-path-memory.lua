@@ -4,7 +4,8 @@
 -- allocator count: gateway-key-guard's per-worker entry (the claims table and
 -- the Authorization header it is keyed by) plus the identity view one route
 -- rule makes of it, for a typical Keycloak token and for the largest token a
--- worker keeps (longer ones live only in the shared level, bounded in bytes).
+-- worker keeps (longer ones live only in the shared level, bounded in bytes);
+-- then the key guard's memory of forged headers, full.
 package.path = "components/gateway/lua/?.lua;components/gateway/lua/spec/support/?.lua;scripts/lib/?.lua;" .. package.path
 require("ngx_stub")
 local cjson = require("cjson.safe")
@@ -42,3 +43,19 @@ for _, roles in ipairs({ 2, 40, 125, 208, 240 }) do
   end
   keep = nil
 end
+
+-- The key guard's memory of forged headers, full: FORGED_MEMORY entries keyed
+-- by a header's 20-byte SHA-1 (random bytes stand in for digests), each
+-- holding the kid it was refused under, in the LRU the guard uses.
+local lrucache = require("resty.lrucache.pureffi")
+local FORGED_MEMORY = 1024
+collectgarbage("collect")
+local before = collectgarbage("count")
+local forged = lrucache.new(FORGED_MEMORY)
+for _ = 1, FORGED_MEMORY do
+  local digest = {}
+  for i = 1, 20 do digest[i] = string.char(math.random(0, 255)) end
+  forged:set(table.concat(digest), sample.KID)
+end
+collectgarbage("collect")
+print(string.format("forged-header memory, full (%d SHA-1 keys): %s per realm and worker", FORGED_MEMORY, kb(collectgarbage("count") - before)))

@@ -401,29 +401,37 @@ end
 -- was judged by stay the same. Only that refusal is remembered: its outcome
 -- cannot change under the same keys (an unknown kid's can, at the next
 -- refetch; an nbf ahead, with time). Bounded: FORGED_MEMORY headers per
--- realm, each at most FORGED_MAX_BYTES (longer ones are verified each time):
--- 1.4 MB per realm and worker with 1.2 KB headers, 4.2 MB at the cap.
+-- realm and worker.
+--
+-- The memory keeps each header's SHA-1, never the header. LuaJIT interns
+-- every string, and OpenResty's hashes one of 128 bytes or more from its
+-- length, its ends and a few sampled bytes only: forged headers that differ
+-- in their middle bytes all hash alike, and each new one is compared with
+-- every one of them still alive (npm run bench:string-hash: with 1,024
+-- alive, each new 1.2 KB string cost 7 to 23 us, against about 1). Kept as
+-- keys here, a crafted flood's headers made every request that interns one
+-- of them (the valid token they were cut from included) pay that walk:
+-- measured on the gateway, 1.6 to 1.8 times a random forgery's time. A
+-- 20-byte digest hashes in full, and an attacker cannot choose it (that
+-- would take a second preimage of SHA-1).
 local FORGED_MEMORY = 1024
-local FORGED_MAX_BYTES = 4096
+_M.header_digest = ngx.sha1_bin
 
-local function remember_forged(known, authorization, kid)
-    if #authorization > FORGED_MAX_BYTES then
-        return
-    end
+local function remember_forged(known, digest, kid)
     local memory = known.forged
     if not memory then
         memory = lrucache.new(FORGED_MEMORY)
         known.forged = memory
     end
-    memory:set(authorization, kid or NO_KID)
+    memory:set(digest, kid or NO_KID)
 end
 
--- Whether this exact header was refused for its signature under the keys the
--- realm's JWKS holds now (key_state reads the cached JWKS, so a changed
--- document is seen here first).
-local function replayed_forgery(conf, authorization)
+-- Whether the header with this digest was refused for its signature under
+-- the keys the realm's JWKS holds now (key_state reads the cached JWKS, so a
+-- changed document is seen here first).
+local function replayed_forgery(conf, digest)
     local known = keys_of[conf.discovery]
-    local kid = known and known.forged and known.forged:get(authorization)
+    local kid = known and known.forged and known.forged:get(digest)
     if not kid then
         return false
     end
@@ -439,7 +447,7 @@ end
 -- payload is decoded only now: a forged signature never costs it), or whose
 -- claims, once the signature verified, openid-connect would refuse. nil lets
 -- it go on; a key it cannot use is left to openid-connect.
-local function refuse_forged(conf, token, authorization)
+local function refuse_forged(conf, token, digest)
     local header = token.header
     if header.alg ~= "RS256" then
         return refuse(conf, "alg " .. header.alg .. " is not RS256")
@@ -448,7 +456,7 @@ local function refuse_forged(conf, token, authorization)
     local signature = jwk and from_base64url(token.signature)
     local valid = signature and _M.rs256_valid(jwk, token.signed, signature)
     if valid == false then
-        remember_forged(keys_of[conf.discovery], authorization, header.kid)
+        remember_forged(keys_of[conf.discovery], digest, header.kid)
         return refuse(conf, "the signature does not verify under the realm's key")
     end
     local claims = token_payload(token)
@@ -482,7 +490,8 @@ local function screen(conf, ctx)
         ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '"'
         return 401, { message = "a bearer token is required" }, "missing_token"
     end
-    if replayed_forgery(conf, authorization) then
+    local digest = _M.header_digest(authorization)
+    if replayed_forgery(conf, digest) then
         return refuse(conf, "the signature does not verify under the realm's key (a replay)")
     end
 
@@ -497,7 +506,7 @@ local function screen(conf, ctx)
     if status then
         return status, body, reason
     end
-    return refuse_forged(conf, token, authorization)
+    return refuse_forged(conf, token, digest)
 end
 
 

@@ -30,8 +30,22 @@ local function decode_base64(data)
   end))
 end
 
+-- A stand-in for ngx.sha1_bin: 20 bytes, each of five 32-bit words a hash of
+-- every input byte (exact in doubles: h < 2^32, times a small prime). Not
+-- SHA-1: the plugin only needs a digest of the header to key its memory by.
+local function sha1_bin(data)
+  local words = {}
+  for w, prime in ipairs({ 31, 37, 41, 43, 47 }) do
+    local h = w
+    for i = 1, #data do h = (h * prime + data:byte(i)) % 4294967296 end
+    words[w] = string.char(h % 256, math.floor(h / 256) % 256, math.floor(h / 65536) % 256, math.floor(h / 16777216))
+  end
+  return table.concat(words)
+end
+
 _G.ngx = {
   encode_base64 = encode_base64,
+  sha1_bin = sha1_bin,
   decode_base64 = decode_base64,
   -- The plugin's patterns use only syntax that Lua patterns and PCRE read alike.
   re_find = function(s, pattern) return s:find(pattern) end,
