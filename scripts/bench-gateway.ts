@@ -33,9 +33,18 @@
  *       there is (401 from the key guard): in a 1:1 mix no refusal costs
  *       less, so (i) can keep at most 1 / (1 + cost of (l) / cost of (b));
  *   (r) one forged token replayed: the key guard remembers a header whose
- *       signature failed, so a replay skips the RS256 verification.
+ *       signature failed, so a replay skips the RS256 verification;
+ *   (x) as (i), the known-kid forgeries crafted to hash alike in LuaJIT (one
+ *       signature, three characters varied at one of four places in its
+ *       middle; OpenResty's luajit2 hashes a long string from a few sampled
+ *       bytes): valid answers against (i)'s (bench:string-hash, the key
+ *       guard's forged-header memory);
+ *   (n) the public route, each request carrying 16 new header names of 1 KB
+ *       varied in their middle bytes (hashing alike): what the runtime's own
+ *       interning of headers costs under such a flood, against
+ *   (o) its control, the same names varied in their last bytes.
  * Every variant writes the decision log (a file per gateway). Runs are
- * bounded (seconds x rounds x 14), interleaved a, b, m, c..l, r per round;
+ * bounded (seconds x rounds x 17), interleaved a, b, m, c..l, r, x, n, o per round;
  * medians are reported, and b/a is the median of the rounds' ratios. Requests that reached the identity provider during
  * (b) are counted at the provider (only the key guard's scheduled JWKS refreshes, never per request); a positive
  * control (a token under an unknown kid) proves the counter counts.
@@ -297,6 +306,30 @@ async function main(): Promise<void> {
         headers: {},
         script: scripts.replayed,
       },
+      {
+        key: "x",
+        label: "(x) as (i), the known-kid forgeries crafted to hash alike (one signature varied in middle bytes)",
+        target: gateway.http,
+        path: "/api/orders/bench",
+        headers: {},
+        script: scripts.underCraftedAttack,
+      },
+      {
+        key: "n",
+        label: "(n) public route, 16 new 1 KB header names per request, varied in middle bytes (hashing alike)",
+        target: gateway.http,
+        path: "/api/public",
+        headers: {},
+        script: async () => scripts.headerNames.middle,
+      },
+      {
+        key: "o",
+        label: "(o) control for (n): the same names varied in their last bytes",
+        target: gateway.http,
+        path: "/api/public",
+        headers: {},
+        script: async () => scripts.headerNames.end,
+      },
     ];
     if (pin) {
       for (const g of [gateway, noFastPath, noCache, limitedLocal, limitedRedis, unlogged, sizedToUsers]) await pinListeners(g.http.port, pin.gatewayCpu);
@@ -322,13 +355,13 @@ async function main(): Promise<void> {
           if (scripts.unseenBy(v.key, script)) await wrk(v.target, v.path, v.headers, Math.max(20, seconds), conns, pin, script);
           const before = idpRequests(t);
           const cpuBefore = await cpuSecondsOf(v.target.port);
-          const started = process.hrtime.bigint();
           const result = await wrk(v.target, v.path, v.headers, seconds, conns, pin, script);
-          const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
           const cpuAfter = await cpuSecondsOf(v.target.port);
           if (cpuBefore !== undefined && cpuAfter !== undefined) {
             result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / (result.rps * seconds);
-            result.cpuBusy = (cpuAfter - cpuBefore) / elapsed;
+            // Over the run's own seconds, not wrk's wall time: reading (x)'s tokens, made to hash alike,
+            // takes wrk (on OpenResty's luajit2 too) about 2 s before it sends anything.
+            result.cpuBusy = (cpuAfter - cpuBefore) / seconds;
           }
           out[v.key].push(result);
           if (v.key === "b") idpDuringAuth += idpRequests(t) - before;
@@ -426,6 +459,8 @@ async function main(): Promise<void> {
       `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${roundList("h", "a")}; target >= ${TARGETS.manyUsers}: ${met(manyUsers >= TARGETS.manyUsers)}); its control j/a ${roundRatio("j", "a").toFixed(3)} (the rotating script's own cost); with the worker level sized to the users k/a ${roundRatio("k", "a").toFixed(3)}`,
       `- the floor for (i): a token-less refusal (l) costs ${cpuRatio("l", "b")} of a valid request's gateway CPU (throughput ${(med.l.rps / med.b.rps).toFixed(2)}x (b)'s), so a 1:1 mix keeps at most ${floorByCpu} of (b) by CPU (${floorByRps} by throughput) whatever a forged token costs beyond it`,
       `- a replayed forgery (r) costs ${cpuCell(cpu("r"), 1)} µs of the gateway's CPU per request (the key guard remembers the header whose signature failed): ${cpuRatio("r", "b")} of a valid request's, against the cheapest refusal's (l) ${cpuRatio("l", "b")}`,
+      `- crafted to hash alike (x): valid answers ${median(results.x.map((x) => x.okRps ?? 0)).toFixed(0)} req/s, x/i ${median(results.x.map((x, r) => (x.okRps ?? 0) / (results.i[r].okRps ?? Number.NaN))).toFixed(3)} of (i)'s (median of the rounds' ratios); by gateway CPU per request i/x ${cpuRatio("i", "x")}`,
+      `- header names crafted to hash alike (n): ${cpuCell(cpu("n"), 1)} µs of the gateway's CPU per request, ${cpuCell(cpu("n") / cpu("o"), 2)} times its control's (o) ${cpuCell(cpu("o"), 1)} µs (the runtime interns every header name: docs/operations.md)`,
       `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}: ${met(underAttack >= TARGETS.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s); by gateway CPU, a valid and a forged request together cost ${cpuCell(2 * cpu("i"), 1)} µs (twice (i)'s mean), so the valid half keeps ${cpuCell(cpu("b") / (2 * cpu("i")), 3)} of (b)`,
     ];
     const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}; added p99 at ${connections} connections ${addedP99Loaded.toFixed(2)} ms; limited local ${med.d.rps.toFixed(0)} req/s, Redis ${med.e.rps.toFixed(0)} req/s; many users ratio ${manyUsers.toFixed(3)}; under attack ratio ${underAttack.toFixed(3)}`;
@@ -434,10 +469,10 @@ async function main(): Promise<void> {
     writeFileSync(join(dir, "gateway.md"), `# Gateway benchmark\n\n${lines.join("\n")}\n\n${summary}\n`);
     console.log(lines.join("\n"));
     console.log(`\nwritten to out/bench/gateway.md`);
-    // (i)'s, (l)'s and (r)'s 401s are refusals asked for, not errors.
+    // (i)'s, (l)'s, (r)'s and (x)'s 401s are refusals asked for, not errors.
     const errored = [
       ...Object.entries(med)
-        .filter(([k]) => k !== "i" && k !== "l" && k !== "r")
+        .filter(([k]) => !["i", "l", "r", "x"].includes(k))
         .map(([, m]) => m),
       ...Object.values(one),
     ].some((m) => m.errors > 0);
@@ -496,19 +531,26 @@ async function loadScripts(t: GatewayTopology, validToken: () => string) {
     writeFileSync(path, body);
     return path;
   };
-  const rotating = (tokensFile: string, extra = "") => `local tokens = {}
-for line in io.lines("${tokensFile}") do tokens[#tokens + 1] = line end
+  // Each request is formatted once, before the run: wrk's own LuaJIT (OpenResty's luajit2 here) interns
+  // every string it makes, and (x)'s tokens, made to hash alike, slowed wrk itself when formatted per request.
+  const rotating = (tokensFile: string, extra = "") => `local requests = {}
+function init(args)
+  for line in io.lines("${tokensFile}") do
+    requests[#requests + 1] = wrk.format(nil, nil, { Authorization = "Bearer " .. line })
+  end
+end
 local i = 0
 ${extra}
 request = function()
-  i = i % #tokens + 1
-  return wrk.format(nil, nil, { Authorization = "Bearer " .. tokens[i] })
+  i = i % #requests + 1
+  return requests[i]
 end
 `;
   let signedAt = 0;
   let batch = 0;
   const sentBatch = new Map<string, number>();
   let forged: string[] = [];
+  let crafted: string[] = [];
   let mixedFor = "";
   const fresh = async () => {
     if (mixedFor !== validToken() && forged.length > 0) writeMixed();
@@ -524,6 +566,7 @@ end
       const payload = Buffer.from(JSON.stringify({ ...base(), sub: `forged-${f}`, realm_access: { roles: ["admin"] } })).toString("base64url");
       return `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${payload}.${randomBytes(256).toString("base64url")}`;
     });
+    crafted = forged.map((f, n) => (n % 2 ? f : hashingAlike(forged[0], n / 2)));
     writeMixed();
     writeFileSync(join(dir, "replayed.tokens"), `${forged[0]}\n`);
     signedAt = Date.now();
@@ -532,6 +575,7 @@ end
   const writeMixed = () => {
     mixedFor = validToken();
     writeFileSync(join(dir, "under-attack.tokens"), `${forged.flatMap((f) => [mixedFor, f]).join("\n")}\n`);
+    writeFileSync(join(dir, "under-crafted-attack.tokens"), `${crafted.flatMap((f) => [mixedFor, f]).join("\n")}\n`);
   };
   const counting = `ok = 0
 local threads = {}
@@ -546,12 +590,17 @@ end`;
   const oneUserScript = lua("one-user.lua", rotating(join(dir, "one-user.tokens")));
   const underAttackScript = lua("under-attack.lua", rotating(join(dir, "under-attack.tokens"), counting));
   const replayedScript = lua("replayed.lua", rotating(join(dir, "replayed.tokens")));
+  const underCraftedAttackScript = lua("under-crafted-attack.lua", rotating(join(dir, "under-crafted-attack.tokens"), counting));
+  const headerNames = { middle: lua("names-middle.lua", headerNamesScript(true)), end: lua("names-end.lua", headerNamesScript(false)) };
   return {
     manyUsers: async () => (await fresh(), manyUsersScript),
     oneUser: async () => (await fresh(), oneUserScript),
     underAttack: async () => (await fresh(), underAttackScript),
     /** One forged token (a bad signature under the realm's kid), sent again and again. */
     replayed: async () => (await fresh(), replayedScript),
+    /** (i)'s mix, its known-kid forgeries all cut from one by hashingAlike. */
+    underCraftedAttack: async () => (await fresh(), underCraftedAttackScript),
+    headerNames,
     /** Whether a variant running the many-users script has not sent this batch of tokens yet (the bench then sends each once). */
     unseenBy: (variant: string, script: string | undefined) => {
       if (script !== manyUsersScript || sentBatch.get(variant) === batch) return false;
@@ -560,6 +609,49 @@ end`;
     },
   };
 }
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * The n-th variant of a forged token that LuaJIT hashes like the others:
+ * three characters of its signature replaced at one of four places in its
+ * middle. OpenResty's luajit2 hashes a string of 128+ bytes from its length,
+ * its ends and a few 8-byte windows drawn per process, so variants at a place
+ * no window covers all collide (an attacker does not know the places either,
+ * hence four).
+ */
+export function hashingAlike(token: string, n: number): string {
+  const signature = token.lastIndexOf(".") + 1;
+  const length = token.length - signature;
+  const at = signature + Math.floor((length * ((n % 4) + 1)) / 5);
+  const k = Math.floor(n / 4);
+  const chars = [0, 1, 2].map((d) => BASE64URL[Math.floor(k / 64 ** d) % 64]).join("");
+  return token.slice(0, at) + chars + token.slice(at + 3);
+}
+
+/**
+ * (n) and (o): 16 header names of 1 KB per request, each a new four-character
+ * variant, placed at one of four places in its middle (hashing alike where no
+ * sampled window covers the place, as hashingAlike) or at its end (hashed).
+ */
+const headerNamesScript = (middle: boolean) => `local chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+local filler = ("X"):rep(1000)
+local n = 0
+request = function()
+  local headers = {}
+  for _ = 1, 16 do
+    n = n + 1
+    local v = ""
+    for d = 0, 3 do
+      local c = math.floor(n / 62 ^ d) % 62 + 1
+      v = v .. chars:sub(c, c)
+    end
+    local at = ${middle ? "200 * (n % 4 + 1)" : "1000"}
+    headers[filler:sub(1, at) .. v .. filler:sub(at + 1)] = "1"
+  end
+  return wrk.format(nil, nil, headers)
+end
+`;
 
 /** A token signed by the realm-published test key but naming a kid nobody has. */
 async function unknownKidToken(t: GatewayTopology): Promise<string> {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { choosePinning, cpuSecondsOf, parseWrk } from "../../scripts/bench-gateway";
+import { choosePinning, cpuSecondsOf, hashingAlike, parseWrk } from "../../scripts/bench-gateway";
 
 const WRK = `Running 5s test @ http://127.0.0.1:40000/api/orders/bench
   1 threads and 32 connections
@@ -70,5 +70,27 @@ describe("bench:gateway reads the gateway's own CPU time", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("bench:gateway crafts forged tokens that LuaJIT hashes alike (variant x)", () => {
+  // "~" is not base64url: every character a variant replaces shows.
+  const signature = "~".repeat(342);
+  const forged = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJmb3JnZWQifQ.${signature}`;
+  const variants = Array.from({ length: 10_000 }, (_, n) => hashingAlike(forged, n));
+  const prefix = forged.slice(0, forged.lastIndexOf(".") + 1);
+
+  it("keeps the length, the header, the payload and both ends of the signature (what the hash always reads)", () => {
+    for (const v of variants) {
+      expect(v).toHaveLength(forged.length);
+      expect(v.startsWith(prefix + "~".repeat(16))).toBe(true);
+      expect(v.endsWith("~".repeat(16))).toBe(true);
+    }
+  });
+
+  it("makes every variant a new header, spread over four places in the signature's middle", () => {
+    expect(new Set(variants).size).toBe(variants.length);
+    const places = new Set(variants.map((v) => [...v].findIndex((c, i) => c !== forged[i] && i >= prefix.length)));
+    expect(places.size).toBe(4);
   });
 });
