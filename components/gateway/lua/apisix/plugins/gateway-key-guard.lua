@@ -408,10 +408,12 @@ end
 -- length, its ends and a few sampled bytes only: forged headers that differ
 -- in their middle bytes all hash alike, and each new one is compared with
 -- every one of them still alive (npm run bench:string-hash: with 1,024
--- alive, each new 1.2 KB string cost 7 to 23 us, against about 1). Kept as
+-- alive, each new 1.2 KB string cost 7 to 30 us, against about 1). Kept as
 -- keys here, a crafted flood's headers made every request that interns one
--- of them (the valid token they were cut from included) pay that walk:
--- measured on the gateway, 1.6 to 1.8 times a random forgery's time. A
+-- of them (the valid token they were cut from included) pay that walk: on
+-- one gateway worker, an all-forged flood cut from one token cost 1.6 to 1.8
+-- times a random forgery's time with the headers kept, 1.25 to 1.35 with
+-- digests (scratch runs; docs/operations.md, String-hash flooding). A
 -- 20-byte digest hashes in full, and an attacker cannot choose it (that
 -- would take a second preimage of SHA-1).
 local FORGED_MEMORY = 1024
