@@ -77,7 +77,7 @@ local function compile(conf)
             overrides = set_of(conf.override_headers),
             override_keys = set_of(conf.override_keys),
             cookies = conf.session_cookies or {},
-            -- header name as sent -> what to do with it (header_class)
+            -- lower-case header name -> what to do with it (header_class)
             classes = {},
             class_count = 0,
         }
@@ -370,19 +370,18 @@ _M.stripped = function(conf, name) return stripped(compile(conf), name) end
 
 
 
--- What the guard does with a header, by its name as the client spelt it:
--- decided once per name and worker (the pattern scan was a tenth of a
--- request's Lua time), in a table bounded by MEMO_LIMIT (a client sending
--- ever new names only costs the scan again, never a wrong answer).
+-- What the guard does with a header, by its lower-case name: decided once
+-- per name and worker (the pattern scan was a tenth of a request's Lua
+-- time), in a table bounded by MEMO_LIMIT (a client sending ever new names
+-- only costs the scan again, never a wrong answer).
 local STRIP, CREDENTIAL, OVERRIDE, COOKIE, PASS = "strip", "credential", "override", "cookie", "pass"
 local MEMO_LIMIT = 512
 
-local function header_class(c, raw_name)
-    local class = c.classes[raw_name]
+local function header_class(c, name)
+    local class = c.classes[name]
     if class then
         return class
     end
-    local name = raw_name:lower()
     if stripped(c, name) then
         class = STRIP
     elseif name == "authorization" or name == "proxy-authorization" then
@@ -397,22 +396,28 @@ local function header_class(c, raw_name)
     if c.class_count >= MEMO_LIMIT then
         c.classes, c.class_count = {}, 0
     end
-    c.classes[raw_name] = class
+    c.classes[name] = class
     c.class_count = c.class_count + 1
     return class
 end
-_M.header_class = function(conf, raw_name) return header_class(compile(conf), raw_name) end
+-- As nginx hands names to Lua: lower-cased.
+_M.header_class = function(conf, raw_name) return header_class(compile(conf), raw_name:lower()) end
 
 
 local function strip_headers(c, ctx, labels)
     local protected = labels.access == "protected"
     local overrides_allowed = labels.override == "allowed"
     -- 0: every header, however many (a limit would let the 101st through).
-    local headers = ngx.req.get_headers(0, true)
-    for raw_name, value in pairs(headers) do
-        local class = header_class(c, raw_name)
+    -- Names lower-cased by nginx, not as sent: the same strings APISIX's
+    -- core.request.headers makes, so each name becomes one Lua string per
+    -- request, not up to three (as sent, lower-cased here, APISIX's). Every
+    -- string made walks LuaJIT's hash chain of those that hash alike, which
+    -- a client can fill (docs/operations.md, String-hash flooding).
+    local headers = ngx.req.get_headers(0)
+    for name, value in pairs(headers) do
+        local class = header_class(c, name)
         if class == STRIP or (class == CREDENTIAL and not protected) or (class == OVERRIDE and not overrides_allowed) then
-            clear_header(ctx, raw_name)
+            clear_header(ctx, name)
         elseif class == COOKIE and #c.cookies > 0 and labels.session ~= "true" then
             local joined = type(value) == "table" and concat(value, "; ") or value
             for _, cookie in ipairs(c.cookies) do
