@@ -24,7 +24,7 @@ local PASSES = 5
 local function pieces(at)
   return header:sub(1, at - 1), header:sub(at + 3)
 end
-local function pair(n)
+local function variant(n)
   local out = {}
   for digit = 0, 2 do
     local c = math.floor(n / 64 ^ digit) % 64 + 1
@@ -42,11 +42,11 @@ local function per_string(at, alive)
     collectgarbage()
     collectgarbage()
     local kept = {}
-    for n = 1, alive do kept[n] = before .. pair(n) .. after end
+    for n = 1, alive do kept[n] = before .. variant(n) .. after end
     local made = {}
     local first = alive + (pass - 1) * MADE
     local started = os.clock()
-    for n = first + 1, first + MADE do made[#made + 1] = before .. pair(n) .. after end
+    for n = first + 1, first + MADE do made[#made + 1] = before .. variant(n) .. after end
     best = math.min(best, (os.clock() - started) / MADE * 1e6)
   end
   return best
