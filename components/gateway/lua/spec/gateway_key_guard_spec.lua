@@ -314,6 +314,27 @@ describe("gateway-key-guard", function()
         assert.equals(2, #checked)
       end)
 
+      it("takes no digest in a realm no forgery has reached (a valid token pays no SHA-1), and one for its first forgery", function()
+        local fresh = "http://kc/realms/fresh/.well-known/openid-configuration"
+        local fresh_jwks = "http://kc/realms/fresh/protocol/openid-connect/certs"
+        ngx.shared.discovery:set(fresh, cjson.encode({ jwks_uri = fresh_jwks }))
+        ngx.shared.jwks:set(fresh_jwks, jwks("k1"), conf.jwks_ttl)
+        local fresh_conf = { discovery = fresh, refetch_interval = 10, jwks_ttl = 20, realm = "fresh" }
+        local digests = 0
+        local real_digest = guard.header_digest
+        guard.header_digest = function(data) digests = digests + 1; return real_digest(data) end
+        local ok, err = pcall(function()
+          guard.rs256_valid = function() return true end
+          assert.is_nil(guard.rewrite(fresh_conf, ctx(forged("k1"))))
+          assert.equals(0, digests)
+          guard.rs256_valid = function() return false end
+          assert.equals(401, guard.rewrite(fresh_conf, ctx(forged("k1"))))
+          assert.equals(1, digests)
+        end)
+        guard.header_digest = real_digest
+        assert(ok, err)
+      end)
+
       it("only a failed signature is remembered: a token refused for its claims is judged again (an nbf ahead becomes valid)", function()
         guard.rs256_valid = function(jwk, input) checked[#checked + 1] = { kid = jwk.kid, input = input }; return true end
         local early = token({ alg = "RS256", kid = "k1" }, { sub = "early", iss = ISSUER, exp = ngx.time() + 600, nbf = ngx.time() + 120 })

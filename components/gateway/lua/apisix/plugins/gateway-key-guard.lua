@@ -428,19 +428,26 @@ local function remember_forged(known, digest, kid)
     memory:set(digest, kid or NO_KID)
 end
 
--- Whether the header with this digest was refused for its signature under
--- the keys the realm's JWKS holds now (key_state reads the cached JWKS, so a
--- changed document is seen here first).
-local function replayed_forgery(conf, digest)
+-- Whether this header was refused for its signature under the keys the
+-- realm's JWKS holds now (key_state reads the cached JWKS, so a changed
+-- document is seen here first), and the header's digest if it was taken:
+-- only once the realm has a memory to look in, so a realm no forgery has
+-- reached never pays a SHA-1.
+local function replayed_forgery(conf, authorization)
     local known = keys_of[conf.discovery]
-    local kid = known and known.forged and known.forged:get(digest)
-    if not kid then
+    local memory = known and known.forged
+    if not memory then
         return false
+    end
+    local digest = _M.header_digest(authorization)
+    local kid = memory:get(digest)
+    if not kid then
+        return false, digest
     end
     if kid == NO_KID then
         kid = nil
     end
-    return key_state(conf, kid) == "known" and keys_of[conf.discovery] == known
+    return key_state(conf, kid) == "known" and keys_of[conf.discovery] == known, digest
 end
 
 
@@ -449,7 +456,7 @@ end
 -- payload is decoded only now: a forged signature never costs it), or whose
 -- claims, once the signature verified, openid-connect would refuse. nil lets
 -- it go on; a key it cannot use is left to openid-connect.
-local function refuse_forged(conf, token, digest)
+local function refuse_forged(conf, token, authorization, digest)
     local header = token.header
     if header.alg ~= "RS256" then
         return refuse(conf, "alg " .. header.alg .. " is not RS256")
@@ -458,7 +465,7 @@ local function refuse_forged(conf, token, digest)
     local signature = jwk and from_base64url(token.signature)
     local valid = signature and _M.rs256_valid(jwk, token.signed, signature)
     if valid == false then
-        remember_forged(keys_of[conf.discovery], digest, header.kid)
+        remember_forged(keys_of[conf.discovery], digest or _M.header_digest(authorization), header.kid)
         return refuse(conf, "the signature does not verify under the realm's key")
     end
     local claims = token_payload(token)
@@ -492,8 +499,8 @@ local function screen(conf, ctx)
         ngx.header["WWW-Authenticate"] = 'Bearer realm="' .. conf.realm .. '"'
         return 401, { message = "a bearer token is required" }, "missing_token"
     end
-    local digest = _M.header_digest(authorization)
-    if replayed_forgery(conf, digest) then
+    local replayed, digest = replayed_forgery(conf, authorization)
+    if replayed then
         return refuse(conf, "the signature does not verify under the realm's key (a replay)")
     end
 
@@ -508,7 +515,7 @@ local function screen(conf, ctx)
     if status then
         return status, body, reason
     end
-    return refuse_forged(conf, token, digest)
+    return refuse_forged(conf, token, authorization, digest)
 end
 
 
