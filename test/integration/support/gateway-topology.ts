@@ -104,6 +104,8 @@ export function launchOf(
 export interface TopologyOptions {
   /** What plays the echo service (the whoami-compatible echo by default; benchmarks use a static nginx). */
   service?: StartUpstream;
+  /** Changes to the suite's spec before it is parsed (benchmarks: the defaults users get where the suite shortens them). */
+  editSpec?: (raw: RawAccessSpec) => void;
   /** More services: added to the suite's spec, and started once the PKI exists (the fault drills). */
   more?: { edit(raw: RawAccessSpec): void; start(pki: IssuedPki): Promise<Record<string, Upstream>> };
 }
@@ -113,6 +115,7 @@ export async function startGatewayTopology(start: (launch: GatewayLaunch) => Pro
   const idpPort = await freePort();
   const idpUrl = `http://127.0.0.1:${idpPort}`;
   const raw = integrationRawSpec(idpUrl);
+  options.editSpec?.(raw);
   options.more?.edit(raw);
   const spec = parseAccessSpec(raw);
   const model = await realmModelOf(spec);
