@@ -48,6 +48,9 @@
  * medians are reported, and b/a is the median of the rounds' ratios. Requests that reached the identity provider during
  * (b) are counted at the provider (only the key guard's scheduled JWKS refreshes, never per request); a positive
  * control (a token under an unknown kid) proves the counter counts.
+ * Pinned, (a) and (b) are also measured paired: at once, on `gateway` and an identical twin sharing its CPU,
+ * the two swapping sides every round (an even number of rounds; pairedRatio): the VM's drift, which moves
+ * sequential rounds by up to a third here, then hits both sides alike.
  * Then (a) and (b) again on one connection, interleaved: the p99 the chain
  * adds where requests do not queue (the summary's "added p99"; the one at
  * full load is printed too, but at 32 connections on shared cores it is
@@ -191,6 +194,19 @@ const cpuCell = (value: number | undefined, digits: number) => (value === undefi
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
+ * A ratio measured in paired rounds: both sides at once on two identical gateways sharing one CPU (so the machine's
+ * drift, which moves sequential rounds by a third here, hits both alike), the gateways swapping sides every round.
+ * Two processes of one gateway differ by themselves (their JIT traces, their memory: up to 14 % in a scratch run
+ * with the same load on both), and that difference multiplies alternate rounds by k and 1/k: the geometric mean over
+ * an even number of rounds cancels it.
+ */
+export function pairedRatio(perRound: number[]): number {
+  if (perRound.length === 0 || perRound.length % 2 !== 0) throw new Error(`paired rounds come in swapped pairs: got ${perRound.length}`);
+  if (perRound.some((x) => !(x > 0))) throw new Error(`a paired round's ratio must be positive: got ${perRound.join(", ")}`);
+  return Math.exp(perRound.reduce((sum, x) => sum + Math.log(x), 0) / perRound.length);
+}
+
+/**
  * The suite shortens the JWKS cache (30 s) and the unknown-kid refetch (2 s) so its rotation checks finish in
  * minutes; the bench measures what a stack gets by default (300 s and 10 s), as a steady state is what it counts.
  */
@@ -264,6 +280,8 @@ async function main(): Promise<void> {
         rules.global_rules = rules.global_rules.filter((g: { plugins: Record<string, unknown> }) => !g.plugins[DECISIONS_PLUGIN]);
       }),
     );
+    // The paired b/a: (a) and (b) at once, on `gateway` and this twin of it (pinned runs only).
+    const twin = pin ? await startGateway() : undefined;
     // (h) more active users than a worker remembers; (i) valid traffic under a forged-token flood.
     const scripts = await loadScripts(t, () => token);
     const variants: Array<{ key: string; label: string; target: Address; path: string; headers: Record<string, string>; script?: () => Promise<string> }> = [
@@ -342,7 +360,8 @@ async function main(): Promise<void> {
       },
     ];
     if (pin) {
-      for (const g of [gateway, noFastPath, noCache, limitedLocal, limitedRedis, unlogged, sizedToUsers]) await pinListeners(g.http.port, pin.gatewayCpu);
+      for (const g of [gateway, noFastPath, noCache, limitedLocal, limitedRedis, unlogged, sizedToUsers, twin!])
+        await pinListeners(g.http.port, pin.gatewayCpu);
       // The topology's own gateway (idle here), the upstreams, Redis and this process (the identity provider).
       for (const port of [t.gateway.http.port, t.echo.address.port, t.impostor.address.port, redis.port]) await pinListeners(port, pin.loadCpus);
       await run("taskset", ["-a", "-p", "-c", pin.loadCpus, String(process.pid)]);
@@ -391,6 +410,26 @@ async function main(): Promise<void> {
       return out;
     };
     const results = await interleaved(variants, connections);
+    // (a) and (b) at once on two identical gateways sharing the gateway CPU, sides swapped every round (pairedRatio).
+    const paired: Array<{ rps: number; cpu: number }> = [];
+    if (twin && pin) {
+      token = await newToken();
+      auth.authorization = `Bearer ${token}`;
+      for (const g of [twin, gateway]) await wrk(g.http, "/api/orders/bench", auth, 1, connections, pin);
+      await wrk(twin.http, "/api/public", {}, 1, connections, pin);
+      for (let r = 0; r < 2 * Math.ceil(rounds / 2); r++) {
+        const [forA, forB] = r % 2 === 0 ? [gateway, twin] : [twin, gateway];
+        const before = [await cpuSecondsOf(forA.http.port), await cpuSecondsOf(forB.http.port)];
+        const [ra, rb] = await Promise.all([
+          wrk(forA.http, "/api/public", {}, seconds, connections, pin),
+          wrk(forB.http, "/api/orders/bench", auth, seconds, connections, pin),
+        ]);
+        const after = [await cpuSecondsOf(forA.http.port), await cpuSecondsOf(forB.http.port)];
+        const cpuOf = (i: number, rps: number) => (after[i]! - before[i]!) / (rps * seconds);
+        paired.push({ rps: rb.rps / ra.rps, cpu: cpuOf(0, ra.rps) / cpuOf(1, rb.rps) });
+        if (ra.errors || rb.errors) throw new Error(`paired round ${r}: ${ra.errors} errors on (a), ${rb.errors} on (b)`);
+      }
+    }
     // The latency the chain adds, where requests do not queue: one connection,
     // (a) and (b) interleaved. At 32 connections on shared cores p99 is mostly
     // the queue (it grows with any throughput loss and with whatever else runs).
@@ -467,6 +506,9 @@ async function main(): Promise<void> {
       ),
       "",
       `- throughput ratio b/a (median of the rounds' ratios: ${roundList("b", "a")}): ${ratio.toFixed(3)} (target >= ${TARGETS.authRatio}: ${met(ratio >= TARGETS.authRatio)})`,
+      paired.length
+        ? `- b/a paired ((a) and (b) at once on two identical gateways sharing CPU ${pin!.gatewayCpu}, sides swapped every round, geometric mean of ${paired.length} rounds: the machine's drift cancels): ${pairedRatio(paired.map((p) => p.rps)).toFixed(3)} by throughput (rounds: ${paired.map((p) => p.rps.toFixed(3)).join(", ")}), ${pairedRatio(paired.map((p) => p.cpu)).toFixed(3)} by gateway CPU per request`
+        : "- b/a paired: not measured (it needs the pinned arrangement)",
       `- the same as gateway CPU per request (the gateway's own cost, whoever was the limit): a/b ${cpuRatio("a", "b")}, a/h ${cpuRatio("a", "h")}, a/j ${cpuRatio("a", "j")}, a/k ${cpuRatio("a", "k")}; a variant whose gateway was busy well under ${pin ? "1.0 core" : "its cores"} was limited by the load side, not the gateway`,
       `- the token alone: (m), the public route carrying (b)'s Authorization header, keeps m/a ${roundRatio("m", "a").toFixed(3)} of (a) (rounds: ${roundList("m", "a")}; by CPU a/m ${cpuRatio("a", "m")}); the chain over carrying the token: b/m ${roundRatio("b", "m").toFixed(3)} (by CPU m/b ${cpuRatio("m", "b")})`,
       `- throughput ratio c/a: ${(med.c.rps / med.a.rps).toFixed(3)} (verification caching is worth ${(med.b.rps / med.c.rps).toFixed(2)}x)`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { choosePinning, cpuSecondsOf, hashingAlike, parseWrk } from "../../scripts/bench-gateway";
+import { choosePinning, cpuSecondsOf, hashingAlike, pairedRatio, parseWrk } from "../../scripts/bench-gateway";
 
 const WRK = `Running 5s test @ http://127.0.0.1:40000/api/orders/bench
   1 threads and 32 connections
@@ -92,5 +92,28 @@ describe("bench:gateway crafts forged tokens that LuaJIT hashes alike (variant x
     expect(new Set(variants).size).toBe(variants.length);
     const places = new Set(variants.map((v) => [...v].findIndex((c, i) => c !== forged[i] && i >= prefix.length)));
     expect(places.size).toBe(4);
+  });
+});
+
+describe("pairedRatio (b/a from rounds on two gateways that swap sides)", () => {
+  it("cancels what one gateway process costs more than the other, whatever the factor", () => {
+    for (const truth of [0.7, 0.87, 1, 1.2])
+      for (const k of [0.8, 0.97, 1, 1.14]) {
+        // The twin is k times cheaper: rounds where it carries (b) read truth*k, the swapped ones truth/k.
+        const rounds = [truth * k, truth / k, truth * k, truth / k, truth * k, truth / k];
+        expect(pairedRatio(rounds)).toBeCloseTo(truth, 10);
+      }
+  });
+
+  it("is not the arithmetic mean (which an asymmetry between the gateways would bias upwards)", () => {
+    expect(pairedRatio([0.9 * 1.14, 0.9 / 1.14])).toBeCloseTo(0.9, 10);
+    expect((0.9 * 1.14 + 0.9 / 1.14) / 2).toBeGreaterThan(0.905);
+  });
+
+  it("refuses an odd number of rounds (one side's bias would stay) and a ratio that is not positive, naming them", () => {
+    expect(() => pairedRatio([0.9, 1.0, 0.95])).toThrow(/swapped pairs: got 3/);
+    expect(() => pairedRatio([])).toThrow(/got 0/);
+    expect(() => pairedRatio([0.9, 0])).toThrow(/positive: got 0.9, 0/);
+    expect(() => pairedRatio([0.9, Number.NaN])).toThrow(/positive: got 0.9, NaN/);
   });
 });
