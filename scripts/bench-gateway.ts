@@ -48,9 +48,10 @@
  * medians are reported, and b/a is the median of the rounds' ratios. Requests that reached the identity provider during
  * (b) are counted at the provider (only the key guard's scheduled JWKS refreshes, never per request); a positive
  * control (a token under an unknown kid) proves the counter counts.
- * Pinned, (a) and (b) are also measured paired: at once, on `gateway` and an identical twin sharing its CPU,
- * the two swapping sides every round (an even number of rounds; pairedRatio): the VM's drift, which moves
- * sequential rounds by up to a third here, then hits both sides alike.
+ * Pinned, the three targets are also measured paired, (a) with (b), (a) with (h), (b) with (i): both sides at
+ * once, on `gateway` and an identical twin sharing its CPU, the two swapping sides every round (an even number
+ * of rounds; pairedRatio): the VM's drift, which moves sequential rounds by up to a third here, then hits both
+ * sides alike.
  * Then (a) and (b) again on one connection, interleaved: the p99 the chain
  * adds where requests do not queue (the summary's "added p99"; the one at
  * full load is printed too, but at 32 connections on shared cores it is
@@ -410,24 +411,48 @@ async function main(): Promise<void> {
       return out;
     };
     const results = await interleaved(variants, connections);
-    // (a) and (b) at once on two identical gateways sharing the gateway CPU, sides swapped every round (pairedRatio).
-    const paired: Array<{ rps: number; cpu: number }> = [];
+    // Three targets measured paired (pairedRatio): both sides at once on `gateway` and its twin, swapped every round.
+    // A side's figure is what its wrk answered per second: all of them, or for (i) its valid ones.
+    const byKey = (key: string) => variants.find((v) => v.key === key)!;
+    const pairs = [
+      { name: "b/a", first: byKey("a"), second: byKey("b") },
+      { name: "many users h/a", first: byKey("a"), second: byKey("h") },
+      { name: "under attack i/b (valid answers)", first: byKey("b"), second: byKey("i") },
+    ];
+    const served = (key: string, w: WrkResult) => (key === "i" ? (w.okRps ?? 0) : w.rps);
+    const paired: Array<{ name: string; rounds: Array<{ rps: number; cpu: number }> }> = [];
     if (twin && pin) {
-      token = await newToken();
-      auth.authorization = `Bearer ${token}`;
-      for (const g of [twin, gateway]) await wrk(g.http, "/api/orders/bench", auth, 1, connections, pin);
-      await wrk(twin.http, "/api/public", {}, 1, connections, pin);
-      for (let r = 0; r < 2 * Math.ceil(rounds / 2); r++) {
-        const [forA, forB] = r % 2 === 0 ? [gateway, twin] : [twin, gateway];
-        const before = [await cpuSecondsOf(forA.http.port), await cpuSecondsOf(forB.http.port)];
-        const [ra, rb] = await Promise.all([
-          wrk(forA.http, "/api/public", {}, seconds, connections, pin),
-          wrk(forB.http, "/api/orders/bench", auth, seconds, connections, pin),
-        ]);
-        const after = [await cpuSecondsOf(forA.http.port), await cpuSecondsOf(forB.http.port)];
-        const cpuOf = (i: number, rps: number) => (after[i]! - before[i]!) / (rps * seconds);
-        paired.push({ rps: rb.rps / ra.rps, cpu: cpuOf(0, ra.rps) / cpuOf(1, rb.rps) });
-        if (ra.errors || rb.errors) throw new Error(`paired round ${r}: ${ra.errors} errors on (a), ${rb.errors} on (b)`);
+      const manyUsersScript = await scripts.manyUsers();
+      for (const pair of pairs) {
+        // A token of the realm's 5 minutes: renewed for each pair, which takes about a minute and a half.
+        token = await newToken();
+        auth.authorization = `Bearer ${token}`;
+        const scriptOf = async (v: (typeof variants)[number]) => v.script?.();
+        const [firstScript, secondScript] = [await scriptOf(pair.first), await scriptOf(pair.second)];
+        // Both gateways see each side's load first: the token verified, (h)'s users remembered (at (g)'s pace, as above).
+        for (const g of [gateway, twin])
+          for (const [v, script] of [
+            [pair.first, firstScript],
+            [pair.second, secondScript],
+          ] as const)
+            await wrk(g.http, v.path, v.headers, script === manyUsersScript ? Math.max(20, seconds) : 1, connections, pin, script);
+        const measured: Array<{ rps: number; cpu: number }> = [];
+        for (let r = 0; r < 2 * Math.ceil(rounds / 2); r++) {
+          const [forFirst, forSecond] = r % 2 === 0 ? [gateway, twin] : [twin, gateway];
+          const before = [await cpuSecondsOf(forFirst.http.port), await cpuSecondsOf(forSecond.http.port)];
+          const [one, two] = await Promise.all([
+            wrk(forFirst.http, pair.first.path, pair.first.headers, seconds, connections, pin, firstScript),
+            wrk(forSecond.http, pair.second.path, pair.second.headers, seconds, connections, pin, secondScript),
+          ]);
+          const after = [await cpuSecondsOf(forFirst.http.port), await cpuSecondsOf(forSecond.http.port)];
+          // CPU per answer the side's figure counts: for (i), a valid answer carries the forged one beside it.
+          const cpuPer = (i: number, answers: number) => (after[i]! - before[i]!) / (answers * seconds);
+          const [firstServed, secondServed] = [served(pair.first.key, one), served(pair.second.key, two)];
+          measured.push({ rps: secondServed / firstServed, cpu: cpuPer(0, firstServed) / cpuPer(1, secondServed) });
+          if (one.errors && pair.first.key !== "i") throw new Error(`paired ${pair.name}, round ${r}: ${one.errors} errors on (${pair.first.key})`);
+          if (two.errors && pair.second.key !== "i") throw new Error(`paired ${pair.name}, round ${r}: ${two.errors} errors on (${pair.second.key})`);
+        }
+        paired.push({ name: pair.name, rounds: measured });
       }
     }
     // The latency the chain adds, where requests do not queue: one connection,
@@ -506,9 +531,12 @@ async function main(): Promise<void> {
       ),
       "",
       `- throughput ratio b/a (median of the rounds' ratios: ${roundList("b", "a")}): ${ratio.toFixed(3)} (target >= ${TARGETS.authRatio}: ${met(ratio >= TARGETS.authRatio)})`,
-      paired.length
-        ? `- b/a paired ((a) and (b) at once on two identical gateways sharing CPU ${pin!.gatewayCpu}, sides swapped every round, geometric mean of ${paired.length} rounds: the machine's drift cancels): ${pairedRatio(paired.map((p) => p.rps)).toFixed(3)} by throughput (rounds: ${paired.map((p) => p.rps.toFixed(3)).join(", ")}), ${pairedRatio(paired.map((p) => p.cpu)).toFixed(3)} by gateway CPU per request`
-        : "- b/a paired: not measured (it needs the pinned arrangement)",
+      ...(paired.length
+        ? paired.map(
+            (p) =>
+              `- ${p.name} paired (both sides at once on two identical gateways sharing CPU ${pin!.gatewayCpu}, sides swapped every round, geometric mean of ${p.rounds.length} rounds: the machine's drift cancels): ${pairedRatio(p.rounds.map((x) => x.rps)).toFixed(3)} by throughput (rounds: ${p.rounds.map((x) => x.rps.toFixed(3)).join(", ")}), ${pairedRatio(p.rounds.map((x) => x.cpu)).toFixed(3)} by gateway CPU per answer`,
+          )
+        : ["- paired ratios: not measured (they need the pinned arrangement)"]),
       `- the same as gateway CPU per request (the gateway's own cost, whoever was the limit): a/b ${cpuRatio("a", "b")}, a/h ${cpuRatio("a", "h")}, a/j ${cpuRatio("a", "j")}, a/k ${cpuRatio("a", "k")}; a variant whose gateway was busy well under ${pin ? "1.0 core" : "its cores"} was limited by the load side, not the gateway`,
       `- the token alone: (m), the public route carrying (b)'s Authorization header, keeps m/a ${roundRatio("m", "a").toFixed(3)} of (a) (rounds: ${roundList("m", "a")}; by CPU a/m ${cpuRatio("a", "m")}); the chain over carrying the token: b/m ${roundRatio("b", "m").toFixed(3)} (by CPU m/b ${cpuRatio("m", "b")})`,
       `- throughput ratio c/a: ${(med.c.rps / med.a.rps).toFixed(3)} (verification caching is worth ${(med.b.rps / med.c.rps).toFixed(2)}x)`,
