@@ -281,7 +281,7 @@ async function main(): Promise<void> {
         rules.global_rules = rules.global_rules.filter((g: { plugins: Record<string, unknown> }) => !g.plugins[DECISIONS_PLUGIN]);
       }),
     );
-    // The paired b/a: (a) and (b) at once, on `gateway` and this twin of it (pinned runs only).
+    // The paired ratios: both sides at once, on `gateway` and this twin of it (pinned runs only).
     const twin = pin ? await startGateway() : undefined;
     // (h) more active users than a worker remembers; (i) valid traffic under a forged-token flood.
     const scripts = await loadScripts(t, () => token);
@@ -369,13 +369,9 @@ async function main(): Promise<void> {
     }
     for (const v of variants) await wrk(v.target, v.path, v.headers, 1, connections, pin, await v.script?.()); // warm-up: keys fetched, connections open
 
-    // Interleaved rounds over some variants at some connection count; identity
-    // provider requests during (b) are counted, whichever pass runs it.
-    let idpDuringAuth = 0;
-    let idpDuringAttack = 0;
-    // Every variant's IdP requests by endpoint ("b: jwks 4, discovery 1"): where a refresh landed.
+    // Interleaved rounds over some variants at some connection count; every variant's identity provider
+    // requests are counted by endpoint ("b: jwks 4 + discovery 1"), whichever pass runs it: where a refresh landed.
     const idpByVariant = new Map<string, Map<string, number>>();
-    const snapshotIdp = () => new Map([...t.idp.calls].filter(([e]) => e !== "token"));
     const addIdp = (key: string, before: Map<string, number>) => {
       const mine = idpByVariant.get(key) ?? new Map<string, number>();
       for (const [e, n] of t.idp.calls) if (e !== "token" && n > (before.get(e) ?? 0)) mine.set(e, (mine.get(e) ?? 0) + n - (before.get(e) ?? 0));
@@ -391,8 +387,7 @@ async function main(): Promise<void> {
           // (h), (k) measure users the gateway has seen (the steady state): each new batch of tokens is sent once first.
           // Long enough to verify every token once at (g)'s pace (about 1,000 a second here) with room to spare.
           if (scripts.unseenBy(v.key, script)) await wrk(v.target, v.path, v.headers, Math.max(20, seconds), conns, pin, script);
-          const before = idpRequests(t);
-          const endpointsBefore = snapshotIdp();
+          const endpointsBefore = new Map(t.idp.calls);
           const cpuBefore = await cpuSecondsOf(v.target.port);
           const result = await wrk(v.target, v.path, v.headers, seconds, conns, pin, script);
           const cpuAfter = await cpuSecondsOf(v.target.port);
@@ -404,8 +399,6 @@ async function main(): Promise<void> {
           }
           out[v.key].push(result);
           addIdp(v.key, endpointsBefore);
-          if (v.key === "b") idpDuringAuth += idpRequests(t) - before;
-          if (v.key === "i") idpDuringAttack += idpRequests(t) - before;
         }
       }
       return out;
@@ -462,6 +455,8 @@ async function main(): Promise<void> {
       variants.filter((v) => v.key === "a" || v.key === "b"),
       1,
     );
+    const idpDuring = (key: string) => [...(idpByVariant.get(key)?.values() ?? [])].reduce((sum, n) => sum + n, 0);
+    const [idpDuringAuth, idpDuringAttack] = [idpDuring("b"), idpDuring("i")];
     // Positive control: an unknown kid makes the gateway refetch the JWKS, which the counter must see.
     const beforeControl = idpRequests(t);
     const control = await fetch(`http://${gateway.http.host}:${gateway.http.port}/api/orders/bench`, {
