@@ -240,7 +240,7 @@ export interface GatewayResourcesInput {
   memoryRequest?: string;
   /** Cores or millicores. Also sets the gateway's nginx workers: one per core it allows, rounded up (nginx's `auto` would start one per node CPU). Default: `1`. */
   cpuLimit?: string;
-  /** Bytes with a unit. Each worker keeps its own fast-path cache (`verifiedTokenCacheSize`), the pod one shared level (`verifiedTokenCacheMegabytes`). Default: `512Mi`. */
+  /** Bytes with a unit. Each worker keeps its own fast-path cache (`verifiedTokenCacheSize`), the pod one shared level (`verifiedTokenCacheMegabytes`): their worst case must fit half of this limit. Default: `512Mi`. */
   memoryLimit?: string;
 }
 
@@ -308,9 +308,9 @@ export interface GatewayInput {
   unknownKeyRefetchSeconds?: number;
   /** The outage policy: while the realm's JWKS cannot be fetched, the last keys fetched stay in use at most this long past their refresh, then 401. An outage never revives a retired key. 0-3600; 0 fails closed as soon as the cached keys expire. Default: 300. */
   keysStaleIfUnreachableSeconds?: number;
-  /** Bearer tokens each gateway worker remembers as verified, so their next requests skip openid-connect's per-request work; only tokens whose `Authorization` header is at most 4 KB (longer ones live in the shared level only). About 3.5 KB per entry for a 1.2 KB token with one rule's view (docs/request-pipeline.md). Size it to the active users a worker serves: a request the shared level answers costs about 40 % more gateway CPU than one the worker level answers (docs/benchmarks.md). 0-1000000; 0 turns the fast path off. Default: 2000. */
+  /** Bearer tokens each gateway worker remembers as verified, so their next requests skip openid-connect's per-request work; only tokens whose `Authorization` header is at most 4 KB (longer ones live in the shared level only). About 3.5 KB per entry for a 1.2 KB token with one rule's view (docs/request-pipeline.md). Size it to the active users a worker serves: a request the shared level answers costs about 40 % more gateway CPU than one the worker level answers (docs/benchmarks.md). Every worker full of worst-case entries (17 KiB each), plus `verifiedTokenCacheMegabytes`, must fit half of `resources.memoryLimit`; the error names the largest size that does. 0-1000000; 0 turns the fast path off. Default: 2000. */
   verifiedTokenCacheSize?: number;
-  /** The fast path's level shared by a pod's workers, bounded in bytes (least recently used out when full): about 1.9 KB for a 1.2 KB token, so the default holds some 12,000 typical users. In megabytes, 0-1024; 0 turns it off. Default: 32. */
+  /** The fast path's level shared by a pod's workers, bounded in bytes (least recently used out when full): about 1.9 KB for a 1.2 KB token, so the default holds some 12,000 typical users. Counted in the fast path's half of `resources.memoryLimit` (see `verifiedTokenCacheSize`). In megabytes, 0-1024; 0 turns it off. Default: 32. */
   verifiedTokenCacheMegabytes?: number;
   /** Hosts whose callers need a client certificate. Default: none. */
   clientCertificateHosts?: ClientCertificateHostInput[];

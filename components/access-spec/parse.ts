@@ -12,7 +12,15 @@ import {
   EnvironmentDefaults,
 } from "./defaults";
 import { parseDuration } from "./durations";
-import { CPU_QUANTITY, MEMORY_QUANTITY, checkRequestWithinLimit } from "./quantities";
+import { CPU_QUANTITY, MEMORY_QUANTITY, checkRequestWithinLimit, memoryBytes, workersFor } from "./quantities";
+import {
+  WORKER_ENTRY_WORST_BYTES,
+  fastPathBudgetBytes,
+  fastPathWorstCaseBytes,
+  formatMiB,
+  largestVerifiedTokenCacheSize,
+  smallestMemoryLimitMiB,
+} from "../contract/fast-path-memory";
 import * as P from "./patterns";
 import { readGatewayRateLimits, readRateLimit } from "./rate-limits";
 import { Raw, SpecReader, SpecValidationError, join, show } from "./reader";
@@ -380,7 +388,7 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
   if (replicas < env.minimumGatewayReplicas) {
     r.fail("gateway.replicas", `${replicas} is below the minimum of ${env.minimumGatewayReplicas} for this environment`);
   }
-  return {
+  const gateway: GatewaySpec = {
     name: r.string("gateway.name", o.name, { default: "apisix", ...P.GATEWAY_NAME }),
     unknownKeyRefetchSeconds: r.integer("gateway.unknownKeyRefetchSeconds", o.unknownKeyRefetchSeconds, { default: 10, min: 1, max: 3600 }),
     trustedProxies: r.array("gateway.trustedProxies", o.trustedProxies, (p, v) => readCidr(r, p, v), { optional: true }),
@@ -418,6 +426,42 @@ function readGateway(r: SpecReader, value: Raw, env: EnvironmentDefaults): Gatew
       describe: "an absolute file path",
     }),
   };
+  checkFastPathMemory(r, gateway);
+  return gateway;
+}
+
+/**
+ * Every worker's fast-path level full of the largest entries it keeps, plus
+ * the shared level, must fit the share of the memory limit the fast path may
+ * take (components/contract/fast-path-memory.ts): past it, a pod with many
+ * active users is OOM-killed instead of answering from the shared level.
+ */
+function checkFastPathMemory(r: SpecReader, g: GatewaySpec): void {
+  const fields = ["verifiedTokenCacheSize", "verifiedTokenCacheMegabytes", "resources.cpuLimit", "resources.memoryLimit"];
+  if (fields.some((f) => r.failedAt(`gateway.${f}`))) return;
+  const { cpuLimit, memoryLimit } = g.resources;
+  const sizing = {
+    workers: workersFor(cpuLimit),
+    verifiedTokenCacheSize: g.verifiedTokenCacheSize,
+    verifiedTokenCacheMegabytes: g.verifiedTokenCacheMegabytes,
+  };
+  const limit = memoryBytes(memoryLimit);
+  const budget = fastPathBudgetBytes(limit);
+  const worst = fastPathWorstCaseBytes(sizing);
+  if (worst <= budget) return;
+  const share = `half of gateway.resources.memoryLimit ${memoryLimit} (${formatMiB(budget)}), the share the fast path may take`;
+  const raise = `raise gateway.resources.memoryLimit to at least ${smallestMemoryLimitMiB(sizing)}Mi`;
+  if (g.verifiedTokenCacheMegabytes * 2 ** 20 > budget) {
+    r.fail("gateway.verifiedTokenCacheMegabytes", `${g.verifiedTokenCacheMegabytes} MiB of shared fast-path level is more than ${share}: lower it or ${raise}`);
+    return;
+  }
+  const workers = `${sizing.workers} worker${sizing.workers === 1 ? "" : "s"} (gateway.resources.cpuLimit ${cpuLimit})`;
+  r.fail(
+    "gateway.verifiedTokenCacheSize",
+    `${g.verifiedTokenCacheSize} entries in each of ${workers} can take up to ${formatMiB(worst - g.verifiedTokenCacheMegabytes * 2 ** 20)} (${WORKER_ENTRY_WORST_BYTES / 1024} KiB per entry, worst case), ` +
+      `and gateway.verifiedTokenCacheMegabytes adds ${g.verifiedTokenCacheMegabytes} MiB: more than ${share}. ` +
+      `Lower it to at most ${largestVerifiedTokenCacheSize(limit, sizing)} or ${raise}`,
+  );
 }
 
 function readResources(r: SpecReader, res: Record<string, Raw>): GatewaySpec["resources"] {

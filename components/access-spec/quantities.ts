@@ -4,21 +4,13 @@
  * memory unit on a CPU value ("256Mi" cores) or a milli on memory ("512m"
  * bytes) is valid Quantity syntax that schedules nothing or kills the pod.
  */
-import { cpuCores } from "../contract/quantities";
+import { cpuCores, memoryBytes } from "../contract/quantities";
 import type { SpecReader } from "./reader";
 
-export { cpuCores, workersFor } from "../contract/quantities";
+export { cpuCores, memoryBytes, workersFor } from "../contract/quantities";
 
 export const CPU_QUANTITY = { pattern: /^([0-9]+(\.[0-9]{1,3})?|[1-9][0-9]*m)$/, describe: "a CPU quantity: cores (1, 0.5) or millicores (500m)" };
 export const MEMORY_QUANTITY = { pattern: /^[1-9][0-9]*(Ki|Mi|Gi|Ti|k|M|G|T)?$/, describe: "a memory quantity: bytes with a unit (256Mi, 1Gi)" };
-
-const MEMORY_UNITS: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-
-/** Bytes of a memory quantity that matched MEMORY_QUANTITY. */
-export function memoryBytes(q: string): number {
-  const [, digits, unit] = /^([0-9]+)(.*)$/.exec(q)!;
-  return Number(digits) * MEMORY_UNITS[unit];
-}
 
 /** Kubernetes refuses a request above its limit, at deploy time: refused here instead, with both values. */
 export function checkRequestWithinLimit(

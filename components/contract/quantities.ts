@@ -1,7 +1,7 @@
 /**
- * Kubernetes CPU quantities and the gateway's nginx worker count derived from
- * them: the components render `worker_processes` with it, the policy pack
- * checks a stack against it.
+ * Kubernetes CPU and memory quantities and the gateway's nginx worker count
+ * derived from them: the components render `worker_processes` with it, the
+ * policy pack checks a stack against it.
  */
 
 /** Cores of a CPU quantity: cores (`1`, `0.5`) or millicores (`500m`); NaN for anything else. */
@@ -18,3 +18,11 @@ export function cpuCores(q: string): number {
  * its own caches, throttled to one core between them.
  */
 export const workersFor = (cpuLimit: string): number => Math.max(1, Math.ceil(cpuCores(cpuLimit) - 1e-9));
+
+const MEMORY_UNITS: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+
+/** Bytes of a memory quantity written as whole bytes with an optional unit (`512Mi`, `1G`); NaN for anything else. */
+export function memoryBytes(q: string): number {
+  const m = /^([0-9]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
+  return m ? Number(m[1]) * MEMORY_UNITS[m[2] ?? ""] : NaN;
+}

@@ -1,13 +1,16 @@
 /**
  * The LuaJIT benchmarks run from a clean clone and print their figures: smoke
  * tests, not timings (their numbers go in docs/benchmarks.md from a run on a
- * named machine). bench:fast-path-memory is left out: it takes 17 s here.
+ * named machine). bench:fast-path-memory runs with 300 entries (2,000 take
+ * 17 s here), to hold the memory budget's worst-case entry to its measure.
  */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../scripts/lib/run-stack";
+import { WORKER_ENTRY_WORST_BYTES } from "../../components/contract/fast-path-memory";
 
-const luajit = (script: string) => spawnSync("luajit", [script], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 60_000 });
+const luajit = (script: string, env: Record<string, string> = {}) =>
+  spawnSync("luajit", [script], { cwd: PROJECT_ROOT, encoding: "utf8", timeout: 60_000, env: { ...process.env, ...env } });
 
 describe("the LuaJIT benchmarks", () => {
   it("bench:token-parse times the defining pattern and the gateway's one-pass reader on three header sizes", () => {
@@ -33,5 +36,19 @@ describe("the LuaJIT benchmarks", () => {
       /^headers differing in the (middle|last bytes) \(byte \d+\): [\d.]+ us with 0 alive, [\d.]+ us with 1024 alive, [\d.]+ us with 3000 alive$/gm,
     );
     expect(lines).toHaveLength(6);
+  });
+
+  it("bench:fast-path-memory: the memory budget's worst-case entry is at least twice the largest one a worker keeps, measured", () => {
+    const res = luajit("scripts/fast-path-memory.lua", { ENTRIES: "300" });
+    expect(res.status, res.stderr).toBe(0);
+    const kept = [...res.stdout.matchAll(/^token of (\d+) bytes .*: ([\d.]+) KB per worker entry/gm)].map((m) => Number(m[2]));
+    // The smallest token over the 4096-byte limit bounds the largest one a worker keeps.
+    const over = /^token of (\d+) bytes .*not kept by a worker \(over 4096 bytes; it would take ([\d.]+) KB there\)/m.exec(res.stdout);
+    expect(kept).toHaveLength(3);
+    expect(over, res.stdout).not.toBeNull();
+    const largestKept = Number(over![2]) * 1024;
+    expect(Math.max(...kept) * 1024).toBeLessThan(largestKept);
+    // LuaJIT collects when a heap has doubled (pause 200 %): the budget counts that headroom.
+    expect(WORKER_ENTRY_WORST_BYTES).toBeGreaterThanOrEqual(2 * largestKept);
   });
 });
