@@ -5,6 +5,7 @@ import { accessTokenLifespan, browserClientPkce, noWildcardRedirects, realmSecur
 import {
   containersNonRoot,
   gatewayDrainsBeforeStopping,
+  gatewayFastPathWithinMemoryLimit,
   gatewayGraceCoversLongestRequest,
   gatewayWorkersWithinCpuLimit,
   kubernetesObjectsUnique,
@@ -40,6 +41,7 @@ export const policies: Policies = [
   gatewayDrainsBeforeStopping,
   gatewayGraceCoversLongestRequest,
   gatewayWorkersWithinCpuLimit,
+  gatewayFastPathWithinMemoryLimit,
   gatewayRolesReachTokens,
   gatewayRolesGranted,
   audienceEmitted,

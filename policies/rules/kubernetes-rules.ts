@@ -1,7 +1,8 @@
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { GATEWAY_POD_LABELS } from "../contract/names";
-import { cpuCores, workersFor } from "../contract/quantities";
-import { gatewayConfigs, type GatewayConfig } from "./apisix";
+import { FAST_PATH_SHARE_OF_MEMORY_LIMIT, fastPathBudgetBytes, fastPathWorstCaseBytes, formatMiB, smallestMemoryLimitMiB } from "../contract/fast-path-memory";
+import { cpuCores, memoryBytes, workersFor } from "../contract/quantities";
+import { gatewayConfigs, pluginConfs, type GatewayConfig } from "./apisix";
 import { TYPES, WORKLOAD_TYPES, type StackResource } from "./types";
 
 const SECRET_MATERIAL = [
@@ -206,6 +207,48 @@ export const gatewayWorkersWithinCpuLimit: StackValidationPolicy = {
         if (typeof workers !== "number" || (allowed !== undefined && workers > allowed)) {
           report(
             `gateway Deployment ${where} has a CPU limit of ${limit} but its config.yaml runs worker_processes ${JSON.stringify(workers ?? "auto")}: ${typeof workers === "number" ? `more workers than the ${allowed} core(s) it may use (rounded up)` : "nginx's auto starts one worker per node CPU"}, each with its own caches. Set nginx_config.worker_processes to ${allowed ?? "the cores the limit allows"}.`,
+            d.urn,
+          );
+        }
+      }
+    }
+  },
+};
+
+/** The shared level's MiB in config.yaml (`custom_lua_shared_dict.gateway_verified_tokens: 32m`); 0 when absent. */
+function sharedLevelMiB(config: Record<string, any>): number {
+  const size = config.nginx_config?.http?.custom_lua_shared_dict?.gateway_verified_tokens;
+  const m = /^([0-9]+)([kKmMgG]?)$/.exec(String(size ?? ""));
+  if (!m) return 0;
+  const unit = m[2].toLowerCase();
+  return Number(m[1]) * (unit === "g" ? 1024 : unit === "k" ? 1 / 1024 : unit === "m" ? 1 : 1 / 2 ** 20);
+}
+
+/**
+ * The fast path's worst case (every worker's level full of the largest
+ * entries it keeps, plus the shared level) within half the container's memory
+ * limit: past it, a gateway with many active users is OOM-killed. The same
+ * figures the access spec checks (contract/fast-path-memory.ts), read here
+ * from what the stack renders.
+ */
+export const gatewayFastPathWithinMemoryLimit: StackValidationPolicy = {
+  name: "gateway-fast-path-within-memory-limit",
+  description: `A gateway's verified-token fast path, full of worst-case entries in every worker plus its shared level, fits ${FAST_PATH_SHARE_OF_MEMORY_LIMIT * 100} % of the container's memory limit.`,
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const { deployment: d, where, configs } of gatewayDeploymentsWithConfigs(args.resources as unknown as StackResource[])) {
+      const limit = (d.props.spec.template.spec?.containers ?? []).map((c: any) => c.resources?.limits?.memory).find((l: unknown) => l !== undefined);
+      const bytes = limit === undefined ? NaN : memoryBytes(String(limit));
+      if (Number.isNaN(bytes)) continue;
+      for (const { doc, config } of configs) {
+        const workers = config.nginx_config?.worker_processes;
+        if (typeof workers !== "number") continue; // gateway-workers-within-cpu-limit reports it
+        const size = Math.max(0, ...pluginConfs(doc, "gateway-key-guard").map(({ conf }) => Number(conf.verified_tokens?.size) || 0));
+        const sizing = { workers, verifiedTokenCacheSize: size, verifiedTokenCacheMegabytes: sharedLevelMiB(config) };
+        const worst = fastPathWorstCaseBytes(sizing);
+        if (worst > fastPathBudgetBytes(bytes)) {
+          report(
+            `gateway Deployment ${where} has a memory limit of ${limit}, but its fast path can take ${formatMiB(worst)} (${size} verified tokens in each of ${workers} workers, worst case, plus a ${sizing.verifiedTokenCacheMegabytes} MiB shared level): more than ${FAST_PATH_SHARE_OF_MEMORY_LIMIT * 100} % of it. Raise the limit to at least ${smallestMemoryLimitMiB(sizing)}Mi or lower gateway.verifiedTokenCacheSize.`,
             d.urn,
           );
         }

@@ -139,6 +139,21 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = (
       /has a CPU limit of 500m but its config\.yaml runs worker_processes 2: more workers than the 1 core\(s\) it may use \(rounded up\)/,
     ],
     [
+      "gateway-fast-path-within-memory-limit",
+      (s) => (deployment(s).spec.template.spec.containers[0].resources.limits.memory = "128Mi"),
+      /has a memory limit of 128Mi, but its fast path can take 98\.4 MiB \(2000 verified tokens in each of 2 workers, worst case, plus a 32 MiB shared level\): more than 50 % of it\. Raise the limit to at least 197Mi/,
+    ],
+    [
+      "gateway-fast-path-within-memory-limit",
+      (s) => editApisix(s, (d) => (d.routes.find((r: any) => r.plugins?.["gateway-key-guard"]).plugins["gateway-key-guard"].verified_tokens.size = 20000)),
+      /its fast path can take 696\.1 MiB \(20000 verified tokens in each of 2 workers/,
+    ],
+    [
+      "gateway-fast-path-within-memory-limit",
+      (s) => editConfig(s, (c) => (c.nginx_config.http.custom_lua_shared_dict.gateway_verified_tokens = "1g")),
+      /plus a 1024 MiB shared level/,
+    ],
+    [
       "gateway-grace-covers-longest-request",
       (s) => editApisix(s, (d) => (d.upstreams[0].timeout.read = 600)),
       /terminationGracePeriodSeconds 80, less than its preStop sleep \(10 s\) plus the longest request upstream shop\.orders lets run \(635 s\)/,
