@@ -48,7 +48,8 @@
  * medians are reported, and b/a is the median of the rounds' ratios. Requests that reached the identity provider during
  * (b) are counted at the provider (only the key guard's scheduled JWKS refreshes, never per request); a positive
  * control (a token under an unknown kid) proves the counter counts.
- * Pinned, the three targets are also measured paired, (a) with (b), (a) with (h), (b) with (i): both sides at
+ * Pinned, the three targets are also measured paired, (a) with (b), (a) with (h), (b) with (i), and (h) against
+ * its control (j), the same script with one token (what serving many users costs): both sides at
  * once, on `gateway` and an identical twin sharing its CPU, the two swapping sides every round (an even number
  * of rounds; pairedRatio): the VM's drift, which moves sequential rounds by up to a third here, then hits both
  * sides alike.
@@ -404,12 +405,14 @@ async function main(): Promise<void> {
       return out;
     };
     const results = await interleaved(variants, connections);
-    // Three targets measured paired (pairedRatio): both sides at once on `gateway` and its twin, swapped every round.
+    // The three targets, and many users against its control, measured paired (pairedRatio): both sides at once on `gateway` and its twin, swapped every round.
     // A side's figure is what its wrk answered per second: all of them, or for (i) its valid ones.
     const byKey = (key: string) => variants.find((v) => v.key === key)!;
     const pairs = [
       { name: "b/a", first: byKey("a"), second: byKey("b") },
       { name: "many users h/a", first: byKey("a"), second: byKey("h") },
+      // What serving 10,000 users costs against one user through the same script: the control that says where h/a's loss is.
+      { name: "many users against one user h/j", first: byKey("j"), second: byKey("h") },
       { name: "under attack i/b (valid answers)", first: byKey("b"), second: byKey("i") },
     ];
     const served = (key: string, w: WrkResult) => (key === "i" ? (w.okRps ?? 0) : w.rps);
