@@ -105,7 +105,7 @@ export function choosePinning(runtime: string, cpuCount: number, wanted: boolean
 }
 
 /** Pins every process listening on `port` (an nginx master and its workers, redis-server), and its threads. */
-async function pinListeners(port: number, cpus: string | number): Promise<void> {
+export async function pinListeners(port: number, cpus: string | number): Promise<void> {
   const pids = await listeners(port);
   if (pids.length === 0) throw new Error(`nothing listens on ${port} to pin`);
   for (const pid of pids) await run("taskset", ["-a", "-p", "-c", String(cpus), pid]);
@@ -165,7 +165,7 @@ export function parseWrk(out: string): WrkResult {
   };
 }
 
-async function wrk(
+export async function wrk(
   target: Address,
   path: string,
   headers: Record<string, string>,
@@ -212,7 +212,7 @@ export function pairedRatio(perRound: number[]): number {
  * The suite shortens the JWKS cache (30 s) and the unknown-kid refetch (2 s) so its rotation checks finish in
  * minutes; the bench measures what a stack gets by default (300 s and 10 s), as a steady state is what it counts.
  */
-const withDefaultKeyTimings = (raw: RawAccessSpec) => {
+export const withDefaultKeyTimings = (raw: RawAccessSpec) => {
   const { jwksCacheSeconds: _jwks, unknownKeyRefetchSeconds: _refetch, ...gateway } = raw.gateway as Record<string, unknown>;
   raw.gateway = gateway;
 };
@@ -604,7 +604,7 @@ function signRs256(header: object, payload: object, privateKeyPem: string): stri
  * access-token lifespan (the gateway refuses longer ones), so a batch is
  * signed again when it is 4 minutes old.
  */
-async function loadScripts(t: GatewayTopology, validToken: () => string) {
+export async function loadScripts(t: GatewayTopology, validToken: () => string) {
   const dir = join(PROJECT_ROOT, "out", "bench");
   mkdirSync(dir, { recursive: true });
   const key = t.idp.testKey;

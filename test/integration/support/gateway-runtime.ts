@@ -67,6 +67,12 @@ export interface RunningGateway {
   quit?(): Promise<void>;
   /** Native: the pids of nginx's worker processes (for memory figures). */
   workerPids?(): number[];
+  /**
+   * Native: replaces the project's plugin files (`plugins/<name>.lua` ->
+   * source) and reloads nginx (new workers, the same shared dicts).
+   * Resolves once only new workers serve.
+   */
+  reloadPlugins?(files: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -91,6 +91,23 @@ function slowPipeReader(fifo: string, readPath: string) {
   };
 }
 
+/** nginx's worker processes under the master of `dir` (the cache loader/manager and privileged processes do not serve requests). */
+function workerPidsOf(dir: string): number[] {
+  const master = readFileSync(join(dir, "logs", "nginx.pid"), "utf8").trim();
+  const children = spawnSync("pgrep", ["-P", master], { encoding: "utf8" }).stdout;
+  return children
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return /worker process/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+      } catch {
+        return false; // exited meanwhile
+      }
+    });
+}
+
 export async function startNativeGateway(home: string, launch: GatewayLaunch): Promise<RunningGateway> {
   const ports = { ...(await pickGatewayPorts()), ...launch.ports };
   const dir = mkdtempSync(join(tmpdir(), `apisix-${launch.name ?? "gateway"}-`));
@@ -141,15 +158,18 @@ export async function startNativeGateway(home: string, launch: GatewayLaunch): P
       const path = join(dir, "conf", "apisix.yaml");
       writeAt(path, edit({ "apisix.yaml": readFileSync(path, "utf8") })["apisix.yaml"]);
     },
-    workerPids() {
-      const master = readFileSync(join(dir, "logs", "nginx.pid"), "utf8").trim();
-      const children = spawnSync("pgrep", ["-P", master], { encoding: "utf8" }).stdout;
-      // Workers only: the cache loader/manager and privileged processes are not where requests are served.
-      return children
-        .split("\n")
-        .filter(Boolean)
-        .map(Number)
-        .filter((pid) => /worker process/.test(readFileSync(`/proc/${pid}/cmdline`, "utf8")));
+    workerPids: () => workerPidsOf(dir),
+    async reloadPlugins(plugins) {
+      const before = new Set(workerPidsOf(dir));
+      for (const [name, content] of Object.entries(plugins)) {
+        if (!name.startsWith("plugins/")) throw new Error(`reloadPlugins takes plugins/<name>.lua files, got ${name}`);
+        writeAt(join(root, PLUGIN_ROOT, "apisix", name), content);
+      }
+      process.kill(Number(readFileSync(join(dir, "logs", "nginx.pid"), "utf8").trim()), "SIGHUP");
+      await waitFor("native APISIX's reloaded workers", 30_000, async () => {
+        const now = workerPidsOf(dir);
+        return now.length > 0 && now.every((pid) => !before.has(pid));
+      });
     },
     async quit() {
       await cli("quit");
