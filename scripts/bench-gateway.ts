@@ -209,6 +209,17 @@ export function pairedRatio(perRound: number[]): number {
 }
 
 /**
+ * The median of the swapped pairs' geometric means (rounds 1-2, 3-4, ...): what pairedRatio says, but a round the
+ * VM disturbed on one side only moves its own pair, not the figure.
+ */
+export function pairedMedian(perRound: number[]): number {
+  pairedRatio(perRound); // the same checks
+  const pairs = Array.from({ length: perRound.length / 2 }, (_, i) => Math.sqrt(perRound[2 * i] * perRound[2 * i + 1])).sort((x, y) => x - y);
+  const mid = pairs.length / 2;
+  return pairs.length % 2 ? pairs[Math.floor(mid)] : Math.sqrt(pairs[mid - 1] * pairs[mid]);
+}
+
+/**
  * The suite shortens the JWKS cache (30 s) and the unknown-kid refetch (2 s) so its rotation checks finish in
  * minutes; the bench measures what a stack gets by default (300 s and 10 s), as a steady state is what it counts.
  */

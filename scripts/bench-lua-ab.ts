@@ -9,7 +9,9 @@
  * round (both reloaded, so neither keeps a process's luck). The figure is the
  * geometric mean over an even number of rounds of the working tree's gateway
  * CPU per request over the base's (pairedRatio): under 1, the change is
- * cheaper. Loads: `a` the public route, `b` the auth chain with one token,
+ * cheaper. Beside it, the median of the swapped pairs (pairedMedian), which a
+ * round the VM disturbed on one side does not move: trust a change when both
+ * agree, and a null run (nothing changed) shows this machine's noise. Loads: `a` the public route, `b` the auth chain with one token,
  * `h` 10,000 valid tokens rotating (bench:gateway's many users), `l` the
  * chain's route without a token. Native gateway, 2+ CPUs, taskset and wrk.
  */
@@ -21,7 +23,7 @@ import { chooseGatewayRuntime, startGatewayTopology } from "../test/integration/
 import type { RunningGateway } from "../test/integration/support/gateway-runtime";
 import { startNginxUpstream } from "../test/integration/support/nginx-upstream";
 import { clientCredentialsToken } from "../test/integration/support/tokens";
-import { choosePinning, cpuSecondsOf, loadScripts, pairedRatio, pinListeners, withDefaultKeyTimings, wrk } from "./bench-gateway";
+import { choosePinning, cpuSecondsOf, loadScripts, pairedMedian, pairedRatio, pinListeners, withDefaultKeyTimings, wrk } from "./bench-gateway";
 import { machine, numberArg } from "./lib/run-facts";
 import { PROJECT_ROOT } from "./lib/run-stack";
 
@@ -108,8 +110,9 @@ async function main(): Promise<void> {
     }
     const list = (k: "cpu" | "rps") => ratios.map((x) => x[k].toFixed(3)).join(", ");
     console.log(machine());
+    const cpu = ratios.map((x) => x.cpu);
     console.log(
-      `lua a/b, load ${load}: working tree / ${base} gateway CPU per request ${pairedRatio(ratios.map((x) => x.cpu)).toFixed(3)} (rounds: ${list("cpu")}); ` +
+      `lua a/b, load ${load}: working tree / ${base} gateway CPU per request ${pairedRatio(cpu).toFixed(3)}, median of swapped pairs ${pairedMedian(cpu).toFixed(3)} (rounds: ${list("cpu")}); ` +
         `throughput ${base} / working tree ${pairedRatio(ratios.map((x) => x.rps)).toFixed(3)} (rounds: ${list("rps")})`,
     );
   } finally {

@@ -71,7 +71,7 @@ describe.skipIf(!native)(
         expect(r.stdout).toMatch(/^plugins changed since HEAD: /m);
         expect(r.stdout).toMatch(/^round 2: working tree [\d.]+ µs, HEAD [\d.]+ µs per request: [\d.]+$/m);
         expect(r.stdout).toMatch(
-          /^lua a\/b, load b: working tree \/ HEAD gateway CPU per request [\d.]+ \(rounds: [\d.]+, [\d.]+\); throughput HEAD \/ working tree [\d.]+/m,
+          /^lua a\/b, load b: working tree \/ HEAD gateway CPU per request [\d.]+, median of swapped pairs [\d.]+ \(rounds: [\d.]+, [\d.]+\); throughput HEAD \/ working tree [\d.]+/m,
         );
       },
       300_000,

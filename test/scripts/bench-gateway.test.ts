@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { choosePinning, cpuSecondsOf, hashingAlike, pairedRatio, parseWrk } from "../../scripts/bench-gateway";
+import { choosePinning, cpuSecondsOf, hashingAlike, pairedMedian, pairedRatio, parseWrk } from "../../scripts/bench-gateway";
 
 const WRK = `Running 5s test @ http://127.0.0.1:40000/api/orders/bench
   1 threads and 32 connections
@@ -115,5 +115,27 @@ describe("pairedRatio (b/a from rounds on two gateways that swap sides)", () => 
     expect(() => pairedRatio([])).toThrow(/got 0/);
     expect(() => pairedRatio([0.9, 0])).toThrow(/positive: got 0.9, 0/);
     expect(() => pairedRatio([0.9, Number.NaN])).toThrow(/positive: got 0.9, NaN/);
+  });
+});
+
+describe("pairedMedian (bench:lua-ab's figure beside pairedRatio)", () => {
+  it("cancels the process factor within each pair, like pairedRatio", () => {
+    for (const truth of [0.9, 1, 1.05]) for (const k of [0.8, 1.14]) expect(pairedMedian([truth * k, truth / k, truth * k, truth / k])).toBeCloseTo(truth, 10);
+  });
+
+  it("is moved by a disturbed round only within its pair, where the geometric mean over rounds moves with it", () => {
+    const rounds = [1, 1, 1, 1, 1.3, 1, 1, 1];
+    expect(pairedMedian(rounds)).toBeCloseTo(1, 10);
+    expect(pairedRatio(rounds)).toBeGreaterThan(1.03);
+  });
+
+  it("takes the middle pair of an odd count and the geometric mean of the two middle ones of an even count", () => {
+    expect(pairedMedian([0.81, 1, 1, 1, 1.21, 1])).toBeCloseTo(1, 10);
+    expect(pairedMedian([0.81, 1, 1.21, 1])).toBeCloseTo(Math.sqrt(0.9 * 1.1), 10);
+  });
+
+  it("refuses what pairedRatio refuses", () => {
+    expect(() => pairedMedian([0.9, 1.0, 0.95])).toThrow(/swapped pairs: got 3/);
+    expect(() => pairedMedian([0.9, -1])).toThrow(/positive/);
   });
 });
