@@ -219,6 +219,19 @@ export function pairedMedian(perRound: number[]): number {
   return pairs.length % 2 ? pairs[Math.floor(mid)] : Math.sqrt(pairs[mid - 1] * pairs[mid]);
 }
 
+/** Gateway files whose config.yaml runs one nginx worker: pinned, a gateway's CPU is its own. */
+export function withOneWorker(files: Record<string, string>): Record<string, string> {
+  const config = parse(files["config.yaml"]);
+  config.nginx_config.worker_processes = 1;
+  return { ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) };
+}
+
+/** A new access token of the topology's caller-viewer client on each call (client credentials). */
+export function viewerTokens(t: GatewayTopology): () => Promise<string> {
+  const viewer = t.idp.model.clients.find((c) => c.clientId === "caller-viewer")!;
+  return () => clientCredentialsToken({ baseUrl: new URL(t.idp.issuer).origin, realm: t.spec.realm.name }, viewer.clientId, viewer.secret!);
+}
+
 /**
  * The suite shortens the JWKS cache (30 s) and the unknown-kid refetch (2 s) so its rotation checks finish in
  * minutes; the bench measures what a stack gets by default (300 s and 10 s), as a steady state is what it counts.
@@ -249,17 +262,10 @@ async function main(): Promise<void> {
   let redis: RunningRedis | undefined;
   try {
     // Pinned, every gateway runs one worker (its CPU is its own).
-    const oneWorker = (files: Record<string, string>) => {
-      if (!pin) return files;
-      const config = parse(files["config.yaml"]);
-      config.nginx_config.worker_processes = 1;
-      return { ...files, "config.yaml": stringify(config, APISIX_YAML_OPTIONS) };
-    };
     const startGateway = (edit: (files: Record<string, string>) => Record<string, string> = (f) => f, env?: Record<string, string>) =>
-      t.startGateway((files) => oneWorker(edit(files)), env);
-    const viewer = t.idp.model.clients.find((c) => c.clientId === "caller-viewer")!;
+      t.startGateway((files) => (pin ? withOneWorker(edit(files)) : edit(files)), env);
     // A token lives the realm's 5 minutes: renewed every round, so a long run never sends an expired one.
-    const newToken = () => clientCredentialsToken({ baseUrl: new URL(t.idp.issuer).origin, realm: t.spec.realm.name }, viewer.clientId, viewer.secret!);
+    const newToken = viewerTokens(t);
     let token = await newToken();
     const auth = { authorization: `Bearer ${token}` };
     // (g): the key guard remembers nothing.

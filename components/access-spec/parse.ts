@@ -14,6 +14,7 @@ import {
 import { parseDuration } from "./durations";
 import { CPU_QUANTITY, MEMORY_QUANTITY, checkRequestWithinLimit, memoryBytes, workersFor } from "./quantities";
 import {
+  MiB,
   WORKER_ENTRY_WORST_BYTES,
   fastPathBudgetBytes,
   fastPathWorstCaseBytes,
@@ -447,18 +448,19 @@ function checkFastPathMemory(r: SpecReader, g: GatewaySpec): void {
   };
   const limit = memoryBytes(memoryLimit);
   const budget = fastPathBudgetBytes(limit);
+  const shared = g.verifiedTokenCacheMegabytes * MiB;
   const worst = fastPathWorstCaseBytes(sizing);
   if (worst <= budget) return;
   const share = `half of gateway.resources.memoryLimit ${memoryLimit} (${formatMiB(budget)}), the share the fast path may take`;
   const raise = `raise gateway.resources.memoryLimit to at least ${smallestMemoryLimitMiB(sizing)}Mi`;
-  if (g.verifiedTokenCacheMegabytes * 2 ** 20 > budget) {
+  if (shared > budget) {
     r.fail("gateway.verifiedTokenCacheMegabytes", `${g.verifiedTokenCacheMegabytes} MiB of shared fast-path level is more than ${share}: lower it or ${raise}`);
     return;
   }
   const workers = `${sizing.workers} worker${sizing.workers === 1 ? "" : "s"} (gateway.resources.cpuLimit ${cpuLimit})`;
   r.fail(
     "gateway.verifiedTokenCacheSize",
-    `${g.verifiedTokenCacheSize} entries in each of ${workers} can take up to ${formatMiB(worst - g.verifiedTokenCacheMegabytes * 2 ** 20)} (${WORKER_ENTRY_WORST_BYTES / 1024} KiB per entry, worst case), ` +
+    `${g.verifiedTokenCacheSize} entries in each of ${workers} can take up to ${formatMiB(worst - shared)} (${WORKER_ENTRY_WORST_BYTES / 1024} KiB per entry, worst case), ` +
       `and gateway.verifiedTokenCacheMegabytes adds ${g.verifiedTokenCacheMegabytes} MiB: more than ${share}. ` +
       `Lower it to at most ${largestVerifiedTokenCacheSize(limit, sizing)} or ${raise}`,
   );

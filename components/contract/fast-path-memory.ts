@@ -6,7 +6,8 @@
  * against the same figures.
  */
 
-const MiB = 2 ** 20;
+/** Bytes in a MiB: nginx's `m` in a shared dict's size, and Kubernetes' `Mi`. */
+export const MiB = 2 ** 20;
 
 /**
  * Bytes one worker-level entry can take, worst case. A worker keeps tokens

@@ -7,17 +7,15 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  MiB,
   WORKER_ENTRY_WORST_BYTES,
   fastPathWorstCaseBytes,
   largestVerifiedTokenCacheSize,
   smallestMemoryLimitMiB,
 } from "../../components/contract/fast-path-memory";
 import { memoryBytes, workersFor } from "../../components/access-spec";
-import { spec } from "../fixtures/raw-spec";
+import { rawSpec, spec } from "../fixtures/raw-spec";
 import { problemsIn, problemsOf } from "../support/spec-problems";
-import { rawSpec } from "../fixtures/raw-spec";
-
-const MiB = 2 ** 20;
 
 function sized(cpuLimit: string, memoryLimit: string, size: number, megabytes: number) {
   return (raw: any) => {
