@@ -15,7 +15,10 @@ local function bearer(claims)
   return "Bearer " .. b64url('{"alg":"RS256"}') .. "." .. b64url(cjson.encode(claims)) .. ".c2ln"
 end
 
+-- `var`: nginx's variables as ngx.var gives them (strings, "-" for a phase
+-- never reached); ctx.var, APISIX's view of the same, gets them too.
 local function ctx_for(route_labels, var, decision)
+  ngx.var = var or {}
   return { matched_route = route_labels and { value = { id = "orders.api_orders_all.get", labels = route_labels } } or nil, var = var or {}, gateway_decision = decision }
 end
 
@@ -88,11 +91,11 @@ describe("gateway-decisions", function()
       end
       it("upstream_unreachable: never connected (refused, no route, TLS handshake refused)", function()
         assert.equals("upstream_unreachable", outcome({ upstream_status = "502", upstream_connect_time = "-", upstream_header_time = "-" }, 502))
-        -- APISIX's ctx.var reads nginx's lone "-" as nil, and lone numbers as numbers
-        assert.equals("upstream_unreachable", outcome({ upstream_status = 502 }, 502))
-        assert.equals("upstream_reset", outcome({ upstream_status = 502, upstream_connect_time = 0.017 }, 502))
-        assert.equals("upstream_reset", outcome({ upstream_status = 200, upstream_connect_time = 0.01, upstream_header_time = 0.02, upstream_http_content_length = 100000, upstream_response_length = 1000 }, 200))
-        assert.equals("allowed", outcome({ upstream_status = 200, upstream_connect_time = 0.01, upstream_header_time = 0.02, upstream_http_content_length = 5, upstream_response_length = 5 }, 200))
+        -- A variable nginx never set reads as nil: the same as "-"
+        assert.equals("upstream_unreachable", outcome({ upstream_status = "502" }, 502))
+        assert.equals("upstream_reset", outcome({ upstream_status = "502", upstream_connect_time = "0.017" }, 502))
+        assert.equals("upstream_reset", outcome({ upstream_status = "200", upstream_connect_time = "0.01", upstream_header_time = "0.02", upstream_http_content_length = "100000", upstream_response_length = "1000" }, 200))
+        assert.equals("allowed", outcome({ upstream_status = "200", upstream_connect_time = "0.01", upstream_header_time = "0.02", upstream_http_content_length = "5", upstream_response_length = "5" }, 200))
       end)
       it("upstream_timeout: no answer within the timeouts, connected or not", function()
         assert.equals("upstream_timeout", outcome({ upstream_status = "504", upstream_connect_time = "0.001", upstream_header_time = "-" }, 504))
@@ -122,6 +125,102 @@ describe("gateway-decisions", function()
     end)
     it("gateway_error when an allowed request failed at the gateway (a rate-limit store that is down)", function()
       assert.equals("gateway_error", plugin.reason_for(conf, ctx_for({ access = "protected" }, {}, { reason = "allowed" }), 500))
+    end)
+  end)
+
+  describe("encode_line: one JSON line per decision, whatever a caller put in a path or a claim", function()
+    local LIMITS = { path = 1024, route = 128, method = 32, sub = 256, client_id = 256, tenant = 256 }
+    local FIELDS = { "time", "route", "method", "path", "status", "decision", "reason", "sub", "client_id", "tenant", "claims_from", "upstream_status", "latency_ms", "request_id" }
+
+    local function record(overrides)
+      local r = {
+        time = "2026-12-07T18:00:00.123Z", route = "orders.api_orders_all.get", method = "GET", path = "/api/orders/7",
+        status = 200, decision = "allow", reason = "allowed", sub = "3f6c-user", client_id = "caller-viewer", tenant = "acme",
+        claims_from = "fast-path", upstream_status = 200, latency_ms = 3, request_id = "b5258c3095a64facc15b9acb7f78f8ad",
+      }
+      for k, v in pairs(overrides or {}) do r[k] = v end
+      return r
+    end
+
+    -- What the log promises for a string field, written independently of the plugin:
+    -- non-ASCII bytes percent-encoded, then cut to the field's limit with "..." and the length recorded.
+    local function expected(value, limit)
+      local text = value:gsub("[\128-\255]", function(c) return string.format("%%%02X", c:byte()) end)
+      if #text > limit then return text:sub(1, limit) .. "...", #text end
+      return text, nil
+    end
+
+    local function check_line(line, r)
+      assert.is_nil(line:find("[%z\1-\31\128-\255]"), "a raw control or non-ASCII byte in the line")
+      assert.is_true(#line <= 4000, "longer than one atomic write: " .. #line)
+      local decoded = assert(cjson.decode(line), "not JSON: " .. line)
+      for _, field in ipairs(FIELDS) do
+        assert.is_not_nil(decoded[field], field .. " missing from " .. line)
+      end
+      for key in pairs(decoded) do
+        assert.is_true(key == "truncated" or r[key] ~= nil, "unexpected field " .. key)
+      end
+      return decoded
+    end
+
+    it("writes the usual record in a fixed order, exactly", function()
+      assert.equals('{"time":"2026-12-07T18:00:00.123Z","route":"orders.api_orders_all.get","method":"GET","path":"/api/orders/7",'
+        .. '"status":200,"decision":"allow","reason":"allowed","sub":"3f6c-user","client_id":"caller-viewer","tenant":"acme",'
+        .. '"claims_from":"fast-path","upstream_status":200,"latency_ms":3,"request_id":"b5258c3095a64facc15b9acb7f78f8ad"}',
+        plugin.encode_line(record()))
+      local refused = plugin.encode_line(record({ status = 401, decision = "deny", reason = "missing_token", sub = cjson.null,
+        client_id = cjson.null, tenant = cjson.null, claims_from = cjson.null, upstream_status = cjson.null }))
+      assert.truthy(refused:find('"sub":null,"client_id":null,"tenant":null,"claims_from":null,"upstream_status":null,', 1, true))
+    end)
+
+    it("keeps every byte value, at every place in every string field, inside one valid line", function()
+      local cases = 0
+      for _, field in ipairs({ "path", "sub", "client_id", "tenant", "route", "method" }) do
+        for byte = 0, 255 do
+          for _, at in ipairs({ "start", "middle", "end" }) do
+            local c = string.char(byte)
+            local base = field == "path" and "/api/orders/x" or "value"
+            local value = at == "start" and c .. base or at == "end" and base .. c or base:sub(1, 3) .. c .. base:sub(4)
+            local r = record({ [field] = value })
+            local decoded = check_line(plugin.encode_line(r), record({ [field] = value }))
+            assert.equals((expected(value, LIMITS[field])), decoded[field], field .. " with byte " .. byte)
+            cases = cases + 1
+          end
+        end
+      end
+      assert.equals(6 * 256 * 3, cases)
+    end)
+
+    it("cuts a field at its limit, and only past it, naming what it cut", function()
+      for field, limit in pairs(LIMITS) do
+        for _, n in ipairs({ limit - 1, limit, limit + 1, limit * 3 }) do
+          for _, fill in ipairs({ "a", "\"", "\195\169" }) do
+            local value = string.rep(fill, math.ceil(n / #fill)):sub(1, n)
+            local decoded = check_line(plugin.encode_line(record({ [field] = value })), record({ [field] = value }))
+            local want, cut = expected(value, limit)
+            if #decoded[field] < #want then
+              -- the whole line would pass 4000 bytes: the long fields were cut harder
+              assert.is_true(want:sub(1, #decoded[field] - 3) .. "..." == decoded[field], field)
+            else
+              assert.equals(want, decoded[field], field .. " of " .. n)
+            end
+            assert.equals(cut, decoded.truncated and decoded.truncated[field], field .. " of " .. n .. " (" .. fill .. ")")
+          end
+        end
+      end
+    end)
+
+    it("stays one line under 4000 bytes with every field at its worst at once", function()
+      local worst = string.rep("\"\n\255", 2000)
+      local r = record({ path = worst, sub = worst, client_id = worst, tenant = worst, route = worst, method = worst })
+      local decoded = check_line(plugin.encode_line(r), record({ path = worst, sub = worst, client_id = worst, tenant = worst, route = worst, method = worst }))
+      assert.equals(#expected(worst, 10 ^ 9), decoded.truncated.path)
+    end)
+
+    it("writes a claim that is not a string (a number, a list) as JSON, not as text", function()
+      local decoded = check_line(plugin.encode_line(record({ tenant = 42, sub = { "a", "b" } })), record({ tenant = 42, sub = {} }))
+      assert.equals(42, decoded.tenant)
+      assert.same({ "a", "b" }, decoded.sub)
     end)
   end)
 end)

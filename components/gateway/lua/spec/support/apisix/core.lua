@@ -38,6 +38,9 @@ function core.request.set_header(ctx, name, value)
   ctx.headers[name:lower()] = value
 end
 
+-- APISIX's core.json.null is cjson's.
+core.json.null = cjson.null
+
 function core.json.decode(text)
   return cjson.decode(text)
 end
