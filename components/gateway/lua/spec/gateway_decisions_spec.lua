@@ -163,14 +163,12 @@ describe("gateway-decisions", function()
       return decoded
     end
 
-    it("writes the usual record in a fixed order, exactly", function()
-      assert.equals('{"time":"2026-12-07T18:00:00.123Z","route":"orders.api_orders_all.get","method":"GET","path":"/api/orders/7",'
-        .. '"status":200,"decision":"allow","reason":"allowed","sub":"3f6c-user","client_id":"caller-viewer","tenant":"acme",'
-        .. '"claims_from":"fast-path","upstream_status":200,"latency_ms":3,"request_id":"b5258c3095a64facc15b9acb7f78f8ad"}',
-        plugin.encode_line(record()))
-      local refused = plugin.encode_line(record({ status = 401, decision = "deny", reason = "missing_token", sub = cjson.null,
-        client_id = cjson.null, tenant = cjson.null, claims_from = cjson.null, upstream_status = cjson.null }))
-      assert.truthy(refused:find('"sub":null,"client_id":null,"tenant":null,"claims_from":null,"upstream_status":null,', 1, true))
+    it("writes the usual record as it is, nulls included", function()
+      local r = record()
+      assert.same(record(), cjson.decode(plugin.encode_line(r)))
+      local refused = { status = 401, decision = "deny", reason = "missing_token", sub = cjson.null,
+        client_id = cjson.null, tenant = cjson.null, claims_from = cjson.null, upstream_status = cjson.null }
+      assert.same(record(refused), cjson.decode(plugin.encode_line(record(refused))))
     end)
 
     it("keeps every byte value, at every place in every string field, inside one valid line", function()
