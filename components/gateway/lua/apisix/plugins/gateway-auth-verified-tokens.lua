@@ -78,8 +78,10 @@ end
 -- more users than a worker holds then reads the shared level without evicting
 -- the worker's own users (each eviction is garbage to collect), while a user
 -- this worker keeps seeing still moves in. Measured with (h)'s 10,000 users
--- (docs/benchmarks.md): the tag above and this took a shared-level hit from
--- 1.26 to 1.15 times the gateway CPU of a worker-level one.
+-- (docs/benchmarks.md): the tag above and this took (h)'s gateway CPU per
+-- request from 1.26 to 1.15 times its one-user control's (j), sequentially.
+-- (Paired later, reading the shared level is about 4 % of (h)'s cost; the rest
+-- of (h) over (j) is serving many users at all: "Many users" there.)
 local DOOR_TAG_LENGTH = 16
 local doorkeeper, door_count = {}, 0
 
