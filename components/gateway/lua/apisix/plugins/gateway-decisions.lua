@@ -74,7 +74,7 @@ end
 -- Why the service's answer did not arrive whole, from nginx's record of the
 -- exchange; nil when it did (whatever its status: a service's own 502 came
 -- with a header, so it is the service's answer, not a failure to get one).
-local function upstream_failure(ctx, status)
+local function upstream_failure(status)
     local var = ngx.var
     local tried = last_try(var.upstream_status)
     if tried == "-" then
@@ -159,7 +159,7 @@ local function reason_for(conf, ctx, status)
         if status >= 500 and ctx.var.upstream_status == nil then
             return "gateway_error"
         end
-        return upstream_failure(ctx, status) or (decided and "allowed" or "public")
+        return upstream_failure(status) or (decided and "allowed" or "public")
     end
     if labels.access == "gateway" and status < 400 then
         return "handled_at_gateway"
