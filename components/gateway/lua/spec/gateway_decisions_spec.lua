@@ -93,6 +93,7 @@ describe("gateway-decisions", function()
         assert.equals("upstream_unreachable", outcome({ upstream_status = "502", upstream_connect_time = "-", upstream_header_time = "-" }, 502))
         -- A variable nginx never set reads as nil: the same as "-"
         assert.equals("upstream_unreachable", outcome({ upstream_status = "502" }, 502))
+        assert.equals("upstream_unreachable", outcome({ upstream_status = "502", upstream_connect_time = "", upstream_header_time = "" }, 502))
         assert.equals("upstream_reset", outcome({ upstream_status = "502", upstream_connect_time = "0.017" }, 502))
         assert.equals("upstream_reset", outcome({ upstream_status = "200", upstream_connect_time = "0.01", upstream_header_time = "0.02", upstream_http_content_length = "100000", upstream_response_length = "1000" }, 200))
         assert.equals("allowed", outcome({ upstream_status = "200", upstream_connect_time = "0.01", upstream_header_time = "0.02", upstream_http_content_length = "5", upstream_response_length = "5" }, 200))

@@ -61,7 +61,7 @@ local ALLOWING = {
 -- none (nginx's word for a phase never reached). Read from ngx.var (strings)
 -- rather than ctx.var: one lookup each, on every request's log line.
 local function last_try(value)
-    if value == nil then
+    if value == nil or value == "" then
         return "-"
     end
     if not str_find(value, ",", 1, true) then
