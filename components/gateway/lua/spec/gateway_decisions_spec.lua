@@ -91,7 +91,7 @@ describe("gateway-decisions", function()
       end
       it("upstream_unreachable: never connected (refused, no route, TLS handshake refused)", function()
         assert.equals("upstream_unreachable", outcome({ upstream_status = "502", upstream_connect_time = "-", upstream_header_time = "-" }, 502))
-        -- A variable nginx never set reads as nil: the same as "-"
+        -- A variable nginx never set reads as nil, an empty one as "": both mean "-"
         assert.equals("upstream_unreachable", outcome({ upstream_status = "502" }, 502))
         assert.equals("upstream_unreachable", outcome({ upstream_status = "502", upstream_connect_time = "", upstream_header_time = "" }, 502))
         assert.equals("upstream_reset", outcome({ upstream_status = "502", upstream_connect_time = "0.017" }, 502))
