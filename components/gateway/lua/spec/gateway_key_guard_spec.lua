@@ -48,7 +48,14 @@ describe("gateway-key-guard", function()
     limits = dict()
     ngx.shared = { discovery = dict(), jwks = dict(), gateway_auth = limits }
     ngx.header = {}
-    ngx.timer = { at = function(_, fn) timers[#timers + 1] = fn; return true end }
+    -- As ngx.timer.at: the handler gets `premature`, then the arguments given after it.
+    ngx.timer = {
+      at = function(_, fn, ...)
+        local args, n = { ... }, select("#", ...)
+        timers[#timers + 1] = function(premature) return fn(premature, unpack(args, 1, n)) end
+        return true
+      end,
+    }
     ngx.shared.discovery:set(DISCOVERY, cjson.encode({ jwks_uri = JWKS }))
     ngx.shared.jwks:set(JWKS, jwks("k1", "k2"), conf.jwks_ttl)
   end)

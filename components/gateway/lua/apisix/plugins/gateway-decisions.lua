@@ -252,11 +252,15 @@ local SHORT_PATH = 256
 -- Bytes a strict JSON parser refuses as UTF-8 (and non-ASCII in general)
 -- are percent-encoded: a path is a URI, and the other fields are ASCII in
 -- practice. A line is then always valid UTF-8 JSON.
+local function percent_encoded(c)
+    return string.format("%%%02X", c:byte())
+end
+
 local function ascii(text)
     if not text:find("[\128-\255]") then
         return text
     end
-    return (text:gsub("[\128-\255]", function(c) return string.format("%%%02X", c:byte()) end))
+    return (text:gsub("[\128-\255]", percent_encoded))
 end
 
 

@@ -207,17 +207,19 @@ local function refresh_margin(conf)
     return math.max(1, math.floor(conf.jwks_ttl / 4))
 end
 
+local function refresh_in_timer(premature, conf, uri)
+    if not premature then
+        fetch_jwks(conf, uri)
+    end
+end
+
 local function refresh_soon(conf, uri)
     local left = ngx.shared.jwks:ttl(uri)
     if not left or left > refresh_margin(conf) then
         return
     end
     if ngx.shared[DICT]:add("prefetch:" .. uri, true, refresh_margin(conf)) then
-        ngx.timer.at(0, function(premature)
-            if not premature then
-                fetch_jwks(conf, uri)
-            end
-        end)
+        ngx.timer.at(0, refresh_in_timer, conf, uri)
     end
 end
 
@@ -341,14 +343,16 @@ end)
 -- replace them).
 local pkeys = setmetatable({}, { __mode = "k" })
 
+local function load_jwk(jwk)
+    return require("resty.openssl.pkey").new(core.json.encode(jwk), { format = "JWK" })
+end
+
 -- Whether `signature` (bytes) is `input`'s RS256 signature under the JWK;
 -- nil when the key cannot be used here (openid-connect then decides).
 function _M.rs256_valid(jwk, input, signature)
     local key = pkeys[jwk]
     if key == nil then
-        local ok, loaded = pcall(function()
-            return require("resty.openssl.pkey").new(core.json.encode(jwk), { format = "JWK" })
-        end)
+        local ok, loaded = pcall(load_jwk, jwk)
         key = ok and loaded or false
         pkeys[jwk] = key
     end
