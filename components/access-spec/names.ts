@@ -12,8 +12,6 @@ export {
   GRANTED_OUTSIDE_SPEC_ATTRIBUTE,
   OIDC_PLUGIN_HEADERS,
   REQUEST_GUARD_PLUGIN,
-  VERIFIED_TOKEN_FILTER,
-  VERIFIED_TOKEN_VAR,
   isInfrastructureHeader,
 } from "../contract/names";
 

@@ -48,16 +48,6 @@ export function isInfrastructureHeader(name: string): boolean {
 /** Headers APISIX's openid-connect may set; never from a client, and not to services unless asked. */
 export const OIDC_PLUGIN_HEADERS = ["X-Userinfo", "X-Access-Token", "X-ID-Token", "X-Refresh-Token"] as const;
 
-/**
- * The verified-token fast path: gateway-key-guard sets this variable to "yes"
- * for a token openid-connect verified on an earlier request, and
- * openid-connect's only permitted `_meta` is this filter, which makes it
- * stand aside then. Any other `_meta` (a filter, `disable`, a priority, a
- * pre_function) could skip or reorder authentication.
- */
-export const VERIFIED_TOKEN_VAR = "gateway_token_verified";
-export const VERIFIED_TOKEN_FILTER: ReadonlyArray<readonly [string, string, string]> = [[VERIFIED_TOKEN_VAR, "~=", "yes"]];
-
 /** The project's global plugin that removes, from every request, the headers a service must not take from a caller (its conf's strip_headers). */
 export const REQUEST_GUARD_PLUGIN = "gateway-request-guard";
 

@@ -2,7 +2,6 @@ import type { IdentityEndpoints } from "../identity";
 import { appSessionCookie } from "./plugin";
 import {
   BROWSER_SESSIONS,
-  VERIFIED_TOKEN_FILTER,
   longestAccessTokenLifespan,
   appCallbackPath,
   appClientSecretEnv,
@@ -55,12 +54,12 @@ export function renderKeyGuardConf(spec: AccessSpec, endpoints: Pick<IdentityEnd
  * openid-connect for bearer tokens, validated locally: keys from the realm's
  * JWKS (cached), RS256 only, issuer = the realm's public issuer. The audience
  * (the gateway client), exp and nbf are checked by the identity plugin right
- * after. The raw token is not copied into X-Access-Token. It stands aside
- * (its only `_meta`) for a token gateway-key-guard has seen it verify.
+ * after. The raw token is not copied into X-Access-Token. It carries no
+ * `_meta`: for a token it has verified before, gateway-key-guard marks it
+ * skipped for the request (APISIX's plugin.skip_plugin; see the plugin).
  */
 export function renderOpenidConnectConf(spec: AccessSpec, endpoints: IdentityEndpoints) {
   return {
-    _meta: { filter: VERIFIED_TOKEN_FILTER.map((clause) => [...clause]) },
     client_id: endpoints.audience,
     discovery: endpoints.discoveryUrl,
     realm: spec.realm.name,

@@ -1,7 +1,6 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { apisixDocumentOf, pluginConfs } from "./apisix";
 import { TYPES } from "./types";
-import { VERIFIED_TOKEN_FILTER } from "../contract/names";
 
 type Requirement = { check: (c: Record<string, any>) => boolean; fix: string };
 const isEnvRef = (v: unknown) => typeof v === "string" && v.startsWith("$env://");
@@ -36,18 +35,14 @@ const SESSION: Requirement[] = [
 ];
 
 /**
- * openid-connect may carry one `_meta`: the verified-token fast path's filter.
- * Anything else there (another filter, `disable`, a priority, a pre_function)
- * could skip authentication or run it after the identity plugin.
+ * openid-connect carries no `_meta`: a filter, `disable`, a priority or a
+ * pre_function could skip authentication or run it after the identity
+ * plugin. (The verified-token fast path skips it from gateway-key-guard, for
+ * one request at a time, never from configuration.)
  */
 function unsafeMeta(conf: Record<string, any>): string | undefined {
   const meta = conf._meta;
-  if (meta === undefined) return undefined;
-  const onlyFastPath =
-    typeof meta === "object" && meta !== null && Object.keys(meta).join() === "filter" && JSON.stringify(meta.filter) === JSON.stringify(VERIFIED_TOKEN_FILTER);
-  return onlyFastPath
-    ? undefined
-    : `_meta ${JSON.stringify(meta)}: only {"filter": ${JSON.stringify(VERIFIED_TOKEN_FILTER)}} (the verified-token fast path) may decide when it runs`;
+  return meta === undefined ? undefined : `_meta ${JSON.stringify(meta)}: none is allowed (nothing may decide from configuration when authentication runs)`;
 }
 
 /** The identity plugin beside openid-connect checks what openid-connect leaves alone (audience, exp, nbf). */

@@ -89,17 +89,19 @@ const breaks: Array<{ rule: string; mutate: Mutation; message: RegExp }> = (
       (s) => editApisix(s, (d) => delete d.routes.find((r: any) => r.id === "orders.api_orders_all.get-head").plugins["gateway-identity"].audience),
       /route orders\.api_orders_all\.get-head .* runs openid-connect without gateway-identity's audience/,
     ],
-    [
+    // Any `_meta` on openid-connect, the fast path's former filter included.
+    ...[
+      { disable: true },
+      { filter: [["arg_skip", "~=", "1"]] },
+      { filter: [["gateway_token_verified", "~=", "yes"]] },
+      { priority: 1 },
+      { pre_function: "return function() end" },
+      {},
+    ].map((meta): [string, (s: any) => void, RegExp] => [
       "apisix-openid-connect-hardening",
-      (s) => editApisix(s, (d) => (oidcConfs(d)[0]._meta = { disable: true })),
-      /has _meta \{"disable":true\}: only \{"filter": \[\["gateway_token_verified","~=","yes"\]\]\}/,
-    ],
-    [
-      "apisix-openid-connect-hardening",
-      (s) => editApisix(s, (d) => (oidcConfs(d)[0]._meta.filter = [["arg_skip", "~=", "1"]])),
-      /has _meta \{"filter":\[\["arg_skip","~=","1"\]\]\}/,
-    ],
-    ["apisix-openid-connect-hardening", (s) => editApisix(s, (d) => (oidcConfs(d)[0]._meta.priority = 1)), /has _meta .*"priority":1/],
+      (s) => editApisix(s, (d) => (oidcConfs(d)[0]._meta = meta)),
+      new RegExp(`has _meta ${JSON.stringify(meta).replace(/[[\]{}()*+?.\\^$|]/g, "\\$&")}: none is allowed`),
+    ]),
     [
       "networkpolicy-declares-policy-types",
       (s) => delete policy(s, "shop", "allow-apisix-to-orders").props.spec.policyTypes,

@@ -17,13 +17,15 @@
 --   * A header refused for its signature is remembered with the key set it
 --     was judged by: its replays are refused without another verification.
 --   * The fast path: a token remembered (gateway-auth-verified-tokens) whose
---     key is still published answers at once; $gateway_token_verified then
---     makes openid-connect stand aside.
+--     key is still published answers at once; openid-connect is then skipped
+--     for the request (APISIX's plugin.skip_plugin).
 -- docs: docs/request-pipeline.md ("How a request is decided", step 3).
 --
 local core = require("apisix.core")
 local helpers = require("apisix.plugins.gateway-auth-helpers")
 local verified_tokens = require("apisix.plugins.gateway-auth-verified-tokens")
+-- skip_plugin: how the fast path makes openid-connect stand aside (below).
+local apisix_plugin = require("apisix.plugin")
 -- The FFI LRU, as gateway-auth-verified-tokens' (cheap evictions under churn).
 local lrucache = require("resty.lrucache.pureffi")
 local from_base64url = helpers.from_base64url
@@ -327,10 +329,16 @@ local function known_lately(conf, kid)
 end
 
 
--- openid-connect's `_meta.filter` on bearer routes: it stands aside only when this is "yes".
-core.ctx.register_var("gateway_token_verified", function(ctx)
-    return ctx.gateway_verified_token and "yes" or nil
-end)
+-- On the fast path openid-connect stands aside: APISIX's plugin runner skips
+-- a plugin marked with skip_plugin (what its workflow plugin uses) for the
+-- rest of the request. Not openid-connect's `_meta.filter`: the runner
+-- evaluates a filter through lua-resty-expr, whose inner loop aborts the JIT
+-- trace of the runner's own loop (plugin.lua:1370, "inner loop in root
+-- trace"); in some worker processes that loop was then blacklisted, and every
+-- plugin of every request ran interpreted from there (jit.v). Marked only
+-- here, after the checks above: a request that is not on the fast path meets
+-- openid-connect (the route's next plugin) as before.
+local OIDC_PLUGIN = "openid-connect"
 
 
 
@@ -496,6 +504,7 @@ local function screen(conf, ctx)
     local seen = type(authorization) == "string" and verified_tokens.lookup(conf, authorization)
     if seen and known_lately(conf, seen.kid) then
         ctx.gateway_verified_token = seen
+        apisix_plugin.skip_plugin(ctx, OIDC_PLUGIN)
         return
     end
     if authorization == nil then
