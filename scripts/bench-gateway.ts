@@ -52,7 +52,8 @@
  * its control (j), the same script with one token (what serving many users costs): both sides at
  * once, on `gateway` and an identical twin sharing its CPU, the two swapping sides every round (an even number
  * of rounds; pairedRatio): the VM's drift, which moves sequential rounds by up to a third here, then hits both
- * sides alike.
+ * sides alike. Each swapped pair after the first runs on new worker processes (native: nginx reloaded), since one
+ * process of the same code can cost more than another by chance (LuaJIT's blacklist).
  * Then (a) and (b) again on one connection, interleaved: the p99 the chain
  * adds where requests do not queue (the summary's "added p99"; the one at
  * full load is printed too, but at 32 connections on shared cores it is
@@ -78,9 +79,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "../test/integration/support/gateway-topology";
-import { editApisixRules, type Address } from "../test/integration/support/gateway-runtime";
+import { editApisixRules, type Address, type RunningGateway } from "../test/integration/support/gateway-runtime";
 import { startNginxUpstream } from "../test/integration/support/nginx-upstream";
-import { APISIX_YAML_OPTIONS, DECISIONS_PLUGIN, KEY_GUARD_PLUGIN, RATE_LIMIT_PASSWORD_ENV } from "../components/gateway";
+import { APISIX_YAML_OPTIONS, DECISIONS_PLUGIN, KEY_GUARD_PLUGIN, RATE_LIMIT_PASSWORD_ENV, projectPluginFiles } from "../components/gateway";
 import { editRateLimits, redisStoreFiles, startRedis, type RunningRedis } from "../test/integration/support/redis";
 import { clientCredentialsToken } from "../test/integration/support/tokens";
 import type { RawAccessSpec } from "../components/access-spec";
@@ -194,6 +195,14 @@ export async function wrk(
 const cpuCell = (value: number | undefined, digits: number) => (value === undefined || Number.isNaN(value) ? "-" : value.toFixed(digits));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** New worker processes for each gateway (nginx reloaded, the same plugins), where the runtime can: else undefined. */
+export function freshWorkers(gateways: RunningGateway[]): (() => Promise<void>) | undefined {
+  if (!gateways.every((g) => g.reloadPlugins)) return undefined;
+  return async () => {
+    for (const g of gateways) await g.reloadPlugins!(projectPluginFiles());
+  };
+}
 
 /**
  * A ratio measured in paired rounds: both sides at once on two identical gateways sharing one CPU (so the machine's
@@ -443,14 +452,25 @@ async function main(): Promise<void> {
         const scriptOf = async (v: (typeof variants)[number]) => v.script?.();
         const [firstScript, secondScript] = [await scriptOf(pair.first), await scriptOf(pair.second)];
         // Both gateways see each side's load first: the token verified, (h)'s users remembered (at (g)'s pace, as above).
-        for (const g of [gateway, twin])
-          for (const [v, script] of [
-            [pair.first, firstScript],
-            [pair.second, secondScript],
-          ] as const)
-            await wrk(g.http, v.path, v.headers, script === manyUsersScript ? Math.max(20, seconds) : 1, connections, pin, script);
+        const warmBoth = async (manyUsersSeconds: number) => {
+          for (const g of [gateway, twin])
+            for (const [v, script] of [
+              [pair.first, firstScript],
+              [pair.second, secondScript],
+            ] as const)
+              await wrk(g.http, v.path, v.headers, script === manyUsersScript ? manyUsersSeconds : 1, connections, pin, script);
+        };
+        await warmBoth(Math.max(20, seconds));
         const measured: Array<{ rps: number; cpu: number }> = [];
         for (let r = 0; r < 2 * Math.ceil(rounds / 2); r++) {
+          // Each swapped pair after the first on new worker processes (the shared dicts stay): what one
+          // process costs against another of the same code is chance (which traces LuaJIT blacklists,
+          // docs/benchmarks.md), up to 1.23 times here, so the mean is over several draws, not one.
+          if (r > 0 && r % 2 === 0 && freshWorkers([gateway, twin])) {
+            await freshWorkers([gateway, twin])!();
+            for (const g of [gateway, twin]) await pinListeners(g.http.port, pin.gatewayCpu);
+            await warmBoth(3);
+          }
           const [forFirst, forSecond] = r % 2 === 0 ? [gateway, twin] : [twin, gateway];
           const before = [await cpuSecondsOf(forFirst.http.port), await cpuSecondsOf(forSecond.http.port)];
           const [one, two] = await Promise.all([

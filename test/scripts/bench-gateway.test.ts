@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { choosePinning, cpuSecondsOf, hashingAlike, pairedMedian, pairedRatio, parseWrk } from "../../scripts/bench-gateway";
+import { choosePinning, cpuSecondsOf, freshWorkers, hashingAlike, pairedMedian, pairedRatio, parseWrk } from "../../scripts/bench-gateway";
+import { projectPluginFiles } from "../../components/gateway";
+import type { RunningGateway } from "../../test/integration/support/gateway-runtime";
 
 const WRK = `Running 5s test @ http://127.0.0.1:40000/api/orders/bench
   1 threads and 32 connections
@@ -137,5 +139,24 @@ describe("pairedMedian (bench:lua-ab's figure beside pairedRatio)", () => {
   it("refuses what pairedRatio refuses", () => {
     expect(() => pairedMedian([0.9, 1.0, 0.95])).toThrow(/swapped pairs: got 3/);
     expect(() => pairedMedian([0.9, -1])).toThrow(/positive/);
+  });
+});
+
+describe("freshWorkers (each paired round pair on new worker processes)", () => {
+  const gatewayWith = (reloads: Array<Record<string, string>> | undefined) =>
+    ({ reloadPlugins: reloads ? async (files: Record<string, string>) => void reloads.push(files) : undefined }) as unknown as RunningGateway;
+
+  it("reloads every gateway with the project's own plugins, once per call", async () => {
+    const [one, two]: Array<Array<Record<string, string>>> = [[], []];
+    const reload = freshWorkers([gatewayWith(one), gatewayWith(two)]);
+    expect(reload).toBeDefined();
+    await reload!();
+    await reload!();
+    expect(one).toEqual([projectPluginFiles(), projectPluginFiles()]);
+    expect(two).toEqual([projectPluginFiles(), projectPluginFiles()]);
+  });
+
+  it("is undefined where a runtime cannot reload (the pairs then keep their processes)", () => {
+    expect(freshWorkers([gatewayWith([]), gatewayWith(undefined)])).toBeUndefined();
   });
 });
