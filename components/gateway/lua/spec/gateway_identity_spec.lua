@@ -455,6 +455,27 @@ describe("gateway-identity", function()
     end)
   end)
 
+  it("sets every claim header of a rule, however many it has (0 to 5), and clears the client's copy of each", function()
+    for count = 0, 5 do
+      local mappings, claims, headers = {}, valid({ tenant_id = "acme", realm_access = { roles = { "viewer" } } }), {}
+      for i = 1, count do
+        mappings[i] = { claim = "c" .. i, header = "X-Claim-" .. i }
+        headers["X-Claim-" .. i] = "spoofed-" .. i
+        -- Every other claim absent: its header must be cleared, not left as the client sent it.
+        if i % 2 == 1 then claims["c" .. i] = "value-" .. i end
+      end
+      headers["X-User-ID"], headers["X-Tenant-ID"] = "root", "other"
+      headers["X-Userinfo"] = userinfo(claims)
+      local ctx = ctx_with(headers)
+      assert.is_nil(plugin.rewrite(conf({ claim_headers = mappings }), ctx), count .. " claim headers")
+      assert.equals("user-2", ctx.headers["x-user-id"])
+      assert.equals("acme", ctx.headers["x-tenant-id"])
+      for i = 1, count do
+        assert.equals(i % 2 == 1 and "value-" .. i or nil, ctx.headers["x-claim-" .. i], count .. " claim headers, header " .. i)
+      end
+    end
+  end)
+
   describe("roles", function()
     it("a caller with no declared role has an empty role list, is refused, and gets no X-User-Role", function()
       local ctx = ctx_with({ ["X-Userinfo"] = userinfo(valid({ sub = "u", realm_access = { roles = { "offline_access" } } })) })
