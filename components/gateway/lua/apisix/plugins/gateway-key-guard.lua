@@ -335,9 +335,10 @@ end
 -- evaluates a filter through lua-resty-expr, whose inner loop aborts the JIT
 -- trace of the runner's own loop (plugin.lua:1370, "inner loop in root
 -- trace"); in some worker processes that loop was then blacklisted, and every
--- plugin of every request ran interpreted from there (jit.v). Marked only
--- here, after the checks above: a request that is not on the fast path meets
--- openid-connect (the route's next plugin) as before.
+-- plugin of every request ran interpreted from there (jit.v). Marked only in
+-- screen() below, for a remembered token whose key is still published: a
+-- request that is not on the fast path meets openid-connect (the route's next
+-- plugin) as before.
 local OIDC_PLUGIN = "openid-connect"
 
 
