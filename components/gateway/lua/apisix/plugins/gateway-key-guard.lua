@@ -334,8 +334,8 @@ end
 -- rest of the request. Not openid-connect's `_meta.filter`: the runner
 -- evaluates a filter through lua-resty-expr, whose inner loop aborts the JIT
 -- trace of the runner's own loop (plugin.lua:1370, "inner loop in root
--- trace"); in some worker processes that loop was then blacklisted, and every
--- plugin of every request ran interpreted from there (jit.v). Marked only in
+-- trace"); in some worker processes that loop was then blacklisted and ran
+-- interpreted for the worker's life (jit.v). Marked only in
 -- screen() below, for a remembered token whose key is still published: a
 -- request that is not on the fast path meets openid-connect (the route's next
 -- plugin) as before.
