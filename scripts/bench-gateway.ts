@@ -462,12 +462,13 @@ async function main(): Promise<void> {
         };
         await warmBoth(Math.max(20, seconds));
         const measured: Array<{ rps: number; cpu: number }> = [];
+        // Each swapped pair after the first on new worker processes (the shared dicts stay): what one
+        // process costs against another of the same code is chance (which traces LuaJIT blacklists,
+        // docs/benchmarks.md), up to 1.23 times here, so the mean is over several draws, not one.
+        const reload = freshWorkers([gateway, twin]);
         for (let r = 0; r < 2 * Math.ceil(rounds / 2); r++) {
-          // Each swapped pair after the first on new worker processes (the shared dicts stay): what one
-          // process costs against another of the same code is chance (which traces LuaJIT blacklists,
-          // docs/benchmarks.md), up to 1.23 times here, so the mean is over several draws, not one.
-          if (r > 0 && r % 2 === 0 && freshWorkers([gateway, twin])) {
-            await freshWorkers([gateway, twin])!();
+          if (r > 0 && r % 2 === 0 && reload) {
+            await reload();
             for (const g of [gateway, twin]) await pinListeners(g.http.port, pin.gatewayCpu);
             await warmBoth(3);
           }
