@@ -253,7 +253,7 @@ local SHORT_FIELD = { path = 256, route = MAX_FIELD.route, method = MAX_FIELD.me
 -- are percent-encoded: a path is a URI, and the other fields are ASCII in
 -- practice. A line is then always valid UTF-8 JSON.
 local function percent_encoded(c)
-    return string.format("%%%02X", c:byte())
+    return str_format("%%%02X", c:byte())
 end
 
 local function ascii(text)
@@ -283,9 +283,9 @@ end
 
 -- The record's string fields made safe and bounded (MAX_FIELD's six, each
 -- named: no loop here. This runs inside APISIX's global-rule runner, and a
--- short loop met there aborted the runner's own JIT trace, "inner loop in
--- root trace", until LuaJIT blacklisted it in some worker processes:
--- docs/benchmarks.md).
+-- short loop met there aborts the runner's own JIT trace, "inner loop in
+-- root trace": each abort a step towards LuaJIT blacklisting the runner's
+-- loop for the worker's life. docs/benchmarks.md).
 local function bounded(record, limits)
     local truncated = bound_field(record, "path", limits.path, nil)
     truncated = bound_field(record, "route", limits.route, truncated)

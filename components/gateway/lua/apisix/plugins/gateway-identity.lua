@@ -491,8 +491,9 @@ end
 -- A view's headers (name, value pairs; false clears): its three identity
 -- headers and the rule's claim headers. Written without a loop for up to two
 -- claim headers: this runs inside APISIX's plugin runner, and a short loop met
--- there aborts the runner's own JIT trace ("inner loop in root trace"), which
--- LuaJIT blacklists in some worker processes (docs/benchmarks.md).
+-- there aborts the runner's own JIT trace ("inner loop in root trace"), each
+-- abort a step towards LuaJIT blacklisting the runner's loop for the worker's
+-- life (docs/benchmarks.md).
 local function set_pair(ctx, headers, i)
     set_request_header(ctx, headers[i], headers[i + 1] or nil)
 end
