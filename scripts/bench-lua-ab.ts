@@ -13,7 +13,8 @@
  * round the VM disturbed on one side does not move: trust a change when both
  * agree, and a null run (nothing changed) shows this machine's noise. Loads: `a` the public route, `b` the auth chain with one token,
  * `h` 10,000 valid tokens rotating (bench:gateway's many users), `l` the
- * chain's route without a token. Native gateway, 2+ CPUs, taskset and wrk.
+ * chain's route without a token, `i` bench:gateway's under-attack mix (the valid
+ * token, every other request a new forgery). Native gateway, 2+ CPUs, taskset and wrk.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -48,7 +49,7 @@ export function pluginFilesAt(ref: string): Record<string, string> {
   );
 }
 
-const LOADS = ["a", "b", "h", "l"] as const;
+const LOADS = ["a", "b", "h", "l", "i"] as const;
 type Load = (typeof LOADS)[number];
 
 function stringArg(name: string, fallback: string): string {
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
     const scripts = await loadScripts(t, () => token);
     const path = load === "a" ? "/api/public" : "/api/orders/bench";
     const headers = (): Record<string, string> => (load === "b" ? { authorization: `Bearer ${token}` } : {});
-    const scriptNow = async () => (load === "h" ? scripts.manyUsers() : undefined);
+    const scriptNow = async () => (load === "h" ? scripts.manyUsers() : load === "i" ? scripts.underAttack() : undefined);
     // (h): each batch of tokens is verified once on each gateway before it is measured (the steady state of users seen).
     const warm = async (g: RunningGateway, i: number, script: string | undefined) =>
       wrk(g.http, path, headers(), script && scripts.unseenBy(`ab-${i}`, script) ? Math.max(20, seconds) : 2, 32, pin, script);
@@ -101,9 +102,9 @@ async function main(): Promise<void> {
       const before = await Promise.all(sides.map((g) => cpuSecondsOf(g.http.port)));
       const results = await Promise.all(sides.map((g) => wrk(g.http, path, headers(), seconds, 32, pin, script)));
       const after = await Promise.all(sides.map((g) => cpuSecondsOf(g.http.port)));
-      // (l) is refused on purpose: its 401s are what it measures.
+      // (l) and (i)'s forgeries are refused on purpose: their 401s are what they measure.
       results.forEach((w, i) => {
-        if (load !== "l" && w.errors) throw new Error(`round ${r}: ${w.errors} errors on gateway ${i}`);
+        if (load !== "l" && load !== "i" && w.errors) throw new Error(`round ${r}: ${w.errors} errors on gateway ${i}`);
       });
       const us = results.map((w, i) => ((after[i]! - before[i]!) * 1e6) / (w.rps * seconds));
       ratios.push({ cpu: us[tree] / us[1 - tree], rps: results[1 - tree].rps / results[tree].rps });
