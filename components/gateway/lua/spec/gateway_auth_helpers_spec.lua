@@ -83,4 +83,28 @@ describe("gateway-auth-helpers: reading a bearer header without verifying it", f
     core.json.decode = decode
     assert(ok, err)
   end)
+
+  it("cuts out exactly the signed part and the signature, whatever the scheme's case, the spaces and the parts' lengths", function()
+    local b64url = function(t) return (ngx.encode_base64(t):gsub("+", "-"):gsub("/", "_"):gsub("=", "")) end
+    local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    local function random_part(n)
+      local out = {}
+      for i = 1, n do
+        local at = math.random(#alphabet)
+        out[i] = alphabet:sub(at, at)
+      end
+      return table.concat(out)
+    end
+    math.randomseed(7)
+    for case = 1, 200 do
+      local header = b64url('{"alg":"RS256","kid":"k' .. case .. '"}')
+      local payload, signature = random_part(math.random(1, 900)), random_part(math.random(1, 400))
+      local scheme = ({ "Bearer", "bearer", "BEARER", "bEaReR" })[case % 4 + 1]
+      local token = helpers.verifiable_token(scheme .. string.rep(" ", case % 3 + 1) .. header .. "." .. payload .. "." .. signature)
+      assert.truthy(token, "case " .. case)
+      assert.equals(header .. "." .. payload, helpers.token_signed(token), "case " .. case)
+      assert.equals(signature, helpers.token_signature(token), "case " .. case)
+      assert.equals("k" .. case, token.header.kid)
+    end
+  end)
 end)

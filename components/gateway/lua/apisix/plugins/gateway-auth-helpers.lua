@@ -88,21 +88,28 @@ end
 
 
 -- An Authorization header's bearer JWT, read WITHOUT verifying it: its
--- decoded header (an object), what its signature covers, the signature part
--- and the payload part, or nil. The payload is decoded only when asked for
--- (token_payload): a forged token is refused on its header and signature.
+-- decoded header (an object), and where its parts lie in the header, or nil.
+-- Its other parts are cut out only when asked for (token_signed,
+-- token_signature, token_payload): a forgery is refused on its header (an
+-- unknown kid) or its signature, and under a flood each kilobyte a refusal
+-- copies is garbage the worker collects.
 local function parse_bearer(authorization)
     local first, dot1, dot2 = bearer_token_bounds(authorization)
     local header = first and json_object(sub(authorization, first, dot1 - 1))
     if not header then
         return nil
     end
-    return {
-        header = header,
-        payload_part = sub(authorization, dot1 + 1, dot2 - 1),
-        signed = sub(authorization, first, dot2 - 1),
-        signature = sub(authorization, dot2 + 1),
-    }
+    return { header = header, authorization = authorization, first = first, dot1 = dot1, dot2 = dot2 }
+end
+
+
+-- What a parsed token's signature covers (header.payload), and its signature part.
+local function token_signed(token)
+    return sub(token.authorization, token.first, token.dot2 - 1)
+end
+
+local function token_signature(token)
+    return sub(token.authorization, token.dot2 + 1)
 end
 
 
@@ -111,7 +118,7 @@ end
 local function token_payload(token)
     local payload = token.payload
     if payload == nil then
-        payload = json_object(token.payload_part) or false
+        payload = json_object(sub(token.authorization, token.dot1 + 1, token.dot2 - 1)) or false
         token.payload = payload
     end
     return payload or nil
@@ -209,6 +216,8 @@ _M.from_base64url = from_base64url
 _M.bearer_jwt_part = bearer_jwt_part
 _M.verifiable_token = verifiable_token
 _M.token_payload = token_payload
+_M.token_signed = token_signed
+_M.token_signature = token_signature
 _M.bearer_token_bounds = bearer_token_bounds
 _M.names_audience = names_audience
 _M.without_cookies = without_cookies

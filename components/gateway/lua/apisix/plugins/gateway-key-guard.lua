@@ -31,6 +31,8 @@ local lrucache = require("resty.lrucache.pureffi")
 local from_base64url = helpers.from_base64url
 local verifiable_token = helpers.verifiable_token
 local token_payload = helpers.token_payload
+local token_signed = helpers.token_signed
+local token_signature = helpers.token_signature
 local ngx = ngx
 local type = type
 local ipairs = ipairs
@@ -501,8 +503,8 @@ local function refuse_forged(conf, token, authorization, digest)
         return refuse(conf, "alg " .. header.alg .. " is not RS256")
     end
     local jwk = signing_key(conf, header.kid)
-    local signature = jwk and from_base64url(token.signature)
-    local valid = signature and _M.rs256_valid(jwk, token.signed, signature)
+    local signature = jwk and from_base64url(token_signature(token))
+    local valid = signature and _M.rs256_valid(jwk, token_signed(token), signature)
     if valid == false then
         remember_forged(keys_of[conf.discovery], digest or _M.header_digest(authorization), header.kid)
         return refuse(conf, "the signature does not verify under the realm's key")
