@@ -53,7 +53,8 @@
  * once, on `gateway` and an identical twin sharing its CPU, the two swapping sides every round (an even number
  * of rounds; pairedRatio): the VM's drift, which moves sequential rounds by up to a third here, then hits both
  * sides alike. Each swapped pair after the first runs on new worker processes (native: nginx reloaded), since one
- * process of the same code can cost more than another by chance (LuaJIT's blacklist).
+ * process of the same code can cost more than another by chance (LuaJIT's blacklist). A ratio target counts as met
+ * only when its paired figure meets it too (ratioTargetMet): the sequential median alone has read "met" on noise.
  * Then (a) and (b) again on one connection, interleaved: the p99 the chain
  * adds where requests do not queue (the summary's "added p99"; the one at
  * full load is printed too, but at 32 connections on shared cores it is
@@ -226,6 +227,21 @@ export function pairedMedian(perRound: number[]): number {
   const pairs = Array.from({ length: perRound.length / 2 }, (_, i) => Math.sqrt(perRound[2 * i] * perRound[2 * i + 1])).sort((x, y) => x - y);
   const mid = pairs.length / 2;
   return pairs.length % 2 ? pairs[Math.floor(mid)] : Math.sqrt(pairs[mid - 1] * pairs[mid]);
+}
+
+/**
+ * Whether a ratio meets its goal: the sequential median must, and so must the paired figure where it was measured.
+ * The sequential rounds on this kind of VM swing by a third and more (b/a from 0.57 to 1.12 in one run), so a
+ * sequential median alone can read "met" on noise; the paired figure, whose rounds the drift hits on both sides,
+ * is the one that can refuse it.
+ */
+export function ratioTargetMet(sequential: number, paired: number | undefined, goal: number): boolean {
+  for (const [what, x] of [
+    ["sequential", sequential],
+    ["paired", paired ?? goal],
+  ] as const)
+    if (!Number.isFinite(x)) throw new Error(`a ${what} ratio must be a number: got ${x}`);
+  return sequential >= goal && (paired === undefined || paired >= goal);
 }
 
 /** Gateway files whose config.yaml runs one nginx worker: pinned, a gateway's CPU is its own. */
@@ -549,11 +565,22 @@ async function main(): Promise<void> {
     const addedP99Loaded = med.b.p99 - med.a.p99;
     const unmet: string[] = [];
     const met = (ok: boolean) => (ok ? "met" : "NOT met");
+    // A pinned run's paired figure (by throughput) for a target, undefined where none was measured.
+    const pairedFigure = (name: string) => {
+      const p = paired.find((x) => x.name === name);
+      return p && pairedRatio(p.rounds.map((x) => x.rps));
+    };
+    const ratioMet = {
+      authRatio: ratioTargetMet(ratio, pairedFigure("b/a"), TARGETS.authRatio),
+      manyUsers: ratioTargetMet(manyUsers, pairedFigure("many users h/a"), TARGETS.manyUsers),
+      underAttack: ratioTargetMet(underAttack, pairedFigure("under attack i/b (valid answers)"), TARGETS.underAttack),
+    };
+    const judgedBy = paired.length ? ", judged on the sequential median and the paired figure" : "";
     for (const [name, ok] of [
-      ["b/a", ratio >= TARGETS.authRatio],
+      ["b/a", ratioMet.authRatio],
       ["added p99", addedP99 <= TARGETS.addedP99Ms],
-      ["many users", manyUsers >= TARGETS.manyUsers],
-      ["under attack", underAttack >= TARGETS.underAttack],
+      ["many users", ratioMet.manyUsers],
+      ["under attack", ratioMet.underAttack],
     ] as const)
       if (!ok) unmet.push(name);
     const lines = [
@@ -566,7 +593,7 @@ async function main(): Promise<void> {
           `| ${v.label} | ${med[v.key].rps.toFixed(0)} | ${med[v.key].p50.toFixed(2)} | ${med[v.key].p99.toFixed(2)} | ${med[v.key].errors} | ${cpuCell(med[v.key].cpuUsPerRequest, 1)} | ${cpuCell(med[v.key].cpuBusy, 2)} |`,
       ),
       "",
-      `- throughput ratio b/a (median of the rounds' ratios: ${roundList("b", "a")}): ${ratio.toFixed(3)} (target >= ${TARGETS.authRatio}: ${met(ratio >= TARGETS.authRatio)})`,
+      `- throughput ratio b/a (median of the rounds' ratios: ${roundList("b", "a")}): ${ratio.toFixed(3)} (target >= ${TARGETS.authRatio}${judgedBy}: ${met(ratioMet.authRatio)})`,
       ...(paired.length
         ? paired.map(
             (p) =>
@@ -588,12 +615,12 @@ async function main(): Promise<void> {
           .map(([k, m]) => `${k} ${[...m].map(([e, n]) => `${e} ${n}`).join(" + ")}`)
           .join("; ") || "none"
       }`,
-      `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${roundList("h", "a")}; target >= ${TARGETS.manyUsers}: ${met(manyUsers >= TARGETS.manyUsers)}); its control j/a ${roundRatio("j", "a").toFixed(3)} (the rotating script's own cost); with the worker level sized to the users k/a ${roundRatio("k", "a").toFixed(3)}`,
+      `- many users: h/a ${manyUsers.toFixed(3)} (rounds: ${roundList("h", "a")}; target >= ${TARGETS.manyUsers}${judgedBy}: ${met(ratioMet.manyUsers)}); its control j/a ${roundRatio("j", "a").toFixed(3)} (the rotating script's own cost); with the worker level sized to the users k/a ${roundRatio("k", "a").toFixed(3)}`,
       `- the floor for (i): a token-less refusal (l) costs ${cpuRatio("l", "b")} of a valid request's gateway CPU (throughput ${(med.l.rps / med.b.rps).toFixed(2)}x (b)'s), so a 1:1 mix keeps at most ${floorByCpu} of (b) by CPU (${floorByRps} by throughput) whatever a forged token costs beyond it`,
       `- a replayed forgery (r) costs ${cpuCell(cpu("r"), 1)} µs of the gateway's CPU per request (the key guard remembers the header whose signature failed): ${cpuRatio("r", "b")} of a valid request's, against the cheapest refusal's (l) ${cpuRatio("l", "b")}`,
       `- crafted to hash alike (x): valid answers ${median(results.x.map((x) => x.okRps ?? 0)).toFixed(0)} req/s, x/i ${median(results.x.map((x, r) => (x.okRps ?? 0) / (results.i[r].okRps ?? Number.NaN))).toFixed(3)} of (i)'s (median of the rounds' ratios); by gateway CPU per request i/x ${cpuRatio("i", "x")}`,
       `- header names crafted to hash alike (n): ${cpuCell(cpu("n"), 1)} µs of the gateway's CPU per request, ${cpuCell(cpu("n") / cpu("o"), 2)} times its control's (o) ${cpuCell(cpu("o"), 1)} µs (the runtime interns every header name: docs/operations.md)`,
-      `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}: ${met(underAttack >= TARGETS.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s); by gateway CPU, a valid and a forged request together cost ${cpuCell(2 * cpu("i"), 1)} µs (twice (i)'s mean), so the valid half keeps ${cpuCell(cpu("b") / (2 * cpu("i")), 3)} of (b)`,
+      `- under attack: valid answers ${median(results.i.map((i) => i.okRps ?? 0)).toFixed(0)} req/s of ${med.i.rps.toFixed(0)} in all, ${underAttack.toFixed(3)} of the unattacked (b) (target >= ${TARGETS.underAttack}${judgedBy}: ${met(ratioMet.underAttack)}); identity provider requests meanwhile: ${idpDuringAttack} (the unknown-kid refetch allows one per ${t.spec.gateway.unknownKeyRefetchSeconds} s); by gateway CPU, a valid and a forged request together cost ${cpuCell(2 * cpu("i"), 1)} µs (twice (i)'s mean), so the valid half keeps ${cpuCell(cpu("b") / (2 * cpu("i")), 3)} of (b)`,
     ];
     const summary = `gateway bench: auth/no-auth throughput ratio ${ratio.toFixed(3)}, added p99 ${addedP99.toFixed(2)} ms, IdP calls during auth run ${idpDuringAuth}; added p99 at ${connections} connections ${addedP99Loaded.toFixed(2)} ms; limited local ${med.d.rps.toFixed(0)} req/s, Redis ${med.e.rps.toFixed(0)} req/s; many users ratio ${manyUsers.toFixed(3)}; under attack ratio ${underAttack.toFixed(3)}`;
     const dir = join(PROJECT_ROOT, "out", "bench");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { choosePinning, cpuSecondsOf, freshWorkers, hashingAlike, pairedMedian, pairedRatio, parseWrk } from "../../scripts/bench-gateway";
+import { choosePinning, cpuSecondsOf, freshWorkers, hashingAlike, pairedMedian, pairedRatio, parseWrk, ratioTargetMet } from "../../scripts/bench-gateway";
 import { projectPluginFiles } from "../../components/gateway";
 import type { RunningGateway } from "../../test/integration/support/gateway-runtime";
 
@@ -158,5 +158,24 @@ describe("freshWorkers (each paired round pair on new worker processes)", () => 
 
   it("is undefined where a runtime cannot reload (the pairs then keep their processes)", () => {
     expect(freshWorkers([gatewayWith([]), gatewayWith(undefined)])).toBeUndefined();
+  });
+});
+
+describe("ratioTargetMet (a target read as met only when the paired figure agrees)", () => {
+  it("needs the sequential median and the paired figure both at or above the goal", () => {
+    const goal = 0.85;
+    for (const sequential of [0.5, 0.849, 0.85, 0.864, 1.2])
+      for (const paired of [undefined, 0.6, 0.77, 0.849, 0.85, 0.9, 1.1])
+        expect(ratioTargetMet(sequential, paired, goal), `${sequential} / ${paired}`).toBe(sequential >= goal && (paired === undefined || paired >= goal));
+  });
+
+  it("refuses the 22:53 run's many-users reading: sequential 0.864, paired 0.770", () => {
+    expect(ratioTargetMet(0.864, 0.77, 0.85)).toBe(false);
+    expect(ratioTargetMet(0.864, undefined, 0.85)).toBe(true);
+  });
+
+  it("throws on a ratio that is not a number rather than calling it met or not", () => {
+    expect(() => ratioTargetMet(Number.NaN, 0.9, 0.85)).toThrow(/sequential ratio must be a number: got NaN/);
+    expect(() => ratioTargetMet(0.9, Number.POSITIVE_INFINITY, 0.85)).toThrow(/paired ratio must be a number/);
   });
 });
