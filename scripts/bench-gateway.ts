@@ -236,11 +236,8 @@ export function pairedMedian(perRound: number[]): number {
  * is the one that can refuse it.
  */
 export function ratioTargetMet(sequential: number, paired: number | undefined, goal: number): boolean {
-  for (const [what, x] of [
-    ["sequential", sequential],
-    ["paired", paired ?? goal],
-  ] as const)
-    if (!Number.isFinite(x)) throw new Error(`a ${what} ratio must be a number: got ${x}`);
+  if (!Number.isFinite(sequential)) throw new Error(`a sequential ratio must be a number: got ${sequential}`);
+  if (paired !== undefined && !Number.isFinite(paired)) throw new Error(`a paired ratio must be a number: got ${paired}`);
   return sequential >= goal && (paired === undefined || paired >= goal);
 }
 
