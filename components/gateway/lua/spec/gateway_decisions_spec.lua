@@ -216,6 +216,60 @@ describe("gateway-decisions", function()
       assert.equals(#expected(worst, 10 ^ 9), decoded.truncated.path)
     end)
 
+    describe("log: what a request's line says, however often its identity and route came before", function()
+      local path = os.tmpname()
+      local log_conf = { log_path = path, issuer = conf.issuer, audience = conf.audience }
+      local function logged(ctx)
+        local file = io.open(path, "w")
+        file:close()
+        ngx.status, ngx.req.start_time, ngx.utctime = 200, function() return 0 end, function() return "2026-12-08 01:00:00" end
+        plugin.log(log_conf, ctx)
+        local text = io.open(path):read("*a")
+        assert.equals(1, select(2, text:gsub("\n", "")), "one line: " .. text)
+        return check_line(text:sub(1, -2), setmetatable({ truncated = true }, { __index = function() return true end }))
+      end
+      local function request(identity, route_id, uri)
+        ngx.var = { request_id = "r1", upstream_status = "200" }
+        return { var = { uri = uri }, matched_route = route_id and { value = { id = route_id, labels = {} } } or nil,
+          gateway_decision = identity and { reason = "allowed", identity = identity } or nil }
+      end
+
+      it("the same identity and route tables, shared by requests, give the same safe line each time", function()
+        local identity = { sub = "caf\195\169-\"user\"", client_id = "viewer", tenant = "t\255", claims_from = "fast-path" }
+        local route = "orders.\200api"
+        for _ = 1, 3 do
+          local line = logged(request(identity, route, "/api/\226\130\172"))
+          assert.equals("caf%C3%A9-\"user\"", line.sub)
+          assert.equals("t%FF", line.tenant)
+          assert.equals("viewer", line.client_id)
+          assert.equals("orders.%C8api", line.route)
+          assert.equals("/api/%E2%82%AC", line.path)
+        end
+      end)
+
+      it("another identity table (a new view) is read afresh, not taken for the first", function()
+        for i = 1, 50 do
+          local sub = string.rep("\233", i % 3) .. "user-" .. i
+          local line = logged(request({ sub = sub, tenant = i % 2 == 0 and ("t" .. i) or nil }, "r" .. (i % 4), "/p/" .. i))
+          assert.equals((expected(sub, LIMITS.sub)), line.sub)
+          assert.equals(i % 2 == 0 and ("t" .. i) or cjson.null, line.tenant)
+          assert.equals(cjson.null, line.client_id)
+          assert.equals("r" .. (i % 4), line.route)
+        end
+      end)
+
+      it("nulls without an identity or a route, and a sub cut to its limit", function()
+        local line = logged(request(nil, nil, "/nowhere"))
+        assert.equals(cjson.null, line.sub)
+        assert.equals(cjson.null, line.route)
+        assert.equals(cjson.null, line.claims_from)
+        local long = string.rep("\255", 300)
+        line = logged(request({ sub = long }, "r", "/x"))
+        assert.equals((expected(long, LIMITS.sub)), line.sub)
+        assert.equals(#expected(long, 10 ^ 9), line.truncated.sub)
+      end)
+    end)
+
     it("writes a claim that is not a string (a number, a list) as JSON, not as text", function()
       local decoded = check_line(plugin.encode_line(record({ tenant = 42, sub = { "a", "b" } })), record({ tenant = 42, sub = {} }))
       assert.equals(42, decoded.tenant)
