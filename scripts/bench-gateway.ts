@@ -646,7 +646,7 @@ async function main(): Promise<void> {
 const TARGETS = { authRatio: 0.95, addedP99Ms: 0.5, manyUsers: 0.85, underAttack: 0.8 } as const;
 
 /** Active users in (h): five times what one worker remembers by default. */
-const MANY_USERS = 10_000;
+export const MANY_USERS = 10_000;
 /**
  * Forged tokens in (i)'s rotation: ten times the forged headers a worker's key
  * guard remembers (1,024 per realm), so every forged request of (i) is one the
@@ -656,9 +656,23 @@ const MANY_USERS = 10_000;
 const FORGED = 20_000;
 
 /** RS256 over header.payload with a PEM key (node:crypto: 10,000 tokens in seconds). */
-function signRs256(header: object, payload: object, privateKeyPem: string): string {
+export function signRs256(header: object, payload: object, privateKeyPem: string): string {
   const input = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
   return `${input}.${createSign("RSA-SHA256").update(input).sign(privateKeyPem).toString("base64url")}`;
+}
+
+/** The claims of the bench's own tokens (a viewer of tenant acme), issued now for the realm's access-token lifespan. */
+export function benchClaims(t: GatewayTopology) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: t.idp.issuer,
+    aud: t.spec.clients.gateway.clientId,
+    azp: "bench",
+    iat: now,
+    exp: now + t.spec.realm.tokens.accessTokenLifespan,
+    realm_access: { roles: ["viewer"] },
+    tenant_id: "acme",
+  };
 }
 
 /**
@@ -670,18 +684,7 @@ export async function loadScripts(t: GatewayTopology, validToken: () => string) 
   const dir = join(PROJECT_ROOT, "out", "bench");
   mkdirSync(dir, { recursive: true });
   const key = t.idp.testKey;
-  const base = () => {
-    const now = Math.floor(Date.now() / 1000);
-    return {
-      iss: t.idp.issuer,
-      aud: t.spec.clients.gateway.clientId,
-      azp: "bench",
-      iat: now,
-      exp: now + t.spec.realm.tokens.accessTokenLifespan,
-      realm_access: { roles: ["viewer"] },
-      tenant_id: "acme",
-    };
-  };
+  const base = () => benchClaims(t);
   const lua = (name: string, body: string) => {
     const path = join(dir, name);
     writeFileSync(path, body);
