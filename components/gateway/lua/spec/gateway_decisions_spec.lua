@@ -258,6 +258,39 @@ describe("gateway-decisions", function()
         end
       end)
 
+      it("reads $request_id and $upstream_status from nginx once per request; the header, the response and the line agree", function()
+        for _, case in ipairs({ { upstream = "200", reason = "allowed" }, { upstream = "502", reason = "upstream_unreachable" },
+          { upstream = nil, reason = "gateway_error", status = 500 } }) do
+          local reads = {}
+          local answered = case.upstream == "200" and "0.001" or "-"
+          local values = { request_id = "id-" .. tostring(case.upstream), upstream_status = case.upstream,
+            upstream_header_time = answered, upstream_connect_time = answered }
+          local ctx = request({ sub = "u" }, "r", "/x")
+          ctx.headers = {}
+          ctx.gateway_decision.reason = "allowed"
+          ngx.var = setmetatable({}, { __index = function(_, name)
+            reads[name] = (reads[name] or 0) + 1
+            return values[name]
+          end })
+          plugin.rewrite(log_conf, ctx)
+          ngx.status = case.status or (case.upstream == "502" and 502 or 200)
+          plugin.header_filter(log_conf, ctx)
+          local status = ngx.status
+          local file = io.open(path, "w")
+          file:close()
+          plugin.log(log_conf, ctx)
+          ngx.status = status
+          local line = cjson.decode(io.open(path):read("*a"))
+          assert.equals(values.request_id, ctx.headers["x-request-id"])
+          assert.equals(values.request_id, ngx.header["X-Request-Id"])
+          assert.equals(values.request_id, line.request_id)
+          assert.equals(case.reason, line.reason)
+          assert.equals(tonumber(case.upstream) or cjson.null, line.upstream_status)
+          assert.equals(1, reads.request_id, "$request_id reads")
+          assert.equals(1, reads.upstream_status, "$upstream_status reads")
+        end
+      end)
+
       it("nulls without an identity or a route, and a sub cut to its limit", function()
         local line = logged(request(nil, nil, "/nowhere"))
         assert.equals(cjson.null, line.sub)
