@@ -14,6 +14,12 @@
  * (10,000 valid tokens rotating, each verified once before counting) and
  * `j` its control (one of those tokens, the same way).
  *
+ * Within one gateway process the count is usually steady to a few hundred
+ * instructions a request, but two fresh processes of the same code differ by
+ * up to 10 % (which traces LuaJIT compiles, and which it gives up, is partly
+ * chance, as in timing: docs/benchmarks.md), so `--processes N` counts N
+ * fresh processes per side, alternating with the base's.
+ *
  * It prints instructions per request by load (the median of the rounds),
  * b/a by instructions, and the functions where each load exceeds the first
  * one listed. With `--base`
@@ -24,10 +30,10 @@
  * LuaJIT's garbage collector and trace compiler run in lumps, so a window
  * of requests holds more or less of them by chance. Debian's libluajit is
  * stripped; with `--luajit-lib` pointing at a directory holding a
- * libluajit-5.1.so.2 built with symbols from the same source (how:
- * docs/benchmarks.md), the table also splits those two out and the
- * remainder, what the requests themselves ran, is steady. Native gateway,
- * valgrind (`apt-get install valgrind`).
+ * libluajit-5.1.so.2 built with symbols from the same source
+ * (scripts/luajit-with-symbols.sh), the table also splits those two out from
+ * the rest, what the requests themselves ran. Native gateway, valgrind
+ * (`apt-get install valgrind`).
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
@@ -39,7 +45,7 @@ import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from
 import { startNginxUpstream } from "../test/integration/support/nginx-upstream";
 import { MANY_USERS, benchClaims, signRs256, viewerTokens, withDefaultKeyTimings, withOneWorker } from "./bench-gateway";
 import { pluginFilesAt } from "./bench-lua-ab";
-import { machine, numberArg } from "./lib/run-facts";
+import { machine, numberArg, stringArg } from "./lib/run-facts";
 
 const LOADS = ["a", "m", "b", "l", "h", "j"] as const;
 /**
@@ -111,11 +117,6 @@ export const median = (xs: number[]) => {
   const s = [...xs].sort((x, y) => x - y);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-
-function stringArg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -189,6 +190,8 @@ async function underCallgrind(workerPid: number, port: number, luajitLib: string
 
 interface Window {
   load: Load;
+  /** Which gateway process of its side counted it (--processes). */
+  process: number;
   split: ReturnType<typeof costSplit>;
   costs: Map<string, number>;
 }
@@ -201,6 +204,7 @@ async function countLoads(
   requests: number,
   rounds: number,
   luajitLib: string | undefined,
+  processIndex: number,
 ) {
   const g = await t.startGateway(withOneWorker);
   if (plugins) await g.reloadPlugins!(plugins);
@@ -260,7 +264,7 @@ async function countLoads(
               maxBuffer: 64 * 2 ** 20,
             }),
           );
-        windows.push({ load, split: costSplit(callgrindTotal(readFileSync(file, "utf8")), annotate(true)), costs: annotate(false) });
+        windows.push({ load, process: processIndex, split: costSplit(callgrindTotal(readFileSync(file, "utf8")), annotate(true)), costs: annotate(false) });
         rmSync(file);
       }
     }
@@ -291,11 +295,19 @@ function perRequest(windows: Window[], load: Load, requests: number): Row {
 const k = (n: number | null) => (n === null ? "-" : `${(n / 1000).toFixed(1)}k`);
 
 function printTable(title: string, windows: Window[], loads: Load[], requests: number) {
-  console.log(`\n${title}\n\n| load | instructions/request | collector | trace compiler | the rest | rounds (total) |\n|---|---|---|---|---|---|`);
+  console.log(
+    `\n${title}\n\n| load | instructions/request | collector | trace compiler | the rest | rounds: total (the rest); processes apart |\n|---|---|---|---|---|---|`,
+  );
   for (const load of loads) {
     const row = perRequest(windows, load, requests);
-    const rounds = windows.filter((w) => w.load === load).map((w) => k(w.split.total / requests));
-    console.log(`| ${load} | ${k(row.total)} | ${k(row.gc)} | ${k(row.compiler)} | ${k(row.rest)} | ${rounds.join(", ")} |`);
+    const of = windows.filter((w) => w.load === load);
+    const processes = [...new Set(of.map((w) => w.process))].map((p) =>
+      of
+        .filter((w) => w.process === p)
+        .map((w) => `${k(w.split.total / requests)}${w.split.rest === null ? "" : ` (${k(w.split.rest / requests)})`}`)
+        .join(", "),
+    );
+    console.log(`| ${load} | ${k(row.total)} | ${k(row.gc)} | ${k(row.compiler)} | ${k(row.rest)} | ${processes.join("; ")} |`);
   }
 }
 
@@ -310,6 +322,7 @@ async function main(): Promise<void> {
   for (const load of loads) if (!LOADS.includes(load)) throw new Error(`--loads takes ${LOADS.join(", ")}, got ${load}`);
   const requests = numberArg("requests", 3000);
   const rounds = numberArg("rounds", 3);
+  const processes = numberArg("processes", 1);
   const base = process.argv.includes("--base") ? stringArg("base", "HEAD") : undefined;
   const luajitLib = process.argv.includes("--luajit-lib") ? stringArg("luajit-lib", "") : undefined;
   if (luajitLib && !existsSync(join(luajitLib, "libluajit-5.1.so.2"))) throw new Error(`--luajit-lib ${luajitLib}: no libluajit-5.1.so.2 there`);
@@ -327,23 +340,28 @@ async function main(): Promise<void> {
   });
   try {
     console.log(machine());
-    const tree = await countLoads(t, projectPluginFiles(), loads, requests, rounds, luajitLib);
-    printTable("working tree: instructions per request (median of the rounds)", tree, loads, requests);
+    // With --base, the two sides' processes alternate, so a drift of the machine or the provider meets both.
+    const tree: Window[] = [];
+    const before: Window[] = [];
+    for (let p = 0; p < processes; p++) {
+      tree.push(...(await countLoads(t, projectPluginFiles(), loads, requests, rounds, luajitLib, p)));
+      if (base) before.push(...(await countLoads(t, pluginFilesAt(base), loads, requests, rounds, luajitLib, p)));
+    }
+    printTable("working tree: instructions per request (median of the rounds, over every process)", tree, loads, requests);
     if (loads.includes("a") && loads.includes("b")) {
       const a = perRequest(tree, "a", requests);
       const b = perRequest(tree, "b", requests);
       const rest = a.rest !== null && b.rest !== null ? `, without the collector and the trace compiler ${(a.rest / b.rest).toFixed(3)}` : "";
       console.log(`\nb/a by instructions (a's over b's): ${(a.total / b.total).toFixed(3)}${rest}`);
     }
-    const per = requests * rounds;
+    const per = requests * rounds * processes;
     for (const load of loads.slice(1)) {
       console.log(`\nwhere ${load} exceeds ${loads[0]}, instructions per request (function, ${load}'s own):`);
       for (const d of costDeltas(summed(tree, loads[0]), per, summed(tree, load), per, 20))
         console.log(`${d.delta.toFixed(0).padStart(8)} ${d.other.toFixed(0).padStart(8)}  ${d.name.slice(0, 110)}`);
     }
     if (base) {
-      const before = await countLoads(t, pluginFilesAt(base), loads, requests, rounds, luajitLib);
-      printTable(`${base}: instructions per request (median of the rounds)`, before, loads, requests);
+      printTable(`${base}: instructions per request (median of the rounds, over every process)`, before, loads, requests);
       console.log(`\nworking tree against ${base}, instructions per request:`);
       for (const load of loads) {
         const now = perRequest(tree, load, requests);

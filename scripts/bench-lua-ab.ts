@@ -34,7 +34,7 @@ import {
   withOneWorker,
   wrk,
 } from "./bench-gateway";
-import { machine, numberArg } from "./lib/run-facts";
+import { machine, numberArg, stringArg } from "./lib/run-facts";
 import { PROJECT_ROOT } from "./lib/run-stack";
 
 /** The project's plugin files (`plugins/<name>.lua` -> source) as they are at a git ref. */
@@ -51,11 +51,6 @@ export function pluginFilesAt(ref: string): Record<string, string> {
 
 const LOADS = ["a", "b", "h", "l", "i"] as const;
 type Load = (typeof LOADS)[number];
-
-function stringArg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
 
 async function main(): Promise<void> {
   const base = stringArg("base", "HEAD");

@@ -10,6 +10,12 @@ export function numberArg(name: string, fallback: number): number {
   return value;
 }
 
+/** A `--name value` argument as text, or the fallback. */
+export function stringArg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
 /** CPU count and model, memory, Node and nginx versions: figures from different machines are not comparable. */
 export function machine(): string {
   const cpu = cpus();
