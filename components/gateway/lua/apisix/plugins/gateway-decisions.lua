@@ -369,7 +369,7 @@ end
 -- A verified identity's strings and a route's id made safe once per table,
 -- not once per request: a remembered token's identity (gateway-identity's
 -- view) and a route's value are shared by every request that uses them, and
--- scanning their strings for bytes to encode was a tenth of what a bearer
+-- scanning their strings for bytes to encode was about a quarter of what a bearer
 -- request's instructions exceed the public route's by (callgrind,
 -- docs/benchmarks.md). Weak keys: each goes with its table.
 local WEAK_KEYS = { __mode = "k" }
