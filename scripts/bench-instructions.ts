@@ -35,13 +35,14 @@
  * the rest, what the requests themselves ran. Native gateway, valgrind
  * (`apt-get install valgrind`).
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectPluginFiles } from "../components/gateway";
 import { chooseGatewayRuntime, startGatewayTopology, type GatewayTopology } from "../test/integration/support/gateway-topology";
+import { timedRequest } from "../test/integration/support/http";
 import { startNginxUpstream } from "../test/integration/support/nginx-upstream";
 import { MANY_USERS, benchClaims, signRs256, viewerTokens, withDefaultKeyTimings, withOneWorker } from "./bench-gateway";
 import { pluginFilesAt } from "./bench-lua-ab";
@@ -120,20 +121,11 @@ export const median = (xs: number[]) => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One request on a kept-alive connection: its status. */
-function requestOn(agent: http.Agent, port: number, path: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, path, agent, headers: { host: "api.localtest.me", ...headers } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+/** One request on `agent`'s kept-alive connection: its status (0 when it failed). */
+const statusOf = async (agent: http.Agent, port: number, path: string, headers: Record<string, string>) =>
+  (await timedRequest({ host: "127.0.0.1", port }, { path, headers: { host: "api.localtest.me", ...headers }, agent, timeoutMs: 60_000 })).status;
 
 interface Counted {
-  process: ChildProcess;
   control: (...args: string[]) => string;
   dumps: string;
   stop: () => Promise<void>;
@@ -169,14 +161,13 @@ async function underCallgrind(workerPid: number, port: number, luajitLib: string
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`nginx under callgrind exited: ${log}`);
     if (i > 600) throw new Error(`nginx under callgrind did not answer on ${port} within 5 minutes: ${log}`);
-    if (await requestOn(agent, port, "/api/public", {}).catch(() => 0)) break;
+    if (await statusOf(agent, port, "/api/public", {})) break;
     await sleep(500);
   }
   agent.destroy();
   const control = (...args: string[]) =>
     execFileSync("callgrind_control", [vgdb, ...args, String(child.pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   return {
-    process: child,
     control,
     dumps,
     async stop() {
@@ -226,7 +217,7 @@ async function countLoads(
     const send = async (load: Load, count: number) => {
       const { path, headers, expected } = shapes[load];
       for (let i = 0; i < count; i++, sent++) {
-        const status = await requestOn(agent, g.http.port, path, headers(sent));
+        const status = await statusOf(agent, g.http.port, path, headers(sent));
         if (status !== expected) throw new Error(`load ${load}: ${path} answered ${status}, expected ${expected}`);
       }
     };
@@ -252,11 +243,12 @@ async function countLoads(
         await send(load, requests);
         counted.control("--instr=off");
         counted.control(`--dump=${load}${r}`);
-        const file = readdirSync(counted.dumps)
+        const dump = readdirSync(counted.dumps)
           .filter((f) => f.startsWith("cg.out."))
-          .map((f) => join(counted.dumps, f))
-          .find((f) => readFileSync(f, "utf8").includes(`Trigger: dump ${load}${r}\n`));
-        if (!file) throw new Error(`callgrind wrote no dump for ${load}${r}`);
+          .map((f) => ({ file: join(counted.dumps, f), text: readFileSync(join(counted.dumps, f), "utf8") }))
+          .find((d) => d.text.includes(`Trigger: dump ${load}${r}\n`));
+        if (!dump) throw new Error(`callgrind wrote no dump for ${load}${r}`);
+        const file = dump.file;
         const annotate = (inclusive: boolean) =>
           annotatedCosts(
             execFileSync("callgrind_annotate", ["--threshold=100", `--inclusive=${inclusive ? "yes" : "no"}`, file], {
@@ -264,7 +256,7 @@ async function countLoads(
               maxBuffer: 64 * 2 ** 20,
             }),
           );
-        windows.push({ load, process: processIndex, split: costSplit(callgrindTotal(readFileSync(file, "utf8")), annotate(true)), costs: annotate(false) });
+        windows.push({ load, process: processIndex, split: costSplit(callgrindTotal(dump.text), annotate(true)), costs: annotate(false) });
         rmSync(file);
       }
     }
